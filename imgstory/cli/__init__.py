@@ -1,0 +1,60 @@
+"""The ``imgstory`` command line: one Typer app; each command group lives in its own module.
+
+Command modules import nothing heavy at module level (no TensorFlow), so light commands start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from imgstory.errors import UserInputError
+
+app = typer.Typer(
+    name="imgstory",
+    help="Visual storytelling on VIST: data, features, training, generation, evaluation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_commands() -> None:
+    from imgstory.cli import data, demo, evaluate, features, model
+
+    for module in (data, features, model, evaluate, demo):
+        module.register(app)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; a :class:`UserInputError` becomes one line on stderr and exit code 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except UserInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except typer.Exit as done:
+        return done.exit_code
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # click usage errors carry their own exit code
+        from click.exceptions import ClickException
+
+        if isinstance(error, ClickException):
+            error.show()
+            return error.exit_code
+        raise
+    return 0
+
+
+def entry_point() -> None:
+    """Console-script entry: exit with :func:`main`'s code."""
+    sys.exit(main())

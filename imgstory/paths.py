@@ -1,0 +1,24 @@
+"""Where IMG_Story finds its shipped assets and a user's data (environment overrides)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_ROOT.parent
+ASSETS_DIR = REPO_ROOT / "assets"
+DEMO_DIR = ASSETS_DIR / "demo"
+PUBLISHED_RESULTS_FILE = ASSETS_DIR / "published_results.json"
+
+
+def vist_dir() -> Path | None:
+    """A real VIST folder the user pointed to with ``IMGSTORY_VIST_DIR``, or None."""
+    value = os.environ.get("IMGSTORY_VIST_DIR", "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def models_dir() -> Path | None:
+    """A folder of the user's own model directories (``IMGSTORY_MODELS_DIR``), or None."""
+    value = os.environ.get("IMGSTORY_MODELS_DIR", "").strip()
+    return Path(value).expanduser() if value else None

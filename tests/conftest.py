@@ -1,0 +1,44 @@
+"""Shared test fixtures: the real VIST folder (skips when absent) and optional system tools."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_VIST = Path(os.environ.get("IMGSTORY_SHARED_VIST", REPO_ROOT.parent / "shared" / "vist"))
+UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_tool(executable: str, package: str) -> str:
+    """Path of a system tool; skip with a reason when absent (fail under ``CI=true``)."""
+    found = shutil.which(executable)
+    if found:
+        return found
+    message = f"{executable} not found: install the Debian package {package!r} to run this test"
+    if UNDER_CI:
+        pytest.fail(f"CI=true but {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def vist_dir() -> Path:
+    """The real VIST sample at ../shared/vist; real-data tests skip with a reason without it."""
+    if not (SHARED_VIST / "sis" / "test.story-in-sequence.json").is_file():
+        pytest.skip(f"real VIST data not found at {SHARED_VIST} (a user's clone has no ../shared)")
+    return SHARED_VIST
+
+
+@pytest.fixture(scope="session")
+def java() -> str:
+    """The java executable (METEOR 1.5 runs on it)."""
+    return require_tool("java", "default-jre-headless")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, driven by Playwright in the browser test."""
+    return require_tool("chromium", "chromium")
