@@ -1,0 +1,92 @@
+"""Reading the official VIST JSON layout (albums, images, annotations) with clear errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from imgstory.errors import UserInputError
+
+
+def read_json(path: str | Path, what: str) -> Any:
+    """Parse a JSON file; a missing, non-UTF-8 or malformed file is a :class:`UserInputError`.
+
+    Args:
+        path: the file.
+        what: what the file should be, for the message (e.g. "a VIST story-in-sequence file").
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError(f"{path}: file not found (expected {what})")
+    try:
+        with path.open("rb") as handle:
+            return json.loads(handle.read())
+    except UnicodeDecodeError as error:
+        raise UserInputError(
+            f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); expected {what}"
+        ) from None
+    except json.JSONDecodeError as error:
+        raise UserInputError(
+            f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
+            f"expected {what}"
+        ) from None
+
+
+def iter_annotations(document: Any, path: Path, tier: str) -> Iterator[tuple[int, Any]]:
+    """Yield ``(position, annotation)`` of an official file's ``annotations`` list.
+
+    Each official annotation is a one-element list holding a dict; a bare dict is accepted too.
+    Anything else is yielded as-is for the caller to report (it cannot name a story).
+    """
+    if not isinstance(document, dict):
+        raise UserInputError(
+            f"{path}: expected a JSON object with 'albums', 'images' and 'annotations' "
+            f"(the official VIST {tier} layout), found a {type(document).__name__}"
+        )
+    annotations = document.get("annotations")
+    if annotations is None:
+        raise UserInputError(
+            f"{path}: field 'annotations' is missing; this is not an official VIST {tier} file"
+        )
+    if not isinstance(annotations, list):
+        raise UserInputError(
+            f"{path}: field 'annotations' must be a list of one-element lists, "
+            f"found a {type(annotations).__name__}"
+        )
+    for position, entry in enumerate(annotations):
+        if isinstance(entry, list) and len(entry) == 1:
+            entry = entry[0]
+        yield position, entry
+
+
+def album_photos(document: dict, path: Path) -> dict[str, list[str]]:
+    """``album_id -> [photo ids]`` from the ``images`` list (empty when the list is absent)."""
+    images = document.get("images") or []
+    if not isinstance(images, list):
+        raise UserInputError(
+            f"{path}: field 'images' must be a list, found {type(images).__name__}"
+        )
+    photos: dict[str, list[str]] = {}
+    for image in images:
+        if isinstance(image, dict) and "id" in image and "album_id" in image:
+            photos.setdefault(str(image["album_id"]), []).append(str(image["id"]))
+    return photos
+
+
+def as_id(value: Any) -> str | None:
+    """VIST ids are strings (sometimes ints in third-party copies); anything else is invalid."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, int):
+        return str(value)
+    return None
+
+
+def split_from_filename(path: Path, suffix: str) -> str:
+    """``test.story-in-sequence.json`` -> ``test``; any other name -> its stem."""
+    name = path.name
+    return name[: -len(suffix)] if name.endswith(suffix) and len(name) > len(suffix) else path.stem
