@@ -1,0 +1,90 @@
+"""Generating stories for the app: one run per (model, decoding) pair, timed and labelled.
+
+The storyteller itself (``imgstory.model.storyteller``) is passed in, so this module never imports
+TensorFlow; the page loads models once per process through ``st.cache_resource``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+DECODING_PRESETS = {
+    "greedy": {"method": "greedy"},
+    "beam 3": {"method": "beam", "beam_size": 3},
+    "sample (T=0.8)": {"method": "sample", "temperature": 0.8},
+}
+
+
+@dataclass(frozen=True)
+class StoryResult:
+    """A generated story with everything needed to say where it came from."""
+
+    model_label: str
+    model_dir: str
+    decoding: dict[str, Any]
+    photo_labels: tuple[str, ...]
+    sentences: tuple[str, ...]
+    display_sentences: tuple[str, ...]
+    seconds: float
+    album_id: str | None = None
+    scores: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def story(self) -> str:
+        """The normalised sentences joined (the form the scorers read)."""
+        return " ".join(self.sentences)
+
+    @property
+    def decoding_label(self) -> str:
+        """Short description of the decoding, e.g. ``beam (beam_size=3)``."""
+        method = self.decoding.get("method", "?")
+        details = {
+            "beam": ("beam_size", "length_penalty"),
+            "sample": ("temperature", "top_k", "seed"),
+        }.get(method, ())
+        shown = ", ".join(f"{k}={self.decoding[k]}" for k in details if k in self.decoding)
+        repeat = self.decoding.get("no_repeat_ngram_size")
+        if repeat:
+            shown = f"{shown}, no_repeat_ngram_size={repeat}" if shown else f"no-repeat {repeat}"
+        return f"{method} ({shown})" if shown else method
+
+
+def decoding_options(decoding: Any) -> dict[str, Any]:
+    """A decoding config as a plain dict (for labels and JSON downloads)."""
+    return asdict(decoding)
+
+
+def generate_story(
+    storyteller: Any,
+    photos: Sequence[Any],
+    decoding: Any,
+    *,
+    model_label: str,
+    model_dir: str,
+    photo_labels: Sequence[str],
+    album_id: str | None = None,
+) -> StoryResult:
+    """Run one storyteller on photos (PIL images or paths) with one decoding config, timed."""
+    if not photos:
+        raise ValueError("generate_story needs at least one photo")
+    start = time.perf_counter()
+    generated = storyteller.generate_from_images(list(photos), decoding)
+    seconds = time.perf_counter() - start
+    return StoryResult(
+        model_label=model_label,
+        model_dir=model_dir,
+        decoding=decoding_options(decoding),
+        photo_labels=tuple(photo_labels),
+        sentences=tuple(generated.sentences),
+        display_sentences=tuple(generated.display_sentences),
+        seconds=seconds,
+        album_id=album_id,
+    )
+
+
+def with_scores(result: StoryResult, scores: dict[str, Any]) -> StoryResult:
+    """The same result carrying its per-story scores against references."""
+    return replace(result, scores=dict(scores))

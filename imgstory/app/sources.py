@@ -1,0 +1,145 @@
+"""Where the app's data comes from: the shipped demo pack or a real VIST folder.
+
+A source is laid out as the official archives: ``sis/{split}.story-in-sequence.json``,
+``images/{split}/<photo_id>.jpg`` (a flat ``photos/`` folder also works), optionally
+``reference/{split}_reference.json`` (AREL format), ``features/`` (a feature store) and
+``results/`` (``summary.json`` + ``predictions/``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from imgstory.data.sis import SIS_SUFFIX
+from imgstory.errors import UserInputError
+from imgstory.paths import DEMO_DIR, vist_dir
+
+SPLIT_ORDER = ("train", "val", "test")
+DEMO = "Demo pack"
+VIST_FOLDER = "VIST folder"
+SOURCE_KINDS = (DEMO, VIST_FOLDER)
+SOURCE_HELP = (
+    "Demo pack: the generated VIST-format scenes and models shipped in assets/demo (not real "
+    "VIST). VIST folder: a folder laid out as the official archives, sis/ with "
+    "{split}.story-in-sequence.json and images/{split}/ with the photos (IMGSTORY_VIST_DIR sets "
+    "the default)."
+)
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One place to read stories, photos, references, features and results from."""
+
+    kind: str
+    root: Path
+    sis_files: dict[str, Path] = field(default_factory=dict)
+    reference_files: dict[str, Path] = field(default_factory=dict)
+    images_dir: Path | None = None
+    features_dir: Path | None = None
+    results_dir: Path | None = None
+
+    @property
+    def is_demo(self) -> bool:
+        """True for the generated demo pack (numbers from it are not real-VIST numbers)."""
+        return self.kind == DEMO
+
+    @property
+    def label(self) -> str:
+        """How every caption names this data."""
+        if self.is_demo:
+            return "demo pack (generated scenes in VIST format, not real VIST)"
+        return f"VIST folder {self.root}"
+
+    @property
+    def splits(self) -> list[str]:
+        """Splits that have a SIS file, train/val/test first."""
+        return sorted(self.sis_files, key=_split_rank)
+
+    @property
+    def default_split(self) -> str | None:
+        """The split pages show first: test when present."""
+        return "test" if "test" in self.sis_files else next(iter(self.splits), None)
+
+    def photo_credit(self, photo_id: str) -> str:
+        """The caption crediting a photo: its Flickr id for real VIST, the scene id for the demo."""
+        return f"generated scene {photo_id}" if self.is_demo else f"Flickr photo {photo_id}"
+
+
+def _split_rank(split: str) -> tuple[int, str]:
+    return (SPLIT_ORDER.index(split) if split in SPLIT_ORDER else len(SPLIT_ORDER), split)
+
+
+def _existing(path: Path) -> Path | None:
+    return path if path.exists() else None
+
+
+def scan_source(root: str | Path, kind: str) -> DataSource:
+    """Read a folder's layout into a :class:`DataSource` (files are not opened here).
+
+    Raises:
+        UserInputError: the folder is missing or has no ``sis/*.story-in-sequence.json``.
+    """
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise UserInputError(
+            f"{root}: folder not found; point to a VIST folder holding sis/ and images/"
+        )
+    sis_dir = root / "sis"
+    sis_files = {
+        path.name[: -len(SIS_SUFFIX)]: path
+        for path in sorted(sis_dir.glob(f"*{SIS_SUFFIX}"))
+        if path.is_file()
+    }
+    if not sis_files:
+        raise UserInputError(
+            f"{root}: no sis/{{split}}{SIS_SUFFIX} file; a VIST folder is laid out as the "
+            "official archives (sis/, images/{split}/)"
+        )
+    references = {
+        path.name[: -len("_reference.json")]: path
+        for path in sorted((root / "reference").glob("*_reference.json"))
+    }
+    images = _existing(root / "images") or _existing(root / "photos")
+    return DataSource(
+        kind=kind,
+        root=root,
+        sis_files=sis_files,
+        reference_files=references,
+        images_dir=images,
+        features_dir=_existing(root / "features"),
+        results_dir=_existing(root / "results"),
+    )
+
+
+def demo_source(demo_dir: Path = DEMO_DIR) -> DataSource:
+    """The shipped demo pack (raises UserInputError when it has not been built)."""
+    try:
+        return scan_source(demo_dir, DEMO)
+    except UserInputError:
+        raise UserInputError(
+            f"the demo pack is not built at {demo_dir}: run `imgstory demo build`"
+        ) from None
+
+
+def default_folder() -> str:
+    """The VIST folder offered first: ``IMGSTORY_VIST_DIR`` or empty."""
+    folder = vist_dir()
+    return str(folder) if folder else ""
+
+
+def choose_source(kind: str, folder: str = "") -> DataSource:
+    """The source the user picked in the sidebar.
+
+    Raises:
+        UserInputError: the demo pack is missing, or the folder is not a VIST folder.
+    """
+    if kind == DEMO:
+        return demo_source()
+    if kind != VIST_FOLDER:
+        raise UserInputError(f"unknown data source {kind!r}: use {' or '.join(SOURCE_KINDS)}")
+    if not folder.strip():
+        raise UserInputError(
+            "no VIST folder given: type its path in the sidebar or set IMGSTORY_VIST_DIR"
+        )
+    return scan_source(folder.strip(), VIST_FOLDER)

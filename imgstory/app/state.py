@@ -1,0 +1,157 @@
+"""Streamlit-side state: cached loaders (data via ``st.cache_data``, models via
+``st.cache_resource``) and the data source chosen in the router's sidebar.
+
+Every loader takes the file's modification time as an argument so an edited file is re-read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from imgstory.app import explore, results, sources
+from imgstory.data.photos import PhotoFinder
+from imgstory.data.references import load_references
+from imgstory.data.sis import SisFile, load_sis
+from imgstory.errors import UserInputError
+
+SOURCE_KEY = "data_source"
+SOURCE_ERROR_KEY = "data_source_error"
+
+
+def modified(path: str | Path) -> float:
+    """A file's modification time (0 when missing): the cache key that notices edits."""
+    try:
+        return Path(path).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_data(show_spinner="Reading stories…", max_entries=16)
+def _sis(path: str, mtime: float) -> SisFile:
+    return load_sis(path)
+
+
+def sis_file(path: str | Path) -> SisFile:
+    """A SIS file, loaded once per modification."""
+    return _sis(str(path), modified(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _stories_table(path: str, mtime: float) -> pd.DataFrame:
+    return explore.stories_table(_sis(path, mtime).stories)
+
+
+def stories_table(source: sources.DataSource, splits: list[str] | None = None) -> pd.DataFrame:
+    """The story table of a source's splits (all splits by default)."""
+    chosen = splits if splits is not None else source.splits
+    tables = [
+        _stories_table(str(source.sis_files[s]), modified(source.sis_files[s])) for s in chosen
+    ]
+    return pd.concat(tables, ignore_index=True) if tables else explore.stories_table([])
+
+
+@st.cache_resource(show_spinner="Indexing photos…", max_entries=8)
+def photo_finder(images_dir: str) -> PhotoFinder:
+    """Photo lookup for a folder (scanned once per process; read-only, shared by sessions)."""
+    return PhotoFinder(images_dir)
+
+
+def source_photo_finder(source: sources.DataSource) -> PhotoFinder | None:
+    """The source's photo finder, or None when it has no photo folder."""
+    return photo_finder(str(source.images_dir)) if source.images_dir else None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _references(path: str, mtime: float) -> dict[str, list[str]]:
+    return load_references(path)
+
+
+def references(source: sources.DataSource, split: str) -> dict[str, list[str]]:
+    """AREL references of a split: the reference file when present, else built from the SIS."""
+    path = source.reference_files.get(split)
+    if path is not None:
+        return _references(str(path), modified(path))
+    from imgstory.data.references import references_from_stories
+
+    return references_from_stories(sis_file(source.sis_files[split]).stories)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _summary(results_dir: str, mtime: float) -> pd.DataFrame:
+    return results.load_summary(results_dir)
+
+
+def summary(results_dir: str | Path) -> pd.DataFrame:
+    """A results folder's summary table (raises UserInputError when absent or malformed)."""
+    return _summary(str(results_dir), modified(Path(results_dir) / results.SUMMARY_FILE))
+
+
+@st.cache_resource(show_spinner="Loading the model (once per server)…", max_entries=4)
+def _storyteller(model_dir: str, mtime: float):
+    from imgstory.model.storyteller import Storyteller
+
+    return Storyteller.load(model_dir)
+
+
+def storyteller(model_dir: str | Path):
+    """A storyteller, loaded once per process and shared (TensorFlow is imported here)."""
+    return _storyteller(str(model_dir), modified(Path(model_dir) / "model.keras"))
+
+
+def select_source() -> None:
+    """Sidebar controls of the router: pick the demo pack or a VIST folder; remember the choice."""
+    with st.sidebar:
+        st.subheader("Data")
+        default_folder = sources.default_folder()
+        kind = st.radio(
+            "Data source",
+            sources.SOURCE_KINDS,
+            index=1 if default_folder else 0,
+            key="source_kind",
+            help=sources.SOURCE_HELP,
+        )
+        folder = ""
+        if kind == sources.VIST_FOLDER:
+            folder = st.text_input(
+                "VIST folder",
+                value=default_folder,
+                key="vist_folder",
+                placeholder="/path/to/vist (holds sis/ and images/)",
+                help=sources.SOURCE_HELP,
+            )
+    try:
+        st.session_state[SOURCE_KEY] = sources.choose_source(kind, folder)
+        st.session_state[SOURCE_ERROR_KEY] = None
+    except UserInputError as error:
+        st.session_state[SOURCE_KEY] = None
+        st.session_state[SOURCE_ERROR_KEY] = str(error)
+    with st.sidebar:
+        chosen = st.session_state[SOURCE_KEY]
+        if chosen is not None:
+            st.caption(f"Showing: {chosen.label} — splits {', '.join(chosen.splits)}")
+        else:
+            st.warning(st.session_state[SOURCE_ERROR_KEY])
+
+
+def current_source(required: bool = True) -> sources.DataSource | None:
+    """The chosen data source; when there is none and ``required``, say why and stop the page."""
+    if SOURCE_KEY not in st.session_state:
+        try:
+            st.session_state[SOURCE_KEY] = sources.choose_source(
+                sources.VIST_FOLDER if sources.default_folder() else sources.DEMO,
+                sources.default_folder(),
+            )
+        except UserInputError as error:
+            st.session_state[SOURCE_KEY] = None
+            st.session_state[SOURCE_ERROR_KEY] = str(error)
+    chosen = st.session_state[SOURCE_KEY]
+    if chosen is None and required:
+        st.info(
+            f"No data to show: {st.session_state.get(SOURCE_ERROR_KEY)}. "
+            "Pick another data source in the sidebar."
+        )
+        st.stop()
+    return chosen

@@ -1,0 +1,117 @@
+"""Checking photos a user uploads (count, type, size, decodability) and their order.
+
+Uploaded bytes stay in memory: nothing is written to a shared temporary file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from PIL import Image
+
+from imgstory.errors import UserInputError
+from imgstory.images import ImageLoadError, load_image
+
+PHOTO_TYPES = ("jpg", "jpeg", "png", "gif", "webp", "bmp")
+MIN_PHOTOS = 1
+MAX_PHOTOS = 10
+MAX_PHOTO_MB = 20
+#: Longest side kept after decoding: encoders resize to ~300 px, so bigger photos only cost memory.
+DISPLAY_SIDE = 768
+UPLOAD_HELP = (
+    f"1 to {MAX_PHOTOS} photos ({', '.join(PHOTO_TYPES)}; at most {MAX_PHOTO_MB} MB each). "
+    "The model was trained on 5-photo stories; it writes one sentence per photo. "
+    "Photos stay on this machine, in memory."
+)
+
+
+@dataclass(frozen=True)
+class UploadedPhoto:
+    """A photo that passed every check: its file name, raw bytes and decoded RGB image."""
+
+    name: str
+    data: bytes
+    image: Image.Image
+
+
+def check_upload(name: str, data: bytes, *, max_megabytes: float = MAX_PHOTO_MB) -> UploadedPhoto:
+    """Validate one uploaded file.
+
+    Raises:
+        UserInputError: wrong extension, empty, too big, or not decodable; the message names the
+            file and says what to do.
+    """
+    extension = PurePath(name).suffix.lower().lstrip(".")
+    if extension not in PHOTO_TYPES:
+        raise UserInputError(
+            f"{name}: .{extension or '(none)'} files are not photos this app reads; "
+            f"upload {', '.join(PHOTO_TYPES)}"
+        )
+    if not data:
+        raise UserInputError(f"{name}: the file is empty; upload the photo again")
+    size_mb = len(data) / 2**20
+    if size_mb > max_megabytes:
+        raise UserInputError(
+            f"{name}: {size_mb:.1f} MB is over the {max_megabytes:g} MB limit; "
+            "upload a smaller copy"
+        )
+    try:
+        image = load_image(data, name=name, max_side=DISPLAY_SIDE)
+    except ImageLoadError as error:
+        raise UserInputError(f"{error}; upload a valid {extension.upper()} photo") from None
+    return UploadedPhoto(name=name, data=data, image=image)
+
+
+def check_uploads(
+    files: Sequence[tuple[str, bytes]], *, max_megabytes: float = MAX_PHOTO_MB
+) -> tuple[list[UploadedPhoto], list[str]]:
+    """Validate a batch of uploads: the good photos, and one message per problem.
+
+    A count outside 1-10 is a problem of its own (listed first); each bad file is reported and
+    left out, so a user sees every problem at once.
+    """
+    problems = []
+    if len(files) > MAX_PHOTOS:
+        problems.append(
+            f"{len(files)} photos uploaded: the storyteller takes {MIN_PHOTOS} to {MAX_PHOTOS}; "
+            f"remove {len(files) - MAX_PHOTOS}"
+        )
+    photos = []
+    for name, data in files:
+        try:
+            photos.append(check_upload(name, data, max_megabytes=max_megabytes))
+        except UserInputError as error:
+            problems.append(str(error))
+    return photos, problems
+
+
+def parse_order(text: str, count: int) -> list[int]:
+    """Parse a photo order such as ``"2 1 3 5 4"`` (1-based positions) into 0-based indices.
+
+    Every photo must appear exactly once; an empty text keeps the upload order.
+
+    Raises:
+        UserInputError: a token is not a number, out of range, repeated, or a photo is missing.
+    """
+    tokens = text.replace(",", " ").split()
+    if not tokens:
+        return list(range(count))
+    try:
+        numbers = [int(token) for token in tokens]
+    except ValueError:
+        raise UserInputError(
+            f"photo order {text!r}: use numbers separated by spaces, e.g. "
+            f"{' '.join(str(n) for n in range(1, count + 1))}"
+        ) from None
+    wrong = [n for n in numbers if not 1 <= n <= count]
+    if wrong:
+        raise UserInputError(f"photo order: {wrong[0]} is not a photo number (1 to {count})")
+    if len(set(numbers)) != len(numbers) or len(numbers) != count:
+        missing = sorted(set(range(1, count + 1)) - set(numbers))
+        raise UserInputError(
+            f"photo order {text!r}: list each of the {count} photos once"
+            + (f" (missing {', '.join(map(str, missing))})" if missing else " (one is repeated)")
+        )
+    return [n - 1 for n in numbers]

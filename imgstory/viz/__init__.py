@@ -1,0 +1,1 @@
+"""Figures for the app: the architecture diagram, feature maps and metric charts (Plotly)."""

@@ -1,0 +1,112 @@
+"""Plotly figures of photo features: 2-D map, similarity heatmap, strongest dimensions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+
+def feature_map_figure(
+    points: pd.DataFrame,
+    *,
+    colour_by: str,
+    highlight: Sequence[str] = (),
+    title: str = "",
+) -> go.Figure:
+    """A scatter map of photos with the highlighted sequence drawn on top in order.
+
+    Args:
+        points: one row per photo with columns ``photo_id``, ``x``, ``y`` and ``colour_by``.
+        colour_by: the column whose values colour the points (theme, album, split).
+        highlight: photo ids of the selected sequence, in story order (joined by arrows 1..n).
+        title: the figure title (say which data, encoder and projection made it).
+    """
+    figure = go.Figure()
+    for value, group in points.groupby(colour_by, sort=True):
+        figure.add_trace(
+            go.Scattergl(
+                x=group["x"],
+                y=group["y"],
+                mode="markers",
+                name=str(value),
+                marker={"size": 6, "opacity": 0.6},
+                text=group["photo_id"],
+                hovertemplate="photo %{text}<extra>" + str(value) + "</extra>",
+            )
+        )
+    known = set(points["photo_id"])
+    chosen = points.set_index("photo_id").reindex([p for p in highlight if p in known])
+    if len(chosen):
+        figure.add_trace(
+            go.Scatter(
+                x=chosen["x"],
+                y=chosen["y"],
+                mode="lines+markers+text",
+                name="selected sequence",
+                text=[str(position + 1) for position in range(len(chosen))],
+                textposition="top center",
+                line={"color": "black", "width": 2},
+                marker={"size": 14, "color": "black", "symbol": "star"},
+                hovertext=list(chosen.index),
+                hovertemplate="photo %{hovertext} (position %{text})<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        title=title,
+        xaxis_title="component 1",
+        yaxis_title="component 2",
+        legend_title=colour_by,
+        height=520,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
+    return figure
+
+
+def similarity_heatmap_figure(
+    similarity: np.ndarray, labels: Sequence[str], title: str = ""
+) -> go.Figure:
+    """Heatmap of a (n, n) cosine-similarity matrix between the photos named by ``labels``."""
+    figure = go.Figure(
+        go.Heatmap(
+            z=similarity,
+            x=list(labels),
+            y=list(labels),
+            zmin=-1 if float(np.min(similarity)) < 0 else 0,
+            zmax=1,
+            colorscale="Viridis",
+            text=np.round(similarity, 2),
+            texttemplate="%{text}",
+            hovertemplate="%{y} vs %{x}: %{z:.3f}<extra></extra>",
+        )
+    )
+    figure.update_layout(title=title, height=420, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    figure.update_yaxes(autorange="reversed")
+    return figure
+
+
+def strongest_dimensions_figure(
+    dimensions: Sequence[tuple[int, float]], title: str = ""
+) -> go.Figure:
+    """Horizontal bars of (dimension index, value) pairs, strongest on top."""
+    labels = [f"dim {index}" for index, _ in dimensions]
+    values = [value for _, value in dimensions]
+    figure = go.Figure(
+        go.Bar(
+            x=values,
+            y=labels,
+            orientation="h",
+            marker_color=["#c0392b" if value >= 0 else "#2e86c1" for value in values],
+            hovertemplate="%{y}: %{x:.4f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=title,
+        xaxis_title="feature value",
+        height=max(300, 22 * len(labels) + 80),
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
+    figure.update_yaxes(autorange="reversed")
+    return figure

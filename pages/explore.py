@@ -1,0 +1,74 @@
+"""Dataset explorer: browse albums and their 5-photo stories, search text, see all references."""
+
+import streamlit as st
+
+from imgstory.app import explore, state, widgets
+
+source = state.current_source()
+st.title("🔎 Dataset explorer")
+st.caption(f"Data: {source.label}")
+
+filters = st.columns([1, 2])
+with filters[0]:
+    splits = st.multiselect(
+        "Splits",
+        source.splits,
+        default=[source.default_split],
+        help="Which split files to browse (sis/{split}.story-in-sequence.json).",
+    )
+with filters[1]:
+    query = st.text_input(
+        "Search story text",
+        placeholder="e.g. beach, birthday cake, or an album / story id",
+        help="Every word must appear in one of the album's stories (case-insensitive).",
+    )
+
+finder = state.source_photo_finder(source)
+stories = explore.filter_stories(state.stories_table(source, splits), splits, query)
+if finder is not None and st.toggle(
+    "Only stories whose 5 photos are all here",
+    value=True,
+    help=f"Hide stories with photos missing from {source.images_dir}.",
+):
+    stories = stories[explore.photos_found(stories, finder) == 5]
+albums = explore.albums_table(stories)
+st.markdown(f"**{len(albums)} albums, {len(stories)} stories** match.")
+if albums.empty:
+    st.info("No story matches: pick more splits or change the search words.")
+    st.stop()
+
+st.dataframe(albums, hide_index=True, width="stretch", height=220)
+album_id = st.selectbox(
+    "Album",
+    albums["album_id"],
+    format_func=lambda a: f"{a} ({albums.set_index('album_id').loc[a, 'split']})",
+)
+split = albums.set_index("album_id").loc[album_id, "split"]
+album_stories = [
+    story
+    for story in state.sis_file(source.sis_files[split]).stories_by_album()[album_id]
+    if story.story_id in set(stories["story_id"])
+]
+if finder is None:
+    st.info(f"{source.root} has no images/ folder: stories are shown without their photos.")
+
+st.subheader(f"Album {album_id} — {len(album_stories)} stories ({split})")
+tabs = st.tabs([f"Story {story.story_id}" for story in album_stories])
+for tab, story in zip(tabs, album_stories, strict=True):
+    with tab:
+        slots = explore.story_slots(story, finder)
+        missing = explore.missing_photos(slots)
+        if missing and finder is not None:
+            st.warning(
+                f"{len(missing)} of {len(slots)} photos are missing from {source.images_dir}: "
+                f"{', '.join(missing)} (some VIST photos left Flickr)."
+            )
+        widgets.show_slots(slots, source.photo_credit)
+        st.caption(f"Normalised text (what the models learn and are scored on): {story.story_text}")
+
+with st.expander("All reference stories of this album (AREL format)", expanded=True):
+    album_references = state.references(source, split).get(album_id, [])
+    origin = source.reference_files.get(split, source.sis_files[split])
+    st.caption(f"{len(album_references)} references from {origin.name}")
+    for number, reference in enumerate(album_references, start=1):
+        st.markdown(f"{number}. {reference}")
