@@ -1,0 +1,262 @@
+"""Batch feature extraction: decode photos in parallel with the encoder, append to a store, resume.
+
+Photos already in the store are skipped, each batch is committed as soon as it is encoded (an
+interrupted run keeps what it did), unreadable photos are reported with their reason and skipped,
+and ``shard=(i, n)`` splits the photo list between machines.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imgstory.errors import UserInputError
+from imgstory.features.encoders import Encoder, encoder_spec, get_encoder
+from imgstory.features.store import FeatureStore
+from imgstory.images import ImageLoadError, load_image
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp")
+DEFAULT_BATCH_SIZE = 16
+
+
+@dataclass
+class ExtractionReport:
+    """What one extraction run did."""
+
+    store_path: Path
+    encoder: str
+    photos: int
+    stored: int = 0
+    skipped_existing: int = 0
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    shard: tuple[int, int] | None = None
+
+    @property
+    def images_per_second(self) -> float:
+        """Photos decoded and encoded per second (unreadable ones included)."""
+        processed = self.stored + len(self.unreadable)
+        return processed / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (what ``features extract --json`` prints)."""
+        return {
+            "store": str(self.store_path),
+            "encoder": self.encoder,
+            "photos": self.photos,
+            "stored": self.stored,
+            "skipped_existing": self.skipped_existing,
+            "unreadable": [
+                {"path": str(path), "reason": reason} for path, reason in self.unreadable
+            ],
+            "seconds": round(self.seconds, 3),
+            "images_per_second": round(self.images_per_second, 2),
+            "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
+        }
+
+
+def list_photos(images_dir: str | Path) -> dict[str, Path]:
+    """Image files under ``images_dir`` (recursively), keyed by file stem (VIST: the photo id).
+
+    Files are recognised by suffix (``.jpg``, ``.png``, ...); whether they really are images is
+    found out when they are read.
+
+    Raises:
+        UserInputError: the folder is missing, or two files share a stem.
+    """
+    images_dir = Path(images_dir)
+    if not images_dir.is_dir():
+        raise UserInputError(f"images folder not found: {images_dir} (check --images)")
+    photos: dict[str, Path] = {}
+    for path in sorted(images_dir.rglob("*")):
+        if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+            continue
+        if path.stem in photos:
+            raise UserInputError(
+                f"two photos share the id {path.stem!r}: {photos[path.stem]} and {path}; "
+                "photos are keyed by file name, so rename or remove one"
+            )
+        photos[path.stem] = path
+    return photos
+
+
+def parse_shard(text: str | tuple[int, int] | None) -> tuple[int, int] | None:
+    """``"i/N"`` -> ``(i, N)`` with ``0 <= i < N``; None stays None."""
+    if text is None or isinstance(text, tuple):
+        shard = text
+    else:
+        try:
+            index_text, count_text = text.split("/")
+            shard = (int(index_text), int(count_text))
+        except ValueError:
+            raise UserInputError(f"--shard must look like i/N (e.g. 0/4), got {text!r}") from None
+    if shard is not None and not 0 <= shard[0] < shard[1]:
+        raise UserInputError(f"--shard i/N needs 0 <= i < N, got {shard[0]}/{shard[1]}")
+    return shard
+
+
+def in_shard(photo_id: str, shard: tuple[int, int]) -> bool:
+    """Whether ``photo_id`` belongs to ``shard``: a stable hash, so shards never overlap."""
+    return zlib.crc32(photo_id.encode("utf-8")) % shard[1] == shard[0]
+
+
+def extract_features(
+    photos: Mapping[str, Path] | Sequence[Path],
+    store_path: str | Path,
+    encoder_name: str,
+    *,
+    weights: str | Path | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: bool = True,
+    shard: str | tuple[int, int] | None = None,
+    strategy: Any = None,
+    encoder: Encoder | None = None,
+    dtype: str = "float16",
+    decode_threads: int = 2,
+) -> ExtractionReport:
+    """Encode every photo not yet in the store at ``store_path`` and append its vector.
+
+    Args:
+        photos: photo id -> file, or files (keyed by stem).
+        store_path: the feature store folder (created if absent; must hold this encoder's features).
+        encoder_name: a registry name (``"xception"``, ``"handcrafted"``); never guessed.
+        weights: Xception weights (see :func:`imgstory.features.encoders.get_encoder`).
+        batch_size: photos decoded and encoded per step (and committed per step).
+        progress: show a progress bar with photos/s and ETA on stderr.
+        shard: ``"i/N"`` or ``(i, N)``: only this part of the photo list.
+        strategy: Xception only: ``"mirrored"`` or a ``tf.distribute.Strategy``.
+        encoder: an already built encoder of ``encoder_name`` (reuse across calls).
+        dtype: element type of a new store (``"float16"`` halves the size).
+        decode_threads: threads reading and resizing photos while the encoder runs.
+
+    Returns:
+        The :class:`ExtractionReport`; unreadable photos are listed there, not raised.
+    """
+    if batch_size < 1:
+        raise UserInputError(f"--batch-size must be at least 1, got {batch_size}")
+    spec = encoder_spec(encoder_name)
+    by_id = _photos_by_id(photos)
+    shard = parse_shard(shard)
+    if shard is not None:
+        by_id = {photo_id: path for photo_id, path in by_id.items() if in_shard(photo_id, shard)}
+    if encoder is None:
+        encoder = get_encoder(encoder_name, weights, batch_size=batch_size, strategy=strategy)
+    elif encoder.name != spec.name:
+        raise ValueError(f"encoder {encoder.name!r} given for encoder_name {encoder_name!r}")
+    store = FeatureStore.open_or_create(
+        store_path,
+        encoder=encoder.name,
+        dimension=encoder.dimension,
+        weights_fingerprint=encoder.fingerprint,
+        dtype=dtype,
+    )
+    report = ExtractionReport(Path(store_path), encoder.name, photos=len(by_id), shard=shard)
+    with store.locked():
+        todo = [(photo_id, path) for photo_id, path in by_id.items() if photo_id not in store]
+        report.skipped_existing = len(by_id) - len(todo)
+        started = time.perf_counter()
+        with _progress_bar(len(todo), progress, encoder.name) as bar:
+            for batch in _decoded_batches(todo, encoder, batch_size, decode_threads):
+                decoded = [
+                    (photo_id, out) for photo_id, _, out in batch if not isinstance(out, str)
+                ]
+                report.unreadable.extend(
+                    (path, out) for _, path, out in batch if isinstance(out, str)
+                )
+                if decoded:
+                    pixels = np.stack([out for _, out in decoded])  # (batch, side, side, 3)
+                    vectors = encoder.encode_arrays(pixels)  # (batch, dimension)
+                    store.append([photo_id for photo_id, _ in decoded], vectors)
+                    report.stored += len(decoded)
+                bar.update(len(batch))
+                if report.unreadable:
+                    bar.set_postfix(unreadable=len(report.unreadable), refresh=False)
+        report.seconds = time.perf_counter() - started
+    return report
+
+
+def _photos_by_id(photos: Mapping[str, Path] | Sequence[Path]) -> dict[str, Path]:
+    if isinstance(photos, Mapping):
+        return {str(photo_id): Path(path) for photo_id, path in photos.items()}
+    by_id: dict[str, Path] = {}
+    for path in map(Path, photos):
+        if path.stem in by_id and by_id[path.stem] != path:
+            raise UserInputError(
+                f"two photos share the id {path.stem!r}: {by_id[path.stem]} and {path}"
+            )
+        by_id[path.stem] = path
+    return by_id
+
+
+def _load_pixels(encoder: Encoder, path: Path) -> np.ndarray | str:
+    """Decode and preprocess one photo; the reason string when it cannot be read."""
+    try:
+        # Reduce huge JPEGs while decoding, but keep enough pixels for the encoder's square.
+        image = load_image(path, max_side=2 * encoder.image_size)
+    except ImageLoadError as error:
+        return error.reason
+    return encoder.preprocess(image)  # (side, side, 3) uint8
+
+
+def _decoded_batches(
+    todo: Sequence[tuple[str, Path]],
+    encoder: Encoder,
+    batch_size: int,
+    decode_threads: int,
+    batches_ahead: int = 2,
+) -> Iterator[list[tuple[str, Path, Any]]]:
+    """Batches of ``(photo id, path, pixels or reason)``, decoded by threads ahead of the encoder.
+
+    At most ``batches_ahead`` batches are decoding or waiting at any time, so memory stays bounded
+    however many photos there are.
+    """
+    chunks: Iterable[Sequence[tuple[str, Path]]] = (
+        todo[start : start + batch_size] for start in range(0, len(todo), batch_size)
+    )
+    pending: deque[list[tuple[str, Path, Future]]] = deque()
+    with ThreadPoolExecutor(max(1, decode_threads), thread_name_prefix="decode") as pool:
+        for chunk in chunks:
+            pending.append(
+                [
+                    (photo_id, path, pool.submit(_load_pixels, encoder, path))
+                    for photo_id, path in chunk
+                ]
+            )
+            if len(pending) > batches_ahead:
+                yield _resolve(pending.popleft())
+        while pending:
+            yield _resolve(pending.popleft())
+
+
+def _resolve(batch: list[tuple[str, Path, Future]]) -> list[tuple[str, Path, Any]]:
+    return [(photo_id, path, future.result()) for photo_id, path, future in batch]
+
+
+class _NoBar:
+    def update(self, count: int) -> None:
+        pass
+
+    def set_postfix(self, **values: Any) -> None:
+        pass
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def _progress_bar(total: int, enabled: bool, encoder_name: str) -> Any:
+    if not enabled:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="photo", desc=f"{encoder_name} features", smoothing=0.1)

@@ -1,0 +1,210 @@
+"""The thesis encoder: Xception (ImageNet) global-average-pooled 2048-d features at 299x299.
+
+Weights come from a local file or Keras' ImageNet cache, never silently random. The forward pass is
+one compiled ``tf.function``; under ``tf.distribute.MirroredStrategy`` each batch is split over the
+local devices.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imgstory.errors import UserInputError
+from imgstory.features.encoders import Encoder
+
+WEIGHTS_ENV = "IMGSTORY_XCEPTION_WEIGHTS"
+IMAGENET_NOTOP_FILE = "xception_weights_tf_dim_ordering_tf_kernels_notop.h5"
+IMAGE_SIZE = 299
+DIMENSION = 2048
+STRATEGIES = ("default", "mirrored")
+
+
+def keras_cache_file() -> Path:
+    """Where Keras keeps (and looks for) the ImageNet Xception weights without the top layer."""
+    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser()
+    return keras_home / "models" / IMAGENET_NOTOP_FILE
+
+
+def resolve_weights(weights: str | Path | None) -> Path | str:
+    """The weights to load: a local file path, or ``"imagenet"`` when Keras must download them.
+
+    Raises:
+        UserInputError: no weights given anywhere, or the given file is missing.
+    """
+    if weights is None:
+        weights = os.environ.get(WEIGHTS_ENV, "").strip() or None
+    if weights is None:
+        raise UserInputError(
+            "the xception encoder needs weights: pass --weights PATH (a *.weights.h5 file, or "
+            f"{IMAGENET_NOTOP_FILE} copied from a machine with network), set {WEIGHTS_ENV}, or "
+            f"pass --weights imagenet to use Keras' copy at {keras_cache_file()} (downloaded "
+            "there when online)"
+        )
+    if str(weights) == "imagenet":
+        cached = keras_cache_file()
+        return cached if cached.is_file() else "imagenet"
+    path = Path(weights).expanduser()
+    if not path.is_file():
+        raise UserInputError(f"Xception weights file not found: {path} (check --weights)")
+    if not path.name.endswith((".weights.h5", ".h5", ".hdf5")):
+        raise UserInputError(
+            f"Xception weights file {path} must be a Keras weights file ending in .weights.h5 "
+            "(model.save_weights) or Keras' .h5 ImageNet file"
+        )
+    return path
+
+
+@functools.lru_cache(maxsize=8)
+def _file_fingerprint(path: str, size: int, modified: float) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return f"sha256:{digest.hexdigest()[:16]}"
+
+
+def weights_fingerprint(path: Path) -> str:
+    """A content hash of a weights file (the same file gives the same fingerprint anywhere)."""
+    stat = path.stat()
+    return _file_fingerprint(str(path.resolve()), stat.st_size, stat.st_mtime)
+
+
+def make_strategy(strategy: str | Any | None) -> Any:
+    """``None``/``"default"`` -> TF's default strategy; ``"mirrored"`` -> all local GPUs (or CPU).
+
+    A ``tf.distribute.Strategy`` object passes through unchanged.
+    """
+    import tensorflow as tf
+
+    if strategy is None or strategy == "default":
+        return tf.distribute.get_strategy()
+    if strategy == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if isinstance(strategy, tf.distribute.Strategy):
+        return strategy
+    raise UserInputError(f"unknown strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
+
+
+class XceptionEncoder(Encoder):
+    """Keras' Xception without its classifier, average-pooled: 299x299 photos -> 2048-d."""
+
+    name = "xception"
+    dimension = DIMENSION
+    image_size = IMAGE_SIZE
+
+    def __init__(
+        self,
+        weights: str | Path | None = None,
+        *,
+        batch_size: int = 16,
+        strategy: str | Any | None = None,
+    ) -> None:
+        """Build the model and load ``weights`` (see :func:`resolve_weights`).
+
+        Args:
+            weights: a local weights file, ``"imagenet"``, or None (``$IMGSTORY_XCEPTION_WEIGHTS``).
+            batch_size: photos per forward pass inside :meth:`encode_arrays` (global batch).
+            strategy: None, ``"default"``, ``"mirrored"`` or a ``tf.distribute.Strategy``.
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        resolved = resolve_weights(weights)
+        import keras
+        import tensorflow as tf
+
+        self.batch_size = batch_size
+        self.strategy = make_strategy(strategy)
+        with self.strategy.scope():
+            self.model = keras.applications.Xception(
+                include_top=False, weights=None, pooling="avg", input_shape=(299, 299, 3)
+            )
+        self.weights_source = str(resolved)
+        if resolved == "imagenet":
+            self._download_imagenet_weights()
+        else:
+            self._load_file(resolved)
+        self.fingerprint = weights_fingerprint(Path(self.weights_source))
+
+        preprocess_input = keras.applications.xception.preprocess_input
+        model = self.model
+
+        @tf.function(
+            input_signature=[tf.TensorSpec((None, IMAGE_SIZE, IMAGE_SIZE, 3), tf.uint8)],
+            reduce_retracing=True,
+        )
+        def forward(pixels: tf.Tensor) -> tf.Tensor:
+            scaled = preprocess_input(
+                tf.cast(pixels, tf.float32)
+            )  # (batch, 299, 299, 3) in [-1, 1]
+            return model(scaled, training=False)  # (batch, 2048)
+
+        self._forward = forward
+
+    def _load_file(self, path: Path) -> None:
+        try:
+            self.model.load_weights(str(path))
+        except Exception as error:  # Keras raises ValueError/OSError/KeyError variants
+            raise UserInputError(
+                f"Xception weights file {path} does not load into Xception(include_top=False): "
+                f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
+            ) from None
+
+    def _download_imagenet_weights(self) -> None:
+        from keras.utils import get_file
+
+        try:
+            path = get_file(
+                IMAGENET_NOTOP_FILE,
+                "https://storage.googleapis.com/tensorflow/keras-applications/xception/"
+                + IMAGENET_NOTOP_FILE,
+                cache_subdir="models",
+                file_hash="b0042744bf5b25fce3cb969f33bebb97",
+            )
+        except Exception as error:
+            raise UserInputError(
+                f"cannot download the ImageNet Xception weights ({type(error).__name__}): copy "
+                f"{IMAGENET_NOTOP_FILE} from a machine with network to {keras_cache_file()}, or "
+                "pass it with --weights PATH"
+            ) from None
+        self.weights_source = path
+        self._load_file(Path(path))
+
+    @property
+    def replicas(self) -> int:
+        """Number of devices each batch is split over."""
+        return self.strategy.num_replicas_in_sync
+
+    def encode_arrays(self, pixels: np.ndarray) -> np.ndarray:
+        """``(n, 299, 299, 3)`` uint8 -> ``(n, 2048)`` float32, ``batch_size`` photos per pass."""
+        if pixels.ndim != 4 or pixels.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 3):
+            raise ValueError(f"expected (n, 299, 299, 3) pixels, got {pixels.shape}")
+        pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+        outputs = [
+            self._run(pixels[start : start + self.batch_size])
+            for start in range(0, len(pixels), self.batch_size)
+        ]
+        if not outputs:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        return np.concatenate(outputs).astype(np.float32, copy=False)  # (n, 2048)
+
+    def _run(self, batch: np.ndarray) -> np.ndarray:
+        replicas = self.replicas
+        if replicas == 1:
+            return self._forward(batch).numpy()
+        # Split the batch in order over the replicas; concatenating their results restores order.
+        bounds = np.linspace(0, len(batch), replicas + 1).astype(int)
+
+        def replica_slice(context: Any) -> np.ndarray:
+            index = context.replica_id_in_sync_group
+            return batch[bounds[index] : bounds[index + 1]]
+
+        per_replica = self.strategy.experimental_distribute_values_from_function(replica_slice)
+        results = self.strategy.run(self._forward, args=(per_replica,))
+        local = self.strategy.experimental_local_results(results)
+        return np.concatenate([result.numpy() for result in local])
