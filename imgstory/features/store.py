@@ -288,7 +288,8 @@ class FeatureStore:
                 raise ValueError(f"photo id {photo_id!r} is empty or has whitespace at its ends")
         if len(set(ids)) != len(ids):
             raise ValueError("photo ids repeat within one append")
-        stored = np.asarray(vectors, dtype=self.dtype)
+        with np.errstate(over="ignore"):  # overflow is reported just below
+            stored = np.asarray(vectors, dtype=self.dtype)
         if not np.isfinite(stored).all():
             raise ValueError(
                 f"vectors are not finite once stored as {self.dtype} (too large for float16? "
