@@ -1,5 +1,110 @@
-"""Placeholder."""
+"""Model comparison: our systems with bootstrap intervals, published results, score your own."""
+
+from pathlib import Path
 
 import streamlit as st
 
-st.title("compare")
+from imgstory.app import results, scoring, state
+from imgstory.errors import UserInputError
+from imgstory.paths import DEMO_DIR
+from imgstory.viz.metrics import metric_chart
+
+source = state.current_source(required=False)
+st.title("📊 Model comparison")
+
+default_results = source.results_dir if source and source.results_dir else DEMO_DIR / "results"
+results_dir = Path(
+    st.text_input(
+        "Results folder",
+        value=str(default_results),
+        help="A folder holding summary.json and predictions/<system>.json: the demo pack's "
+        "(assets/demo/results) or one written by your own runs on real VIST.",
+    )
+)
+is_demo = results_dir.resolve().is_relative_to(DEMO_DIR.resolve())
+data_label = (
+    "demo pack test split (generated scenes, not real VIST)"
+    if is_demo
+    else f"your results in {results_dir}"
+)
+
+st.header("Our systems")
+try:
+    long = state.summary(results_dir)
+except UserInputError as error:
+    long = None
+    st.info(f"{error}. Build the demo pack (`imgstory demo build`) or pick another folder.")
+if long is not None:
+    st.caption(f"Data: {data_label}. {scoring.PROTOCOL_NOTE} Bars: 95% bootstrap intervals.")
+    metrics = [m for m in results.METRICS if m in set(long["metric"])]
+    charts = st.columns(2)
+    for index, metric in enumerate(metrics):
+        with charts[index % 2]:
+            st.plotly_chart(
+                metric_chart(long, metric, title=f"{metric} — {data_label}"),
+                width="stretch",
+            )
+    wide = results.wide_table(long)
+    st.dataframe(wide, hide_index=True, width="stretch")
+    caption = f"Results on the {data_label}; {scoring.PROTOCOL_NOTE}"
+    downloads = st.columns(2)
+    downloads[0].download_button(
+        "Download table (CSV)", results.to_csv(long), "results.csv", "text/csv"
+    )
+    downloads[1].download_button(
+        "Download table (LaTeX)", results.to_latex(wide, caption), "results.tex", "text/x-tex"
+    )
+
+st.header("Published results on real VIST")
+try:
+    from imgstory.eval.published import load_published_results
+
+    published = load_published_results()
+except (ImportError, UserInputError) as error:
+    st.info(f"The published-results registry is not available: {error}")
+else:
+    st.caption(
+        "Numbers as published (test split of real VIST), with their citation and protocol. "
+        "They are never drawn in one chart with demo-pack numbers: the data differ."
+    )
+    st.dataframe(published, hide_index=True, width="stretch")
+
+st.header("Score your own predictions")
+st.caption(
+    "Upload AREL-format predictions ({album_id: [story]}) and, unless they are for this data "
+    "source's test split, the matching references; the same evaluator as `imgstory evaluate`."
+)
+upload_columns = st.columns(2)
+predictions_file = upload_columns[0].file_uploader("Predictions (JSON)", type=["json"])
+references_file = upload_columns[1].file_uploader(
+    "References (JSON, AREL format; optional)", type=["json"]
+)
+if st.button("Score predictions", disabled=predictions_file is None):
+    try:
+        predictions = scoring.predictions_from_upload(
+            predictions_file.name, predictions_file.getvalue()
+        )
+        if references_file is not None:
+            references = scoring.references_from_upload(
+                references_file.name, references_file.getvalue()
+            )
+            against = references_file.name
+        elif source is not None and "test" in source.sis_files:
+            references = state.references(source, "test")
+            against = f"the test references of the {source.label}"
+        else:
+            raise UserInputError("no references: upload the reference file of your split")
+        with st.status("Scoring (METEOR starts Java: a few seconds)…") as status:
+            table, result = scoring.score_predictions(predictions, references)
+            status.update(label="Scored", state="complete")
+    except UserInputError as error:
+        st.error(str(error))
+    else:
+        st.caption(
+            f"{predictions_file.name} against {against}: {result.albums_scored} albums scored, "
+            f"{len(result.albums_missing)} reference albums without a prediction. "
+            f"{scoring.PROTOCOL_NOTE}"
+        )
+        st.dataframe(table, hide_index=True)
+        for warning in result.warnings:
+            st.warning(warning)

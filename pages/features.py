@@ -1,5 +1,112 @@
-"""Placeholder."""
+"""Feature plots: a 2-D map of photo features, similarities within a sequence, strongest dims."""
 
 import streamlit as st
 
-st.title("features")
+from imgstory.app import feature_maps, state, widgets
+from imgstory.app.explore import story_slots
+from imgstory.viz import features as figures
+from imgstory.viz.projection import PROJECTIONS, cosine_similarity_matrix, strongest_dimensions
+
+source = state.current_source()
+st.title("🗺️ Feature plots")
+stores = feature_maps.feature_stores(source.features_dir)
+if not stores:
+    st.info(
+        f"{source.label} has no feature store in {source.root / 'features'}: extract one with "
+        f"`imgstory features extract --images {source.images_dir or 'IMAGES'} "
+        f"--out {source.root / 'features'} --encoder handcrafted`."
+    )
+    st.stop()
+
+store_path = (
+    st.selectbox("Feature store", stores, format_func=lambda p: p.name)
+    if len(stores) > 1
+    else stores[0]
+)
+store = state.feature_store(store_path)
+st.caption(
+    f"Data: {source.label}. Features: {store.encoder} encoder, {store.dimension}-d vectors, "
+    f"{len(store)} photos, from {store_path}."
+)
+
+controls = st.columns(4)
+with controls[0]:
+    splits = st.multiselect("Splits", source.splits, default=[source.default_split])
+with controls[1]:
+    method = st.radio("Projection", PROJECTIONS, horizontal=True, help=feature_maps.PROJECTION_HELP)
+with controls[2]:
+    colour_options = [
+        option for option in feature_maps.COLOUR_OPTIONS if source.is_demo or option != "theme"
+    ]
+    colour_by = st.selectbox(
+        "Colour by",
+        colour_options,
+        index=colour_options.index("theme") if "theme" in colour_options else 0,
+        help=feature_maps.COLOUR_HELP,
+    )
+with controls[3]:
+    max_photos = st.slider(
+        "Photos shown", 100, 3000, 800, step=100, help=feature_maps.MAX_PHOTOS_HELP
+    )
+
+stories = state.stories_table(source, splits)
+photos = feature_maps.photo_rows(stories, store)
+in_store = set(photos["photo_id"])
+complete = stories[[all(p in in_store for p in ids.split()) for ids in stories["photo_ids"]]]
+if len(photos) < 3 or complete.empty:
+    st.info(
+        f"Too few photos of {', '.join(splits) or 'these splits'} have features in {store_path}."
+    )
+    st.stop()
+
+story_id = st.selectbox(
+    "Sequence to highlight",
+    complete["story_id"],
+    format_func=lambda s: f"story {s} — {complete.set_index('story_id').loc[s, 'text'][:90]}…",
+)
+story_row = complete.set_index("story_id").loc[story_id]
+sequence = story_row["photo_ids"].split()
+
+sampled = feature_maps.sample_photos(photos, max_photos, keep=sequence)
+if colour_by == "theme":
+    sampled = sampled.assign(theme=sampled["album_id"].map(feature_maps.album_themes(stories)))
+points = state.feature_map(store_path, sampled, method)
+st.plotly_chart(
+    figures.feature_map_figure(
+        points,
+        colour_by=feature_maps.COLOUR_COLUMNS[colour_by],
+        highlight=sequence,
+        title=f"{method} of {len(points)} photos ({store.encoder} features, {source.label})",
+    ),
+    width="stretch",
+)
+
+story = next(
+    s
+    for s in state.sis_file(source.sis_files[story_row["split"]]).stories
+    if s.story_id == story_id
+)
+slots = story_slots(story, state.source_photo_finder(source))
+widgets.show_slots(slots, source.photo_credit)
+
+left, right = st.columns(2)
+vectors = store.get(sequence)  # (5, dimension)
+labels = [f"{position}. {photo}" for position, photo in enumerate(sequence, start=1)]
+with left:
+    st.plotly_chart(
+        figures.similarity_heatmap_figure(
+            cosine_similarity_matrix(vectors),
+            labels,
+            title=f"Cosine similarity between the photos of story {story_id}",
+        ),
+        width="stretch",
+    )
+with right:
+    position = st.selectbox("Photo", range(len(sequence)), format_func=lambda i: labels[i])
+    st.plotly_chart(
+        figures.strongest_dimensions_figure(
+            strongest_dimensions(vectors[position], 20),
+            title=f"Strongest {store.encoder} dimensions of photo {sequence[position]}",
+        ),
+        width="stretch",
+    )

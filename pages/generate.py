@@ -1,5 +1,196 @@
-"""Placeholder."""
+"""Generate: upload photos or pick a dataset sequence, choose model and decoding, get a story."""
 
 import streamlit as st
 
-st.title("generate")
+from imgstory.app import explore, generation, models, state, uploads, widgets
+from imgstory.decoding import DECODING_HELP, METHODS, DecodingConfig
+from imgstory.errors import UserInputError
+from imgstory.images import load_image
+
+RESULTS_KEY = "generated_results"
+PICKED_KEY = "generate_story_id"
+
+st.title("✍️ Generate a story")
+source = state.current_source(required=False)
+defaults = DecodingConfig()
+
+upload_column, pick_column = st.columns(2)
+with upload_column:
+    uploaded = st.file_uploader(
+        "Your photos, in story order",
+        type=list(uploads.PHOTO_TYPES),
+        accept_multiple_files=True,
+        help=uploads.UPLOAD_HELP,
+        key="photos",
+    )
+with pick_column:
+    story = None
+    finder = state.source_photo_finder(source) if source else None
+    if source is not None and finder is not None and source.default_split:
+        table = state.stories_table(source, [source.default_split])
+        table = table[explore.photos_found(table, finder) == 5]
+        if len(table):
+            ids = list(table["story_id"])
+            picked = st.session_state.get(PICKED_KEY)
+            story_id = st.selectbox(
+                "…or a sequence from the dataset (used when no photos are uploaded)",
+                ids,
+                index=ids.index(picked) if picked in ids else 0,
+                format_func=lambda s: (
+                    f"story {s}: {table.set_index('story_id').loc[s, 'text'][:70]}…"
+                ),
+                help=f"Stories of the {source.default_split} split of the {source.label}.",
+            )
+            sis = state.sis_file(source.sis_files[source.default_split])
+            story = next(s for s in sis.stories if s.story_id == story_id)
+    if story is None:
+        st.info("No dataset sequence with its photos here: upload your own photos.")
+
+photos, labels, album_id, references, problems, origin = [], [], None, [], [], ""
+if uploaded:
+    checked, problems = uploads.check_uploads([(f.name, f.getvalue()) for f in uploaded])
+    photos, labels = [p.image for p in checked], [p.name for p in checked]
+    origin = f"your {len(photos)} uploaded photos"
+elif story is not None:
+    slots = explore.story_slots(story, finder)
+    photos = [load_image(slot.path, max_side=uploads.DISPLAY_SIDE) for slot in slots]
+    labels, album_id = list(story.photo_ids), story.album_id
+    references = state.references(source, story.split).get(story.album_id, [])
+    origin = f"story {story.story_id} (album {story.album_id}) of the {source.label}"
+for problem in problems:
+    st.error(problem)
+
+order_text = st.text_input(
+    "Photo order",
+    placeholder=" ".join(str(n) for n in range(1, len(photos) + 1)) or "1 2 3 4 5",
+    help="The photos' numbers in story order, e.g. 2 1 3 5 4; empty keeps the order shown.",
+    key="order",
+)
+try:
+    order = uploads.parse_order(order_text, len(photos))
+except UserInputError as error:
+    st.error(str(error))
+    order = list(range(len(photos)))
+photos, labels = [photos[i] for i in order], [labels[i] for i in order]
+if photos:
+    st.caption(f"Photos: {origin}, in this order:")
+    widgets.show_photo_strip(
+        photos, [""] * len(photos), [f"{n}. {label}" for n, label in enumerate(labels, start=1)]
+    )
+
+choices = models.discover_models()
+if not choices:
+    st.info(
+        "No model to run: build the demo pack (`imgstory demo build`) or set IMGSTORY_MODELS_DIR "
+        "to a folder of model directories (from `imgstory train`)."
+    )
+    st.stop()
+by_label = {choice.label: choice for choice in choices}
+
+compare = st.toggle("Compare mode: several models and decodings side by side", key="compare")
+settings = st.columns(3)
+if compare:
+    chosen_models = settings[0].multiselect("Models", list(by_label), default=list(by_label))
+    presets = settings[1].multiselect(
+        "Decodings",
+        list(generation.DECODING_PRESETS),
+        default=list(generation.DECODING_PRESETS)[:2],
+        help=DECODING_HELP["method"],
+    )
+    runs = [
+        (by_label[m], DecodingConfig(**generation.DECODING_PRESETS[p]))
+        for m in chosen_models
+        for p in presets
+    ]
+else:
+    model_label = settings[0].selectbox("Model", list(by_label), key="model")
+    method = settings[1].radio(
+        "Decoding",
+        METHODS,
+        index=METHODS.index(defaults.method),
+        horizontal=True,
+        help=DECODING_HELP["method"],
+        key="method",
+    )
+    with settings[2]:
+        beam_size = st.slider(
+            "Beam width",
+            1,
+            8,
+            defaults.beam_size,
+            help=DECODING_HELP["beam_size"],
+            disabled=method != "beam",
+            key="beam_size",
+        )
+        temperature = st.slider(
+            "Sampling temperature",
+            0.1,
+            2.0,
+            defaults.temperature,
+            step=0.1,
+            help=DECODING_HELP["temperature"],
+            disabled=method != "sample",
+            key="temperature",
+        )
+    more = st.columns(3)
+    no_repeat = more[0].selectbox(
+        "No-repeat n-gram size",
+        [0, 2, 3, 4],
+        index=0,
+        help=DECODING_HELP["no_repeat_ngram_size"],
+        key="no_repeat",
+    )
+    block = more[1].checkbox(
+        "Never repeat a sentence",
+        value=defaults.block_repeated_sentences,
+        help=DECODING_HELP["block_repeated_sentences"],
+        key="block",
+    )
+    seed = more[2].number_input(
+        "Sampling seed",
+        0,
+        10_000,
+        defaults.seed,
+        help=DECODING_HELP["seed"],
+        disabled=method != "sample",
+        key="seed",
+    )
+    runs = [
+        (
+            by_label[model_label],
+            DecodingConfig(
+                method=method, beam_size=beam_size, temperature=temperature, seed=int(seed),
+                no_repeat_ngram_size=no_repeat, block_repeated_sentences=block,
+            ),
+        )
+    ]  # fmt: skip
+
+ready = bool(photos) and bool(runs) and not (uploaded and len(uploaded) > uploads.MAX_PHOTOS)
+if st.button("Generate story", type="primary", disabled=not ready):
+    produced = []
+    with st.status("Writing the story…", expanded=False) as status:
+        try:
+            for choice, decoding in runs:
+                status.update(label=f"{choice.label}: loading (once per server) and decoding…")
+                produced.append(
+                    generation.generate_story(
+                        state.storyteller(choice.path),
+                        photos,
+                        decoding,
+                        model_label=choice.label,
+                        model_dir=str(choice.path),
+                        photo_labels=labels,
+                        album_id=album_id,
+                    )
+                )
+            status.update(label="Story written", state="complete")
+        except (UserInputError, ValueError, OSError) as error:
+            status.update(label="Generation failed", state="error")
+            st.error(f"Could not generate: {error}")
+    st.session_state[RESULTS_KEY] = dict(
+        results=produced, photos=photos, references=references, origin=origin
+    )
+
+shown = st.session_state.get(RESULTS_KEY)
+if shown and shown["results"]:
+    widgets.show_results(**shown)

@@ -1,5 +1,89 @@
-"""Placeholder."""
+"""Thesis results: the presentation view — question, architecture, headline table, examples."""
+
+import json
 
 import streamlit as st
 
-st.title("thesis")
+from imgstory.app import explore, results, scoring, state, widgets
+from imgstory.errors import UserInputError
+from imgstory.paths import DEMO_DIR
+from imgstory.viz.architecture import architecture_dot
+
+source = state.current_source(required=False)
+results_dir = source.results_dir if source and source.results_dir else DEMO_DIR / "results"
+on_demo = source is None or source.is_demo
+data_label = source.label if source else "demo pack"
+
+st.title("🎓 Does a sequence model tell better photo stories?")
+st.markdown(
+    "**Question.** Given five ordered photos, can a Seq2Seq network that remembers both the photo "
+    "sequence and the story written so far write a coherent five-sentence story — and does its "
+    "recurrent cell (LSTM vs GRU) or its decoding (beam search vs greedy) matter?"
+)
+
+st.header("Architecture")
+st.graphviz_chart(architecture_dot("LSTM"), width="stretch")
+
+st.header("Headline results")
+try:
+    long = state.summary(results_dir)
+except UserInputError as error:
+    long = None
+    st.info(f"No saved results to present: {error}")
+if long is not None:
+    st.caption(
+        f"Read from {results_dir / results.SUMMARY_FILE} ({data_label}); {scoring.PROTOCOL_NOTE} "
+        "Brackets: 95% bootstrap intervals."
+    )
+    st.dataframe(results.wide_table(long), hide_index=True, width="stretch")
+
+    st.header("Findings")
+    for first, second, topic in [
+        ("lstm-beam", "gru-beam", "LSTM vs GRU (both beam search)"),
+        ("lstm-beam", "lstm-greedy", "Beam search vs greedy (LSTM)"),
+        ("lstm-beam", "random", "Thesis model vs a random training story"),
+        ("lstm-beam", "retrieval", "Thesis model vs nearest-neighbour retrieval"),
+    ]:
+        sentence = results.finding(long, first, second)
+        if sentence:
+            st.markdown(f"- **{topic}:** {sentence}")
+
+st.header("Example stories")
+predictions = results.prediction_files(results_dir)
+system = "lstm-beam" if "lstm-beam" in predictions else next(iter(predictions), None)
+if system is None or source is None or "test" not in source.sis_files:
+    st.info("No saved predictions with their test photos to show.")
+else:
+    stories = json.loads(predictions[system].read_text(encoding="utf-8"))
+    albums = state.sis_file(source.sis_files["test"]).stories_by_album()
+    finder = state.source_photo_finder(source)
+    shown = [album for album in stories if album in albums][:3]
+    st.caption(
+        f"{results.system_label(system)}, from {predictions[system].name}; photos: the album's "
+        f"first story sequence in the {source.label}."
+    )
+    for album_id in shown:
+        story = albums[album_id][0]
+        generated = stories[album_id]
+        text = generated[0] if isinstance(generated, list) else generated
+        st.subheader(f"Album {album_id}")
+        slots = explore.story_slots(story, finder)
+        widgets.show_slots(slots, source.photo_credit)
+        st.markdown(f"**Generated:** {text}")
+
+st.header("Limitations")
+notes = [
+    "One story per album is scored against all of the album's references (AREL protocol); "
+    "the VIST challenge protocol (per sequence, max METEOR) gives numbers that are not comparable.",
+    "The model has no attention: it cannot point at the region a word describes.",
+    "Automatic metrics reward common phrasing; they are a weak proxy for a good story.",
+]
+if on_demo:
+    notes.insert(
+        0,
+        "These numbers come from the **demo pack**: generated scenes and template stories with "
+        "handcrafted features, trained offline. They show the pipeline works end to end; they "
+        "say nothing about real VIST (see the published results on the comparison page).",
+    )
+for note in notes:
+    st.markdown(f"- {note}")

@@ -88,3 +88,12 @@ def generate_story(
 def with_scores(result: StoryResult, scores: dict[str, Any]) -> StoryResult:
     """The same result carrying its per-story scores against references."""
     return replace(result, scores=dict(scores))
+
+
+def sentences_table(results: Sequence[StoryResult]) -> dict[str, list[str]]:
+    """Compare mode: one column per (model, decoding), one row per photo, display sentences."""
+    columns = {"photo": list(results[0].photo_labels)} if results else {}
+    for result in results:
+        name = f"{result.model_label} · {result.decoding_label}"
+        columns[name] = list(result.display_sentences)
+    return columns

@@ -168,3 +168,29 @@ def prediction_files(results_dir: str | Path) -> dict[str, Path]:
     folder = Path(results_dir) / PREDICTIONS_DIR
     found = {path.stem: path for path in folder.glob("*.json")} if folder.is_dir() else {}
     return {system: found[system] for system in sorted(found, key=_system_rank)}
+
+
+def finding(long: pd.DataFrame, first: str, second: str, metric: str = "METEOR") -> str | None:
+    """One sentence comparing two systems on a metric, read from the table (None if absent).
+
+    The difference is called clear only when the two 95% intervals do not overlap.
+    """
+    rows = long[(long["metric"] == metric) & long["system"].isin([first, second])]
+    values = rows.set_index("system")
+    if first not in values.index or second not in values.index:
+        return None
+    a, b = values.loc[first], values.loc[second]
+    higher, lower = (first, second) if a.value >= b.value else (second, first)
+    gap = abs(a.value - b.value)
+    separated = not (math.isnan(a.ci_low) or math.isnan(b.ci_low)) and (
+        a.ci_low > b.ci_high or b.ci_low > a.ci_high
+    )
+    verdict = (
+        "a clear difference (the 95% intervals do not overlap)"
+        if separated
+        else "within the noise (the 95% intervals overlap)"
+    )
+    return (
+        f"{system_label(higher)} scores {metric} {values.loc[higher].value:.4f}, "
+        f"{gap:.4f} above {system_label(lower)} ({values.loc[lower].value:.4f}): {verdict}."
+    )

@@ -155,3 +155,30 @@ def current_source(required: bool = True) -> sources.DataSource | None:
         )
         st.stop()
     return chosen
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _feature_store(path: str, mtime: float):
+    from imgstory.features.store import FeatureStore
+
+    return FeatureStore.open(path)
+
+
+def feature_store(path: str | Path):
+    """A feature store, opened once per process (memory-mapped, read-only here)."""
+    return _feature_store(str(path), modified(Path(path) / "metadata.json"))
+
+
+@st.cache_data(show_spinner="Projecting features…", max_entries=32)
+def _feature_map(
+    store_path: str, mtime: float, photos: pd.DataFrame, method: str, seed: int
+) -> pd.DataFrame:
+    from imgstory.app.feature_maps import feature_map
+
+    return feature_map(photos, _feature_store(store_path, mtime), method, seed)
+
+
+def feature_map(store_path: str | Path, photos: pd.DataFrame, method: str, seed: int = 0):
+    """``photos`` with 2-D coordinates from ``method`` (cached per store, photos and method)."""
+    mtime = modified(Path(store_path) / "metadata.json")
+    return _feature_map(str(store_path), mtime, photos, method, seed)

@@ -8,7 +8,10 @@ from typing import Any
 
 import streamlit as st
 
+from imgstory.app import downloads, generation, scoring
 from imgstory.app.explore import PhotoSlot
+from imgstory.app.generation import StoryResult
+from imgstory.errors import UserInputError
 
 
 def show_photo_strip(
@@ -29,7 +32,8 @@ def show_photo_strip(
                     st.caption(caption)
             else:
                 st.image(str(photo) if isinstance(photo, Path) else photo, caption=caption)
-            st.markdown(sentence)
+            if sentence:
+                st.markdown(sentence)
 
 
 def show_slots(slots: Sequence[PhotoSlot], credit) -> None:
@@ -38,4 +42,85 @@ def show_slots(slots: Sequence[PhotoSlot], credit) -> None:
         [slot.path for slot in slots],
         [slot.sentence for slot in slots],
         [f"{slot.position + 1}. {credit(slot.photo_id)}" for slot in slots],
+    )
+
+
+def flat_scores(scores: dict, prefix: str = "") -> dict[str, float]:
+    """Nested score dicts flattened to ``"group / metric" -> number`` (text fields dropped)."""
+    flat = {}
+    for key, value in scores.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flat_scores(value, f"{name} / "))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            flat[name] = float(value)
+    return flat
+
+
+def _scores_of(result: StoryResult, references: Sequence[str]) -> dict:
+    """Per-story scores, computed once per story and kept in the session."""
+    cache = st.session_state.setdefault("story_scores", {})
+    key = (result.story, tuple(references))
+    if key not in cache:
+        with st.spinner("Scoring against the references (METEOR starts Java once)…"):
+            cache[key] = scoring.story_scores(result.story, list(references))
+    return cache[key]
+
+
+def show_results(
+    results: Sequence[StoryResult], photos: Sequence[Any], references: Sequence[str], origin: str
+) -> None:
+    """Generated stories under their photos, references beside them, scores and downloads."""
+    first = results[0]
+    numbered = [f"{n}. {label}" for n, label in enumerate(first.photo_labels, start=1)]
+    if len(results) == 1:
+        st.subheader("The story")
+        show_photo_strip(photos, first.display_sentences, numbered)
+    else:
+        st.subheader(f"{len(results)} stories side by side")
+        st.dataframe(generation.sentences_table(results), hide_index=True, width="stretch")
+    for result in results:
+        st.caption(
+            f"{result.model_label} · {result.decoding_label} · {result.seconds:.2f} s · "
+            f"photos: {origin} · model: {result.model_dir}"
+        )
+    if references:
+        story_column, reference_column = st.columns(2)
+        with reference_column:
+            st.markdown(f"**Reference stories of album {first.album_id}** ({len(references)})")
+            for number, reference in enumerate(references, start=1):
+                st.markdown(f"{number}. {reference}")
+        with story_column:
+            st.markdown("**Scores against these references**")
+            rows = []
+            for result in results:
+                try:
+                    scores = flat_scores(_scores_of(result, references))
+                except UserInputError as error:
+                    st.warning(str(error))
+                    continue
+                rows.append({"story": f"{result.model_label} · {result.decoding_label}", **scores})
+            if rows:
+                st.dataframe(rows, hide_index=True, width="stretch")
+                st.caption(scoring.STORY_PROTOCOL_NOTE)
+    columns = st.columns(3)
+    columns[0].download_button(
+        "Download story (text)",
+        "\n".join(downloads.story_text(result) for result in results),
+        "story.txt",
+        "text/plain",
+    )
+    columns[1].download_button(
+        "Download story (JSON)",
+        "[\n" + ",\n".join(downloads.story_json(r).rstrip() for r in results) + "\n]\n"
+        if len(results) > 1
+        else downloads.story_json(first),
+        "story.json",
+        "application/json",
+    )
+    columns[2].download_button(
+        "Download (VIST challenge format)",
+        downloads.challenge_json(list(results)),
+        "story_challenge.json",
+        "application/json",
     )
