@@ -1,0 +1,188 @@
+"""The thesis Seq2Seq storyteller as one Keras Functional model, plus its per-step pieces.
+
+``build_model(config)`` gives the teacher-forced training model. :class:`StoryModelParts` exposes
+the same layers one step at a time (photo encoding, story state, decoder step) for the decoding
+module, so training and generation share every weight.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from imgstory.data.sis import STORY_LENGTH
+from imgstory.model.config import ModelConfig
+from imgstory.text.vocabulary import PAD_ID, START_ID
+
+_RNN_LAYERS = {"lstm": layers.LSTM, "gru": layers.GRU}
+
+
+def state_count(cell: str) -> int:
+    """How many state tensors one recurrent layer carries: LSTM (h, c) = 2, GRU (h) = 1."""
+    return 2 if cell == "lstm" else 1
+
+
+def _rnn(config: ModelConfig, name: str, **options) -> layers.Layer:
+    """A recurrent layer of the configured cell (LSTM or GRU)."""
+    return _RNN_LAYERS[config.cell](config.hidden_size, name=name, **options)
+
+
+def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None) -> keras.Model:
+    """The teacher-forced training model of the storyteller.
+
+    Inputs: ``photo_features`` ``(batch, 5, feature_dim)`` float32 and ``sentences``
+    ``(batch, 5, max_sentence_length + 1)`` int32 (word ids, ``<end>``, ``<pad>``). Output: logits
+    ``(batch, 5, max_sentence_length + 1, vocab_size)`` predicting ``sentences`` from the shifted
+    sentence (``<start>`` first), photo *i*, the photo sequence and the previous sentences.
+
+    Args:
+        config: sizes; ``feature_dim`` and ``vocab_size`` must be set.
+        embedding_matrix: optional ``(vocab_size, embedding_dim)`` initial word vectors (GloVe).
+
+    Raises:
+        ValueError: ``feature_dim`` / ``vocab_size`` unset, or an embedding matrix of wrong shape.
+    """
+    if config.feature_dim < 1 or config.vocab_size < 5:
+        raise ValueError("ModelConfig.feature_dim and vocab_size must be set before build_model")
+    width, hidden, stories = config.sentence_width, config.hidden_size, STORY_LENGTH
+    states = state_count(config.cell)
+
+    photo_features = keras.Input((stories, config.feature_dim), name="photo_features")
+    sentences = keras.Input((stories, width), dtype="int32", name="sentences")
+
+    word_embedding = layers.Embedding(
+        config.vocab_size,
+        config.embedding_dim,
+        trainable=config.train_embeddings,
+        name="word_embedding",
+    )
+    # Image-sequence encoder: projected photo vectors, then bidirectional RNNs over the sequence.
+    photos = layers.Dropout(config.dropout, name="photo_dropout")(photo_features)
+    photo_vectors = layers.Dense(hidden, activation="relu", name="photo_projection")(photos)
+    photo_context = photo_vectors  # (batch, 5, hidden)
+    for index in range(config.photo_layers):
+        recurrent = _rnn(config, f"photo_{config.cell}_{index}", return_sequences=True)
+        photo_context = layers.Bidirectional(recurrent, name=f"photo_rnn_{index}")(photo_context)
+    # photo_context: (batch, 5, 2 * hidden)
+
+    # Text encoder: each sentence to a vector, then an RNN over the previous sentences.
+    flat_sentences = ops.reshape(sentences, (-1, width))  # (batch * 5, width)
+    sentence_mask = ops.not_equal(flat_sentences, PAD_ID)
+    sentence_vectors = _rnn(config, "sentence_rnn")(
+        word_embedding(flat_sentences), mask=sentence_mask
+    )  # (batch * 5, hidden)
+    sentence_vectors = ops.reshape(sentence_vectors, (-1, stories, hidden))  # (batch, 5, hidden)
+    previous = ops.pad(sentence_vectors, ((0, 0), (1, 0), (0, 0)))[:, :stories]  # shifted right
+    story_context = _rnn(config, "story_rnn", return_sequences=True)(previous)  # (batch, 5, h)
+
+    # Memory: photo i + sequence context + story so far.
+    joined = layers.Concatenate(name="memory_inputs")([photo_vectors, photo_context, story_context])
+    memory = layers.Dense(hidden, activation="tanh", name="memory")(joined)  # (batch, 5, hidden)
+    memory = ops.reshape(memory, (-1, hidden))  # (batch * 5, hidden)
+
+    # Decoder: stacked RNN over <start> + words, initial states from the memory.
+    start = ops.full_like(flat_sentences[:, :1], START_ID)
+    decoder_tokens = ops.concatenate([start, flat_sentences[:, :-1]], axis=1)  # (b * 5, width)
+    words = word_embedding(decoder_tokens)  # (batch * 5, width, embedding_dim)
+    repeated_memory = ops.repeat(ops.expand_dims(memory, 1), width, axis=1)  # (b * 5, width, h)
+    hidden_states = layers.Concatenate(name="decoder_inputs")([words, repeated_memory])
+    for index in range(config.decoder_layers):
+        initial = layers.Dense(hidden * states, activation="tanh", name=f"decoder_init_{index}")(
+            memory
+        )  # (batch * 5, hidden * states)
+        initial_state = [initial[:, part * hidden : (part + 1) * hidden] for part in range(states)]
+        hidden_states = _rnn(config, f"decoder_rnn_{index}", return_sequences=True)(
+            hidden_states, initial_state=initial_state
+        )  # (batch * 5, width, hidden)
+        hidden_states = layers.Dropout(config.dropout, name=f"decoder_dropout_{index}")(
+            hidden_states
+        )
+    logits = layers.Dense(config.vocab_size, name="vocab_logits")(hidden_states)
+    logits = ops.reshape(logits, (-1, stories, width, config.vocab_size))  # (b, 5, width, vocab)
+    model = keras.Model(
+        {"photo_features": photo_features, "sentences": sentences},
+        logits,
+        name=f"storyteller_{config.cell}",
+    )
+    if embedding_matrix is not None:
+        expected = (config.vocab_size, config.embedding_dim)
+        if embedding_matrix.shape != expected:
+            raise ValueError(
+                f"embedding matrix shape {embedding_matrix.shape}, expected {expected}"
+            )
+        word_embedding.embeddings.assign(embedding_matrix.astype(np.float32))
+    return model
+
+
+class StoryModelParts:
+    """The trained model's layers, callable one photo / one token at a time (no dropout).
+
+    This is the interface :mod:`imgstory.decoding` drives; every method takes and returns tensors
+    and is safe inside ``tf.function``.
+    """
+
+    def __init__(self, model: keras.Model, config: ModelConfig):
+        self.config = config
+        self.vocab_size = config.vocab_size
+        self.sentence_width = config.sentence_width
+        self.hidden_size = config.hidden_size
+        self._states = state_count(config.cell)
+        get = model.get_layer
+        self._embedding = get("word_embedding")
+        self._photo_projection = get("photo_projection")
+        self._photo_rnns = [get(f"photo_rnn_{i}") for i in range(config.photo_layers)]
+        self._sentence_rnn = get("sentence_rnn")
+        self._story_cell = get("story_rnn").cell
+        self._memory = get("memory")
+        self._decoder_inits = [get(f"decoder_init_{i}") for i in range(config.decoder_layers)]
+        self._decoder_cells = [get(f"decoder_rnn_{i}").cell for i in range(config.decoder_layers)]
+        self._logits = get("vocab_logits")
+
+    def encode_photos(self, features: tf.Tensor) -> tf.Tensor:
+        """``(batch, n, feature_dim)`` -> ``(batch, n, 3 * hidden)`` (vector + sequence context)."""
+        vectors = self._photo_projection(features)  # (batch, n, hidden)
+        context = vectors
+        for recurrent in self._photo_rnns:
+            context = recurrent(context, training=False)  # (batch, n, 2 * hidden)
+        return tf.concat([vectors, context], axis=-1)
+
+    def initial_story_state(self, batch: tf.Tensor) -> list[tf.Tensor]:
+        """Zero state of the story RNN for ``batch`` stories."""
+        return [tf.zeros((batch, self.hidden_size)) for _ in range(self._states)]
+
+    def story_step(
+        self, sentence_vector: tf.Tensor, state: list[tf.Tensor]
+    ) -> tuple[tf.Tensor, list[tf.Tensor]]:
+        """Feed one sentence vector ``(batch, hidden)`` to the story RNN; returns output, state."""
+        output, new_state = self._story_cell(sentence_vector, state, training=False)
+        return output, list(new_state)
+
+    def start_sentence(
+        self, photo_encoding: tf.Tensor, story_output: tf.Tensor
+    ) -> tuple[tf.Tensor, list[list[tf.Tensor]]]:
+        """Memory ``(batch, hidden)`` and initial decoder states for one photo's sentence."""
+        joined = tf.concat([photo_encoding, story_output], axis=-1)  # (batch, 4 * hidden)
+        memory = self._memory(joined)  # (batch, hidden)
+        states = []
+        for init in self._decoder_inits:
+            initial = init(memory)  # (batch, hidden * states)
+            states.append(tf.split(initial, self._states, axis=-1))
+        return memory, states
+
+    def decoder_step(
+        self, tokens: tf.Tensor, memory: tf.Tensor, states: list[list[tf.Tensor]]
+    ) -> tuple[tf.Tensor, list[list[tf.Tensor]]]:
+        """One decoder step: previous tokens ``(rows,)`` -> logits ``(rows, vocab)``, new states."""
+        inputs = tf.concat([self._embedding(tokens), memory], axis=-1)  # (rows, emb + hidden)
+        new_states = []
+        for cell, state in zip(self._decoder_cells, states, strict=True):
+            inputs, state = cell(inputs, state, training=False)  # (rows, hidden)
+            new_states.append(list(state))
+        return self._logits(inputs), new_states
+
+    def encode_sentence(self, tokens: tf.Tensor) -> tf.Tensor:
+        """A generated sentence ``(batch, width)`` (words, <end>, <pad>) -> ``(batch, hidden)``."""
+        mask = tf.not_equal(tokens, PAD_ID)
+        return self._sentence_rnn(self._embedding(tokens), mask=mask, training=False)

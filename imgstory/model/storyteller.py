@@ -1,0 +1,172 @@
+"""Load a model directory once, then write stories from features or photos (the app and the CLI).
+
+TensorFlow is imported when a model is loaded, not when this module is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imgstory.decoding.config import DecodingConfig
+from imgstory.errors import UserInputError
+from imgstory.text.tokens import display_sentence
+
+MAX_PHOTOS = 10
+
+
+@dataclass(frozen=True)
+class GeneratedStory:
+    """One sentence per photo, in VIST's normalised form (what the scorers read)."""
+
+    sentences: tuple[str, ...]
+
+    @property
+    def story(self) -> str:
+        """The sentences joined with spaces (the AREL prediction form)."""
+        return " ".join(self.sentences)
+
+    @property
+    def display_sentences(self) -> tuple[str, ...]:
+        """The sentences for people: capitalised, detokenised, placeholders readable."""
+        return tuple(display_sentence(sentence) for sentence in self.sentences)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"sentences": [...], "story": "..."}`` (what ``imgstory generate --json`` prints)."""
+        return {"sentences": list(self.sentences), "story": self.story}
+
+
+class Storyteller:
+    """A loaded storyteller: build once (``Storyteller.load``), generate many times.
+
+    Compiled searches are cached per decoding method / beam width, so the first story with a
+    new method takes a few seconds longer than the next ones.
+    """
+
+    def __init__(self, directory: Any, encoder_weights: str | Path | None = None):
+        from imgstory.model.architecture import StoryModelParts
+
+        self.directory = directory
+        self.parts = StoryModelParts(directory.model, directory.model_config)
+        self._encoder_weights = encoder_weights
+        self._encoder = None
+        self._searches: dict[tuple, Any] = {}
+
+    @classmethod
+    def load(cls, model_dir: str | Path, encoder_weights: str | Path | None = None) -> Storyteller:
+        """Load and check a model directory (see :func:`load_model_directory`).
+
+        Args:
+            model_dir: a directory written by ``imgstory train``.
+            encoder_weights: weights of the model's photo encoder, where it has any (Xception);
+                only needed by :meth:`generate_from_images`.
+        """
+        from imgstory.model.directory import load_model_directory
+
+        return cls(load_model_directory(model_dir), encoder_weights)
+
+    @property
+    def path(self) -> Path:
+        """The model directory."""
+        return self.directory.path
+
+    @property
+    def encoder_name(self) -> str:
+        """Name of the photo encoder the model expects (``xception``, ``handcrafted``)."""
+        return self.directory.encoder_name
+
+    @property
+    def card(self) -> dict[str, Any]:
+        """The model card: data, encoder, vocabulary, training facts."""
+        return self.directory.card
+
+    @property
+    def vocabulary(self):
+        """The model's :class:`~imgstory.text.vocabulary.Vocabulary`."""
+        return self.directory.vocabulary
+
+    @property
+    def feature_dim(self) -> int:
+        """Length of the photo feature vectors the model reads."""
+        return self.directory.model_config.feature_dim
+
+    def search(self, decoding: DecodingConfig):
+        """The compiled :class:`~imgstory.decoding.search.StorySearch` for ``decoding`` (cached)."""
+        key = decoding.compiled_key()
+        if key not in self._searches:
+            from imgstory.decoding.search import StorySearch
+
+            self._searches[key] = StorySearch(self.parts, decoding, self.feature_dim)
+        return self._searches[key]
+
+    def generate_batch(
+        self, features: np.ndarray, decoding: DecodingConfig | None = None
+    ) -> list[GeneratedStory]:
+        """Stories for ``(batch, n_photos, feature_dim)`` features, one per row."""
+        decoding = decoding or DecodingConfig()
+        features = np.asarray(features, dtype=np.float32)
+        if features.ndim != 3 or features.shape[2] != self.feature_dim:
+            raise UserInputError(
+                f"features of shape {features.shape} do not fit this model: it reads "
+                f"(stories, photos, {self.feature_dim}) from the {self.encoder_name!r} encoder"
+            )
+        if not 1 <= features.shape[1] <= MAX_PHOTOS:
+            raise UserInputError(
+                f"{features.shape[1]} photos given: give 1 to {MAX_PHOTOS} photos "
+                "(5 is the length the model was trained on)"
+            )
+        if features.shape[0] == 0:
+            return []
+        tokens = self.search(decoding)(features, decoding)  # (batch, photos, width)
+        decode = self.vocabulary.decode
+        return [GeneratedStory(tuple(decode(row) for row in story)) for story in tokens]
+
+    def generate_from_features(
+        self, features: np.ndarray, decoding: DecodingConfig | None = None
+    ) -> GeneratedStory:
+        """A story for ``(n_photos, feature_dim)`` features (one sentence per photo)."""
+        features = np.asarray(features, dtype=np.float32)
+        if features.ndim != 2:
+            raise UserInputError(
+                f"expected features of shape (photos, {self.feature_dim}), got {features.shape}"
+            )
+        return self.generate_batch(features[None], decoding)[0]
+
+    def encoder(self):
+        """The model's photo encoder, built once and checked against the model card."""
+        if self._encoder is None:
+            from imgstory.features.encoders import get_encoder
+
+            encoder = get_encoder(self.encoder_name, self._encoder_weights)
+            expected = self.directory.encoder_fingerprint
+            if expected and encoder.fingerprint != expected:
+                raise UserInputError(
+                    f"the {self.encoder_name!r} encoder here has weights {encoder.fingerprint} but "
+                    f"model {self.path} was trained on features from weights {expected}: use the "
+                    "same encoder weights as for training"
+                )
+            self._encoder = encoder
+        return self._encoder
+
+    def generate_from_images(
+        self, images: Sequence[Any], decoding: DecodingConfig | None = None
+    ) -> GeneratedStory:
+        """A story for photos (PIL images or paths), featured with the model's encoder."""
+        from PIL import Image
+
+        from imgstory.images import load_image
+
+        if not 1 <= len(images) <= MAX_PHOTOS:
+            raise UserInputError(
+                f"{len(images)} photos given: give 1 to {MAX_PHOTOS} photos "
+                "(5 is the length the model was trained on)"
+            )
+        loaded = [
+            image if isinstance(image, Image.Image) else load_image(image) for image in images
+        ]
+        features = self.encoder().encode(loaded)  # (photos, feature_dim)
+        return self.generate_from_features(features, decoding)
