@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -134,21 +135,30 @@ class XceptionEncoder(Encoder):
         preprocess_input = keras.applications.xception.preprocess_input
         model = self.model
 
-        @tf.function(
-            input_signature=[tf.TensorSpec((None, IMAGE_SIZE, IMAGE_SIZE, 3), tf.uint8)],
-            reduce_retracing=True,
-        )
-        def forward(pixels: tf.Tensor) -> tf.Tensor:
+        def replica_forward(pixels: tf.Tensor) -> tf.Tensor:
             scaled = preprocess_input(
                 tf.cast(pixels, tf.float32)
             )  # (batch, 299, 299, 3) in [-1, 1]
             return model(scaled, training=False)  # (batch, 2048)
 
-        self._forward = forward
+        strategy_in_use = self.strategy
+        self._forward = tf.function(
+            replica_forward,
+            input_signature=[tf.TensorSpec((None, IMAGE_SIZE, IMAGE_SIZE, 3), tf.uint8)],
+        )
+        # Under a multi-device strategy the whole step is compiled, each replica running its slice.
+        self._distributed_forward = tf.function(
+            lambda per_replica: strategy_in_use.run(replica_forward, args=(per_replica,)),
+            reduce_retracing=True,
+        )
 
     def _load_file(self, path: Path) -> None:
         try:
-            self.model.load_weights(str(path))
+            with warnings.catch_warnings():
+                # Keras only warns when layers of the file do not match and keeps their random
+                # initial values: that would be a silent fallback to random weights, so refuse.
+                warnings.simplefilter("error", UserWarning)
+                self.model.load_weights(str(path))
         except Exception as error:  # Keras raises ValueError/OSError/KeyError variants
             raise UserInputError(
                 f"Xception weights file {path} does not load into Xception(include_top=False): "
@@ -197,14 +207,19 @@ class XceptionEncoder(Encoder):
         replicas = self.replicas
         if replicas == 1:
             return self._forward(batch).numpy()
-        # Split the batch in order over the replicas; concatenating their results restores order.
-        bounds = np.linspace(0, len(batch), replicas + 1).astype(int)
+        # Pad to a multiple of the replica count (empty per-device slices fail in oneDNN), split in
+        # order over the replicas; concatenating their results restores the order.
+        count = len(batch)
+        padding = -count % replicas
+        if padding:
+            batch = np.concatenate([batch, np.repeat(batch[-1:], padding, axis=0)])
+        size = len(batch) // replicas
 
         def replica_slice(context: Any) -> np.ndarray:
-            index = context.replica_id_in_sync_group
-            return batch[bounds[index] : bounds[index + 1]]
+            start = context.replica_id_in_sync_group * size
+            return batch[start : start + size]  # (size, 299, 299, 3)
 
         per_replica = self.strategy.experimental_distribute_values_from_function(replica_slice)
-        results = self.strategy.run(self._forward, args=(per_replica,))
+        results = self._distributed_forward(per_replica)
         local = self.strategy.experimental_local_results(results)
-        return np.concatenate([result.numpy() for result in local])
+        return np.concatenate([result.numpy() for result in local])[:count]  # (count, 2048)
