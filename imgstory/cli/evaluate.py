@@ -1,9 +1,102 @@
-"""CLI commands (placeholder until its issue lands)."""
+"""``imgstory evaluate``: score generated stories with the AREL or the VIST challenge protocol."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import typer
+
+from imgstory.errors import UserInputError
+from imgstory.eval.options import (
+    BOOTSTRAP_HELP,
+    JSON_HELP,
+    PER_ALBUM_HELP,
+    PREDICTIONS_HELP,
+    PROTOCOL_HELP,
+    PROTOCOLS,
+    REFERENCES_HELP,
+)
+
+
+def evaluate(
+    references: Path = typer.Option(..., "--references", help=REFERENCES_HELP),
+    predictions: Path = typer.Option(..., "--predictions", help=PREDICTIONS_HELP),
+    protocol: str = typer.Option("arel", "--protocol", help=PROTOCOL_HELP),
+    per_album: Path | None = typer.Option(None, "--per-album", help=PER_ALBUM_HELP),
+    bootstrap: int = typer.Option(0, "--bootstrap", min=0, help=BOOTSTRAP_HELP),
+    json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Score generated stories against reference stories (0-1 scale, as published papers)."""
+    if protocol not in PROTOCOLS:
+        raise UserInputError(f"--protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
+    # The METEOR jars take seconds to start: start them before anything else.
+    from imgstory.eval.arel import METEOR_PROCESSES
+    from imgstory.eval.meteor import warm_up
+
+    warm_up(METEOR_PROCESSES)
+    if protocol == "arel":
+        result = _evaluate_arel(references, predictions)
+    else:
+        result = _evaluate_challenge(references, predictions)
+
+    summary = result.to_json_dict()
+    if bootstrap:
+        from imgstory.eval.bootstrap import bootstrap_ci
+
+        source = result if result.statistics is not None else result.per_album[["METEOR"]]
+        intervals = bootstrap_ci(source, n=bootstrap)
+        summary["ci95"] = {key: interval.as_list() for key, interval in intervals.items()}
+    if per_album is not None:
+        per_album.parent.mkdir(parents=True, exist_ok=True)
+        result.per_album.to_csv(per_album)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if json_output:
+        print(json.dumps(summary))
+        return
+    _print_table(summary, per_album)
+
+
+def _evaluate_arel(references: Path, predictions: Path):
+    from imgstory.data.references import load_references
+    from imgstory.eval.arel import evaluate_arel
+    from imgstory.eval.predictions import load_predictions
+
+    return evaluate_arel(load_references(references), load_predictions(predictions))
+
+
+def _evaluate_challenge(references: Path, predictions: Path):
+    from imgstory.data.sis import load_sis
+    from imgstory.eval.challenge import evaluate_challenge, references_by_sequence
+    from imgstory.eval.predictions import load_challenge_submission
+
+    submission = load_challenge_submission(predictions)
+    stories = load_sis(references).stories
+    if not stories:
+        raise UserInputError(f"{references}: no valid story to use as a reference")
+    return evaluate_challenge(references_by_sequence(stories), submission)
+
+
+def _print_table(summary: dict[str, object], per_album: Path | None) -> None:
+    intervals = summary.get("ci95", {})
+    unit = "sequences" if summary["protocol"] == "challenge" else "albums"
+    print(f"protocol {summary['protocol']}: {summary['albums_scored']} {unit} scored")
+    for key, value in summary.items():
+        if key in {"protocol", "albums_scored", "albums_missing", "warnings", "ci95"}:
+            continue
+        shown = "not computed" if value is None else f"{value:.4f}"
+        if key in intervals:
+            low, high = intervals[key]
+            shown += f"  (95% CI {low:.4f}-{high:.4f})"
+        print(f"  {key:<8} {shown}")
+    if summary["albums_missing"]:
+        print(f"  {summary['albums_missing']} reference {unit} had no prediction (not scored)")
+    if per_album is not None:
+        print(f"per-{unit[:-1]} scores: {per_album}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main ``imgstory`` app."""
+    """Add ``evaluate`` to the main ``imgstory`` app."""
+    app.command("evaluate")(evaluate)

@@ -1,0 +1,233 @@
+"""The AREL protocol: one generated story per album, scored against all that album's references.
+
+This is the evaluation behind AREL's published table (Wang et al., ACL 2018) and most later VIST
+papers: coco-caption BLEU-1..4 (``option='closest'``), METEOR 1.5 with ``-t hter``, ROUGE-L and
+CIDEr, on the 0-1 scale. METEOR runs in warm jars while the other scorers run in Python.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from imgstory.errors import UserInputError
+from imgstory.eval.bleu import bleu_from_statistics, bleu_statistics, corpus_bleu
+from imgstory.eval.cider import cider_scores, corpus_cider
+from imgstory.eval.corpus import BLEU_KEYS, METRIC_KEYS, AlbumStatistics
+from imgstory.eval.meteor import (
+    FIELD_SEPARATOR,
+    MeteorUnavailable,
+    java_missing_message,
+    shared_meteor,
+)
+from imgstory.eval.ngrams import ngram_counts
+from imgstory.eval.predictions import normalise_predictions
+from imgstory.eval.rouge import rouge_l
+
+METEOR_PROCESSES = 2  # jars started together for a whole test set (each takes ~7 s to start)
+EXAMPLES_SHOWN = 5
+
+
+@dataclass
+class EvaluationResult:
+    """Scores of one system under one protocol.
+
+    Attributes:
+        scores: metric key -> corpus score on the 0-1 scale (METEOR absent without Java).
+        per_album: one row per scored album (index ``album_id``), a column per metric.
+        albums_scored: album ids scored, in reference order.
+        albums_missing: reference albums with no prediction (not scored).
+        warnings: what the user should know (missing Java, partial coverage, odd text).
+        statistics: per-album sufficient statistics, for :mod:`imgstory.eval.bootstrap`.
+        protocol: "arel" or "challenge".
+    """
+
+    scores: dict[str, float]
+    per_album: pd.DataFrame
+    albums_scored: list[str]
+    albums_missing: list[str]
+    warnings: list[str] = field(default_factory=list)
+    statistics: AlbumStatistics | None = None
+    protocol: str = "arel"
+
+    def to_json_dict(self) -> dict[str, object]:
+        """The CLI's ``--json`` object: every metric key (null when not computed) and coverage."""
+        metric_keys = METRIC_KEYS if self.protocol == "arel" else tuple(self.scores)
+        return {
+            "protocol": self.protocol,
+            **{key: self.scores.get(key) for key in metric_keys},
+            "albums_scored": len(self.albums_scored),
+            "albums_missing": len(self.albums_missing),
+            "warnings": self.warnings,
+        }
+
+
+def check_references(references: object, source: str = "references") -> dict[str, list[str]]:
+    """Validate ``album_id -> [reference story, ...]`` given in memory.
+
+    Raises:
+        UserInputError: not a mapping of non-empty lists of strings.
+    """
+    if not isinstance(references, Mapping) or not references:
+        raise UserInputError(
+            f'{source}: expected a non-empty {{"album_id": ["story", ...]}} mapping'
+        )
+    checked: dict[str, list[str]] = {}
+    for album_id, stories in references.items():
+        if isinstance(stories, str):
+            stories = [stories]
+        if (
+            not isinstance(stories, list)
+            or not stories
+            or not all(isinstance(story, str) for story in stories)
+        ):
+            raise UserInputError(
+                f"{source}: album {album_id!r} must map to a non-empty list of reference stories"
+            )
+        checked[str(album_id)] = stories
+    return checked
+
+
+def evaluate_arel(
+    references: Mapping[str, list[str]],
+    predictions: Mapping[str, str | list[str]],
+    meteor: bool = True,
+    meteor_processes: int = METEOR_PROCESSES,
+) -> EvaluationResult:
+    """Score predictions with the AREL protocol.
+
+    Args:
+        references: ``album_id -> [reference story, ...]`` (``load_references``).
+        predictions: ``album_id -> story`` or ``album_id -> [story]`` (AREL's output format).
+            Albums without a prediction are left out and listed in ``albums_missing``.
+        meteor: compute METEOR (needs Java; without it a warning says how to install it).
+        meteor_processes: METEOR jars to split the work across (started once per process).
+
+    Raises:
+        UserInputError: bad input, or predicted album ids that are not in the references.
+    """
+    references = check_references(references)
+    stories = normalise_predictions(predictions)
+    unknown = [album_id for album_id in stories if album_id not in references]
+    if unknown:
+        raise UserInputError(
+            f"{len(unknown)} predicted album id(s) are not in the references, e.g. "
+            f"{', '.join(unknown[:EXAMPLES_SHOWN])}: are the predictions for another split?"
+        )
+    album_ids = [album_id for album_id in references if album_id in stories]
+    missing = [album_id for album_id in references if album_id not in stories]
+    hypotheses = [stories[album_id] for album_id in album_ids]
+    album_references = [references[album_id] for album_id in album_ids]
+    warnings = _coverage_warnings(album_ids, missing) + _text_warnings(
+        album_ids, hypotheses, album_references
+    )
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        meteor_job = None
+        if meteor:
+            missing_java = java_missing_message()
+            if missing_java:
+                warnings.append(missing_java)
+            else:
+                meteor_job = executor.submit(
+                    shared_meteor().score, hypotheses, album_references, meteor_processes
+                )
+        statistics, scores = _ngram_scores(album_ids, hypotheses, album_references)
+        meteor_segments = None
+        if meteor_job is not None:
+            try:
+                meteor_scores = meteor_job.result()
+            except MeteorUnavailable as error:
+                warnings.append(f"METEOR not computed: {error}")
+            else:
+                scores["METEOR"] = meteor_scores.score
+                meteor_segments = meteor_scores.segments
+                statistics = AlbumStatistics(
+                    album_ids=statistics.album_ids,
+                    bleu=statistics.bleu,
+                    rouge_l=statistics.rouge_l,
+                    cider=statistics.cider,
+                    meteor=meteor_scores.statistics,
+                )
+
+    per_album_bleu = bleu_from_statistics(statistics.bleu)  # (albums, 4)
+    per_album = pd.DataFrame(
+        {
+            **{key: per_album_bleu[:, order] for order, key in enumerate(BLEU_KEYS)},
+            "METEOR": meteor_segments if meteor_segments is not None else math.nan,
+            "ROUGE_L": statistics.rouge_l,
+            "CIDEr": statistics.cider,
+        },
+        index=pd.Index(album_ids, name="album_id"),
+    )
+    ordered = {key: scores[key] for key in METRIC_KEYS if key in scores}
+    return EvaluationResult(ordered, per_album, album_ids, missing, warnings, statistics)
+
+
+def _ngram_scores(
+    album_ids: list[str], hypotheses: list[str], references: list[list[str]]
+) -> tuple[AlbumStatistics, dict[str, float]]:
+    """BLEU, ROUGE-L and CIDEr (coco-caption arithmetic) with their per-album statistics."""
+    hypothesis_words = [hypothesis.split() for hypothesis in hypotheses]
+    hypothesis_counts = [ngram_counts(words) for words in hypothesis_words]
+    reference_counts = []
+    bleu_rows = []
+    for words, counts, album_references in zip(
+        hypothesis_words, hypothesis_counts, references, strict=True
+    ):
+        album_counts = []
+        with_lengths = []
+        for reference in album_references:
+            reference_words = reference.split()
+            reference_ngrams = ngram_counts(reference_words)
+            album_counts.append(reference_ngrams)
+            with_lengths.append((reference_ngrams, len(reference_words)))
+        reference_counts.append(album_counts)
+        bleu_rows.append(bleu_statistics(counts, len(words), with_lengths))
+    bleu = np.array(bleu_rows, dtype=np.float64)
+    rouge = np.array(
+        [rouge_l(hypothesis, refs) for hypothesis, refs in zip(hypotheses, references, strict=True)]
+    )
+    cider = cider_scores(hypothesis_counts, reference_counts)
+    scores = dict(zip(BLEU_KEYS, corpus_bleu(bleu), strict=True))
+    scores["ROUGE_L"] = float(np.mean(rouge))
+    scores["CIDEr"] = corpus_cider(cider)
+    return AlbumStatistics(tuple(album_ids), bleu, rouge, cider), scores
+
+
+def _coverage_warnings(album_ids: list[str], missing: list[str]) -> list[str]:
+    if not missing:
+        return []
+    return [
+        f"scored {len(album_ids)} of {len(album_ids) + len(missing)} reference albums: "
+        f"{len(missing)} have no prediction (e.g. {', '.join(missing[:EXAMPLES_SHOWN])})"
+    ]
+
+
+def _text_warnings(
+    album_ids: list[str], hypotheses: list[str], references: list[list[str]]
+) -> list[str]:
+    warnings = []
+    empty = [album for album, story in zip(album_ids, hypotheses, strict=True) if not story.strip()]
+    if empty:
+        warnings.append(
+            f"{len(empty)} predicted stories are empty and score 0 "
+            f"(e.g. album {', '.join(empty[:EXAMPLES_SHOWN])})"
+        )
+    separator = [
+        album
+        for album, story, refs in zip(album_ids, hypotheses, references, strict=True)
+        if FIELD_SEPARATOR in story or any(FIELD_SEPARATOR in text for text in refs)
+    ]
+    if separator:
+        warnings.append(
+            f"'{FIELD_SEPARATOR}' (METEOR's field separator) was removed before METEOR in "
+            f"{len(separator)} album(s) (e.g. {', '.join(separator[:EXAMPLES_SHOWN])}), "
+            "as coco-caption does; the other metrics saw the text unchanged"
+        )
+    return warnings

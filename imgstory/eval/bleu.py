@@ -1,0 +1,79 @@
+"""BLEU-1..4 as coco-caption computes it (``option='closest'``), from per-album statistics.
+
+Each album contributes one row of sufficient statistics; corpus BLEU is a function of their sum,
+so a bootstrap resample only re-weights rows (exact, no re-tokenising).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from imgstory.eval.ngrams import MAX_ORDER, NgramCounts
+
+# Columns of one statistics row: test length, effective reference length, then per n-gram
+# order the number of guessed n-grams and the number of clipped matches.
+TEST_LENGTH, REFERENCE_LENGTH = 0, 1
+GUESS = slice(2, 2 + MAX_ORDER)
+CORRECT = slice(2 + MAX_ORDER, 2 + 2 * MAX_ORDER)
+STATISTICS_WIDTH = 2 + 2 * MAX_ORDER
+SMALL, TINY = 1e-9, 1e-15  # coco-caption's guards against division by zero
+
+
+def bleu_statistics(
+    hypothesis: NgramCounts, hypothesis_length: int, references: list[tuple[NgramCounts, int]]
+) -> list[float]:
+    """One album's statistics row (see the column constants).
+
+    Args:
+        hypothesis: n-gram counts of the generated story (``ngram_counts(story.split())``).
+        hypothesis_length: its number of words.
+        references: ``(n-gram counts, number of words)`` of each reference story.
+    """
+    max_counts: list[Counter[str]] = [Counter() for _ in range(MAX_ORDER)]
+    for counts, _length in references:
+        for order in range(MAX_ORDER):
+            max_counts[order] |= counts[order]
+    reference_length = min(
+        (abs(length - hypothesis_length), length) for _counts, length in references
+    )[1]
+    correct = [sum((hypothesis[order] & max_counts[order]).values()) for order in range(MAX_ORDER)]
+    guess = [max(0, hypothesis_length - order + 1) for order in range(1, MAX_ORDER + 1)]
+    return [hypothesis_length, reference_length, *guess, *correct]
+
+
+def bleu_from_statistics(statistics: np.ndarray) -> np.ndarray:
+    """BLEU-1..4 from (summed) statistics rows, coco-caption's formula.
+
+    Args:
+        statistics: ``(..., STATISTICS_WIDTH)``; a corpus is the sum of its albums' rows.
+
+    Returns:
+        ``(..., 4)`` BLEU-1..4.
+    """
+    statistics = np.asarray(statistics, dtype=np.float64)
+    guess, correct = statistics[..., GUESS], statistics[..., CORRECT]  # (..., 4)
+    scores = np.empty(guess.shape, dtype=np.float64)
+    product = np.ones(guess.shape[:-1], dtype=np.float64)
+    for order in range(MAX_ORDER):
+        product = product * ((correct[..., order] + TINY) / (guess[..., order] + SMALL))
+        scores[..., order] = product ** (1.0 / (order + 1))
+    ratio = (statistics[..., TEST_LENGTH] + TINY) / (statistics[..., REFERENCE_LENGTH] + SMALL)
+    with np.errstate(divide="ignore"):
+        brevity = np.where(ratio < 1, np.exp(1 - 1 / np.where(ratio < 1, ratio, 1.0)), 1.0)
+    return scores * brevity[..., None]
+
+
+def corpus_bleu(statistics: np.ndarray) -> list[float]:
+    """Corpus BLEU-1..4 of ``(albums, STATISTICS_WIDTH)`` rows, bit-identical to coco-caption."""
+    total = np.asarray(statistics, dtype=np.float64).sum(axis=0)
+    scores, product = [], 1.0
+    for order in range(MAX_ORDER):
+        product *= float(total[CORRECT][order] + TINY) / (total[GUESS][order] + SMALL)
+        scores.append(product ** (1.0 / (order + 1)))
+    ratio = (total[TEST_LENGTH] + TINY) / (total[REFERENCE_LENGTH] + SMALL)
+    if ratio < 1:
+        scores = [score * math.exp(1 - 1 / ratio) for score in scores]
+    return [float(score) for score in scores]

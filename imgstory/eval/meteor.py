@@ -1,0 +1,324 @@
+"""METEOR 1.5 as VIST papers run it: pycocoevalcap's jar with ``-t hter``, kept warm.
+
+A :class:`MeteorJar` is one long-lived jar process answering requests over its stdio protocol
+(``SCORE ||| ref ||| ... ||| hyp`` -> a statistics line; ``EVAL ||| stats ||| ...`` -> scores).
+:func:`shared_meteor` keeps a process-wide :class:`MeteorPool`, so a process pays the jar's
+start-up (~7 s, mostly loading the paraphrase table) once, and can split large jobs across
+several jars started together. :func:`meteor_from_statistics` recomputes the jar's aggregate
+from summed statistics in numpy (for bootstrap resamples).
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+JAR_NAME = "meteor-1.5.jar"
+# The VIST settings (AREL's evaluation and the VIST challenge): task "hter", no normalisation.
+# coco-caption's default is "-l en -norm", which gives different numbers.
+METEOR_ARGUMENTS = ("-", "-", "-stdio", "-t", "hter")
+JAVA_OPTIONS = ("-Xmx2G", "-Dfile.encoding=UTF-8")
+JAVA_INSTALL_HINT = (
+    "install a Java runtime to compute METEOR, e.g. `sudo apt-get install default-jre-headless` "
+    "(Debian/Ubuntu) or `brew install openjdk` (macOS), so that `java` is on PATH"
+)
+FIELD_SEPARATOR = "|||"
+
+# METEOR 1.5's "hter" task, as the jar prints them: alpha, beta, gamma, delta and the weights of
+# its four matching stages (exact, stem, synonym, paraphrase).
+HTER_ALPHA, HTER_BETA, HTER_GAMMA, HTER_DELTA = 0.4, 1.5, 0.35, 0.55
+HTER_STAGE_WEIGHTS = (1.0, 0.2, 0.6, 0.8)
+STAGES = len(HTER_STAGE_WEIGHTS)
+# Layout of a statistics line (MeteorStats.toString): test length, reference length, test and
+# reference function words, then per stage test/reference content and function matches, then
+# chunks, test word matches, reference word matches.
+STATISTICS_WIDTH = 4 + 4 * STAGES + 3
+CHUNKS = 4 + 4 * STAGES
+
+
+class MeteorUnavailable(RuntimeError):
+    """METEOR cannot run here (no Java, or the jar failed); the message says what to do."""
+
+
+def jar_directory() -> Path:
+    """The folder of pycocoevalcap's METEOR jar (its ``data/paraphrase-en.gz`` sits beside it)."""
+    spec = importlib.util.find_spec("pycocoevalcap")
+    if spec is None or not spec.submodule_search_locations:
+        raise MeteorUnavailable("pycocoevalcap is not installed: `pip install pycocoevalcap`")
+    return Path(next(iter(spec.submodule_search_locations))) / "meteor"
+
+
+def java_missing_message() -> str | None:
+    """None when ``java`` is on PATH, else a one-line message with the install command."""
+    if shutil.which("java"):
+        return None
+    return f"METEOR not computed: Java is not installed; {JAVA_INSTALL_HINT}"
+
+
+def hypothesis_field(text: str) -> str:
+    """A generated story as a METEOR field, transformed exactly as coco-caption does.
+
+    coco-caption removes ``|||`` and collapses double spaces once; line breaks (which would end
+    the request) become spaces. METEOR splits words on whitespace, so spacing never matters.
+    """
+    return reference_field(text).replace("  ", " ")
+
+
+def reference_field(text: str) -> str:
+    """A reference story as a METEOR field: ``|||`` removed, line breaks made spaces."""
+    return text.replace(FIELD_SEPARATOR, "").replace("\r", " ").replace("\n", " ")
+
+
+class MeteorJar:
+    """One METEOR 1.5 process speaking the stdio protocol; thread-safe, reusable."""
+
+    def __init__(self, java: str | None = None) -> None:
+        java = java or shutil.which("java")
+        if java is None:
+            raise MeteorUnavailable(f"METEOR needs Java, not installed: {JAVA_INSTALL_HINT}")
+        directory = jar_directory()
+        if not (directory / JAR_NAME).is_file():
+            raise MeteorUnavailable(f"{directory / JAR_NAME} is missing: reinstall pycocoevalcap")
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the jar)
+        self._process = subprocess.Popen(
+            [java, *JAVA_OPTIONS, "-jar", JAR_NAME, *METEOR_ARGUMENTS],
+            cwd=directory,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the jar process is still running."""
+        return self._process.poll() is None
+
+    def statistics(
+        self, hypotheses: Sequence[str], references: Sequence[Sequence[str]]
+    ) -> list[str]:
+        """One statistics line per (hypothesis, its references) pair, in order.
+
+        Requests are written by a helper thread while answers are read, so the jar never waits
+        for a round trip.
+        """
+        lines = [
+            " ||| ".join(
+                ("SCORE", *(reference_field(text) for text in refs), hypothesis_field(hypothesis))
+            )
+            for hypothesis, refs in zip(hypotheses, references, strict=True)
+        ]
+        with self._lock:
+            writer = threading.Thread(target=self._write, args=(lines,), daemon=True)
+            writer.start()
+            answers = [self._read_line() for _ in lines]
+            writer.join()
+        return answers
+
+    def evaluate(self, statistics: Sequence[str]) -> tuple[float, list[float]]:
+        """The jar's aggregate score and per-segment scores for statistics lines."""
+        if not statistics:
+            raise ValueError("evaluate() needs at least one statistics line")
+        with self._lock:
+            self._write([" ||| ".join(("EVAL", *statistics))])
+            segments = [float(self._read_line()) for _ in statistics]
+            return float(self._read_line()), segments
+
+    def close(self) -> None:
+        """Stop the process (idempotent)."""
+        if self._process.poll() is None:
+            if self._process.stdin:
+                self._process.stdin.close()
+            self._process.kill()
+            self._process.wait()
+        self._errors.close()
+
+    def _write(self, lines: list[str]) -> None:
+        stdin = self._process.stdin
+        try:
+            for line in lines:
+                stdin.write(line.encode("utf-8") + b"\n")
+            stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the reader reports the jar's death with its error output
+
+    def _read_line(self) -> str:
+        line = self._process.stdout.readline()
+        if not line:
+            self._errors.seek(0)
+            detail = self._errors.read().decode("utf-8", "replace").strip().splitlines()
+            raise MeteorUnavailable(
+                "the METEOR jar stopped"
+                + (f": {detail[-1]}" if detail else "")
+                + " (it needs about 2 GB of memory and Java 8 or newer)"
+            )
+        return line.decode("utf-8").strip()
+
+
+@dataclass(frozen=True)
+class MeteorScores:
+    """METEOR of a set of segments: the jar's aggregate, per-segment scores and statistics."""
+
+    score: float
+    segments: list[float]
+    statistics: np.ndarray  # (segments, STATISTICS_WIDTH)
+
+
+class MeteorPool:
+    """Warm METEOR jars for this process; large jobs are split across them."""
+
+    def __init__(self) -> None:
+        self._jars: list[MeteorJar] = []
+        self._lock = threading.Lock()
+
+    def start(self, processes: int = 1) -> None:
+        """Start jars (in the background) until ``processes`` are running."""
+        with self._lock:
+            self._jars = [jar for jar in self._jars if jar.alive]
+            while len(self._jars) < processes:
+                self._jars.append(MeteorJar())
+
+    def score(
+        self, hypotheses: Sequence[str], references: Sequence[Sequence[str]], processes: int = 1
+    ) -> MeteorScores:
+        """Score each hypothesis against its references; segments are split across jars.
+
+        Raises:
+            MeteorUnavailable: no Java, or a jar died (the message says why).
+        """
+        if len(hypotheses) != len(references):
+            raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} reference sets")
+        if not hypotheses:
+            raise ValueError("nothing to score")
+        processes = max(1, min(processes, len(hypotheses)))
+        self.start(processes)
+        jars = self._jars[:processes]
+        bounds = np.linspace(0, len(hypotheses), len(jars) + 1).astype(int)
+        with ThreadPoolExecutor(max_workers=len(jars)) as executor:
+            parts = list(
+                executor.map(
+                    lambda jar, low, high: jar.statistics(
+                        hypotheses[low:high], references[low:high]
+                    ),
+                    jars,
+                    bounds[:-1],
+                    bounds[1:],
+                )
+            )
+        lines = [line for part in parts for line in part]
+        score, segments = jars[0].evaluate(lines)
+        return MeteorScores(score, segments, parse_statistics(lines))
+
+    def close(self) -> None:
+        """Stop every jar."""
+        with self._lock:
+            for jar in self._jars:
+                jar.close()
+            self._jars = []
+
+
+_SHARED_POOL: MeteorPool | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_meteor() -> MeteorPool:
+    """The process-wide pool (jars start on first use and are stopped at exit)."""
+    global _SHARED_POOL
+    with _SHARED_LOCK:
+        if _SHARED_POOL is None:
+            _SHARED_POOL = MeteorPool()
+            atexit.register(_SHARED_POOL.close)
+        return _SHARED_POOL
+
+
+def warm_up(processes: int = 1) -> str | None:
+    """Start the shared jars now (non-blocking); returns a message when Java is missing."""
+    missing = java_missing_message()
+    if missing is None:
+        shared_meteor().start(processes)
+    return missing
+
+
+def parse_statistics(lines: Sequence[str]) -> np.ndarray:
+    """``(segments, STATISTICS_WIDTH)`` array from the jar's statistics lines."""
+    rows = np.array([[float(value) for value in line.split()] for line in lines], dtype=np.float64)
+    if rows.ndim != 2 or rows.shape[1] != STATISTICS_WIDTH:
+        raise MeteorUnavailable(f"unexpected METEOR statistics: {lines[0][:80]!r}")
+    return rows
+
+
+def aggregable_statistics(statistics: np.ndarray) -> np.ndarray:
+    """Statistics whose plain sum equals the jar's aggregation (``MeteorStats.addStats``).
+
+    The jar adds a segment's chunks only when the segment is not a perfect one-chunk match;
+    zeroing those chunks here makes the aggregate a plain (weighted) sum.
+    """
+    statistics = np.array(statistics, dtype=np.float64)  # (segments, STATISTICS_WIDTH)
+    test_matches, reference_matches = _total_matches(statistics)
+    perfect = (
+        (test_matches == statistics[:, 0])
+        & (reference_matches == statistics[:, 1])
+        & (statistics[:, CHUNKS] == 1)
+    )
+    statistics[perfect, CHUNKS] = 0.0
+    return statistics
+
+
+def meteor_from_statistics(statistics: np.ndarray) -> np.ndarray:
+    """METEOR (hter parameters) of statistics rows, as ``MeteorScorer.computeMetrics``.
+
+    Args:
+        statistics: ``(..., STATISTICS_WIDTH)``; for a corpus, the sum of
+            :func:`aggregable_statistics` rows.
+
+    Returns:
+        ``(...)`` scores.
+    """
+    statistics = np.asarray(statistics, dtype=np.float64)
+    test_length, reference_length = statistics[..., 0], statistics[..., 1]
+    test_function, reference_function = statistics[..., 2], statistics[..., 3]
+    stage = statistics[..., 4 : 4 + 4 * STAGES].reshape(*statistics.shape[:-1], STAGES, 4)
+    weights = np.asarray(HTER_STAGE_WEIGHTS)
+    delta = HTER_DELTA
+    test_weighted_length = delta * (test_length - test_function) + (1 - delta) * test_function
+    reference_weighted_length = (
+        delta * (reference_length - reference_function) + (1 - delta) * reference_function
+    )
+    test_weighted = np.zeros(statistics.shape[:-1])
+    reference_weighted = np.zeros(statistics.shape[:-1])
+    for column, scale in ((0, delta), (2, 1 - delta)):  # content, then function words
+        for index in range(STAGES):
+            test_weighted = test_weighted + stage[..., index, column] * weights[index] * scale
+            reference_weighted = (
+                reference_weighted + stage[..., index, column + 1] * weights[index] * scale
+            )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = test_weighted / test_weighted_length
+        recall = reference_weighted / reference_weighted_length
+        f_mean = 1.0 / ((1 - HTER_ALPHA) / precision + HTER_ALPHA / recall)
+        test_matches, reference_matches = _total_matches(statistics)
+        chunks = statistics[..., CHUNKS]
+        word_matches = statistics[..., CHUNKS + 1] + statistics[..., CHUNKS + 2]
+        perfect = (
+            (test_matches == test_length) & (reference_matches == reference_length) & (chunks == 1)
+        )
+        fragmentation = np.where(perfect, 0.0, chunks / (word_matches / 2.0))
+        score = f_mean * (1 - HTER_GAMMA * fragmentation**HTER_BETA)
+    return np.where(np.isnan(score), 0.0, np.maximum(score, 0.0))
+
+
+def _total_matches(statistics: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    stage = statistics[..., 4 : 4 + 4 * STAGES].reshape(*statistics.shape[:-1], STAGES, 4)
+    test = stage[..., 0].sum(axis=-1) + stage[..., 2].sum(axis=-1)
+    reference = stage[..., 1].sum(axis=-1) + stage[..., 3].sum(axis=-1)
+    return test, reference

@@ -1,0 +1,25 @@
+"""Help text of the evaluation options, written once for the CLI (--help) and the app (help=)."""
+
+from __future__ import annotations
+
+PROTOCOLS = ("arel", "challenge")
+
+PROTOCOL_HELP = (
+    "arel: one story per album against all its references, BLEU-1..4, METEOR, ROUGE-L, CIDEr "
+    "(AREL's table and most papers). challenge: VIST challenge avg. max METEOR per photo "
+    "sequence. Numbers from the two protocols are not comparable."
+)
+REFERENCES_HELP = (
+    "arel: an AREL reference file {album_id: [story, ...]} (e.g. test_reference.json). "
+    "challenge: the split's story-in-sequence file (references are grouped by photo sequence)."
+)
+PREDICTIONS_HELP = (
+    "arel: {album_id: [story]} or {album_id: story} (AREL's output format); albums left out are "
+    "not scored and counted as missing. challenge: a submission with output_stories."
+)
+PER_ALBUM_HELP = "Also write one row per album (per photo sequence for challenge) to this CSV."
+JSON_HELP = "Print one JSON object (metric keys on the 0-1 scale, coverage, warnings) to stdout."
+BOOTSTRAP_HELP = (
+    "Bootstrap resamples for 95% confidence intervals over albums (0 = none; 1000 is usual "
+    "and takes well under a second)."
+)
