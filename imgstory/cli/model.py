@@ -1,9 +1,235 @@
-"""CLI commands (placeholder until its issue lands)."""
+"""``imgstory train``, ``generate`` and ``predict``: the storyteller from the command line.
+
+TensorFlow is imported inside the commands, so ``imgstory --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import sys
+from pathlib import Path
+
 import typer
+
+from imgstory.decoding.config import DECODING_HELP, DecodingConfig
+from imgstory.errors import UserInputError
+from imgstory.model.config import HELP as MODEL_HELP
+from imgstory.model.predict import FORMAT_HELP
+
+MODEL_DIR_HELP = "a model directory written by `imgstory train` (model.keras, vocab.json, ...)"
+STORE_HELP = "feature store folder made by `imgstory features extract` (the model's encoder)"
+JSON_HELP = "print one JSON object to stdout"
+
+# Decoding options, shared by `generate` and `predict` (help text from DECODING_HELP).
+METHOD_OPTION = typer.Option("beam", "--decoding", help=DECODING_HELP["method"])
+BEAM_OPTION = typer.Option(3, "--beam-size", help=DECODING_HELP["beam_size"])
+LENGTH_OPTION = typer.Option(0.0, "--length-penalty", help=DECODING_HELP["length_penalty"])
+TEMPERATURE_OPTION = typer.Option(1.0, "--temperature", help=DECODING_HELP["temperature"])
+TOP_K_OPTION = typer.Option(0, "--top-k", help=DECODING_HELP["top_k"])
+SEED_OPTION = typer.Option(0, "--seed", help=DECODING_HELP["seed"])
+NGRAM_OPTION = typer.Option(0, "--no-repeat-ngram", help=DECODING_HELP["no_repeat_ngram_size"])
+REPEAT_OPTION = typer.Option(
+    True,
+    "--block-repeated-sentences/--allow-repeated-sentences",
+    help=DECODING_HELP["block_repeated_sentences"],
+)
+
+
+def _quiet_tensorflow() -> None:
+    """Keep TensorFlow's C++ start-up chatter off the terminal (before its first import)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _decoding(method, beam_size, length_penalty, temperature, top_k, seed, ngram, block):
+    return DecodingConfig(
+        method=method,
+        beam_size=beam_size,
+        length_penalty=length_penalty,
+        temperature=temperature,
+        top_k=top_k,
+        seed=seed,
+        no_repeat_ngram_size=ngram,
+        block_repeated_sentences=block,
+    )
+
+
+def train(
+    features: Path = typer.Option(..., "--features", help=STORE_HELP),
+    stories: Path = typer.Option(
+        ...,
+        "--stories",
+        help="training stories: a {split}.story-in-sequence.json file or an index folder "
+        "(`imgstory data index`); every story in it is used, whatever its split",
+    ),
+    out: Path = typer.Option(..., "--out", help="the model directory to write"),
+    config: Path | None = typer.Option(
+        None, "--config", help='JSON file {"model": {...}, "training": {...}}; flags override it'
+    ),
+    val_stories: Path | None = typer.Option(
+        None, "--val-stories", help="validation stories (default: hold out some albums)"
+    ),
+    cell: str | None = typer.Option(None, "--cell", help=MODEL_HELP["cell"]),
+    epochs: int | None = typer.Option(None, "--epochs", help=MODEL_HELP["epochs"]),
+    batch_size: int | None = typer.Option(None, "--batch-size", help=MODEL_HELP["batch_size"]),
+    hidden_size: int | None = typer.Option(None, "--hidden-size", help=MODEL_HELP["hidden_size"]),
+    seed: int | None = typer.Option(None, "--seed", help=MODEL_HELP["seed"]),
+    strategy: str | None = typer.Option(None, "--strategy", help=MODEL_HELP["strategy"]),
+    glove: Path | None = typer.Option(
+        None, "--glove", help="GloVe text file (glove.*.txt) for the initial word vectors"
+    ),
+    work_dir: Path | None = typer.Option(
+        None, "--work-dir", help="checkpoints, backups and logs (default: runs/<model name>)"
+    ),
+    resume: bool = typer.Option(
+        False, "--resume", help="continue an interrupted run from the work dir's backup"
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bar on stderr"),
+) -> None:
+    """Train the Seq2Seq storyteller on a feature store and SIS stories; write a model dir."""
+    _quiet_tensorflow()
+    from imgstory.data.index import load_stories
+    from imgstory.model.config import ModelConfig, TrainingConfig, load_config_file
+    from imgstory.model.training import train_model
+
+    model_config, training_config = (
+        load_config_file(config) if config else (ModelConfig(), TrainingConfig())
+    )
+    model_changes = {"cell": cell, "hidden_size": hidden_size}
+    training_changes = {
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "strategy": strategy,
+    }
+    try:
+        model_config = dataclasses.replace(
+            model_config, **{k: v for k, v in model_changes.items() if v is not None}
+        )
+        training_config = dataclasses.replace(
+            training_config, **{k: v for k, v in training_changes.items() if v is not None}
+        )
+    except ValueError as error:
+        raise UserInputError(f"train: {error}") from None
+    report = train_model(
+        features,
+        load_stories(stories),
+        out,
+        model_config,
+        training_config,
+        val_stories=load_stories(val_stories) if val_stories else None,
+        glove_path=glove,
+        progress=progress and not as_json,
+        work_dir=work_dir,
+        resume=resume,
+        stories_source=str(stories),
+    )
+    if as_json:
+        print(json.dumps(report.to_json()))
+        return
+    val = f", best validation loss {report.best_val_loss:.3f}" if report.best_val_loss else ""
+    print(
+        f"trained on {report.train_stories} stories ({report.val_stories} validation, "
+        f"{report.skipped_without_features} skipped: photos without features) for "
+        f"{report.epochs_run} epochs in {report.seconds:.0f} s, {report.stories_per_second:.1f} "
+        f"stories/s{val}\nmodel: {report.model_dir}  logs: {report.work_dir}"
+    )
+
+
+def generate(
+    photos: list[Path] = typer.Argument(..., help="1 to 10 photos, in story order"),
+    model: Path = typer.Option(..., "--model", help=MODEL_DIR_HELP),
+    encoder_weights: str | None = typer.Option(
+        None, "--encoder-weights", help="weights of the model's photo encoder (Xception)"
+    ),
+    decoding: str = METHOD_OPTION,
+    beam_size: int = BEAM_OPTION,
+    length_penalty: float = LENGTH_OPTION,
+    temperature: float = TEMPERATURE_OPTION,
+    top_k: int = TOP_K_OPTION,
+    seed: int = SEED_OPTION,
+    no_repeat_ngram: int = NGRAM_OPTION,
+    block_repeated: bool = REPEAT_OPTION,
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Write a story for photos: one sentence per photo, features from the model's encoder."""
+    _quiet_tensorflow()
+    from imgstory.model.storyteller import Storyteller
+
+    options = _decoding(
+        decoding,
+        beam_size,
+        length_penalty,
+        temperature,
+        top_k,
+        seed,
+        no_repeat_ngram,
+        block_repeated,
+    )
+    story = Storyteller.load(model, encoder_weights).generate_from_images(photos, options)
+    if as_json:
+        print(json.dumps(story.to_json(), ensure_ascii=False))
+        return
+    for photo, sentence in zip(photos, story.display_sentences, strict=True):
+        print(f"{photo.name}: {sentence}")
+
+
+def predict(
+    model: Path = typer.Option(..., "--model", help=MODEL_DIR_HELP),
+    features: Path = typer.Option(..., "--features", help=STORE_HELP),
+    stories: Path = typer.Option(
+        ..., "--stories", help="the stories whose albums to tell: a SIS file or an index folder"
+    ),
+    out: Path = typer.Option(..., "--out", help="the predictions JSON file to write"),
+    format: str = typer.Option("arel", "--format", help=FORMAT_HELP),
+    decoding: str = METHOD_OPTION,
+    beam_size: int = BEAM_OPTION,
+    length_penalty: float = LENGTH_OPTION,
+    temperature: float = TEMPERATURE_OPTION,
+    top_k: int = TOP_K_OPTION,
+    seed: int = SEED_OPTION,
+    no_repeat_ngram: int = NGRAM_OPTION,
+    block_repeated: bool = REPEAT_OPTION,
+    batch_size: int = typer.Option(32, "--batch-size", help="stories decoded together"),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Write a story per album (AREL format) or per photo sequence (challenge format)."""
+    _quiet_tensorflow()
+    from imgstory.data.index import load_stories
+    from imgstory.model.predict import predict_stories
+
+    options = _decoding(
+        decoding,
+        beam_size,
+        length_penalty,
+        temperature,
+        top_k,
+        seed,
+        no_repeat_ngram,
+        block_repeated,
+    )
+    predictions = predict_stories(
+        model,
+        features,
+        load_stories(stories),
+        options,
+        format,
+        batch_size=batch_size,
+        progress=not as_json and sys.stderr.isatty(),
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(predictions, ensure_ascii=False) + "\n", encoding="utf-8")
+    count = len(predictions["output_stories"]) if format == "challenge" else len(predictions)
+    if as_json:
+        print(json.dumps({"out": str(out), "format": format, "stories": count}))
+    else:
+        print(f"wrote {count} stories ({format} format) to {out}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main ``imgstory`` app."""
+    """Add ``train``, ``generate`` and ``predict`` to the main ``imgstory`` app."""
+    app.command("train")(train)
+    app.command("generate")(generate)
+    app.command("predict")(predict)

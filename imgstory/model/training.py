@@ -397,7 +397,8 @@ def train_model(
     history = {name: [float(v) for v in values] for name, values in fitted.history.items()}
     monitored = history.get(monitor) or [float("nan")]
     best_epoch = int(np.nanargmin(monitored)) if np.isfinite(monitored).any() else 0
-    train_seconds = sum(throughput.seconds) or 1e-9
+    timed = throughput.seconds[1:] or throughput.seconds  # the first epoch includes tracing
+    train_seconds = sum(timed) or 1e-9
     epochs_run = len(history.get("loss", []))
     report = TrainingReport(
         model_dir=str(out_dir),
@@ -411,7 +412,7 @@ def train_model(
         best_val_loss=history["val_loss"][best_epoch] if "val_loss" in history else None,
         final_train_loss=history["loss"][-1] if history.get("loss") else float("nan"),
         seconds=round(time.perf_counter() - started, 2),
-        stories_per_second=round(len(train) * len(throughput.seconds) / train_seconds, 2),
+        stories_per_second=round(len(train) * len(timed) / train_seconds, 2),
         history=history,
         glove=glove_report,
     )
