@@ -31,11 +31,11 @@ def evaluate(
     """Score generated stories against reference stories (0-1 scale, as published papers)."""
     if protocol not in PROTOCOLS:
         raise UserInputError(f"--protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
-    # The METEOR jars take seconds to start: start them before anything else.
-    from imgstory.eval.arel import METEOR_PROCESSES
+    # A METEOR jar takes seconds to start: start one before anything else (a large job starts
+    # a second one as soon as its size is known).
     from imgstory.eval.meteor import warm_up
 
-    warm_up(METEOR_PROCESSES)
+    warm_up(1)
     if protocol == "arel":
         result = _evaluate_arel(references, predictions)
     else:

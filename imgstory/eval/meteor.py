@@ -44,6 +44,7 @@ STAGES = len(HTER_STAGE_WEIGHTS)
 # chunks, test word matches, reference word matches.
 STATISTICS_WIDTH = 4 + 4 * STAGES + 3
 CHUNKS = 4 + 4 * STAGES
+SEGMENTS_WORTH_A_JAR = 200  # below this, another jar's start-up costs more than it saves
 
 
 class MeteorUnavailable(RuntimeError):
@@ -200,7 +201,11 @@ class MeteorPool:
             raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} reference sets")
         if not hypotheses:
             raise ValueError("nothing to score")
-        processes = max(1, min(processes, len(hypotheses)))
+        # a small job is not worth starting another jar for; warm jars are always used
+        wanted = min(processes, 1 + len(hypotheses) // SEGMENTS_WORTH_A_JAR)
+        with self._lock:
+            warm = sum(jar.alive for jar in self._jars)
+        processes = max(1, min(max(wanted, warm), processes, len(hypotheses)))
         self.start(processes)
         jars = self._jars[:processes]
         bounds = np.linspace(0, len(hypotheses), len(jars) + 1).astype(int)

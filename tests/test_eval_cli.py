@@ -1,0 +1,101 @@
+"""``imgstory evaluate`` as a user runs it: JSON output, per-album CSV and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from imgstory.cli import main
+from imgstory.eval import meteor
+
+REFERENCES = {"a1": ["the dog ran in the park .", "a dog played ."], "a2": ["we ate cake ."]}
+
+
+@pytest.fixture
+def files(tmp_path):
+    references = tmp_path / "ref.json"
+    references.write_text(json.dumps(REFERENCES))
+    predictions = tmp_path / "pred.json"
+    predictions.write_text(json.dumps({"a1": ["the dog ran in the park ."]}))
+    return references, predictions
+
+
+def run(capsys, *arguments: str) -> tuple[int, str, str]:
+    code = main(["evaluate", *map(str, arguments)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_json_output_and_per_album_csv(java, files, capsys, tmp_path):
+    references, predictions = files
+    csv = tmp_path / "out" / "albums.csv"
+    code, out, err = run(
+        capsys, "--references", references, "--predictions", predictions, "--per-album", csv,
+        "--json", "--bootstrap", "50",
+    )  # fmt: skip
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["protocol"] == "arel" and summary["METEOR"] == 1.0
+    assert summary["albums_scored"] == 1 and summary["albums_missing"] == 1
+    assert set(summary["ci95"]) == {
+        "Bleu_1",
+        "Bleu_2",
+        "Bleu_3",
+        "Bleu_4",
+        "METEOR",
+        "ROUGE_L",
+        "CIDEr",
+    }
+    assert "scored 1 of 2 reference albums" in err
+    table = pd.read_csv(csv, index_col="album_id", dtype={"album_id": str})
+    assert list(table.index) == ["a1"] and table.loc["a1", "ROUGE_L"] == pytest.approx(1.0)
+
+
+def test_missing_java_prints_install_command_and_other_metrics(files, capsys, monkeypatch):
+    monkeypatch.setattr(meteor.shutil, "which", lambda name: None)
+    references, predictions = files
+    code, out, err = run(capsys, "--references", references, "--predictions", predictions, "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["METEOR"] is None and summary["Bleu_1"] == pytest.approx(1.0)
+    assert "apt-get install default-jre-headless" in err
+
+
+def write_bytes(tmp_path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"a1": ["caf\xe9"]}', "not UTF-8"),
+        (b"{not json", "not valid JSON"),
+        (b'{"zz": ["a story"]}', "not in the references, e.g. zz"),
+        (b'{"output_stories": []}', "--protocol challenge"),
+    ],
+)
+def test_bad_prediction_files_give_one_line_errors(
+    files, capsys, tmp_path, monkeypatch, content, message
+):
+    monkeypatch.setattr(meteor.shutil, "which", lambda name: None)  # fail before any jar starts
+    references, _ = files
+    predictions = write_bytes(tmp_path, "bad.json", content)
+    code, out, err = run(capsys, "--references", references, "--predictions", predictions)
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_wrong_reference_format_and_protocol_are_clear(files, capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(meteor.shutil, "which", lambda name: None)
+    _, predictions = files
+    sis_like = write_bytes(tmp_path, "sis.json", b'{"annotations": [], "albums": []}')
+    code, _, err = run(capsys, "--references", sis_like, "--predictions", predictions)
+    assert code == 2 and "story-in-sequence" in err
+    code, _, err = run(
+        capsys, "--references", sis_like, "--predictions", predictions, "--protocol", "x"
+    )
+    assert code == 2 and "--protocol must be one of arel, challenge" in err
