@@ -10,7 +10,7 @@ from imgstory.paths import DEMO_DIR
 from imgstory.viz.metrics import metric_chart
 
 source = state.current_source(required=False)
-st.title("📊 Model comparison")
+st.title("Model comparison")
 
 default_results = source.results_dir if source and source.results_dir else DEMO_DIR / "results"
 results_dir = Path(
@@ -21,12 +21,16 @@ results_dir = Path(
         "(assets/demo/results) or one written by your own runs on real VIST.",
     )
 )
-is_demo = results_dir.resolve().is_relative_to(DEMO_DIR.resolve())
-data_label = (
-    "demo pack test split (generated scenes, not real VIST)"
-    if is_demo
-    else f"your results in {results_dir}"
-)
+if (
+    source is not None
+    and source.results_dir
+    and results_dir.resolve() == source.results_dir.resolve()
+):
+    data_label = f"{source.label}, test split (results in {results_dir})"
+elif results_dir.resolve().is_relative_to(DEMO_DIR.resolve()):
+    data_label = "demo pack test split (generated scenes, not real VIST)"
+else:
+    data_label = f"your results in {results_dir}"
 
 st.header("Our systems")
 try:
@@ -41,7 +45,7 @@ if long is not None:
     for index, metric in enumerate(metrics):
         with charts[index % 2]:
             st.plotly_chart(
-                metric_chart(long, metric, title=f"{metric} — {data_label}"),
+                metric_chart(long, metric, title=metric),
                 width="stretch",
             )
     wide = results.wide_table(long)
@@ -101,7 +105,8 @@ if st.button("Score predictions", disabled=predictions_file is None):
         st.error(str(error))
     else:
         st.caption(
-            f"{predictions_file.name} against {against}: {result.albums_scored} albums scored, "
+            f"{predictions_file.name} against {against}: "
+            f"{len(result.albums_scored)} albums scored, "
             f"{len(result.albums_missing)} reference albums without a prediction. "
             f"{scoring.PROTOCOL_NOTE}"
         )

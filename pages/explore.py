@@ -5,7 +5,7 @@ import streamlit as st
 from imgstory.app import explore, state, widgets
 
 source = state.current_source()
-st.title("🔎 Dataset explorer")
+st.title("Dataset explorer")
 st.caption(f"Data: {source.label}")
 
 filters = st.columns([1, 2])

@@ -8,7 +8,7 @@ from imgstory.viz import features as figures
 from imgstory.viz.projection import PROJECTIONS, cosine_similarity_matrix, strongest_dimensions
 
 source = state.current_source()
-st.title("🗺️ Feature plots")
+st.title("Feature plots")
 stores = feature_maps.feature_stores(source.features_dir)
 if not stores:
     st.info(

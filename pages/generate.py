@@ -10,7 +10,7 @@ from imgstory.images import load_image
 RESULTS_KEY = "generated_results"
 PICKED_KEY = "generate_story_id"
 
-st.title("✍️ Generate a story")
+st.title("Generate a story")
 source = state.current_source(required=False)
 defaults = DecodingConfig()
 
@@ -60,7 +60,8 @@ elif story is not None:
 for problem in problems:
     st.error(problem)
 
-order_text = st.text_input(
+order_column, preview_column = st.columns([1, 3])
+order_text = order_column.text_input(
     "Photo order",
     placeholder=" ".join(str(n) for n in range(1, len(photos) + 1)) or "1 2 3 4 5",
     help="The photos' numbers in story order, e.g. 2 1 3 5 4; empty keeps the order shown.",
@@ -73,10 +74,9 @@ except UserInputError as error:
     order = list(range(len(photos)))
 photos, labels = [photos[i] for i in order], [labels[i] for i in order]
 if photos:
-    st.caption(f"Photos: {origin}, in this order:")
-    widgets.show_photo_strip(
-        photos, [""] * len(photos), [f"{n}. {label}" for n, label in enumerate(labels, start=1)]
-    )
+    with preview_column:
+        st.caption(f"Photos: {origin}, in this order:")
+        st.image(photos, caption=[f"{n}. {x}" for n, x in enumerate(labels, start=1)], width=110)
 
 choices = models.discover_models()
 if not choices:
@@ -87,8 +87,12 @@ if not choices:
     st.stop()
 by_label = {choice.label: choice for choice in choices}
 
-compare = st.toggle("Compare mode: several models and decodings side by side", key="compare")
-settings = st.columns(3)
+settings = st.columns([2, 2, 1])
+compare = settings[2].toggle(
+    "Compare mode",
+    key="compare",
+    help="Run several models and decodings on the same photos and show the stories side by side.",
+)
 if compare:
     chosen_models = settings[0].multiselect("Models", list(by_label), default=list(by_label))
     presets = settings[1].multiselect(
@@ -112,41 +116,35 @@ else:
         help=DECODING_HELP["method"],
         key="method",
     )
-    with settings[2]:
-        beam_size = st.slider(
-            "Beam width",
-            1,
-            8,
-            defaults.beam_size,
-            help=DECODING_HELP["beam_size"],
-            disabled=method != "beam",
-            key="beam_size",
-        )
-        temperature = st.slider(
-            "Sampling temperature",
-            0.1,
-            2.0,
-            defaults.temperature,
-            step=0.1,
-            help=DECODING_HELP["temperature"],
-            disabled=method != "sample",
-            key="temperature",
-        )
-    more = st.columns(3)
-    no_repeat = more[0].selectbox(
+    options = st.expander("Decoding options (defaults work: press Generate)", expanded=False)
+    left, middle, right = options.columns(3)
+    beam_size = left.slider(
+        "Beam width",
+        1,
+        8,
+        defaults.beam_size,
+        help=DECODING_HELP["beam_size"],
+        disabled=method != "beam",
+        key="beam_size",
+    )
+    no_repeat = left.selectbox(
         "No-repeat n-gram size",
         [0, 2, 3, 4],
         index=0,
         help=DECODING_HELP["no_repeat_ngram_size"],
         key="no_repeat",
     )
-    block = more[1].checkbox(
-        "Never repeat a sentence",
-        value=defaults.block_repeated_sentences,
-        help=DECODING_HELP["block_repeated_sentences"],
-        key="block",
+    temperature = middle.slider(
+        "Sampling temperature",
+        0.1,
+        2.0,
+        defaults.temperature,
+        step=0.1,
+        help=DECODING_HELP["temperature"],
+        disabled=method != "sample",
+        key="temperature",
     )
-    seed = more[2].number_input(
+    seed = middle.number_input(
         "Sampling seed",
         0,
         10_000,
@@ -155,15 +153,25 @@ else:
         disabled=method != "sample",
         key="seed",
     )
+    block = right.checkbox(
+        "Never repeat a sentence",
+        value=defaults.block_repeated_sentences,
+        help=DECODING_HELP["block_repeated_sentences"],
+        key="block",
+    )
     runs = [
         (
             by_label[model_label],
             DecodingConfig(
-                method=method, beam_size=beam_size, temperature=temperature, seed=int(seed),
-                no_repeat_ngram_size=no_repeat, block_repeated_sentences=block,
+                method=method,
+                beam_size=beam_size,
+                temperature=temperature,
+                seed=int(seed),
+                no_repeat_ngram_size=no_repeat,
+                block_repeated_sentences=block,
             ),
         )
-    ]  # fmt: skip
+    ]
 
 ready = bool(photos) and bool(runs) and not (uploaded and len(uploaded) > uploads.MAX_PHOTOS)
 if st.button("Generate story", type="primary", disabled=not ready):

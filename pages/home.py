@@ -5,7 +5,7 @@ import streamlit as st
 from imgstory.app import models, state
 from imgstory.viz.architecture import architecture_dot
 
-st.title("📖 IMG_Story — visual storytelling")
+st.title("IMG_Story — visual storytelling")
 st.markdown(
     "Give IMG_Story an ordered sequence of photos and it writes a short story, **one sentence per "
     "photo**, the task of the VIST benchmark (Huang et al., NAACL 2016). The thesis model is a "
@@ -29,12 +29,9 @@ with right:
         st.info(f"No data source: {st.session_state.get(state.SOURCE_ERROR_KEY)}")
     else:
         st.markdown(f"**Data:** {source.label}")
-        counts = state.stories_table(source).groupby("split", sort=False)["album_id"]
-        st.dataframe(
-            counts.agg(albums="nunique", stories="count").reset_index(),
-            hide_index=True,
-            width="stretch",
-        )
+        table = state.stories_table(source)
+        for split, rows in table.groupby("split", sort=False):
+            st.markdown(f"- {split}: {rows['album_id'].nunique()} albums, {len(rows)} stories")
         if source.is_demo:
             st.caption(
                 "The demo pack is generated (drawn scenes, template stories) so the app works "
@@ -44,12 +41,7 @@ with right:
     if choices:
         st.markdown("**Models:**")
         for choice in choices:
-            card = choice.card()
-            facts = ", ".join(
-                f"{key.replace('_', ' ')} {card[key]}"
-                for key in ("encoder", "cell", "vocab_size")
-                if key in card
-            )
+            facts = models.card_summary(choice.card())
             st.markdown(f"- {choice.label}" + (f" — {facts}" if facts else ""))
     else:
         st.info(
@@ -71,5 +63,5 @@ for column, (page, label, what) in zip(
     strict=True,
 ):
     with column:
-        st.page_link(page, label=label)
+        st.page_link(page, label=label, icon=":material/arrow_forward:")
         st.caption(what)

@@ -14,7 +14,7 @@ results_dir = source.results_dir if source and source.results_dir else DEMO_DIR 
 on_demo = source is None or source.is_demo
 data_label = source.label if source else "demo pack"
 
-st.title("🎓 Does a sequence model tell better photo stories?")
+st.title("Does a sequence model tell better photo stories?")
 st.markdown(
     "**Question.** Given five ordered photos, can a Seq2Seq network that remembers both the photo "
     "sequence and the story written so far write a coherent five-sentence story — and does its "

@@ -151,18 +151,26 @@ def train_tiny_model(vist_folder: Path, out_dir: Path, cell: str = "lstm") -> Pa
     return out_dir
 
 
+#: Built once per test session and shared by every test module that imports these fixtures.
+_BUILT: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="session")
 def tiny_vist(tmp_path_factory) -> Path:
     """The tiny VIST folder (read-only for tests)."""
-    return build_vist_folder(tmp_path_factory.mktemp("tiny_vist"))
+    if "vist" not in _BUILT:
+        _BUILT["vist"] = build_vist_folder(tmp_path_factory.mktemp("tiny_vist"))
+    return _BUILT["vist"]
 
 
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory, tiny_vist) -> Path:
     """A models folder (as IMGSTORY_MODELS_DIR) holding one tiny trained LSTM model directory."""
-    models = tmp_path_factory.mktemp("tiny_models")
-    train_tiny_model(tiny_vist, models / "tiny-lstm")
-    return models
+    if "models" not in _BUILT:
+        models = tmp_path_factory.mktemp("tiny_models")
+        train_tiny_model(tiny_vist, models / "tiny-lstm")
+        _BUILT["models"] = models
+    return _BUILT["models"]
 
 
 def test_tiny_folder_is_a_vist_folder(tiny_vist):

@@ -33,6 +33,18 @@ class ModelChoice:
         return card if isinstance(card, dict) else {}
 
 
+def card_summary(card: dict) -> str:
+    """A one-line description of a model card: cell, encoder, vocabulary, training stories."""
+    encoder, vocabulary, data = card.get("encoder"), card.get("vocabulary"), card.get("data")
+    facts = [
+        str(card["cell"]).upper() if card.get("cell") else "",
+        f"{encoder.get('name')} features" if isinstance(encoder, dict) else "",
+        f"{vocabulary.get('size')} words" if isinstance(vocabulary, dict) else "",
+        f"{data.get('train_stories')} training stories" if isinstance(data, dict) else "",
+    ]
+    return ", ".join(fact for fact in facts if fact)
+
+
 def is_model_dir(path: Path) -> bool:
     """True when ``path`` holds a saved storyteller."""
     return all((path / name).is_file() for name in MODEL_FILES)

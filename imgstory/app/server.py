@@ -1,0 +1,118 @@
+"""Running the app as a user does (``streamlit run``) on a free local port: for the browser test
+and the app benchmark. Nothing here is imported by the app itself.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from imgstory.paths import REPO_ROOT
+
+APP_SCRIPT = REPO_ROOT / "streamlit_app.py"
+#: Debian's Chromium, driven by Playwright (never `playwright install`).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_app(port: int, env: dict[str, str] | None = None, log: Path | None = None):
+    """Start ``streamlit run streamlit_app.py`` on 127.0.0.1:``port``; returns the process."""
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
+    return subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 30.0) -> float:
+    """Wait until the server answers its health check; returns the seconds waited.
+
+    Raises:
+        RuntimeError: the server exited or did not answer in time.
+    """
+    start = time.perf_counter()
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    while time.perf_counter() - start < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return time.perf_counter() - start
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"streamlit did not answer on port {port} within {timeout:.0f} s")
+
+
+def stop_app(process: subprocess.Popen) -> None:
+    """Stop the server started by :func:`start_app` (terminate, then kill)."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def rss_megabytes(pid: int) -> float:
+    """Resident memory of a process in MiB (Linux ``/proc``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def wait_until_idle(page, timeout_ms: float = 60_000) -> None:
+    """Wait until a Streamlit page has finished its run (the status widget is gone twice)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    deadline = time.perf_counter() + timeout_ms / 1000
+    quiet = 0
+    while quiet < 2:
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the Streamlit page did not finish its run")
+        running = page.locator('[data-testid="stStatusWidget"]').count()
+        quiet = 0 if running else quiet + 1
+        page.wait_for_timeout(150)
+
+
+def screenshot_whole_page(page, path: Path, max_height: int = 8000) -> None:
+    """Screenshot a Streamlit page top to bottom (its main area scrolls inside the window, so
+    the window is made as tall as the content first)."""
+    width = page.viewport_size["width"]
+    height = page.evaluate(
+        "() => { const main = document.querySelector('[data-testid=\"stMain\"]');"
+        " return main ? main.scrollHeight : document.body.scrollHeight; }"
+    )
+    page.set_viewport_size({"width": width, "height": max(600, min(int(height), max_height))})
+    if page.locator('[data-testid="stGraphVizChart"]').count():
+        page.locator('[data-testid="stGraphVizChart"] svg').first.wait_for(timeout=10_000)
+    wait_until_idle(page)
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(path))

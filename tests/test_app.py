@@ -1,0 +1,319 @@
+"""AppTest tests of every page: smoke runs on a tiny VIST folder, uploads, generation, errors."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import test_app_fixtures as fixtures
+from streamlit.testing.v1 import AppTest
+from test_app_fixtures import THEMES, jpeg_bytes, scene
+
+tiny_vist = fixtures.tiny_vist
+tiny_models = fixtures.tiny_models
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+PAGES = ["home", "explore", "generate", "features", "compare", "thesis"]
+
+
+def open_page(page: str, timeout: float = 60) -> AppTest:
+    """The app, run once, then switched to ``pages/<page>.py`` and run again."""
+    app = AppTest.from_file(APP, default_timeout=timeout)
+    app.run()
+    if page != "home":
+        app.switch_page(f"pages/{page}.py")
+        app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def texts(app: AppTest) -> str:
+    """All markdown, captions, infos, warnings and errors of a run, as one string."""
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error")
+             for e in getattr(app, kind)]  # fmt: skip
+    return "\n".join(str(p) for p in parts)
+
+
+def image_captions(app: AppTest) -> list[str]:
+    """Captions of every ``st.image`` of a run."""
+    return [caption for image in app.get("image") for caption in image_protos(image)]
+
+
+def image_protos(image) -> list[str]:
+    return [item.caption for item in image.proto.imgs]
+
+
+def plotly_figures(app: AppTest) -> list[dict]:
+    """The Plotly figures of a run, as JSON documents."""
+    return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+
+
+def plotly_array(values) -> np.ndarray:
+    """A Plotly array, which may be a list or base64 'bdata' with a dtype."""
+    if isinstance(values, dict):
+        array = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+        shape = values.get("shape")
+        return array.reshape([int(n) for n in str(shape).split(",")]) if shape else array
+    return np.asarray(values)
+
+
+@pytest.fixture
+def on_tiny_vist(monkeypatch, tiny_vist, tiny_models):
+    """The app pointed at the tiny VIST folder and the tiny models folder."""
+    monkeypatch.setenv("IMGSTORY_VIST_DIR", str(tiny_vist))
+    monkeypatch.setenv("IMGSTORY_MODELS_DIR", str(tiny_models))
+    return tiny_vist
+
+
+@pytest.fixture
+def on_tiny_data(monkeypatch, tiny_vist):
+    """The app pointed at the tiny VIST folder, with no user models."""
+    monkeypatch.setenv("IMGSTORY_VIST_DIR", str(tiny_vist))
+    monkeypatch.delenv("IMGSTORY_MODELS_DIR", raising=False)
+    return tiny_vist
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_interaction(on_tiny_data, page):
+    app = open_page(page)
+    assert app.title and app.title[0].value
+    assert "VIST folder" in texts(app) or page == "generate"
+
+
+def test_home_shows_architecture_and_loaded_data(on_tiny_data):
+    app = open_page("home")
+    assert len(app.get("graphviz_chart")) == 1
+    shown = texts(app)
+    assert "- train: 6 albums, 12 stories" in shown and "- test: 3 albums, 6 stories" in shown
+    assert "- tiny-lstm" not in shown  # no user models folder here
+    assert f"VIST folder {on_tiny_data}" in texts(app)
+
+
+def test_bad_vist_folder_is_a_message_not_a_traceback(monkeypatch, tmp_path):
+    monkeypatch.setenv("IMGSTORY_VIST_DIR", str(tmp_path))
+    app = open_page("explore")
+    assert "no sis/{split}.story-in-sequence.json" in texts(app)
+
+
+@pytest.mark.parametrize("page", ["home", "explore"])
+def test_home_and_explorer_do_not_import_tensorflow(tiny_vist, page):
+    script = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"app = AppTest.from_file({APP!r}, default_timeout=60)\n"
+        "app.run()\n"
+        f"if {page!r} != 'home':\n"
+        f"    app.switch_page('pages/{page}.py'); app.run()\n"
+        "assert not app.exception, app.exception\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    env = {"IMGSTORY_VIST_DIR": str(tiny_vist), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_explorer_search_and_split_filter(on_tiny_data):
+    app = open_page("explore")
+    assert "**3 albums, 6 stories** match." in texts(app)
+    app.text_input[0].set_value("snowman").run()
+    assert "**1 albums, 2 stories** match." in texts(app)
+    assert "We built a snowman ." in texts(app)
+    app.multiselect[0].set_value(["train"]).run()
+    assert "**2 albums, 4 stories** match." in texts(app)
+    app.text_input[0].set_value("no such words here").run()
+    assert "No story matches" in texts(app)
+
+
+def test_explorer_shows_missing_photos_and_credits(monkeypatch, tiny_vist, tmp_path):
+    copy = tmp_path / "vist"
+    shutil.copytree(tiny_vist / "sis", copy / "sis")
+    shutil.copytree(tiny_vist / "reference", copy / "reference")
+    shutil.copytree(tiny_vist / "images", copy / "images")
+    first_photo = sorted((copy / "images" / "test").glob("*.jpg"))[0]
+    first_photo.unlink()
+    monkeypatch.setenv("IMGSTORY_VIST_DIR", str(copy))
+    app = open_page("explore")
+    app.toggle[0].set_value(False).run()
+    shown = texts(app)
+    assert f"1 of 5 photos are missing from {copy / 'images'}: {first_photo.stem}" in shown
+    assert "photo missing" in shown
+    assert "2. Flickr photo 1031" in image_captions(app)  # real photos credited by Flickr id
+    references = [m.value for m in app.markdown if m.value.startswith("1. ")]
+    assert references and references[0].startswith("1. we went to the beach .")
+
+
+def test_features_page_maps_and_heatmap(on_tiny_data):
+    app = open_page("features")
+    figures = plotly_figures(app)
+    assert len(figures) == 3  # map, similarity heatmap, strongest dimensions
+    highlighted = [t for t in figures[0]["data"] if t.get("name") == "selected sequence"]
+    assert len(plotly_array(highlighted[0]["x"])) == 5
+    assert "PCA of 15 photos (handcrafted features" in figures[0]["layout"]["title"]["text"]
+    similarity = plotly_array(figures[1]["data"][0]["z"])
+    assert similarity.shape == (5, 5)
+    np.testing.assert_allclose(np.diag(similarity), 1.0, atol=1e-3)
+    strongest = plotly_array(figures[2]["data"][0]["x"])
+    assert len(strongest) == 20 and np.all(np.diff(np.abs(strongest)) <= 1e-6)
+    projection = next(r for r in app.radio if r.label == "Projection")
+    projection.set_value("t-SNE").run()
+    assert not app.exception
+    assert (
+        "t-SNE of 15 photos"
+        in json.loads(app.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    )
+
+
+def test_compare_page_charts_tables_and_downloads(on_tiny_data):
+    app = open_page("compare")
+    charts = app.get("plotly_chart")
+    assert len(charts) == 4
+    wide = app.dataframe[0].value
+    assert list(wide["system"]) == ["lstm-beam", "lstm-greedy", "random"]
+    assert wide.loc[0, "METEOR"] == "0.3100 [0.2900, 0.3300]"
+    labels = [b.label for b in app.get("download_button")]
+    assert "Download table (CSV)" in labels and "Download table (LaTeX)" in labels
+
+
+def test_compare_page_rejects_a_bad_results_folder_and_bad_upload(on_tiny_data, tmp_path):
+    app = open_page("compare")
+    app.text_input[0].set_value(str(tmp_path)).run()
+    assert f"{tmp_path / 'summary.json'}: no results summary here" in texts(app)
+    app.file_uploader[0].set_value(("preds.json", b"{not json", "application/json")).run()
+    app.button[0].click().run()
+    assert "preds.json: not valid JSON (line 1, column 2" in texts(app)
+
+
+def test_compare_scores_uploaded_predictions(on_tiny_data, java):
+    app = open_page("compare")
+    predictions = json.loads((on_tiny_data / "results/predictions/lstm-beam.json").read_text())
+    app.file_uploader[0].set_value(
+        ("mine.json", json.dumps(predictions).encode(), "application/json")
+    ).run()
+    app.button[0].click().run(timeout=120)
+    scores = app.dataframe[-1].value.set_index("metric")["value"]
+    assert scores["Bleu_4"] == pytest.approx(1.0) and scores["METEOR"] == pytest.approx(
+        1.0, abs=1e-3
+    )
+    assert "3 albums scored" in texts(app)
+
+
+def test_thesis_page_reads_saved_results(on_tiny_data):
+    app = open_page("thesis")
+    shown = texts(app)
+    assert (
+        "Beam search vs greedy (LSTM):** LSTM, beam search (thesis model) scores METEOR 0.3100"
+        in shown
+    )
+    assert "within the noise (the 95% intervals overlap)" in shown
+    assert "a clear difference" in shown  # thesis model vs random floor
+    assert "**Generated:** we went to the beach ." in shown
+
+
+def five_photos() -> list[tuple[str, bytes, str]]:
+    colour = THEMES["beach"][0]
+    return [(f"p{n}.jpg", jpeg_bytes(scene(colour, n, 0)), "image/jpeg") for n in range(5)]
+
+
+def generate(app: AppTest) -> AppTest:
+    button = next(b for b in app.button if b.label == "Generate story")
+    assert not button.disabled
+    return button.click().run(timeout=180)
+
+
+def story_sentences(app: AppTest) -> list[str]:
+    return [m.value for m in app.markdown if m.value.endswith(".")]
+
+
+def test_generate_from_uploaded_photos(on_tiny_vist):
+    app = open_page("generate", timeout=180)
+    app.file_uploader[0].set_value(five_photos()).run()
+    assert not app.error
+    assert "Photos: your 5 uploaded photos" in texts(app)
+    app.radio(key="method").set_value("greedy").run()
+    generate(app)
+    assert not app.exception and not app.error
+    sentences = story_sentences(app)
+    assert sentences[:5] == ["We went to the beach.", "The sand was warm.", "We swam in the sea.",
+                             "We ate ice cream.", "The sun went down."]  # fmt: skip
+    assert "tiny-lstm (your models" in texts(app) and "greedy" in texts(app)
+    downloads = {b.label for b in app.get("download_button")}
+    assert downloads == {
+        "Download story (text)", "Download story (JSON)", "Download (VIST challenge format)"
+    }  # fmt: skip
+
+
+def test_generate_switching_model_and_decoding(on_tiny_vist):
+    app = open_page("generate", timeout=180)
+    models = app.selectbox(key="model").options
+    assert any("tiny-lstm" in m for m in models)
+    app.radio(key="method").set_value("beam").run()
+    app.slider(key="beam_size").set_value(2).run()
+    generate(app)
+    assert "beam (beam_size=2, length_penalty=0.0)" in texts(app)
+    app.radio(key="method").set_value("sample").run()
+    app.slider(key="temperature").set_value(0.5).run()
+    generate(app)
+    assert "sample (temperature=0.5, top_k=0, seed=0)" in texts(app)
+    app.toggle(key="compare").set_value(True).run()
+    generate(app)
+    table = app.dataframe[0].value
+    assert len(table.columns) == 1 + 2 * len(models)  # photo + models x (greedy, beam 3)
+
+
+def test_generate_dataset_sequence_shows_references_and_scores(on_tiny_vist, java):
+    app = open_page("generate", timeout=180)
+    assert "story test00-0 (album test00)" in texts(app)
+    generate(app)
+    shown = texts(app)
+    assert "Reference stories of album test00" in shown
+    scores = app.dataframe[-1].value
+    assert len(scores) == 1 and any("METEOR" in column for column in scores.columns)
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ([("photo.jpg", b"GIF89a truncated", "image/jpeg")], "cannot read photo photo.jpg"),
+        (
+            [("broken.jpg", b"\xff\xd8\xff\xe0 not a jpeg", "image/jpeg")],
+            "cannot read photo broken.jpg",
+        ),
+        ([("empty.png", b"", "image/png")], "empty.png: the file is empty"),
+    ],
+)
+def test_generate_rejects_bad_uploads(on_tiny_vist, files, message):
+    app = open_page("generate", timeout=180)
+    app.file_uploader[0].set_value(files).run()
+    assert any(message in e.value for e in app.error), [e.value for e in app.error]
+    assert not app.exception
+
+
+def test_generate_ignores_files_that_are_not_photos(on_tiny_vist):
+    app = open_page("generate", timeout=180)
+    app.file_uploader[0].set_value([("notes.txt", b"hello", "text/plain")]).run()
+    assert "Photos: your" not in texts(app)  # the uploader accepts photo types only
+    assert "Photos: story test00-0" in texts(app)
+
+
+def test_generate_refuses_eleven_photos(on_tiny_vist):
+    app = open_page("generate", timeout=180)
+    colour = THEMES["party"][0]
+    photos = [(f"p{n}.jpg", jpeg_bytes(scene(colour, n % 5, 0)), "image/jpeg") for n in range(11)]
+    app.file_uploader[0].set_value(photos).run()
+    assert any("11 photos uploaded" in e.value and "remove 1" in e.value for e in app.error)
+    assert next(b for b in app.button if b.label == "Generate story").disabled
+
+
+def test_generate_bad_order_is_reported(on_tiny_vist):
+    app = open_page("generate", timeout=180)
+    app.text_input(key="order").set_value("1 2 2 4 5").run()
+    assert any("list each of the 5 photos once (missing 3)" in e.value for e in app.error)
