@@ -1,0 +1,368 @@
+"""Build the demo pack end to end: dataset -> features -> LSTM and GRU -> stories -> AREL scores.
+
+Each step uses the project's real pipeline (the same loaders, feature extraction, trainer,
+decoding and evaluation as for real VIST). The pack's layout is fixed (the app reads it):
+``sis/``, ``images/``, ``reference/``, ``features/``, ``models/{lstm,gru}/``,
+``results/predictions/<system>.json``, ``results/summary.json``, ``album_themes.json`` and
+``MANIFEST`` (JSON: commit, seed, encoder, config, timings).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imgstory.data.references import load_references
+from imgstory.data.sis import SIS_SUFFIX, load_sis
+from imgstory.demo.baselines import first_sequences, random_stories, retrieval_stories
+from imgstory.demo.generator import ALBUM_THEMES_FILE, DatasetConfig, write_dataset
+from imgstory.demo.themes import THEMES, theme_accuracy
+from imgstory.errors import UserInputError
+from imgstory.paths import REPO_ROOT
+
+MANIFEST_FILE = "MANIFEST"
+SUMMARY_METRICS = ("METEOR", "ROUGE_L", "Bleu_4", "CIDEr")
+PACK_ENTRIES = (
+    "sis",
+    "images",
+    "reference",
+    "features",
+    "models",
+    "results",
+    ALBUM_THEMES_FILE,
+    MANIFEST_FILE,
+)
+"""What a build writes; a rebuild removes exactly these (and nothing else) first."""
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Sizes of one demo build: dataset, models, decoding and bootstrap."""
+
+    name: str
+    dataset: DatasetConfig
+    hidden_size: int
+    embedding_dim: int
+    epochs: int
+    batch_size: int
+    patience: int
+    max_sentence_length: int = 16
+    beam_size: int = 3
+    resamples: int = 1000
+    learning_rate: float = 2e-3
+
+
+BUILD_CONFIGS = {
+    "small": BuildConfig(
+        name="small",
+        dataset=DatasetConfig(num_albums=320),
+        hidden_size=256,
+        embedding_dim=128,
+        epochs=12,
+        batch_size=64,
+        patience=3,
+    ),
+    "tiny": BuildConfig(
+        name="tiny",
+        dataset=DatasetConfig(num_albums=24, fewest_stories=3, most_stories=3),
+        hidden_size=16,
+        embedding_dim=16,
+        epochs=2,
+        batch_size=16,
+        patience=1,
+        beam_size=2,
+        resamples=200,
+    ),
+}
+
+SYSTEMS = ("lstm-beam", "lstm-greedy", "gru-beam", "gru-greedy", "retrieval", "random")
+CELLS = ("lstm", "gru")
+
+
+@dataclass
+class BuildReport:
+    """What a build wrote: the pack folder, its summary and its manifest."""
+
+    out_dir: Path
+    summary: dict[str, Any]
+    manifest: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def build_config(name: str) -> BuildConfig:
+    """The named build config (``small`` or ``tiny``)."""
+    try:
+        return BUILD_CONFIGS[name]
+    except KeyError:
+        raise UserInputError(
+            f"unknown demo config {name!r}: choose one of {', '.join(BUILD_CONFIGS)}"
+        ) from None
+
+
+def clear_pack(out_dir: Path) -> None:
+    """Remove a previous build's files from ``out_dir`` (only the pack's own entries)."""
+    for entry in PACK_ENTRIES:
+        path = out_dir / entry
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def _git_commit() -> str | None:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit or None
+
+
+def _sequence_features(store: Any, sequences: dict[str, tuple[str, ...]]) -> np.ndarray:
+    """``(albums, 5, dim)`` float32 features of each album's photo sequence."""
+    return np.stack([store.get(list(photos)) for photos in sequences.values()]).astype(np.float32)
+
+
+def predict_with_model(
+    model_dir: Path, features: np.ndarray, album_ids: list[str], decoding: Any
+) -> dict[str, str]:
+    """``album_id -> story`` from a model directory for ``(albums, 5, dim)`` features."""
+    from imgstory.model.storyteller import Storyteller
+
+    teller = Storyteller.load(model_dir)
+    stories = teller.generate_batch(features, decoding)
+    return {album: story.story for album, story in zip(album_ids, stories, strict=True)}
+
+
+def score_systems(
+    references: dict[str, list[str]],
+    predictions: dict[str, dict[str, str]],
+    album_themes: dict[str, str],
+    resamples: int,
+    seed: int,
+) -> dict[str, Any]:
+    """The results summary: per system, AREL scores with bootstrap 95% intervals and theme accuracy.
+
+    ``value`` is each metric on the whole split exactly as ``imgstory evaluate`` prints it; ``ci``
+    the percentile interval over album resamples; a paired test compares the thesis model
+    (``lstm-beam``) with the random floor.
+    """
+    from imgstory.eval.arel import evaluate_arel
+    from imgstory.eval.bootstrap import bootstrap_ci, paired_bootstrap_test
+
+    systems: dict[str, Any] = {}
+    results = {}
+    warnings: list[str] = []
+    for system, stories in predictions.items():
+        result = evaluate_arel(references, {a: [s] for a, s in stories.items()}, meteor_processes=1)
+        results[system] = result
+        warnings.extend(w for w in result.warnings if w not in warnings)
+        intervals = bootstrap_ci(result, n=resamples, seed=seed)
+        entry: dict[str, Any] = {
+            metric: {"value": interval.value, "ci": interval.as_list()}
+            for metric, interval in intervals.items()
+        }
+        entry["theme_accuracy"] = theme_accuracy(stories, album_themes)
+        systems[system] = entry
+    summary: dict[str, Any] = {
+        "systems": systems,
+        "protocol": "arel",
+        "split": "test",
+        "albums": len(references),
+        "bootstrap": {"resamples": resamples, "confidence": 0.95, "seed": seed},
+        "theme_keywords": {theme.name: list(theme.keywords) for theme in THEMES},
+        "warnings": warnings,
+    }
+    if "lstm-beam" in results and "random" in results:
+        comparison = paired_bootstrap_test(results["lstm-beam"], results["random"], n=resamples)
+        summary["comparisons"] = {
+            "lstm-beam vs random": {k: asdict(v) for k, v in comparison.items()}
+        }
+    return summary
+
+
+def _write_json(path: Path, document: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def build_demo_pack(
+    out_dir: str | Path,
+    *,
+    seed: int = 0,
+    encoder: str = "handcrafted",
+    config: str | BuildConfig = "small",
+    progress: bool = False,
+    log: Callable[[str], None] = lambda message: None,
+) -> BuildReport:
+    """Generate, featurise, train, predict and score: write the whole demo pack to ``out_dir``.
+
+    Args:
+        out_dir: the pack folder (its previous pack entries are replaced; nothing else is touched).
+        seed: seeds the dataset, the training, the random floor and the bootstrap.
+        encoder: the photo encoder for the feature store and the models.
+        config: a :data:`BUILD_CONFIGS` name or a :class:`BuildConfig`.
+        progress: show progress bars of feature extraction and training.
+        log: called with one line per finished step.
+
+    Raises:
+        UserInputError: unknown config or encoder, or missing encoder weights.
+    """
+    from imgstory.features.encoders import encoder_spec
+
+    build = config if isinstance(config, BuildConfig) else build_config(config)
+    encoder_spec(encoder)  # unknown names fail before anything is removed or imported
+
+    from imgstory.decoding.config import DecodingConfig
+    from imgstory.features.extract import extract_features
+    from imgstory.features.store import FeatureStore
+    from imgstory.model.config import ModelConfig, TrainingConfig
+    from imgstory.model.training import train_model
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clear_pack(out_dir)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def step(name: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[name] = round(now - since, 2)
+        log(f"{name}: {timings[name]:.1f} s")
+        return now
+
+    clock = started
+    albums = write_dataset(out_dir, build.dataset, seed)
+    clock = step("generate", clock)
+
+    photos = {
+        path.stem: path for path in sorted((out_dir / "images").rglob("*.jpg")) if path.is_file()
+    }
+    extraction = extract_features(photos, out_dir / "features", encoder, progress=progress)
+    if extraction.unreadable:
+        raise UserInputError(f"{len(extraction.unreadable)} generated photos could not be read")
+    clock = step("features", clock)
+
+    splits = {
+        split: load_sis(out_dir / "sis" / f"{split}{SIS_SUFFIX}").stories
+        for split in ("train", "val", "test")
+    }
+    with tempfile.TemporaryDirectory(prefix="imgstory-demo-runs-") as runs:
+        for cell in CELLS:
+            train_model(
+                out_dir / "features",
+                splits["train"],
+                out_dir / "models" / cell,
+                ModelConfig(
+                    cell=cell,
+                    hidden_size=build.hidden_size,
+                    embedding_dim=build.embedding_dim,
+                    max_sentence_length=build.max_sentence_length,
+                    vocab_min_count=1,
+                ),
+                TrainingConfig(
+                    epochs=build.epochs,
+                    batch_size=build.batch_size,
+                    learning_rate=build.learning_rate,
+                    seed=seed,
+                    patience=build.patience,
+                ),
+                val_stories=splits["val"],
+                progress=progress,
+                work_dir=Path(runs) / cell,
+                stories_source=f"imgstory demo build (seed {seed}, config {build.name})",
+            )
+            clock = step(f"train_{cell}", clock)
+
+    store = FeatureStore.open(out_dir / "features")
+    sequences = first_sequences(splits["test"])
+    album_ids = list(sequences)
+    test_features = _sequence_features(store, sequences)  # (albums, 5, dim)
+    predictions: dict[str, dict[str, str]] = {}
+    for cell in CELLS:
+        for method in ("beam", "greedy"):
+            decoding = DecodingConfig(method=method, beam_size=build.beam_size)
+            predictions[f"{cell}-{method}"] = predict_with_model(
+                out_dir / "models" / cell, test_features, album_ids, decoding
+            )
+    train_stories = splits["train"]
+    train_features = np.stack([store.get(list(s.photo_ids)) for s in train_stories])
+    predictions["retrieval"] = retrieval_stories(
+        train_features, train_stories, dict(zip(album_ids, test_features, strict=True))
+    )
+    predictions["random"] = random_stories(train_stories, album_ids, seed)
+    for system in SYSTEMS:
+        _write_json(
+            out_dir / "results" / "predictions" / f"{system}.json",
+            {album: [story] for album, story in predictions[system].items()},
+        )
+    clock = step("predict", clock)
+
+    references = load_references(out_dir / "reference" / "test_reference.json")
+    album_themes = {album.album_id: album.theme for album in albums}
+    summary = score_systems(references, predictions, album_themes, build.resamples, seed)
+    _write_json(out_dir / "results" / "summary.json", summary)
+    step("evaluate", clock)
+    timings["total"] = round(time.perf_counter() - started, 2)
+
+    manifest = _manifest(out_dir, build, seed, encoder, albums, splits, timings)
+    _write_json(out_dir / MANIFEST_FILE, manifest)
+    return BuildReport(out_dir, summary, manifest, timings)
+
+
+def _manifest(
+    out_dir: Path,
+    build: BuildConfig,
+    seed: int,
+    encoder: str,
+    albums: list[Any],
+    splits: dict[str, list[Any]],
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    """How the pack was made: code commit, seed, encoder, sizes, library versions, timings."""
+    import keras
+    import PIL
+    import tensorflow as tf
+
+    return {
+        "what": "IMG_Story demo pack: generated scenes in VIST format (not real VIST photos)",
+        "commit": _git_commit(),
+        "command": (
+            f"imgstory demo build --out {out_dir} --seed {seed} --encoder {encoder} "
+            f"--config {build.name}"
+        ),
+        "seed": seed,
+        "encoder": encoder,
+        "config": asdict(build),
+        "albums": {s: sum(a.split == s for a in albums) for s in ("train", "val", "test")},
+        "stories": {split: len(stories) for split, stories in splits.items()},
+        "photos": sum(len(album.photos) for album in albums),
+        "timings_seconds": timings,
+        "bytes": {
+            entry: _folder_bytes(out_dir / entry)
+            for entry in ("images", "sis", "reference", "features", "models", "results")
+        },
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+            "pillow": PIL.__version__,
+        },
+    }
