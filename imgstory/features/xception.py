@@ -142,10 +142,11 @@ class XceptionEncoder(Encoder):
             return model(scaled, training=False)  # (batch, 2048)
 
         strategy_in_use = self.strategy
-        self._forward = tf.function(
+        forward = tf.function(
             replica_forward,
             input_signature=[tf.TensorSpec((None, IMAGE_SIZE, IMAGE_SIZE, 3), tf.uint8)],
         )
+        self._forward = _frozen(forward) if self.replicas == 1 else forward
         # Under a multi-device strategy the whole step is compiled, each replica running its slice.
         self._distributed_forward = tf.function(
             lambda per_replica: strategy_in_use.run(replica_forward, args=(per_replica,)),
@@ -204,9 +205,11 @@ class XceptionEncoder(Encoder):
         return np.concatenate(outputs).astype(np.float32, copy=False)  # (n, 2048)
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
+        import tensorflow as tf
+
         replicas = self.replicas
         if replicas == 1:
-            return self._forward(batch).numpy()
+            return self._forward(tf.constant(batch)).numpy()
         # Pad to a multiple of the replica count (empty per-device slices fail in oneDNN), split in
         # order over the replicas; concatenating their results restores the order.
         count = len(batch)
@@ -223,3 +226,25 @@ class XceptionEncoder(Encoder):
         results = self._distributed_forward(per_replica)
         local = self.strategy.experimental_local_results(results)
         return np.concatenate([result.numpy() for result in local])[:count]  # (count, 2048)
+
+
+def _frozen(forward: Any) -> Any:
+    """The same inference function with the weights baked in as constants.
+
+    Grappler can then fold every batch normalisation into the convolution before it and fold the
+    constant arithmetic: ~30% more photos/s on CPU, same results to float32 rounding. The
+    converter lives in TensorFlow's non-public API; without it the unfrozen function is used.
+    """
+    try:
+        from tensorflow.python.framework.convert_to_constants import (
+            convert_variables_to_constants_v2,
+        )
+    except ImportError:
+        return forward
+    frozen = convert_variables_to_constants_v2(forward.get_concrete_function())
+
+    def run(pixels: Any) -> Any:
+        outputs = frozen(pixels)
+        return outputs[0] if isinstance(outputs, list | tuple) else outputs  # (batch, 2048)
+
+    return run
