@@ -80,6 +80,37 @@ def test_second_run_stores_nothing_and_resume_adds_only_the_rest(
     np.testing.assert_array_equal(store.get(["100", "cmyk"]), before)
 
 
+def test_interrupted_run_keeps_what_it_encoded_and_resumes(
+    mixed_folder: Path, tmp_path: Path
+) -> None:
+    from imgstory.features.handcrafted import HandcraftedEncoder
+
+    class InterruptedOnSecondBatch(HandcraftedEncoder):
+        calls = 0
+
+        def encode_arrays(self, pixels: np.ndarray) -> np.ndarray:
+            self.calls += 1
+            if self.calls == 2:
+                raise KeyboardInterrupt
+            return super().encode_arrays(pixels)
+
+    photos = list_photos(mixed_folder)
+    with pytest.raises(KeyboardInterrupt):
+        extract_features(
+            photos,
+            tmp_path / "store",
+            "handcrafted",
+            encoder=InterruptedOnSecondBatch(),
+            batch_size=3,
+            progress=False,
+        )
+    kept = FeatureStore.open(tmp_path / "store").ids
+    assert 1 <= len(kept) <= 3  # the first batch's readable photos were committed
+    resumed = extract_features(photos, tmp_path / "store", "handcrafted", progress=False)
+    assert resumed.skipped_existing == len(kept) and resumed.stored == 6 - len(kept)
+    assert set(FeatureStore.open(tmp_path / "store").ids) == GOOD
+
+
 def test_features_do_not_depend_on_batching(mixed_folder: Path, tmp_path: Path) -> None:
     photos = list_photos(mixed_folder)
     extract_features(photos, tmp_path / "one", "handcrafted", batch_size=1, progress=False)

@@ -1,8 +1,8 @@
 """Batch feature extraction: decode photos in parallel with the encoder, append to a store, resume.
 
-Photos already in the store are skipped, each batch is committed as soon as it is encoded (an
-interrupted run keeps what it did), unreadable photos are reported with their reason and skipped,
-and ``shard=(i, n)`` splits the photo list between machines.
+Photos already in the store are skipped; encoded rows are committed every few hundred photos or
+seconds and whenever the run stops (an interrupted run keeps what it did); unreadable photos are
+reported with their reason and skipped; ``shard=(i, n)`` splits the photo list between machines.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from imgstory.images import ImageLoadError, load_image
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp")
 DEFAULT_BATCH_SIZE = 16
+COMMIT_PHOTOS = 256
+COMMIT_SECONDS = 10.0
 
 
 @dataclass
@@ -129,7 +131,7 @@ def extract_features(
         store_path: the feature store folder (created if absent; must hold this encoder's features).
         encoder_name: a registry name (``"xception"``, ``"handcrafted"``); never guessed.
         weights: Xception weights (see :func:`imgstory.features.encoders.get_encoder`).
-        batch_size: photos decoded and encoded per step (and committed per step).
+        batch_size: photos decoded and encoded per step.
         progress: show a progress bar with photos/s and ETA on stderr.
         shard: ``"i/N"`` or ``(i, N)``: only this part of the photo list.
         strategy: Xception only: ``"mirrored"`` or a ``tf.distribute.Strategy``.
@@ -162,25 +164,54 @@ def extract_features(
     with store.locked():
         todo = [(photo_id, path) for photo_id, path in by_id.items() if photo_id not in store]
         report.skipped_existing = len(by_id) - len(todo)
+        pending = _PendingRows(store, report)
         started = time.perf_counter()
-        with _progress_bar(len(todo), progress, encoder.name) as bar:
-            for batch in _decoded_batches(todo, encoder, batch_size, decode_threads):
-                decoded = [
-                    (photo_id, out) for photo_id, _, out in batch if not isinstance(out, str)
-                ]
-                report.unreadable.extend(
-                    (path, out) for _, path, out in batch if isinstance(out, str)
-                )
-                if decoded:
-                    pixels = np.stack([out for _, out in decoded])  # (batch, side, side, 3)
-                    vectors = encoder.encode_arrays(pixels)  # (batch, dimension)
-                    store.append([photo_id for photo_id, _ in decoded], vectors)
-                    report.stored += len(decoded)
-                bar.update(len(batch))
-                if report.unreadable:
-                    bar.set_postfix(unreadable=len(report.unreadable), refresh=False)
+        try:
+            with _progress_bar(len(todo), progress, encoder.name) as bar:
+                for batch in _decoded_batches(todo, encoder, batch_size, decode_threads):
+                    decoded = [
+                        (photo_id, out) for photo_id, _, out in batch if not isinstance(out, str)
+                    ]
+                    report.unreadable.extend(
+                        (path, out) for _, path, out in batch if isinstance(out, str)
+                    )
+                    if decoded:
+                        pixels = np.stack([out for _, out in decoded])  # (batch, side, side, 3)
+                        pending.add(
+                            [photo_id for photo_id, _ in decoded], encoder.encode_arrays(pixels)
+                        )
+                    bar.update(len(batch))
+                    if report.unreadable:
+                        bar.set_postfix(unreadable=len(report.unreadable), refresh=False)
+        finally:
+            pending.commit()  # also when interrupted: keep every photo already encoded
         report.seconds = time.perf_counter() - started
     return report
+
+
+class _PendingRows:
+    """Encoded rows waiting to be appended: committed every ``COMMIT_PHOTOS`` photos or
+    ``COMMIT_SECONDS`` seconds (each commit syncs three files, too slow to do per small batch)."""
+
+    def __init__(self, store: FeatureStore, report: ExtractionReport) -> None:
+        self.store, self.report = store, report
+        self.ids: list[str] = []
+        self.vectors: list[np.ndarray] = []
+        self.last_commit = time.perf_counter()
+
+    def add(self, ids: list[str], vectors: np.ndarray) -> None:
+        self.ids += ids
+        self.vectors.append(vectors)
+        waited = time.perf_counter() - self.last_commit
+        if len(self.ids) >= COMMIT_PHOTOS or waited >= COMMIT_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.ids:
+            self.store.append(self.ids, np.concatenate(self.vectors))  # (pending, dimension)
+            self.report.stored += len(self.ids)
+            self.ids, self.vectors = [], []
+        self.last_commit = time.perf_counter()
 
 
 def _photos_by_id(photos: Mapping[str, Path] | Sequence[Path]) -> dict[str, Path]:

@@ -248,7 +248,18 @@ class FeatureStore:
     @contextlib.contextmanager
     def locked(self) -> Iterator[FeatureStore]:
         """Hold the store's writer lock (refused at once if another process holds it)."""
-        if self._lock_depth == 0 and fcntl is not None:
+        if self._lock_depth == 0:
+            self._acquire_lock()
+        self._lock_depth += 1
+        try:
+            yield self
+        finally:
+            self._lock_depth -= 1
+            if self._lock_depth == 0:
+                self._release_lock()
+
+    def _acquire_lock(self) -> None:
+        if fcntl is not None:
             stream = open(self.path / LOCK_FILE, "a")  # noqa: SIM115
             try:
                 fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -259,14 +270,17 @@ class FeatureStore:
                     "finish, or give each shard its own --out and merge them afterwards"
                 ) from None
             self._lock_stream = stream
-        self._lock_depth += 1
         try:
-            yield self
-        finally:
-            self._lock_depth -= 1
-            if self._lock_depth == 0 and self._lock_stream is not None:
-                self._lock_stream.close()
-                self._lock_stream = None
+            self._reload()  # another process may have committed since we last looked
+            self._drop_uncommitted()
+        except BaseException:
+            self._release_lock()
+            raise
+
+    def _release_lock(self) -> None:
+        if self._lock_stream is not None:
+            self._lock_stream.close()
+            self._lock_stream = None
 
     def append(self, ids: Sequence[str], vectors: np.ndarray) -> None:
         """Add new photos' vectors, ``(len(ids), dimension)``; committed when this returns.
@@ -296,12 +310,11 @@ class FeatureStore:
                 "create the store with dtype='float32')"
             )
         with self.locked():
-            self._reload()  # another process may have committed since we opened
-            already = [photo_id for photo_id in ids if photo_id in self._row_index()]
+            rows = self._row_index()
+            already = [photo_id for photo_id in ids if photo_id in rows]
             if already:
                 raise ValueError(f"{len(already)} photo id(s) already stored, e.g. {already[0]}")
             count = len(self)
-            self._truncate_to(count)  # drop what an interrupted append left past the commit
             with open(self.path / VECTORS_FILE, "ab") as stream:
                 stream.write(np.ascontiguousarray(stored).tobytes())
                 stream.flush()
@@ -313,7 +326,10 @@ class FeatureStore:
             self.metadata["count"] = count + len(ids)
             self.metadata["updated"] = _now()
             self._write_metadata()
-            self._forget_cache()
+            # Extend the caches rather than re-reading: appends stay O(batch), not O(store).
+            self.ids.extend(ids)
+            rows.update((photo_id, count + offset) for offset, photo_id in enumerate(ids))
+            self._vectors = None
 
     def merge_from(self, other: FeatureStore) -> int:
         """Append ``other``'s photos not yet here (same encoder and weights); return how many."""
@@ -370,12 +386,16 @@ class FeatureStore:
                 "files hold fewer; delete the folder and extract again"
             )
 
-    def _truncate_to(self, count: int) -> None:
-        with open(self.path / VECTORS_FILE, "r+b") as stream:
-            stream.truncate(count * self._row_bytes())
-        ids_text = "".join(f"{photo_id}\n" for photo_id in self.ids[:count])
-        if (self.path / IDS_FILE).stat().st_size != len(ids_text.encode("utf-8")):
-            _atomic_write(self.path / IDS_FILE, ids_text)
+    def _drop_uncommitted(self) -> None:
+        """Cut what an interrupted append wrote past the committed count (held lock only)."""
+        count = len(self)
+        vectors_file, ids_file = self.path / VECTORS_FILE, self.path / IDS_FILE
+        if vectors_file.stat().st_size > count * self._row_bytes():
+            with open(vectors_file, "r+b") as stream:
+                stream.truncate(count * self._row_bytes())
+        ids_text = "".join(f"{photo_id}\n" for photo_id in self.ids)
+        if ids_file.stat().st_size != len(ids_text.encode("utf-8")):
+            _atomic_write(ids_file, ids_text)
 
     def _write_metadata(self) -> None:
         _atomic_write(self.path / METADATA_FILE, json.dumps(self.metadata, indent=2) + "\n")
