@@ -24,12 +24,12 @@ from imgstory.eval.meteor import (
     MeteorUnavailable,
     java_missing_message,
     shared_meteor,
+    useful_processes,
 )
 from imgstory.eval.ngrams import ngram_counts
 from imgstory.eval.predictions import normalise_predictions
 from imgstory.eval.rouge import rouge_l
 
-METEOR_PROCESSES = 2  # jars started together for a whole test set (each takes ~7 s to start)
 EXAMPLES_SHOWN = 5
 
 
@@ -97,7 +97,7 @@ def evaluate_arel(
     references: Mapping[str, list[str]],
     predictions: Mapping[str, str | list[str]],
     meteor: bool = True,
-    meteor_processes: int = METEOR_PROCESSES,
+    meteor_processes: int | None = None,
 ) -> EvaluationResult:
     """Score predictions with the AREL protocol.
 
@@ -106,7 +106,8 @@ def evaluate_arel(
         predictions: ``album_id -> story`` or ``album_id -> [story]`` (AREL's output format).
             Albums without a prediction are left out and listed in ``albums_missing``.
         meteor: compute METEOR (needs Java; without it a warning says how to install it).
-        meteor_processes: METEOR jars to split the work across (started once per process).
+        meteor_processes: METEOR jars to split a large job across (started once per process);
+            default: two when a CPU core is idle, else one.
 
     Raises:
         UserInputError: bad input, or predicted album ids that are not in the references.
@@ -134,8 +135,9 @@ def evaluate_arel(
             if missing_java:
                 warnings.append(missing_java)
             else:
+                processes = meteor_processes or useful_processes()
                 meteor_job = executor.submit(
-                    shared_meteor().score, hypotheses, album_references, meteor_processes
+                    shared_meteor().score, hypotheses, album_references, processes
                 )
         statistics, scores = _ngram_scores(album_ids, hypotheses, album_references)
         meteor_segments = None

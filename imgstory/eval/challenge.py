@@ -12,8 +12,13 @@ from collections.abc import Iterable
 import pandas as pd
 
 from imgstory.errors import UserInputError
-from imgstory.eval.arel import EXAMPLES_SHOWN, METEOR_PROCESSES, EvaluationResult
-from imgstory.eval.meteor import MeteorUnavailable, java_missing_message, shared_meteor
+from imgstory.eval.arel import EXAMPLES_SHOWN, EvaluationResult
+from imgstory.eval.meteor import (
+    MeteorUnavailable,
+    java_missing_message,
+    shared_meteor,
+    useful_processes,
+)
 from imgstory.eval.predictions import ChallengeStory
 
 Sequence = tuple[str, ...]
@@ -30,14 +35,15 @@ def references_by_sequence(stories: Iterable[object]) -> dict[Sequence, list[str
 def evaluate_challenge(
     references: dict[Sequence, list[str]],
     submission: list[ChallengeStory],
-    meteor_processes: int = METEOR_PROCESSES,
+    meteor_processes: int | None = None,
 ) -> EvaluationResult:
     """Avg. max METEOR of a challenge submission.
 
     Args:
         references: photo sequence -> reference stories (:func:`references_by_sequence`).
         submission: one story per photo sequence (``load_challenge_submission``).
-        meteor_processes: METEOR jars to split the work across.
+        meteor_processes: METEOR jars to split the work across (default: as for the AREL
+            protocol, two when a CPU core is idle).
 
     Returns:
         An :class:`EvaluationResult` with ``scores["METEOR"]`` and one row per sequence.
@@ -66,7 +72,9 @@ def evaluate_challenge(
             pair_references.append([reference])
             owners.append(index)
     try:
-        scores = shared_meteor().score(hypotheses, pair_references, meteor_processes)
+        scores = shared_meteor().score(
+            hypotheses, pair_references, meteor_processes or useful_processes()
+        )
     except MeteorUnavailable as error:
         raise UserInputError(f"cannot score: {error}") from None
     best = [-1.0] * len(submission)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import importlib.util
+import os
 import shutil
 import subprocess
 import tempfile
@@ -27,7 +28,9 @@ JAR_NAME = "meteor-1.5.jar"
 # The VIST settings (AREL's evaluation and the VIST challenge): task "hter", no normalisation.
 # coco-caption's default is "-l en -norm", which gives different numbers.
 METEOR_ARGUMENTS = ("-", "-", "-stdio", "-t", "hter")
-JAVA_OPTIONS = ("-Xmx2G", "-Dfile.encoding=UTF-8")
+# Serial GC and the C1 compiler only: ~15% less CPU for start-up plus a test set, same output
+# (Java floating point is strict); it matters when cores are shared.
+JAVA_OPTIONS = ("-Xmx2G", "-Dfile.encoding=UTF-8", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
 JAVA_INSTALL_HINT = (
     "install a Java runtime to compute METEOR, e.g. `sudo apt-get install default-jre-headless` "
     "(Debian/Ubuntu) or `brew install openjdk` (macOS), so that `java` is on PATH"
@@ -64,6 +67,20 @@ def java_missing_message() -> str | None:
     if shutil.which("java"):
         return None
     return f"METEOR not computed: Java is not installed; {JAVA_INSTALL_HINT}"
+
+
+def useful_processes(maximum: int = 2) -> int:
+    """How many jars to split a large job across: a second only when a core is idle.
+
+    Two jars started together halve the scoring time on an idle multi-core machine, but each
+    jar's start-up costs ~7 s of CPU, which only slows things down when every core is busy.
+    """
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:  # not available on this platform
+        busy = 0.0
+    return max(1, min(maximum, int(cores - busy + 0.5)))
 
 
 def hypothesis_field(text: str) -> str:

@@ -1,0 +1,148 @@
+"""Benchmark: `imgstory evaluate` against the plain pycocoevalcap pipeline, as users run them.
+
+Both run in a fresh process on the same files, alternately, several times; the script prints the
+best and median wall times, their ratio, and the largest difference between the two sets of
+scores. It then times scoring one story against its references in a warm process (the app's
+case). Defaults use the real VIST sample at ../shared/vist (AREL's released test outputs).
+
+    .venv/bin/python benchmarks/bench_eval.py [--runs 3] [--references R --predictions P]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_VIST = REPO_ROOT.parent / "shared" / "vist"
+DEFAULT_REFERENCES = SHARED_VIST / "reference" / "test_reference.json"
+DEFAULT_PREDICTIONS = SHARED_VIST / "published" / "arel-irl-init-iter100" / "prediction_test.json"
+
+# The reference pipeline: pycocoevalcap's scorers one after another, METEOR 1.5 run with the
+# VIST settings (-t hter) through coco-caption's own wrapper code.
+REFERENCE_PIPELINE = r"""
+import json, os, subprocess, sys, threading
+from pycocoevalcap.bleu.bleu import Bleu
+from pycocoevalcap.cider.cider import Cider
+from pycocoevalcap.meteor import meteor
+from pycocoevalcap.rouge.rouge import Rouge
+
+references = json.load(open(sys.argv[1]))
+predictions = json.load(open(sys.argv[2]))
+gts = {album: references[album] for album in predictions}
+res = {album: story if isinstance(story, list) else [story] for album, story in predictions.items()}
+scores = {}
+bleu, _ = Bleu(4).compute_score(gts, res, verbose=0)
+scores.update({f"Bleu_{order + 1}": value for order, value in enumerate(bleu)})
+scores["ROUGE_L"] = float(Rouge().compute_score(gts, res)[0])
+scores["CIDEr"] = float(Cider().compute_score(gts, res)[0])
+scorer = meteor.Meteor.__new__(meteor.Meteor)
+scorer.meteor_p = subprocess.Popen(
+    ["java", "-jar", "-Xmx2G", meteor.METEOR_JAR, "-", "-", "-stdio", "-t", "hter"],
+    cwd=os.path.dirname(os.path.abspath(meteor.__file__)),
+    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+)
+scorer.lock = threading.Lock()
+scores["METEOR"] = scorer.compute_score(gts, res)[0]
+print(json.dumps(scores))
+"""
+
+METRICS = ("Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "METEOR", "ROUGE_L", "CIDEr")
+
+
+def imgstory_command() -> list[str]:
+    """The installed console script next to this Python, else ``python -m imgstory``."""
+    script = Path(sys.executable).parent / "imgstory"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "imgstory"]
+
+
+def timed_run(command: list[str]) -> tuple[float, dict[str, float]]:
+    """Wall time of a fresh process and the scores it printed as JSON."""
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"command failed ({done.returncode}): {' '.join(command)}\n{done.stderr[-2000:]}")
+    return elapsed, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def warm_story_timing(references: Path, predictions: Path, calls: int) -> list[float]:
+    """Seconds per ``score_story`` call in a warm process (first call excluded)."""
+    from imgstory.eval.story import score_story
+
+    reference_file = json.loads(references.read_text())
+    prediction_file = json.loads(predictions.read_text())
+    albums = [album for album in prediction_file if album in reference_file][: calls + 1]
+    stories = [
+        (story[0] if isinstance(story, list) else story, reference_file[album])
+        for album, story in ((album, prediction_file[album]) for album in albums)
+    ]
+    score_story(*stories[0])  # starts the jar, imports nltk and rouge-score
+    timings = []
+    for story, album_references in stories[1:]:
+        start = time.perf_counter()
+        score_story(story, album_references)
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--references", type=Path, default=DEFAULT_REFERENCES)
+    parser.add_argument("--predictions", type=Path, default=DEFAULT_PREDICTIONS)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each pipeline (default 3)")
+    parser.add_argument("--story-calls", type=int, default=20)
+    arguments = parser.parse_args()
+    for path in (arguments.references, arguments.predictions):
+        if not path.is_file():
+            sys.exit(f"{path} not found: pass --references and --predictions (AREL format)")
+
+    reference_command = [
+        sys.executable, "-c", REFERENCE_PIPELINE,
+        str(arguments.references), str(arguments.predictions),
+    ]  # fmt: skip
+    ours_command = [
+        *imgstory_command(), "evaluate", "--protocol", "arel", "--json",
+        "--references", str(arguments.references), "--predictions", str(arguments.predictions),
+    ]  # fmt: skip
+    times: dict[str, list[float]] = {"reference": [], "imgstory": []}
+    scores: dict[str, dict[str, float]] = {}
+    for run in range(arguments.runs):
+        for name, command in (("reference", reference_command), ("imgstory", ours_command)):
+            elapsed, scores[name] = timed_run(command)
+            times[name].append(elapsed)
+            print(f"run {run + 1}/{arguments.runs} {name:<9} {elapsed:6.2f} s", flush=True)
+
+    print(f"\nfiles: {arguments.references} vs {arguments.predictions}")
+    print(f"{'pipeline':<44} {'best':>8} {'median':>8}")
+    labels = {
+        "reference": "pycocoevalcap one after another (fresh proc)",
+        "imgstory": "imgstory evaluate --json (fresh process)",
+    }
+    for name, label in labels.items():
+        best, median = min(times[name]), statistics.median(times[name])
+        print(f"{label:<44} {best:7.2f}s {median:7.2f}s")
+    best_ratio = min(times["reference"]) / min(times["imgstory"])
+    median_ratio = statistics.median(times["reference"]) / statistics.median(times["imgstory"])
+    print(f"speed-up (reference / imgstory): best {best_ratio:.2f}x, median {median_ratio:.2f}x")
+    differences = {key: abs(scores["reference"][key] - scores["imgstory"][key]) for key in METRICS}
+    print(f"largest score difference: {max(differences.values()):.3g} ({differences})")
+    for key in METRICS:
+        reference, ours = scores["reference"][key], scores["imgstory"][key]
+        print(f"  {key:<8} reference {reference!r:<22} ours {ours!r}")
+
+    timings = warm_story_timing(arguments.references, arguments.predictions, arguments.story_calls)
+    print(
+        f"\nscore_story (one story vs its references, warm process, {len(timings)} calls): "
+        f"median {statistics.median(timings) * 1000:.1f} ms, max {max(timings) * 1000:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
