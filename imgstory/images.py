@@ -116,7 +116,7 @@ def _decode(stream: io.IOBase, label: str, max_side: int | None) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(stream)
         image.seek(0)  # first frame of an animated GIF/PNG/WebP
-        if max_side is not None and image.format == "JPEG":
+        if max_side is not None and image.format in {"JPEG", "MPO"}:
             image.draft("RGB", (max_side, max_side))
         width, height = image.size
         if width * height > MAX_DECODED_PIXELS:
