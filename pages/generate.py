@@ -181,7 +181,8 @@ if st.button("Generate story", type="primary", disabled=not ready):
             for choice, decoding in runs:
                 status.update(label=f"{choice.label}: loading (once per server) and decoding…")
                 produced.append(
-                    generation.generate_story(
+                    state.on_model_thread(
+                        generation.generate_story,
                         state.storyteller(choice.path),
                         photos,
                         decoding,

@@ -34,10 +34,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_app(port: int, env: dict[str, str] | None = None, log: Path | None = None):
-    """Start ``streamlit run streamlit_app.py`` on 127.0.0.1:``port``; returns the process."""
+def start_app(
+    port: int,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    script: Path | None = None,
+):
+    """Start ``streamlit run`` of the app (or ``script``) on 127.0.0.1:``port``; returns the
+    process."""
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
+        sys.executable, "-m", "streamlit", "run", str(script or APP_SCRIPT),
         "--server.address", "127.0.0.1", "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
@@ -90,14 +96,23 @@ def rss_megabytes(pid: int) -> float:
 
 
 def wait_until_idle(page, timeout_ms: float = 60_000) -> None:
-    """Wait until a Streamlit page has finished its run (the status widget is gone twice)."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    """Wait until a Streamlit page has finished its script run.
+
+    The app root carries the run state (``data-test-script-state``); the page is idle when it
+    reads ``notRunning`` (or similar) on two checks in a row and no status widget is shown.
+    """
+    app = page.locator('[data-testid="stApp"]')
+    app.wait_for(timeout=timeout_ms)
     deadline = time.perf_counter() + timeout_ms / 1000
     quiet = 0
     while quiet < 2:
         if time.perf_counter() > deadline:
             raise TimeoutError("the Streamlit page did not finish its run")
-        running = page.locator('[data-testid="stStatusWidget"]').count()
+        state = app.get_attribute("data-test-script-state") or ""
+        running = (
+            state in {"initial", "running", "rerunRequested"}
+            or page.locator('[data-testid="stStatusWidget"]').count()
+        )
         quiet = 0 if running else quiet + 1
         page.wait_for_timeout(150)
 

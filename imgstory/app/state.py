@@ -6,6 +6,8 @@ Every loader takes the file's modification time as an argument so an edited file
 
 from __future__ import annotations
 
+import gc
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -89,15 +91,40 @@ def summary(results_dir: str | Path) -> pd.DataFrame:
     return _summary(str(results_dir), modified(Path(results_dir) / results.SUMMARY_FILE))
 
 
+@st.cache_resource(show_spinner=False)
+def model_thread() -> ThreadPoolExecutor:
+    """The one thread that loads and runs every model.
+
+    Streamlit runs each rerun in a new thread, and TensorFlow re-traces a compiled function the
+    first time a new thread calls it (~0.5 s a click); one long-lived thread keeps the compiled
+    search warm and also serialises model calls from several sessions.
+    """
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="imgstory-model")
+
+
+def on_model_thread(function, /, *args, **kwargs):
+    """Run ``function(*args, **kwargs)`` on :func:`model_thread` and return its result."""
+    return model_thread().submit(function, *args, **kwargs).result()
+
+
 @st.cache_resource(show_spinner="Loading the model (once per server)…", max_entries=4)
 def _storyteller(model_dir: str, mtime: float):
     from imgstory.model.storyteller import Storyteller
 
-    return Storyteller.load(model_dir)
+    loaded = on_model_thread(Storyteller.load, model_dir)
+    # TensorFlow and Keras leave ~10^6 long-lived Python objects; a full garbage collection
+    # walking them takes 0.5-1 s and lands inside a click now and then. Freezing them moves
+    # them out of the collector's sight (they live as long as the server anyway).
+    gc.collect()
+    gc.freeze()
+    return loaded
 
 
 def storyteller(model_dir: str | Path):
-    """A storyteller, loaded once per process and shared (TensorFlow is imported here)."""
+    """A storyteller, loaded once per process and shared (TensorFlow is imported here).
+
+    Call its methods through :func:`on_model_thread`.
+    """
     return _storyteller(str(model_dir), modified(Path(model_dir) / "model.keras"))
 
 
