@@ -57,7 +57,7 @@ class StorySearch:
             tf.TensorSpec((), tf.float32, name="temperature"),
             tf.TensorSpec((), tf.float32, name="length_penalty"),
         ]
-        self._compiled = tf.function(self._decode_story, input_signature=signature)
+        self._compiled = tf.function(self._decode_story, input_signature=signature, autograph=False)
 
     def __call__(self, features: np.ndarray, config: DecodingConfig | None = None) -> np.ndarray:
         """Decode stories for ``(batch, n_photos, feature_dim)`` features.
@@ -96,10 +96,8 @@ class StorySearch:
             tf.zeros((batch, model.hidden_size)), story_state
         )  # (batch, hidden): the story before its first sentence
         history = tf.fill((batch, photos, width), PAD_ID)  # (batch, photos, width)
-        for index in tf.range(photos):
-            tf.autograph.experimental.set_loop_options(
-                shape_invariants=[(history, tf.TensorShape([None, None, width]))]
-            )
+
+        def tell_one(index, history, story_output, story_state):
             memory, states = model.start_sentence(encodings[:, index], story_output)
             candidates = self._search_sentence(
                 memory, states, history, index, seed, temperature, length_penalty
@@ -108,6 +106,13 @@ class StorySearch:
             written = tf.equal(tf.range(photos), index)[None, :, None]  # (1, photos, 1)
             history = tf.where(written, chosen[:, None, :], history)
             story_output, story_state = model.story_step(model.encode_sentence(chosen), story_state)
+            return index + 1, history, story_output, story_state
+
+        _, history, _, _ = tf.while_loop(
+            lambda index, *_: index < photos,
+            tell_one,
+            (tf.constant(0), history, story_output, story_state),
+        )
         return history
 
     def _search_sentence(self, memory, states, history, index, seed, temperature, length_penalty):

@@ -29,6 +29,34 @@ def _rnn(config: ModelConfig, name: str, **options) -> layers.Layer:
     return _RNN_LAYERS[config.cell](config.hidden_size, name=name, **options)
 
 
+@keras.saving.register_keras_serializable(package="imgstory")
+class FeatureStandardization(layers.Layer):
+    """``(x - mean) * scale`` per feature dimension, with statistics of the training photos.
+
+    Both are non-trainable weights, saved with the model; :meth:`set_statistics` fills them in.
+    """
+
+    def build(self, input_shape):
+        dimension = input_shape[-1]
+        self.mean = self.add_weight(
+            shape=(dimension,), initializer="zeros", trainable=False, name="mean"
+        )
+        self.scale = self.add_weight(
+            shape=(dimension,), initializer="ones", trainable=False, name="scale"
+        )
+
+    def call(self, features):
+        return (features - self.mean) * self.scale
+
+    def set_statistics(self, features: np.ndarray) -> None:
+        """Standardise like ``features`` ``(photos, dimension)``; near-constant dims are damped."""
+        features = np.asarray(features, dtype=np.float64)
+        deviation = features.std(axis=0)
+        floor = max(1e-6, 0.01 * float(np.median(deviation)))
+        self.mean.assign(features.mean(axis=0).astype(np.float32))
+        self.scale.assign((1.0 / np.maximum(deviation, floor)).astype(np.float32))
+
+
 def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None) -> keras.Model:
     """The teacher-forced training model of the storyteller.
 
@@ -58,8 +86,13 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
         trainable=config.train_embeddings,
         name="word_embedding",
     )
-    # Image-sequence encoder: projected photo vectors, then bidirectional RNNs over the sequence.
-    photos = layers.Dropout(config.dropout, name="photo_dropout")(photo_features)
+    # Image-sequence encoder: photo vectors standardised per dimension (photos of one encoder
+    # share a large common part; the differences are what tell them apart), projected, then
+    # bidirectional RNNs over the sequence.
+    photo_normalization = FeatureStandardization(name="photo_normalization")
+    photos = layers.Dropout(config.dropout, name="photo_dropout")(
+        photo_normalization(photo_features)
+    )
     photo_vectors = layers.Dense(hidden, activation="relu", name="photo_projection")(photos)
     photo_context = photo_vectors  # (batch, 5, hidden)
     for index in range(config.photo_layers):
@@ -131,6 +164,7 @@ class StoryModelParts:
         self._states = state_count(config.cell)
         get = model.get_layer
         self._embedding = get("word_embedding")
+        self._photo_normalization = get("photo_normalization")
         self._photo_projection = get("photo_projection")
         self._photo_rnns = [get(f"photo_rnn_{i}") for i in range(config.photo_layers)]
         self._sentence_rnn = get("sentence_rnn")
@@ -142,7 +176,7 @@ class StoryModelParts:
 
     def encode_photos(self, features: tf.Tensor) -> tf.Tensor:
         """``(batch, n, feature_dim)`` -> ``(batch, n, 3 * hidden)`` (vector + sequence context)."""
-        vectors = self._photo_projection(features)  # (batch, n, hidden)
+        vectors = self._photo_projection(self._photo_normalization(features))  # (batch, n, h)
         context = vectors
         for recurrent in self._photo_rnns:
             context = recurrent(context, training=False)  # (batch, n, 2 * hidden)

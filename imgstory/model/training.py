@@ -355,6 +355,7 @@ def train_model(
         shutil.rmtree(backup_dir)
     with distribution_strategy(training_config.strategy).scope():
         model = build_model(model_config, initial_embeddings)
+        model.get_layer("photo_normalization").set_statistics(train_batches.features)
         model.compile(
             optimizer=keras.optimizers.Adam(
                 training_config.learning_rate, clipnorm=training_config.clip_norm
