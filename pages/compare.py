@@ -59,19 +59,64 @@ if long is not None:
         "Download table (LaTeX)", results.to_latex(wide, caption), "results.tex", "text/x-tex"
     )
 
+    with st.expander("Paired significance (re-scores every system's predictions)"):
+        predictions_found = results.prediction_files(results_dir)
+        baseline = "lstm-beam" if "lstm-beam" in predictions_found else None
+        if baseline is None or source is None or "test" not in source.sis_files:
+            st.info(
+                f"Needs {results_dir / results.PREDICTIONS_DIR}/lstm-beam.json and the test "
+                "references of the chosen data source."
+            )
+        elif st.button("Run paired bootstrap tests", help=scoring.PAIRED_HELP):
+            with st.status("Scoring every system (METEOR starts Java)…") as status:
+                try:
+                    tests = scoring.paired_tests(
+                        {n: scoring.predictions_from_file(p) for n, p in predictions_found.items()},
+                        state.references(source, "test"),
+                        baseline,
+                    )
+                    status.update(label="Done", state="complete")
+                except UserInputError as error:
+                    status.update(label="Failed", state="error")
+                    tests = None
+                    st.error(str(error))
+            if tests is not None:
+                st.caption(
+                    f"{results.system_label(baseline)} minus each other system on the albums "
+                    f"both scored, against the test references of the {source.label}; "
+                    f"{scoring.PAIRED_HELP}"
+                )
+                st.dataframe(tests, hide_index=True, width="stretch")
+
 st.header("Published results on real VIST")
 try:
-    from imgstory.eval.published import load_published_results
+    from imgstory.eval.published import published_results_frame
 
-    published = load_published_results()
-except (ImportError, UserInputError) as error:
-    st.info(f"The published-results registry is not available: {error}")
+    published = published_results_frame()
+except UserInputError as error:
+    st.info(f"The published-results registry cannot be read: {error}")
 else:
     st.caption(
-        "Numbers as published (test split of real VIST), with their citation and protocol. "
-        "They are never drawn in one chart with demo-pack numbers: the data differ."
+        "Numbers as published on real VIST, each with its paper, source and protocol, on the 0-1 "
+        "scale. Never drawn in one chart with demo-pack numbers: the data differ."
     )
-    st.dataframe(published, hide_index=True, width="stretch")
+    st.dataframe(
+        published,
+        hide_index=True,
+        width="stretch",
+        column_config={"url": st.column_config.LinkColumn("url")},
+    )
+    if "METEOR" in published:
+        shown = published.dropna(subset=["METEOR"])
+        label = shown["system"] + " (" + shown["protocol"] + ", " + shown["split"] + ")"
+        st.plotly_chart(
+            metric_chart(
+                results.plain_table(label, "METEOR", shown["METEOR"]),
+                "METEOR",
+                title="METEOR as published on real VIST (no intervals published)",
+            ),
+            width="stretch",
+        )
 
 st.header("Score your own predictions")
 st.caption(

@@ -64,6 +64,13 @@ for tab, story in zip(tabs, album_stories, strict=True):
                 f"{', '.join(missing)} (some VIST photos left Flickr)."
             )
         widgets.show_slots(slots, source.photo_credit)
+        if not missing and st.button(
+            "Write a story for these photos",
+            key=f"generate-{story.story_id}",
+            icon=":material/edit_note:",
+        ):
+            st.session_state[state.PICKED_STORY_KEY] = (story.split, story.story_id)
+            st.switch_page("pages/generate.py")
         st.caption(f"Normalised text (what the models learn and are scored on): {story.story_text}")
 
 with st.expander("All reference stories of this album (AREL format)", expanded=True):

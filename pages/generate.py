@@ -8,7 +8,6 @@ from imgstory.errors import UserInputError
 from imgstory.images import load_image
 
 RESULTS_KEY = "generated_results"
-PICKED_KEY = "generate_story_id"
 
 st.title("Generate a story")
 source = state.current_source(required=False)
@@ -26,23 +25,24 @@ with upload_column:
 with pick_column:
     story = None
     finder = state.source_photo_finder(source) if source else None
-    if source is not None and finder is not None and source.default_split:
-        table = state.stories_table(source, [source.default_split])
-        table = table[explore.photos_found(table, finder) == 5]
+    picked_split, picked_id = st.session_state.get(state.PICKED_STORY_KEY, (None, None))
+    split = picked_split if source and picked_split in source.sis_files else None
+    split = split or (source.default_split if source else None)
+    if source is not None and finder is not None and split:
+        table = state.stories_table(source, [split])
+        table = table[explore.photos_found(table, finder) == 5].set_index("story_id")
         if len(table):
-            ids = list(table["story_id"])
-            picked = st.session_state.get(PICKED_KEY)
+            ids = list(table.index)
             story_id = st.selectbox(
                 "…or a sequence from the dataset (used when no photos are uploaded)",
                 ids,
-                index=ids.index(picked) if picked in ids else 0,
-                format_func=lambda s: (
-                    f"story {s}: {table.set_index('story_id').loc[s, 'text'][:70]}…"
-                ),
-                help=f"Stories of the {source.default_split} split of the {source.label}.",
+                index=ids.index(picked_id) if picked_id in ids else 0,
+                format_func=lambda s: f"story {s}: {table.loc[s, 'text'][:70]}…",
+                help=f"Stories of the {split} split of the {source.label} whose photos are all "
+                "here; the explorer's 'Write a story for these photos' button picks one.",
             )
-            sis = state.sis_file(source.sis_files[source.default_split])
-            story = next(s for s in sis.stories if s.story_id == story_id)
+            story = next(s for s in state.sis_file(source.sis_files[split]).stories
+                         if s.story_id == story_id)  # fmt: skip
     if story is None:
         st.info("No dataset sequence with its photos here: upload your own photos.")
 

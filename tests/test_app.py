@@ -133,6 +133,14 @@ def test_explorer_search_and_split_filter(on_tiny_data):
     assert "No story matches" in texts(app)
 
 
+def test_explorer_hands_a_sequence_to_generate(on_tiny_data):
+    app = open_page("explore")
+    app.text_input[0].set_value("snowman").run()
+    app.button(key="generate-test20-1").click().run()
+    assert app.title[0].value == "Generate a story"
+    assert "Photos: story test20-1 (album test20)" in texts(app)
+
+
 def test_explorer_shows_missing_photos_and_credits(monkeypatch, tiny_vist, tmp_path):
     copy = tmp_path / "vist"
     shutil.copytree(tiny_vist / "sis", copy / "sis")
@@ -175,7 +183,7 @@ def test_features_page_maps_and_heatmap(on_tiny_data):
 def test_compare_page_charts_tables_and_downloads(on_tiny_data):
     app = open_page("compare")
     charts = app.get("plotly_chart")
-    assert len(charts) == 4
+    assert len(charts) == 5  # 4 metrics of ours + published METEOR
     wide = app.dataframe[0].value
     assert list(wide["system"]) == ["lstm-beam", "lstm-greedy", "random"]
     assert wide.loc[0, "METEOR"] == "0.3100 [0.2900, 0.3300]"
@@ -188,7 +196,7 @@ def test_compare_page_rejects_a_bad_results_folder_and_bad_upload(on_tiny_data, 
     app.text_input[0].set_value(str(tmp_path)).run()
     assert f"{tmp_path / 'summary.json'}: no results summary here" in texts(app)
     app.file_uploader[0].set_value(("preds.json", b"{not json", "application/json")).run()
-    app.button[0].click().run()
+    next(b for b in app.button if b.label == "Score predictions").click().run()
     assert "preds.json: not valid JSON (line 1, column 2" in texts(app)
 
 
@@ -198,12 +206,28 @@ def test_compare_scores_uploaded_predictions(on_tiny_data, java):
     app.file_uploader[0].set_value(
         ("mine.json", json.dumps(predictions).encode(), "application/json")
     ).run()
-    app.button[0].click().run(timeout=120)
+    next(b for b in app.button if b.label == "Score predictions").click().run(timeout=120)
     scores = app.dataframe[-1].value.set_index("metric")["value"]
     assert scores["Bleu_4"] == pytest.approx(1.0) and scores["METEOR"] == pytest.approx(
         1.0, abs=1e-3
     )
     assert "3 albums scored" in texts(app)
+
+
+def test_compare_paired_tests_and_published_panel(on_tiny_data, java):
+    app = open_page("compare")
+    published = app.dataframe[1].value
+    assert {"system", "protocol", "METEOR", "paper", "url"} <= set(published.columns)
+    assert (published["protocol"] != "").all()
+    titles = [f["layout"]["title"]["text"] for f in plotly_figures(app)]
+    assert "METEOR as published on real VIST (no intervals published)" in titles
+    assert not any("VIST folder" in title for title in titles[-1:])  # never mixed with ours
+    next(b for b in app.button if b.label == "Run paired bootstrap tests").click().run(timeout=120)
+    tests = app.dataframe[1].value.set_index(["system", "metric"])
+    assert tests.loc[("lstm-greedy", "METEOR"), "difference"] == pytest.approx(0.0)
+    assert tests.loc[("lstm-greedy", "METEOR"), "p_value"] == pytest.approx(1.0)
+    assert tests.loc[("random", "Bleu_4"), "difference"] > 0.5  # own story vs another album's
+    assert tests.loc[("random", "METEOR"), "albums"] == 3
 
 
 def test_thesis_page_reads_saved_results(on_tiny_data):

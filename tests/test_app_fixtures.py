@@ -109,8 +109,15 @@ def write_results(root: Path, test_stories: list[Story]) -> Path:
     predictions = root / "results" / "predictions"
     predictions.mkdir(parents=True, exist_ok=True)
     systems = {}
+    albums = list(dict.fromkeys(s.album_id for s in test_stories))
+    first_story = {album: next(s for s in test_stories if s.album_id == album) for album in albums}
     for system, meteor in SYSTEMS.items():
-        stories = {s.album_id: [s.story_text] for s in test_stories}
+        # the models tell each album's own story; "random" tells the next album's
+        shift = 1 if system == "random" else 0
+        stories = {
+            album: [first_story[albums[(i + shift) % len(albums)]].story_text]
+            for i, album in enumerate(albums)
+        }
         (predictions / f"{system}.json").write_text(json.dumps(stories), encoding="utf-8")
         systems[system] = {
             "METEOR": {"value": meteor, "ci": [meteor - 0.02, meteor + 0.02]},

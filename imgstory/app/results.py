@@ -121,6 +121,12 @@ def wide_table(
     return table.reset_index()
 
 
+def plain_table(systems, metric: str, values) -> pd.DataFrame:
+    """A long table (as :func:`summary_table`) of values without intervals, for charts."""
+    table = pd.DataFrame({"system": list(systems), "value": [float(v) for v in values]})
+    return table.assign(metric=metric, ci_low=math.nan, ci_high=math.nan)[LONG_COLUMNS]
+
+
 def to_csv(long: pd.DataFrame) -> str:
     """The long table as CSV (full precision, one row per system and metric)."""
     return long.to_csv(index=False)

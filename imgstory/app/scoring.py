@@ -20,6 +20,10 @@ STORY_PROTOCOL_NOTE = (
     "Per-story scores with the protocol scorers (METEOR 1.5, coco-caption ROUGE-L and BLEU) of "
     "this one story against the album's references; single-story BLEU is noisy."
 )
+PAIRED_HELP = (
+    "paired bootstrap: albums are resampled 1,000 times and each corpus metric is recomputed "
+    "for both systems on the same resample; p is two-sided."
+)
 
 
 def read_json_upload(name: str, data: bytes, what: str) -> Any:
@@ -52,6 +56,13 @@ def predictions_from_upload(name: str, data: bytes) -> dict[str, str]:
             "(score challenge files with `imgstory evaluate --protocol challenge`)"
         )
     return normalise_predictions(document, source=name)
+
+
+def predictions_from_file(path) -> dict[str, str]:
+    """AREL-format predictions from a results folder's ``predictions/<system>.json``."""
+    from imgstory.eval.predictions import load_predictions
+
+    return load_predictions(path)
 
 
 def references_from_upload(name: str, data: bytes) -> dict[str, list[str]]:
@@ -93,11 +104,55 @@ def score_predictions(
     return table, result
 
 
-def story_scores(story: str, references: list[str]) -> dict[str, Any]:
-    """Protocol scores (and labelled extras) of one story against its album's references."""
-    from dataclasses import asdict, is_dataclass
-
+def story_scores(story: str, references: list[str]) -> Any:
+    """Protocol scores and labelled extras of one story against its album's references
+    (``imgstory.eval.story.StoryScores``: ``protocol``, ``extras``, ``notes``)."""
     from imgstory.eval.story import score_story
 
-    scores = score_story(story, references)
-    return asdict(scores) if is_dataclass(scores) else dict(scores)
+    return score_story(story, references)
+
+
+def paired_tests(
+    predictions: dict[str, dict[str, str]],
+    references: dict[str, list[str]],
+    baseline: str,
+    metrics: tuple[str, ...] = ("METEOR", "ROUGE_L", "Bleu_4", "CIDEr"),
+) -> pd.DataFrame:
+    """Paired bootstrap tests of ``baseline`` against every other system, on shared albums.
+
+    Args:
+        predictions: system -> AREL predictions (``album_id -> story``).
+        references: the AREL references all systems are scored against.
+        baseline: the system the others are compared with (e.g. ``lstm-beam``).
+
+    Returns:
+        One row per (system, metric): baseline value, other value, difference (baseline minus
+        other) with its 95% interval and the two-sided p-value.
+    """
+    from imgstory.eval.arel import evaluate_arel
+    from imgstory.eval.bootstrap import paired_bootstrap_test
+
+    if baseline not in predictions:
+        raise UserInputError(f"no predictions of {baseline!r} to compare the others with")
+    scored = {name: evaluate_arel(references, stories) for name, stories in predictions.items()}
+    rows = []
+    for name, result in scored.items():
+        if name == baseline:
+            continue
+        shared = [m for m in metrics if m in result.scores and m in scored[baseline].scores]
+        tests = paired_bootstrap_test(scored[baseline], result, shared)
+        for metric, test in tests.items():
+            rows.append(
+                {
+                    "system": name,
+                    "metric": metric,
+                    baseline: test.value_a,
+                    "other": test.value_b,
+                    "difference": test.difference,
+                    "ci_low": test.low,
+                    "ci_high": test.high,
+                    "p_value": test.p_value,
+                    "albums": test.albums,
+                }
+            )
+    return pd.DataFrame(rows)

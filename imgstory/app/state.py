@@ -21,6 +21,8 @@ from imgstory.errors import UserInputError
 
 SOURCE_KEY = "data_source"
 SOURCE_ERROR_KEY = "data_source_error"
+#: (split, story_id) the explorer hands to the Generate page.
+PICKED_STORY_KEY = "picked_story"
 
 
 def modified(path: str | Path) -> float:

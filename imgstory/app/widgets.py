@@ -45,18 +45,6 @@ def show_slots(slots: Sequence[PhotoSlot], credit) -> None:
     )
 
 
-def flat_scores(scores: dict, prefix: str = "") -> dict[str, float]:
-    """Nested score dicts flattened to ``"group / metric" -> number`` (text fields dropped)."""
-    flat = {}
-    for key, value in scores.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flat_scores(value, f"{name} / "))
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            flat[name] = float(value)
-    return flat
-
-
 def _scores_of(result: StoryResult, references: Sequence[str]) -> dict:
     """Per-story scores, computed once per story and kept in the session."""
     cache = st.session_state.setdefault("story_scores", {})
@@ -92,17 +80,26 @@ def show_results(
                 st.markdown(f"{number}. {reference}")
         with story_column:
             st.markdown("**Scores against these references**")
-            rows = []
+            protocol, extras, notes = [], [], []
             for result in results:
+                name = f"{result.model_label} · {result.decoding_label}"
                 try:
-                    scores = flat_scores(_scores_of(result, references))
+                    scores = _scores_of(result, references)
                 except UserInputError as error:
                     st.warning(str(error))
                     continue
-                rows.append({"story": f"{result.model_label} · {result.decoding_label}", **scores})
-            if rows:
-                st.dataframe(rows, hide_index=True, width="stretch")
+                protocol.append({"story": name, **scores.protocol})
+                if scores.extras:
+                    extras.append({"story": name, **scores.extras})
+                notes += [note for note in scores.notes if note not in notes]
+            if protocol:
+                st.dataframe(protocol, hide_index=True, width="stretch")
                 st.caption(scoring.STORY_PROTOCOL_NOTE)
+            if extras:
+                st.markdown("Other implementations (not protocol numbers):")
+                st.dataframe(extras, hide_index=True, width="stretch")
+            for note in notes:
+                st.caption(note)
     columns = st.columns(3)
     columns[0].download_button(
         "Download story (text)",
