@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -61,14 +63,22 @@ def imgstory_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "imgstory"]
 
 
-def timed_run(command: list[str]) -> tuple[float, dict[str, float]]:
-    """Wall time of a fresh process and the scores it printed as JSON."""
+def cpu_seconds() -> float:
+    """User + system CPU time of this process's finished children (jars included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_run(command: list[str]) -> tuple[float, float, dict[str, float]]:
+    """Wall time and CPU time of a fresh process, and the scores it printed as JSON."""
+    cpu_before = cpu_seconds()
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
     elapsed = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu_before
     if done.returncode != 0:
         sys.exit(f"command failed ({done.returncode}): {' '.join(command)}\n{done.stderr[-2000:]}")
-    return elapsed, json.loads(done.stdout.strip().splitlines()[-1])
+    return elapsed, cpu, json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def warm_story_timing(references: Path, predictions: Path, calls: int) -> list[float]:
@@ -111,26 +121,37 @@ def main() -> None:
         *imgstory_command(), "evaluate", "--protocol", "arel", "--json",
         "--references", str(arguments.references), "--predictions", str(arguments.predictions),
     ]  # fmt: skip
-    times: dict[str, list[float]] = {"reference": [], "imgstory": []}
+    names = ("reference", "imgstory")
+    times: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     scores: dict[str, dict[str, float]] = {}
+    print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}")
     for run in range(arguments.runs):
-        for name, command in (("reference", reference_command), ("imgstory", ours_command)):
-            elapsed, scores[name] = timed_run(command)
+        for name, command in zip(names, (reference_command, ours_command), strict=True):
+            elapsed, used, scores[name] = timed_run(command)
             times[name].append(elapsed)
-            print(f"run {run + 1}/{arguments.runs} {name:<9} {elapsed:6.2f} s", flush=True)
+            cpu[name].append(used)
+            print(
+                f"run {run + 1}/{arguments.runs} {name:<9} wall {elapsed:6.2f} s  cpu {used:6.2f} s"
+                f"  (load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
 
     print(f"\nfiles: {arguments.references} vs {arguments.predictions}")
-    print(f"{'pipeline':<44} {'best':>8} {'median':>8}")
+    print(f"{'pipeline':<44} {'wall best':>9} {'median':>7} {'cpu best':>9} {'median':>7}")
     labels = {
         "reference": "pycocoevalcap one after another (fresh proc)",
         "imgstory": "imgstory evaluate --json (fresh process)",
     }
     for name, label in labels.items():
-        best, median = min(times[name]), statistics.median(times[name])
-        print(f"{label:<44} {best:7.2f}s {median:7.2f}s")
-    best_ratio = min(times["reference"]) / min(times["imgstory"])
-    median_ratio = statistics.median(times["reference"]) / statistics.median(times["imgstory"])
-    print(f"speed-up (reference / imgstory): best {best_ratio:.2f}x, median {median_ratio:.2f}x")
+        print(
+            f"{label:<44} {min(times[name]):8.2f}s {statistics.median(times[name]):6.2f}s"
+            f" {min(cpu[name]):8.2f}s {statistics.median(cpu[name]):6.2f}s"
+        )
+    for what, figures in (("wall time", times), ("CPU time", cpu)):
+        best = min(figures["reference"]) / min(figures["imgstory"])
+        median = statistics.median(figures["reference"]) / statistics.median(figures["imgstory"])
+        print(f"speed-up in {what} (reference / imgstory): best {best:.2f}x, median {median:.2f}x")
     differences = {key: abs(scores["reference"][key] - scores["imgstory"][key]) for key in METRICS}
     print(f"largest score difference: {max(differences.values()):.3g} ({differences})")
     for key in METRICS:

@@ -171,6 +171,8 @@ def test_challenge_average_of_max_meteor_hand_checked(java):
     assert result.scores["METEOR"] == pytest.approx(0.5)
     assert list(result.per_album["METEOR"]) == [1.0, 0.0]
     assert any("not scored" in warning for warning in result.warnings)
+    interval = bootstrap_ci(result, n=100)["METEOR"]
+    assert interval.value == pytest.approx(0.5) and 0.0 <= interval.low <= interval.high <= 1.0
 
 
 def test_score_story_protocol_and_labelled_extras(java):

@@ -99,3 +99,36 @@ def test_wrong_reference_format_and_protocol_are_clear(files, capsys, tmp_path, 
         capsys, "--references", sis_like, "--predictions", predictions, "--protocol", "x"
     )
     assert code == 2 and "--protocol must be one of arel, challenge" in err
+
+
+def test_challenge_protocol_from_a_sis_file(java, tmp_path, capsys):
+    from imgstory.data.sis import Story, write_sis
+
+    texts = ("we went out .", "it was sunny .", "we ate .", "we swam .", "we went home .")
+    photos = ("11", "12", "13", "14", "15")
+    stories = [
+        Story("s1", "alb", "test", photos, texts, texts),
+        Story("s2", "alb", "test", photos, ("a", "b", "c", "d", "e"), ("a", "b", "c", "d", "e")),
+    ]
+    sis = write_sis(tmp_path / "test.story-in-sequence.json", stories, "test")
+    submission = tmp_path / "submission.json"
+    story = {
+        "album_id": "alb",
+        "photo_sequence": list(photos),
+        "story_text_normalized": " ".join(texts),
+    }
+    submission.write_text(json.dumps({"output_stories": [story]}))
+    code, out, err = run(
+        capsys,
+        "--protocol",
+        "challenge",
+        "--references",
+        sis,
+        "--predictions",
+        submission,
+        "--json",
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["protocol"] == "challenge" and summary["METEOR"] == 1.0  # max over the 2 refs
+    assert summary["albums_scored"] == 1

@@ -9,7 +9,8 @@ metric's sampling error any better and would need the text again).
 
 The paired test is a paired bootstrap (Koehn 2004; Berg-Kirkpatrick et al. 2012): both systems
 are resampled on the same albums, and the two-sided p-value is the share of resampled
-differences, centred on the observed one, at least as large in magnitude as the observed one.
+differences, centred on the observed one, at least as large in magnitude as the observed one
+(with the usual +1 in numerator and denominator, so it is never exactly 0).
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ def _metric_functions(
 ) -> tuple[dict[str, MetricFunction], int]:
     """Metric key -> function of album weights, and the number of albums, for any source."""
     statistics = getattr(source, "statistics", source)
+    if statistics is None and isinstance(getattr(source, "per_album", None), pd.DataFrame):
+        # a result without corpus statistics (the challenge protocol): a mean of album scores
+        source = source.per_album[list(source.scores)]
     if isinstance(statistics, AlbumStatistics):
         keys = list(metrics or statistics.metrics)
         unknown = [key for key in keys if key not in statistics.metrics]
@@ -111,8 +115,9 @@ def bootstrap_ci(
 
     Args:
         source: an ``EvaluationResult`` or its ``AlbumStatistics`` (exact corpus metrics), or a
-            per-album DataFrame (intervals of column means: right for ROUGE-L and CIDEr, an
-            approximation for BLEU and METEOR, which are not means of album scores).
+            per-album DataFrame (intervals of column means: right for ROUGE-L, CIDEr and the
+            challenge's avg. max METEOR; only an approximation for AREL-protocol BLEU and
+            METEOR, which are not means of album scores).
         metrics: metric keys (default: all available).
         n: number of resamples.
         seed: random seed (same seed, same intervals).
