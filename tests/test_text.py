@@ -20,12 +20,13 @@ SENTENCES = [
 ]
 
 
-def test_tokenize_keeps_vist_tokens_and_splits_typed_punctuation():
+def test_tokenize_keeps_vist_tokens_and_normalize_splits_typed_punctuation():
     assert tokenize("i stopped at my friend [female] 's booth .") == [
         "i", "stopped", "at", "my", "friend", "[female]", "'s", "booth", ".",
     ]  # fmt: skip
-    assert tokenize("We went. It was FUN!") == ["we", "went", ".", "it", "was", "fun", "!"]
-    assert normalize_sentence("  The  park. ") == "the park ."
+    assert tokenize("the st. [male] 's day ..") == ["the", "st.", "[male]", "'s", "day", ".."]
+    assert normalize_sentence("We went. It was FUN!") == "we went . it was fun !"
+    assert normalize_sentence("  Mr. Smith, at St. Louis... ") == "mr. smith , at st. louis ..."
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,10 @@ module, so training and generation share every weight.
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers, ops
 
 from imgstory.data.sis import STORY_LENGTH
@@ -152,8 +153,9 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
 class StoryModelParts:
     """The trained model's layers, callable one photo / one token at a time (no dropout).
 
-    This is the interface :mod:`imgstory.decoding` drives; every method takes and returns tensors
-    and is safe inside ``tf.function``.
+    This is the interface :mod:`imgstory.decoding` drives. Every method is written with
+    ``keras.ops``: it runs inside ``tf.function`` and also on symbolic inputs (to build
+    per-step Keras models, as the benchmark's ``model.predict`` baseline does).
     """
 
     def __init__(self, model: keras.Model, config: ModelConfig):
@@ -174,49 +176,45 @@ class StoryModelParts:
         self._decoder_cells = [get(f"decoder_rnn_{i}").cell for i in range(config.decoder_layers)]
         self._logits = get("vocab_logits")
 
-    def encode_photos(self, features: tf.Tensor) -> tf.Tensor:
+    def encode_photos(self, features: Any) -> Any:
         """``(batch, n, feature_dim)`` -> ``(batch, n, 3 * hidden)`` (vector + sequence context)."""
         vectors = self._photo_projection(self._photo_normalization(features))  # (batch, n, h)
         context = vectors
         for recurrent in self._photo_rnns:
             context = recurrent(context, training=False)  # (batch, n, 2 * hidden)
-        return tf.concat([vectors, context], axis=-1)
+        return ops.concatenate([vectors, context], axis=-1)
 
-    def initial_story_state(self, batch: tf.Tensor) -> list[tf.Tensor]:
+    def initial_story_state(self, batch: Any) -> list[Any]:
         """Zero state of the story RNN for ``batch`` stories."""
-        return [tf.zeros((batch, self.hidden_size)) for _ in range(self._states)]
+        return [ops.zeros((batch, self.hidden_size)) for _ in range(self._states)]
 
-    def story_step(
-        self, sentence_vector: tf.Tensor, state: list[tf.Tensor]
-    ) -> tuple[tf.Tensor, list[tf.Tensor]]:
+    def story_step(self, sentence_vector: Any, state: list[Any]) -> tuple[Any, list[Any]]:
         """Feed one sentence vector ``(batch, hidden)`` to the story RNN; returns output, state."""
         output, new_state = self._story_cell(sentence_vector, state, training=False)
         return output, list(new_state)
 
-    def start_sentence(
-        self, photo_encoding: tf.Tensor, story_output: tf.Tensor
-    ) -> tuple[tf.Tensor, list[list[tf.Tensor]]]:
+    def start_sentence(self, photo_encoding: Any, story_output: Any) -> tuple[Any, list[list[Any]]]:
         """Memory ``(batch, hidden)`` and initial decoder states for one photo's sentence."""
-        joined = tf.concat([photo_encoding, story_output], axis=-1)  # (batch, 4 * hidden)
+        joined = ops.concatenate([photo_encoding, story_output], axis=-1)  # (batch, 4 * hidden)
         memory = self._memory(joined)  # (batch, hidden)
         states = []
         for init in self._decoder_inits:
             initial = init(memory)  # (batch, hidden * states)
-            states.append(tf.split(initial, self._states, axis=-1))
+            states.append(ops.split(initial, self._states, axis=-1))
         return memory, states
 
     def decoder_step(
-        self, tokens: tf.Tensor, memory: tf.Tensor, states: list[list[tf.Tensor]]
-    ) -> tuple[tf.Tensor, list[list[tf.Tensor]]]:
+        self, tokens: Any, memory: Any, states: list[list[Any]]
+    ) -> tuple[Any, list[list[Any]]]:
         """One decoder step: previous tokens ``(rows,)`` -> logits ``(rows, vocab)``, new states."""
-        inputs = tf.concat([self._embedding(tokens), memory], axis=-1)  # (rows, emb + hidden)
+        inputs = ops.concatenate([self._embedding(tokens), memory], axis=-1)  # (rows, emb + hidden)
         new_states = []
         for cell, state in zip(self._decoder_cells, states, strict=True):
             inputs, state = cell(inputs, state, training=False)  # (rows, hidden)
             new_states.append(list(state))
         return self._logits(inputs), new_states
 
-    def encode_sentence(self, tokens: tf.Tensor) -> tf.Tensor:
+    def encode_sentence(self, tokens: Any) -> Any:
         """A generated sentence ``(batch, width)`` (words, <end>, <pad>) -> ``(batch, hidden)``."""
-        mask = tf.not_equal(tokens, PAD_ID)
+        mask = ops.not_equal(tokens, PAD_ID)
         return self._sentence_rnn(self._embedding(tokens), mask=mask, training=False)

@@ -240,6 +240,16 @@ class Throughput(keras.callbacks.Callback):
             del self._start
 
 
+def compile_for_training(model: keras.Model, config: TrainingConfig) -> keras.Model:
+    """Adam with gradient clipping, the masked loss and the masked token accuracy."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clip_norm),
+        loss=masked_loss,
+        metrics=[masked_accuracy],
+    )
+    return model
+
+
 def distribution_strategy(name: str) -> tf.distribute.Strategy:
     """``default`` (one device) or ``mirrored`` (all local devices; multi-worker with TF_CONFIG)."""
     if name == "mirrored":
@@ -356,13 +366,7 @@ def train_model(
     with distribution_strategy(training_config.strategy).scope():
         model = build_model(model_config, initial_embeddings)
         model.get_layer("photo_normalization").set_statistics(train_batches.features)
-        model.compile(
-            optimizer=keras.optimizers.Adam(
-                training_config.learning_rate, clipnorm=training_config.clip_norm
-            ),
-            loss=masked_loss,
-            metrics=[masked_accuracy],
-        )
+        compile_for_training(model, training_config)
     monitor = "val_loss" if val_data is not None else "loss"
     best_path = work_dir / "checkpoints" / BEST_WEIGHTS
     best_path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,24 +21,34 @@ DISPLAY_PLACEHOLDERS = {
 _CLITICS = ("'s", "'m", "'re", "'ve", "'ll", "'d", "n't", "'")
 _ATTACH_LEFT = {".", ",", "!", "?", ";", ":", "...", "''", ")", "%"}
 _ATTACH_RIGHT = {"``", "(", "$", "#"}
-_SPLIT_PUNCTUATION = re.compile(r"([.,!?;:]+)(?=\s|$)")
+_TRAILING_PUNCTUATION = re.compile(r"^(.*?[^.,!?;:])([.,!?;:]+)$")
+_ABBREVIATION = re.compile(r"^(?:[a-z]\.)+$|^(?:st|mr|mrs|ms|dr|jr|sr|vs|mt|ft|no|etc)\.$")
 _SENTENCE_END = {".", "!", "?", "..."}
 
 
 def tokenize(sentence: str) -> list[str]:
-    """Split a sentence into VIST tokens.
+    """The tokens of a VIST-normalised sentence: split on whitespace, nothing else changed.
 
-    VIST ``text`` is already normalised (``"we went to the park ."``), so this lowercases and
-    splits on whitespace; text a person typed (``"We went."``) gets its final punctuation split
-    off, so both forms give the same tokens.
+    VIST ``text`` is already lowercased and tokenised (``"we went to the park ."``), and the
+    references are scored in exactly that form, so it is never altered here.
     """
-    spaced = _SPLIT_PUNCTUATION.sub(r" \1", sentence.strip().lower())
-    return spaced.split()
+    return sentence.split()
 
 
 def normalize_sentence(sentence: str) -> str:
-    """The VIST normalised form of a sentence: its tokens joined by single spaces."""
-    return " ".join(tokenize(sentence))
+    """Bring a sentence a person typed (``"We went."``) to VIST's form (``"we went ."``).
+
+    Lowercased, with trailing punctuation split off each word; abbreviations such as ``st.``
+    and initials stay whole.
+    """
+    tokens = []
+    for token in sentence.lower().split():
+        match = _TRAILING_PUNCTUATION.match(token)
+        if match and not _ABBREVIATION.match(token):
+            tokens += [match.group(1), match.group(2)]
+        else:
+            tokens.append(token)
+    return " ".join(tokens)
 
 
 def display_sentence(sentence: str | list[str]) -> str:
