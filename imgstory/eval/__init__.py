@@ -1,7 +1,8 @@
 """Scoring VIST stories exactly as published papers do, fast, with confidence intervals.
 
-Modules: ``arel`` (the AREL/coco-caption protocol), ``challenge`` (the VIST challenge's avg. max
-METEOR), ``story`` (one story, for the app), ``bootstrap`` (intervals and paired tests),
-``published`` (the published-baselines registry), and the scorers they share: ``bleu``, ``rouge``,
-``cider``, ``meteor``. Nothing here imports TensorFlow.
+Protocols: ``arel`` (AREL / coco-caption, album level) and ``challenge`` (VIST challenge avg. max
+METEOR); ``story`` scores one story for the app; ``bootstrap`` gives intervals and paired tests;
+``published`` reads the cited baselines registry. Shared parts: the scorers ``bleu``, ``rouge``,
+``cider``, ``meteor`` (warm METEOR 1.5 jars) and ``ngrams``; ``corpus`` (per-album statistics);
+``predictions`` (input files); ``options`` (help text). Nothing here imports TensorFlow.
 """
