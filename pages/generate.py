@@ -17,7 +17,6 @@ upload_column, pick_column = st.columns(2)
 with upload_column:
     uploaded = st.file_uploader(
         "Your photos, in story order",
-        type=list(uploads.PHOTO_TYPES),
         accept_multiple_files=True,
         help=uploads.UPLOAD_HELP,
         key="photos",
