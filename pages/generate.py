@@ -3,7 +3,7 @@
 import streamlit as st
 
 from imgstory.app import explore, generation, models, state, uploads, widgets
-from imgstory.decoding import DECODING_HELP, METHODS, DecodingConfig
+from imgstory.decoding import DECODING_HELP, DecodingConfig
 from imgstory.errors import UserInputError
 from imgstory.images import load_image
 
@@ -11,7 +11,6 @@ RESULTS_KEY = "generated_results"
 
 st.title("Generate a story")
 source = state.current_source(required=False)
-defaults = DecodingConfig()
 
 upload_column, pick_column = st.columns(2)
 with upload_column:
@@ -107,70 +106,7 @@ if compare:
     ]
 else:
     model_label = settings[0].selectbox("Model", list(by_label), key="model")
-    method = settings[1].radio(
-        "Decoding",
-        METHODS,
-        index=METHODS.index(defaults.method),
-        horizontal=True,
-        help=DECODING_HELP["method"],
-        key="method",
-    )
-    options = st.expander("Decoding options (defaults work: press Generate)", expanded=False)
-    left, middle, right = options.columns(3)
-    beam_size = left.slider(
-        "Beam width",
-        1,
-        8,
-        defaults.beam_size,
-        help=DECODING_HELP["beam_size"],
-        disabled=method != "beam",
-        key="beam_size",
-    )
-    no_repeat = left.selectbox(
-        "No-repeat n-gram size",
-        [0, 2, 3, 4],
-        index=0,
-        help=DECODING_HELP["no_repeat_ngram_size"],
-        key="no_repeat",
-    )
-    temperature = middle.slider(
-        "Sampling temperature",
-        0.1,
-        2.0,
-        defaults.temperature,
-        step=0.1,
-        help=DECODING_HELP["temperature"],
-        disabled=method != "sample",
-        key="temperature",
-    )
-    seed = middle.number_input(
-        "Sampling seed",
-        0,
-        10_000,
-        defaults.seed,
-        help=DECODING_HELP["seed"],
-        disabled=method != "sample",
-        key="seed",
-    )
-    block = right.checkbox(
-        "Never repeat a sentence",
-        value=defaults.block_repeated_sentences,
-        help=DECODING_HELP["block_repeated_sentences"],
-        key="block",
-    )
-    runs = [
-        (
-            by_label[model_label],
-            DecodingConfig(
-                method=method,
-                beam_size=beam_size,
-                temperature=temperature,
-                seed=int(seed),
-                no_repeat_ngram_size=no_repeat,
-                block_repeated_sentences=block,
-            ),
-        )
-    ]
+    runs = [(by_label[model_label], widgets.decoding_controls(settings[1]))]
 
 ready = bool(photos) and bool(runs) and not (uploaded and len(uploaded) > uploads.MAX_PHOTOS)
 if st.button("Generate story", type="primary", disabled=not ready):

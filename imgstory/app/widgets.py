@@ -11,6 +11,7 @@ import streamlit as st
 from imgstory.app import downloads, generation, scoring
 from imgstory.app.explore import PhotoSlot
 from imgstory.app.generation import StoryResult
+from imgstory.decoding import DECODING_HELP, METHODS, DecodingConfig
 from imgstory.errors import UserInputError
 
 
@@ -121,3 +122,64 @@ def show_results(
         "story_challenge.json",
         "application/json",
     )
+
+
+def decoding_controls(method_place: Any) -> DecodingConfig:
+    """The decoding method (a radio in ``method_place``, e.g. a column) and, in an expander
+    below, its options; defaults are :class:`DecodingConfig`'s, help texts the CLI's."""
+    defaults = DecodingConfig()
+    method = method_place.radio(
+        "Decoding",
+        METHODS,
+        index=METHODS.index(defaults.method),
+        horizontal=True,
+        help=DECODING_HELP["method"],
+        key="method",
+    )
+    options = st.expander("Decoding options (the defaults work: press Generate)")
+    left, middle, right = options.columns(3)
+    beam_size = left.slider(
+        "Beam width",
+        1,
+        8,
+        defaults.beam_size,
+        help=DECODING_HELP["beam_size"],
+        disabled=method != "beam",
+        key="beam_size",
+    )
+    no_repeat = left.selectbox(
+        "No-repeat n-gram size",
+        [0, 2, 3, 4],
+        index=0,
+        help=DECODING_HELP["no_repeat_ngram_size"],
+        key="no_repeat",
+    )
+    temperature = middle.slider(
+        "Sampling temperature",
+        0.1,
+        2.0,
+        defaults.temperature,
+        step=0.1,
+        help=DECODING_HELP["temperature"],
+        disabled=method != "sample",
+        key="temperature",
+    )
+    seed = middle.number_input(
+        "Sampling seed",
+        0,
+        10_000,
+        defaults.seed,
+        help=DECODING_HELP["seed"],
+        disabled=method != "sample",
+        key="seed",
+    )
+    block = right.checkbox(
+        "Never repeat a sentence",
+        value=defaults.block_repeated_sentences,
+        help=DECODING_HELP["block_repeated_sentences"],
+        key="block",
+    )
+    return DecodingConfig(
+        method=method, beam_size=beam_size, temperature=temperature, seed=int(seed),
+        no_repeat_ngram_size=no_repeat, block_repeated_sentences=block,
+    )  # fmt: skip
