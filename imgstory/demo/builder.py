@@ -59,7 +59,7 @@ class BuildConfig:
     max_sentence_length: int = 16
     beam_size: int = 3
     resamples: int = 1000
-    learning_rate: float = 2e-3
+    learning_rate: float = 4e-3
 
 
 BUILD_CONFIGS = {
@@ -68,8 +68,8 @@ BUILD_CONFIGS = {
         dataset=DatasetConfig(num_albums=320),
         hidden_size=256,
         embedding_dim=128,
-        epochs=12,
-        batch_size=64,
+        epochs=10,
+        batch_size=32,
         patience=3,
     ),
     "tiny": BuildConfig(
@@ -119,14 +119,14 @@ def clear_pack(out_dir: Path) -> None:
             path.unlink()
 
 
-def _git_commit() -> str | None:
+def _git(*arguments: str) -> str | None:
+    """Output of a git command in the repository, or None outside a git checkout."""
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        return subprocess.run(
+            ["git", *arguments], cwd=REPO_ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
-    return commit or None
 
 
 def _sequence_features(store: Any, sequences: dict[str, tuple[str, ...]]) -> np.ndarray:
@@ -341,7 +341,8 @@ def _manifest(
 
     return {
         "what": "IMG_Story demo pack: generated scenes in VIST format (not real VIST photos)",
-        "commit": _git_commit(),
+        "commit": _git("rev-parse", "HEAD") or None,
+        "uncommitted_code_changes": bool(_git("status", "--porcelain", "--", "imgstory")),
         "command": (
             f"imgstory demo build --out {out_dir} --seed {seed} --encoder {encoder} "
             f"--config {build.name}"

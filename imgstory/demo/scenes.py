@@ -20,7 +20,7 @@ from imgstory.demo.themes import SceneSpec
 RGB = tuple[int, int, int]
 PHOTO_SIZE = (256, 192)
 RENDER_SCALE = 2
-JPEG_QUALITY = 80
+JPEG_QUALITY = 75
 
 SKIN = ("#f1c8a5", "#d9a27a", "#a8714a", "#7a4a2c", "#f5d5c0")
 HAIR = ("#2b1a10", "#5a3a1e", "#c9a25a", "#1a1a1a", "#8a4a1a")
