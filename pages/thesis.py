@@ -7,6 +7,7 @@ import streamlit as st
 from imgstory.app import explore, results, scoring, state, widgets
 from imgstory.errors import UserInputError
 from imgstory.paths import DEMO_DIR
+from imgstory.text.tokens import display_sentence
 from imgstory.viz.architecture import architecture_dot
 
 source = state.current_source(required=False)
@@ -59,17 +60,27 @@ else:
     finder = state.source_photo_finder(source)
     shown = [album for album in stories if album in albums][:3]
     st.caption(
-        f"{results.system_label(system)}, from {predictions[system].name}; photos: the album's "
-        f"first story sequence in the {source.label}."
+        f"Stories written by the {results.system_label(system)}, from "
+        f"{predictions[system].name}; photos: the album's first story sequence in the "
+        f"{source.label}."
     )
     for album_id in shown:
         story = albums[album_id][0]
         generated = stories[album_id]
         text = generated[0] if isinstance(generated, list) else generated
+        sentences = explore.split_story(text)
         st.subheader(f"Album {album_id}")
         slots = explore.story_slots(story, finder)
-        widgets.show_slots(slots, source.photo_credit)
-        st.markdown(f"**Generated:** {text}")
+        if len(sentences) == len(slots):  # one generated sentence under each photo
+            widgets.show_photo_strip(
+                [slot.path for slot in slots],
+                [display_sentence(sentence) for sentence in sentences],
+                [f"{slot.position + 1}. {source.photo_credit(slot.photo_id)}" for slot in slots],
+            )
+        else:
+            widgets.show_slots(slots, source.photo_credit)
+            st.markdown(f"**Generated:** {display_sentence(text)}")
+        st.caption(f"A human story of these photos: {' '.join(story.original_texts)}")
 
 st.header("Limitations")
 notes = [

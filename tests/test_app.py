@@ -239,7 +239,8 @@ def test_thesis_page_reads_saved_results(on_tiny_data):
     )
     assert "within the noise (the 95% intervals overlap)" in shown
     assert "a clear difference" in shown  # thesis model vs random floor
-    assert "**Generated:** we went to the beach ." in shown
+    assert "We went to the beach." in shown  # generated sentences under their photos
+    assert "A human story of these photos: We went to the beach ." in shown
 
 
 def five_photos() -> list[tuple[str, bytes, str]]:

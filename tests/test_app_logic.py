@@ -98,6 +98,13 @@ def test_story_slots_mark_missing_photos(tiny_vist, tmp_path):
     assert missing == [p for i, p in enumerate(story.photo_ids) if i != 2]
 
 
+def test_split_story_cuts_at_sentence_tokens():
+    assert explore.split_story("we went . was it fun ? yes ! and then") == [
+        "we went .", "was it fun ?", "yes !", "and then"
+    ]  # fmt: skip
+    assert explore.split_story("") == []
+
+
 # ---------------------------------------------------------------- uploads
 @pytest.mark.parametrize(
     ("name", "data", "message"),

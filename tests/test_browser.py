@@ -80,7 +80,10 @@ def test_every_page_in_a_real_browser(chromium, app_url, tmp_path):
             page.get_by_text("Photos: your 5 uploaded photos").wait_for(timeout=30_000)
             wait_until_idle(page)
             page.get_by_role("button", name="Generate story").click()
-            page.get_by_role("heading", name="The story").wait_for(timeout=120_000)
+            try:  # the first click imports TensorFlow and loads the model
+                page.get_by_role("heading", name="The story").wait_for(timeout=240_000)
+            finally:
+                page.screenshot(path=shots / "generate-after-click.png")
             wait_until_idle(page)
             story = page.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()
             for sentence in ("We went to the beach.", "We swam in the sea.", "The sun went down."):
@@ -96,5 +99,6 @@ def test_every_page_in_a_real_browser(chromium, app_url, tmp_path):
         finally:
             browser.close()
     assert sorted(p.name for p in shots.glob("*.png")) == sorted(
-        [f"{p or 'home'}.png" for p in PAGES] + ["generate-story.png", "home-phone.png"]
+        [f"{p or 'home'}.png" for p in PAGES]
+        + ["generate-after-click.png", "generate-story.png", "home-phone.png"]
     )

@@ -94,3 +94,19 @@ def story_slots(story: Story, finder: PhotoFinder | None) -> list[PhotoSlot]:
 def missing_photos(slots: Sequence[PhotoSlot]) -> list[str]:
     """Photo ids of the slots whose file was not found."""
     return [slot.photo_id for slot in slots if slot.path is None]
+
+
+SENTENCE_ENDS = (".", "!", "?")
+
+
+def split_story(story: str) -> list[str]:
+    """A normalised story cut into sentences at the tokens ``.``, ``!`` and ``?``."""
+    sentences, current = [], []
+    for token in story.split():
+        current.append(token)
+        if token in SENTENCE_ENDS:
+            sentences.append(" ".join(current))
+            current = []
+    if current:
+        sentences.append(" ".join(current))
+    return sentences

@@ -83,7 +83,8 @@ def similarity_heatmap_figure(
         )
     )
     figure.update_layout(title=title, height=420, margin={"l": 10, "r": 10, "t": 50, "b": 10})
-    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(type="category")
+    figure.update_yaxes(type="category", autorange="reversed")
     return figure
 
 
