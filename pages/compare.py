@@ -59,6 +59,11 @@ if long is not None:
         "Download table (LaTeX)", results.to_latex(wide, caption), "results.tex", "text/x-tex"
     )
 
+    saved = results.saved_comparisons(results_dir)
+    if not saved.empty:
+        st.markdown("**Paired bootstrap tests saved with these results**")
+        st.dataframe(saved, hide_index=True, width="stretch")
+        st.caption(f"Difference = first system minus second. {scoring.PAIRED_HELP}")
     with st.expander("Paired significance (re-scores every system's predictions)"):
         predictions_found = results.prediction_files(results_dir)
         baseline = "lstm-beam" if "lstm-beam" in predictions_found else None

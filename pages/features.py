@@ -69,7 +69,9 @@ sequence = story_row["photo_ids"].split()
 
 sampled = feature_maps.sample_photos(photos, max_photos, keep=sequence)
 if colour_by == "theme":
-    sampled = sampled.assign(theme=sampled["album_id"].map(feature_maps.album_themes(stories)))
+    sampled = sampled.assign(
+        theme=sampled["album_id"].map(feature_maps.album_themes(stories, source.root))
+    )
 points = state.feature_map(store_path, sampled, method)
 st.plotly_chart(
     figures.feature_map_figure(

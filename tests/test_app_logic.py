@@ -253,6 +253,16 @@ def test_wide_table_csv_and_latex():
     assert r"my\_system" in latex and r"\caption{Demo pack \& test\_split 100\%}" in latex
 
 
+def test_saved_comparisons_are_read_from_the_summary(tmp_path):
+    assert results.saved_comparisons(tmp_path).empty
+    test = {"value_a": 0.3, "value_b": 0.2, "difference": 0.1, "low": 0.05, "high": 0.15,
+            "p_value": 0.001, "albums": 40, "resamples": 1000}  # fmt: skip
+    document = {**SUMMARY, "comparisons": {"lstm-beam vs random": {"METEOR": test}}}
+    (tmp_path / "summary.json").write_text(json.dumps(document))
+    table = results.saved_comparisons(tmp_path)
+    assert table.loc[0, "comparison"] == "lstm-beam vs random" and table.loc[0, "p_value"] == 0.001
+
+
 def test_findings_call_a_difference_clear_only_without_overlap():
     long = results.summary_table(SUMMARY)
     clear = results.finding(long, "lstm-beam", "random")
@@ -326,7 +336,7 @@ def test_projections_and_similarity():
     assert strongest_dimensions(np.array([0.1, -3, 2, 0]), 2) == [(1, -3.0), (2, 2.0)]
 
 
-def test_feature_map_rows_sampling_and_themes(tiny_vist):
+def test_feature_map_rows_sampling_and_themes(tiny_vist, tmp_path):
     store = FeatureStore.open(tiny_vist / "features")
     stories = explore.stories_table(
         load_sis(tiny_vist / "sis" / "train.story-in-sequence.json").stories
@@ -344,6 +354,9 @@ def test_feature_map_rows_sampling_and_themes(tiny_vist):
     assert [themes[f"train{t}{a}"] for t in range(3) for a in range(2)] == [
         "beach", "beach", "birthday", "birthday", "snowy_hike", "snowy_hike"
     ]  # fmt: skip
+    (tmp_path / "album_themes.json").write_text('{"train00": "wedding"}')
+    recorded = feature_maps.album_themes(stories, tmp_path)
+    assert recorded["train00"] == "wedding" and recorded["train10"] == "(unknown)"
 
 
 def test_architecture_dot_names_the_cell():

@@ -5,6 +5,7 @@ No Streamlit here; the page caches these results with ``st.cache_data``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +44,19 @@ def feature_stores(features_dir: Path | None) -> list[Path]:
     return sorted(p for p in features_dir.iterdir() if (p / METADATA_FILE).is_file())
 
 
-def album_themes(stories: pd.DataFrame) -> dict[str, str]:
-    """``album_id -> theme`` for demo albums: the theme whose keywords their stories name most."""
+THEMES_FILE = "album_themes.json"
+
+
+def album_themes(stories: pd.DataFrame, root: Path | None = None) -> dict[str, str]:
+    """``album_id -> theme`` for demo albums.
+
+    The demo build records each album's theme in ``<pack>/album_themes.json``; without that file
+    the theme is the one whose keywords the album's stories name most.
+    """
+    recorded = root / THEMES_FILE if root is not None else None
+    if recorded is not None and recorded.is_file():
+        themes = json.loads(recorded.read_text(encoding="utf-8"))
+        return {album: str(themes.get(album, "(unknown)")) for album in stories["album_id"]}
     from imgstory.demo.themes import THEMES, names_theme
 
     themes = {}

@@ -101,6 +101,26 @@ def load_summary(results_dir: str | Path) -> pd.DataFrame:
     return summary_table(document, str(path))
 
 
+def saved_comparisons(results_dir: str | Path) -> pd.DataFrame:
+    """Paired tests saved in ``summary.json`` under ``comparisons`` (``"a vs b" -> metric ->
+    {value_a, value_b, difference, low, high, p_value, ...}``), one row per pair and metric;
+    empty when there are none."""
+    path = Path(results_dir) / SUMMARY_FILE
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return pd.DataFrame()
+    comparisons = document.get("comparisons") if isinstance(document, dict) else None
+    rows = [
+        {"comparison": pair, "metric": metric, **test}
+        for pair, tests in (comparisons or {}).items()
+        if isinstance(tests, dict)
+        for metric, test in tests.items()
+        if isinstance(test, dict)
+    ]
+    return pd.DataFrame(rows)
+
+
 def wide_table(
     long: pd.DataFrame, metrics: tuple[str, ...] = METRICS, digits: int = 4
 ) -> pd.DataFrame:
