@@ -31,11 +31,6 @@ def evaluate(
     """Score generated stories against reference stories (0-1 scale, as published papers)."""
     if protocol not in PROTOCOLS:
         raise UserInputError(f"--protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
-    # A METEOR jar takes seconds to start: start one before anything else (a large job starts
-    # a second one as soon as its size is known).
-    from imgstory.eval.meteor import warm_up
-
-    warm_up(1)
     if protocol == "arel":
         result = _evaluate_arel(references, predictions)
     else:
@@ -45,8 +40,7 @@ def evaluate(
     if bootstrap:
         from imgstory.eval.bootstrap import bootstrap_ci
 
-        source = result if result.statistics is not None else result.per_album[["METEOR"]]
-        intervals = bootstrap_ci(source, n=bootstrap)
+        intervals = bootstrap_ci(result, n=bootstrap)
         summary["ci95"] = {key: interval.as_list() for key, interval in intervals.items()}
     if per_album is not None:
         per_album.parent.mkdir(parents=True, exist_ok=True)

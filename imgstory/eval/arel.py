@@ -22,8 +22,8 @@ from imgstory.eval.corpus import BLEU_KEYS, METRIC_KEYS, AlbumStatistics
 from imgstory.eval.meteor import (
     FIELD_SEPARATOR,
     MeteorUnavailable,
+    corpus_pool,
     java_missing_message,
-    shared_meteor,
     useful_processes,
 )
 from imgstory.eval.ngrams import ngram_counts
@@ -128,17 +128,22 @@ def evaluate_arel(
         album_ids, hypotheses, album_references
     )
 
+    meteor_job = pool = None
+    owned = False
+    if meteor:
+        missing_java = java_missing_message() if meteor else None
+        if missing_java:
+            warnings.append(missing_java)
+        else:
+            processes = meteor_processes or useful_processes()
+            try:
+                pool, owned = corpus_pool(hypotheses, album_references, processes)
+            except MeteorUnavailable as error:
+                warnings.append(f"METEOR not computed: {error}")
     with ThreadPoolExecutor(max_workers=1) as executor:
-        meteor_job = None
-        if meteor:
-            missing_java = java_missing_message()
-            if missing_java:
-                warnings.append(missing_java)
-            else:
-                processes = meteor_processes or useful_processes()
-                meteor_job = executor.submit(
-                    shared_meteor().score, hypotheses, album_references, processes
-                )
+        if pool is not None:
+            # the jars score while BLEU, ROUGE-L and CIDEr run here
+            meteor_job = executor.submit(pool.score, hypotheses, album_references, processes)
         statistics, scores = _ngram_scores(album_ids, hypotheses, album_references)
         meteor_segments = None
         if meteor_job is not None:
@@ -157,6 +162,8 @@ def evaluate_arel(
                     meteor=meteor_scores.statistics,
                 )
 
+    if owned:
+        pool.close()
     per_album_bleu = bleu_from_statistics(statistics.bleu)  # (albums, 4)
     per_album = pd.DataFrame(
         {

@@ -15,8 +15,8 @@ from imgstory.errors import UserInputError
 from imgstory.eval.arel import EXAMPLES_SHOWN, EvaluationResult
 from imgstory.eval.meteor import (
     MeteorUnavailable,
+    corpus_pool,
     java_missing_message,
-    shared_meteor,
     useful_processes,
 )
 from imgstory.eval.predictions import ChallengeStory
@@ -71,10 +71,14 @@ def evaluate_challenge(
             hypotheses.append(story.story)
             pair_references.append([reference])
             owners.append(index)
+    processes = meteor_processes or useful_processes()
     try:
-        scores = shared_meteor().score(
-            hypotheses, pair_references, meteor_processes or useful_processes()
-        )
+        pool, owned = corpus_pool(hypotheses, pair_references, processes)
+        try:
+            scores = pool.score(hypotheses, pair_references, processes)
+        finally:
+            if owned:
+                pool.close()
     except MeteorUnavailable as error:
         raise UserInputError(f"cannot score: {error}") from None
     best = [-1.0] * len(submission)
