@@ -15,6 +15,8 @@ import test_app_fixtures as fixtures
 from streamlit.testing.v1 import AppTest
 from test_app_fixtures import THEMES, jpeg_bytes, scene
 
+from imgstory.errors import UserInputError
+
 tiny_vist = fixtures.tiny_vist
 tiny_models = fixtures.tiny_models
 
@@ -338,3 +340,39 @@ def test_generate_bad_order_is_reported(on_tiny_vist):
     app = open_page("generate", timeout=180)
     app.text_input(key="order").set_value("1 2 2 4 5").run()
     assert any("list each of the 5 photos once (missing 3)" in e.value for e in app.error)
+
+
+@pytest.fixture
+def on_demo_pack(monkeypatch):
+    """The app as shipped: the demo pack and its models (skips while the pack is not built)."""
+    monkeypatch.delenv("IMGSTORY_VIST_DIR", raising=False)
+    monkeypatch.delenv("IMGSTORY_MODELS_DIR", raising=False)
+    from imgstory.app.models import discover_models
+    from imgstory.app.sources import demo_source
+
+    try:
+        source = demo_source()
+    except UserInputError as error:
+        pytest.skip(str(error))
+    if not discover_models() or not (source.root / "results" / "summary.json").is_file():
+        pytest.skip("the demo pack has no models or results yet: run `imgstory demo build`")
+    return source
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_the_shipped_demo_pack(on_demo_pack, page):
+    app = open_page(page, timeout=180)
+    shown = texts(app)
+    assert "not real VIST" in shown or page == "generate"
+    assert not app.error
+
+
+def test_demo_lstm_tells_a_story_for_demo_photos(on_demo_pack):
+    app = open_page("generate", timeout=180)
+    photos = sorted((on_demo_pack.images_dir / "test").glob("*.jpg"))[:5]
+    app.file_uploader[0].set_value([(p.name, p.read_bytes(), "image/jpeg") for p in photos]).run()
+    assert app.selectbox(key="model").value.startswith("LSTM (demo pack")
+    generate(app)
+    assert not app.error and not app.exception
+    strip = [m.value for m in app.markdown][-5:]
+    assert len(strip) == 5 and all(len(sentence.split()) >= 3 for sentence in strip)
