@@ -56,7 +56,10 @@ if long is not None:
         "Download table (CSV)", results.to_csv(long), "results.csv", "text/csv"
     )
     downloads[1].download_button(
-        "Download table (LaTeX)", results.to_latex(wide, caption), "results.tex", "text/x-tex"
+        "Download table (LaTeX)",
+        results.to_latex(wide.fillna("--"), caption),
+        "results.tex",
+        "text/x-tex",
     )
 
     saved = results.saved_comparisons(results_dir)
