@@ -7,11 +7,13 @@ Targets (issue 4): >= 65% of the ceiling at batch >= 8, >= 2x the predict loop, 
 
     .venv/bin/python benchmarks/bench_features.py [--photos DIR] [--weights FILE] [--runs 3]
 
-Every figure is the best of ``--runs`` runs, twice: by wall clock, and by this process's CPU time
-scaled to all cores ("per CPU": what the run would reach with the cores to itself). On a machine
-shared with other jobs the wall-clock figures swing with their load; the CPU-time ratios barely
-do. Xception uses random weights (saved to a temporary file) unless --weights is given: speed does
-not depend on the weight values. Skips with a message when the photo folder is absent.
+Every figure is the best of ``--runs`` interleaved runs, twice: by wall clock, and by this
+process's CPU time scaled to all cores ("per CPU": what the run would reach with the cores to
+itself). On a machine shared with other jobs the wall-clock figures swing with their load; the
+CPU-time ratios barely do, but they flatter the per-photo baseline (its single-threaded Python
+overhead counts once, not once per core). Xception uses random weights (saved to a temporary file)
+unless --weights is given: speed does not depend on the weight values. Skips with a message when
+the photo folder is absent.
 """
 
 from __future__ import annotations
@@ -49,19 +51,25 @@ class Rate:
         return Rate(self.wall / other.wall, self.cpu / other.cpu)
 
 
+def measure(work: float, run: Callable[[], None]) -> Rate:
+    """``work`` units per second of one call of ``run``, by wall clock and by CPU time."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    return Rate(work / (time.perf_counter() - wall), work * CORES / (time.process_time() - cpu))
+
+
+def best(rates: list[Rate]) -> Rate:
+    """The best wall-clock and the best CPU-time rate of several runs."""
+    return Rate(max(rate.wall for rate in rates), max(rate.cpu for rate in rates))
+
+
 def best_rate(work: float, run: Callable[[], None], runs: int) -> Rate:
-    """``work`` units per second of ``run``, best of ``runs``, by wall clock and by CPU time."""
-    walls, cpus = [], []
-    for _ in range(runs):
-        wall, cpu = time.perf_counter(), time.process_time()
-        run()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return Rate(work / min(walls), work * CORES / min(cpus))
+    """Best of ``runs`` calls of ``run`` (see :func:`measure`)."""
+    return best([measure(work, run) for _ in range(runs)])
 
 
-def matmul_gflops(size: int = 2048, repeats: int = 8, runs: int = 5) -> Rate:
-    """Float32 matmul throughput of TensorFlow here, in GFLOP/s.
+def matmul_benchmark(size: int = 2048, repeats: int = 8) -> Callable[[], Rate]:
+    """A function measuring TensorFlow's float32 matmul throughput once (best of 3), in GFLOP/s.
 
     Each product has its own right-hand matrix: with one shared operand, Grappler's common
     subexpression elimination computes the product once and the figure comes out ``repeats`` x
@@ -80,7 +88,7 @@ def matmul_gflops(size: int = 2048, repeats: int = 8, runs: int = 5) -> Rate:
         return total
 
     chain().numpy()  # trace and warm up
-    return best_rate(2 * size**3 * repeats / 1e9, lambda: chain().numpy(), runs)
+    return lambda: best_rate(2 * size**3 * repeats / 1e9, lambda: chain().numpy(), 3)
 
 
 def random_xception_weights(folder: Path) -> Path:
@@ -93,7 +101,8 @@ def random_xception_weights(folder: Path) -> Path:
 
 
 def extraction_rate(photos: dict[str, Path], encoder: Encoder, batch_size: int, runs: int) -> Rate:
-    """Photos/s of full extraction runs (decode, resize, encode, store) into fresh stores."""
+    """Photos/s of full extraction runs (decode, resize, encode, store) into fresh stores, best of
+    ``runs``."""
     if hasattr(encoder, "batch_size"):
         encoder.batch_size = batch_size
 
@@ -113,15 +122,18 @@ def extraction_rate(photos: dict[str, Path], encoder: Encoder, batch_size: int, 
     return best_rate(len(photos), run, runs)
 
 
-def forward_only_rate(encoder: Encoder, pixels: np.ndarray, batch_size: int, runs: int) -> Rate:
-    """Photos/s of the compiled forward pass alone on already decoded photos."""
-    encoder.batch_size = batch_size
-    encoder.encode_arrays(pixels[:batch_size])  # warm up
-    return best_rate(len(pixels), lambda: encoder.encode_arrays(pixels), runs)
+def forward_only_run(encoder: Encoder, pixels: np.ndarray, batch_size: int) -> Callable[[], None]:
+    """One compiled forward pass over already decoded photos, ``batch_size`` at a time."""
+
+    def run() -> None:
+        encoder.batch_size = batch_size
+        encoder.encode_arrays(pixels)
+
+    return run
 
 
-def predict_loop_rate(paths: list[Path], model, runs: int) -> Rate:
-    """Photos/s of the naive baseline: decode, then ``model.predict`` one photo at a time."""
+def predict_loop_run(paths: list[Path], model) -> Callable[[], None]:
+    """The naive baseline: decode, then ``model.predict`` one photo at a time."""
     import keras
 
     def loop() -> None:
@@ -131,7 +143,7 @@ def predict_loop_rate(paths: list[Path], model, runs: int) -> Rate:
             model.predict(keras.applications.xception.preprocess_input(batch), verbose=0)
 
     model.predict(np.zeros((1, 299, 299, 3), "float32"), verbose=0)  # build the predict function
-    return best_rate(len(paths), loop, runs)
+    return loop
 
 
 def verdict(value: float, target: float) -> str:
@@ -166,6 +178,7 @@ def main() -> int:
         f"{verdict(handcrafted.cpu, 50)})"
     )
 
+    batch_sizes = [int(text) for text in arguments.batch_sizes.split(",")]
     with tempfile.TemporaryDirectory() as folder:
         weights = arguments.weights or random_xception_weights(Path(folder))
         encoder = get_encoder("xception", weights=weights)
@@ -173,25 +186,37 @@ def main() -> int:
         pixels = np.stack(
             [encoder.preprocess(load_image(path)) for path in sorted(photos.values())]
         )
-        matmuls = [matmul_gflops()]
-        extraction: dict[int, Rate] = {}
-        for batch_size in (int(text) for text in arguments.batch_sizes.split(",")):
-            forward = forward_only_rate(encoder, pixels, batch_size, arguments.runs)
-            extraction[batch_size] = extraction_rate(photos, encoder, batch_size, arguments.runs)
-            matmuls.append(matmul_gflops())
-            print(
-                f"xception batch {batch_size:3d}: forward pass only {forward.wall:5.2f} / "
-                f"{forward.cpu:5.2f} photos/s; extraction with decode "
-                f"{extraction[batch_size].wall:5.2f} / {extraction[batch_size].cpu:5.2f} photos/s"
-            )
-        baseline = predict_loop_rate(sample, encoder.model, arguments.runs)
+        matmul = matmul_benchmark()
+        baseline_run = predict_loop_run(sample, encoder.model)
+        for batch_size in batch_sizes:
+            forward_only_run(encoder, pixels[:batch_size], batch_size)()  # warm up
+        # Interleave the runs so that every figure samples the same stretch of the machine's load.
+        samples: dict[str, list[Rate]] = {}
+        for _ in range(arguments.runs):
+            samples.setdefault("matmul", []).append(matmul())
+            for batch_size in batch_sizes:
+                forward = measure(len(pixels), forward_only_run(encoder, pixels, batch_size))
+                full = extraction_rate(photos, encoder, batch_size, 1)
+                samples.setdefault(f"forward {batch_size}", []).append(forward)
+                samples.setdefault(f"extraction {batch_size}", []).append(full)
+            samples.setdefault("baseline", []).append(measure(len(sample), baseline_run))
+        samples.setdefault("matmul", []).append(matmul())
+    matmuls, baseline = samples["matmul"], best(samples["baseline"])
+    extraction = {size: best(samples[f"extraction {size}"]) for size in batch_sizes}
+    for batch_size in batch_sizes:
+        forward = best(samples[f"forward {batch_size}"])
+        print(
+            f"xception batch {batch_size:3d}: forward pass only {forward.wall:5.2f} / "
+            f"{forward.cpu:5.2f} photos/s; extraction with decode "
+            f"{extraction[batch_size].wall:5.2f} / {extraction[batch_size].cpu:5.2f} photos/s"
+        )
 
     roofline = Rate(max(rate.wall for rate in matmuls), max(rate.cpu for rate in matmuls))
     ceiling = Rate(
         roofline.wall / XCEPTION_GFLOP_PER_IMAGE, roofline.cpu / XCEPTION_GFLOP_PER_IMAGE
     )
     print(
-        "float32 matmul (TF, 2048^2, best of 5; measured before and after each batch size): "
+        "float32 matmul (TF, 2048^2, best of 3; measured before each round and at the end): "
         + ", ".join(f"{rate.wall:.0f} / {rate.cpu:.0f}" for rate in matmuls)
         + f" GFLOP/s; roofline = the highest: {roofline.wall:.0f} / {roofline.cpu:.0f} GFLOP/s"
         f" -> Xception ceiling {ceiling.wall:.2f} / {ceiling.cpu:.2f} photos/s"

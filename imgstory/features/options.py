@@ -7,7 +7,7 @@ from __future__ import annotations
 
 ENCODER_HELP = (
     "photo encoder: 'xception' = the thesis features (2048-d, ImageNet weights: needs "
-    "--weights or the Keras cache; ~10 photos/s on 2 CPU cores), 'handcrafted' = offline "
+    "--weights or the Keras cache; 10-15 photos/s on 2 idle CPU cores), 'handcrafted' = offline "
     "colour/texture features (544-d, no weights, >100 photos/s; what the demo models use)"
 )
 WEIGHTS_HELP = (
@@ -16,8 +16,8 @@ WEIGHTS_HELP = (
     "'imagenet' to use/download Keras' cached copy; default: $IMGSTORY_XCEPTION_WEIGHTS"
 )
 BATCH_SIZE_HELP = (
-    "photos per forward pass: 8-16 is fastest on CPU (~80% of the matmul ceiling); larger "
-    "batches only cost memory (~1.2 GB at 8, ~2.3 GB at 32 for Xception)"
+    "photos per forward pass: 8 or 16 reach ~75% of the CPU's matmul ceiling with Xception; "
+    "larger batches only cost memory (~1.2 GB at 8, ~2.3 GB at 32); on GPUs try 64-256"
 )
 SHARD_HELP = (
     "i/N: process only the i-th of N parts of the photo list (0 <= i < N), e.g. one part per "
