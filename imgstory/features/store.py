@@ -180,7 +180,7 @@ class FeatureStore:
 
     @property
     def ids(self) -> list[str]:
-        """Photo ids in row order."""
+        """Photo ids in row order (the store's own list: read it, do not modify it)."""
         if self._ids is None:
             count = len(self)
             with open(self.path / IDS_FILE, encoding="utf-8") as stream:
