@@ -158,3 +158,29 @@ def test_cli_trains_a_gru_that_tells_its_stories_from_the_photos(tmp_path, capsy
     assert "absent.jpg" in capsys.readouterr().err
     assert main(["generate", "--model", str(model_dir), *(files * 3)]) == 2
     assert "give 1 to 10 photos" in capsys.readouterr().err
+
+
+def test_an_interrupted_run_resumes_from_its_backup(tmp_path):
+    import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    stories = toy_stories(albums=2, stories_per_album=2)
+    store = toy_feature_store(tmp_path / "features", stories)
+    model = ModelConfig(hidden_size=8, embedding_dim=4, decoder_layers=1, vocab_min_count=1)
+    training = TrainingConfig(epochs=4, batch_size=2, validation_fraction=0.0)
+    run = {"progress": False, "work_dir": tmp_path / "work"}
+    with pytest.raises(KeyboardInterrupt):
+        train_model(
+            store.path, stories, tmp_path / "m", model, training, **run, callbacks=[Interrupt()]
+        )
+    assert (tmp_path / "work" / "backup" / "training_metadata.json").is_file()
+    assert not (tmp_path / "m").exists()
+    report = train_model(store.path, stories, tmp_path / "m", model, training, **run, resume=True)
+    assert report.epochs_run < 4  # the epochs before the backup were not trained again
+    log = (tmp_path / "work" / "training_log.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in log[1:]] == ["0", "1", "2", "3"]
+    assert not (tmp_path / "work" / "backup").exists()  # removed once training finished

@@ -294,6 +294,7 @@ def train_model(
     work_dir: str | Path | None = None,
     resume: bool = False,
     stories_source: str | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TrainingReport:
     """Train a storyteller and write its model directory.
 
@@ -309,6 +310,7 @@ def train_model(
         work_dir: checkpoints, backup and logs (default ``runs/<out_dir name>``).
         resume: continue an interrupted run from ``work_dir``'s backup.
         stories_source: where the stories came from, for the model card.
+        callbacks: more Keras callbacks (e.g. a progress display in the app).
 
     Raises:
         UserInputError: no story has features, bad GloVe file, and other input problems.
@@ -373,6 +375,7 @@ def train_model(
     throughput = Throughput()
     steps = -(-len(train_batches) // batch_size)
     callbacks = [
+        *callbacks,
         BestCheckpoint(best_path, monitor),
         keras.callbacks.EarlyStopping(monitor=monitor, patience=training_config.patience),
         keras.callbacks.CSVLogger(str(work_dir / "training_log.csv"), append=resume),
