@@ -4,8 +4,9 @@ A :class:`MeteorJar` is one long-lived jar process answering requests over its s
 (``SCORE ||| ref ||| ... ||| hyp`` -> a statistics line; ``EVAL ||| stats ||| ...`` -> scores).
 :func:`shared_meteor` keeps a process-wide :class:`MeteorPool`, so a process pays the jar's
 start-up (~7 s, mostly loading the paraphrase table) once, and can split large jobs across
-several jars started together. :func:`meteor_from_statistics` recomputes the jar's aggregate
-from summed statistics in numpy (for bootstrap resamples).
+several jars started together; :func:`corpus_pool` gives a process without warm jars jars on a
+paraphrase table cut to the texts (fast start, same scores). :func:`meteor_from_statistics`
+recomputes the jar's aggregate from summed statistics in numpy (for bootstrap resamples).
 """
 
 from __future__ import annotations
