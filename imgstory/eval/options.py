@@ -10,12 +10,14 @@ PROTOCOL_HELP = (
     "sequence. Numbers from the two protocols are not comparable."
 )
 REFERENCES_HELP = (
-    "arel: an AREL reference file {album_id: [story, ...]} (e.g. test_reference.json). "
+    "arel: an AREL reference file mapping each album id to its list of reference stories "
+    "(e.g. test_reference.json). "
     "challenge: the split's story-in-sequence file (references are grouped by photo sequence)."
 )
 PREDICTIONS_HELP = (
-    "arel: {album_id: [story]} or {album_id: story} (AREL's output format); albums left out are "
-    "not scored and counted as missing. challenge: a submission with output_stories."
+    "arel: JSON mapping each album id to its generated story, or to a one-story list (AREL's "
+    "output format); albums left out are not scored and counted as missing. "
+    "challenge: a submission with output_stories."
 )
 PER_ALBUM_HELP = "Also write one row per album (per photo sequence for challenge) to this CSV."
 JSON_HELP = "Print one JSON object (metric keys on the 0-1 scale, coverage, warnings) to stdout."
