@@ -111,6 +111,43 @@ def test_interrupted_run_keeps_what_it_encoded_and_resumes(
     assert set(FeatureStore.open(tmp_path / "store").ids) == GOOD
 
 
+def test_complete_store_answers_without_building_the_encoder(
+    mixed_folder: Path, tmp_path: Path
+) -> None:
+    """A rerun over stored photos neither imports TensorFlow nor loads weights; other weights
+    are still refused."""
+    import subprocess
+    import sys
+
+    from imgstory.features.xception import weights_fingerprint
+
+    weights = tmp_path / "never-loaded.weights.h5"
+    weights.write_bytes(b"stand-in: only its hash is read")
+    store = FeatureStore.create(
+        tmp_path / "store",
+        encoder="xception",
+        dimension=2048,
+        weights_fingerprint=weights_fingerprint(weights),
+    )
+    store.append(sorted(GOOD), np.zeros((len(GOOD), 2048), dtype=np.float32))
+    good = sorted(str(path) for path in list_photos(mixed_folder).values() if path.stem in GOOD)
+    script = (
+        "import json, sys\n"
+        "from imgstory.features.extract import extract_features\n"
+        f"report = extract_features({good!r}, {str(tmp_path / 'store')!r}, 'xception', "
+        f"weights={str(weights)!r}, progress=False)\n"
+        "print(json.dumps([report.stored, report.skipped_existing, 'tensorflow' in sys.modules]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(result.stdout) == [0, 6, False]
+    other = tmp_path / "other.weights.h5"
+    other.write_bytes(b"different weights")
+    with pytest.raises(UserInputError, match="holds 'xception' features"):
+        extract_features(good, tmp_path / "store", "xception", weights=other, progress=False)
+
+
 def test_features_do_not_depend_on_batching(mixed_folder: Path, tmp_path: Path) -> None:
     photos = list_photos(mixed_folder)
     extract_features(photos, tmp_path / "one", "handcrafted", batch_size=1, progress=False)

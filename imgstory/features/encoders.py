@@ -65,6 +65,9 @@ class EncoderSpec:
     summary: str
     uses_weights: bool
     build: Callable[..., Encoder]
+    #: The fingerprint ``build(weights)`` would have, found without building (no TensorFlow);
+    #: None when it cannot be known in advance (ImageNet weights not downloaded yet).
+    fingerprint: Callable[[str | Path | None], str | None]
 
 
 def _build_xception(
@@ -85,6 +88,19 @@ def _build_handcrafted(
     return HandcraftedEncoder()
 
 
+def _xception_fingerprint(weights: str | Path | None) -> str | None:
+    from imgstory.features.xception import resolve_weights, weights_fingerprint
+
+    resolved = resolve_weights(weights)
+    return weights_fingerprint(resolved) if isinstance(resolved, Path) else None
+
+
+def _handcrafted_fingerprint(weights: str | Path | None) -> str | None:
+    from imgstory.features.handcrafted import HandcraftedConfig
+
+    return HandcraftedConfig().fingerprint()
+
+
 ENCODERS: dict[str, EncoderSpec] = {
     "xception": EncoderSpec(
         name="xception",
@@ -92,6 +108,7 @@ ENCODERS: dict[str, EncoderSpec] = {
         summary="Xception (ImageNet) global-average-pooled features, 299x299 input",
         uses_weights=True,
         build=_build_xception,
+        fingerprint=_xception_fingerprint,
     ),
     "handcrafted": EncoderSpec(
         name="handcrafted",
@@ -99,6 +116,7 @@ ENCODERS: dict[str, EncoderSpec] = {
         summary="colour layout, HSV histograms, HOG and LBP texture; offline, no weights",
         uses_weights=False,
         build=_build_handcrafted,
+        fingerprint=_handcrafted_fingerprint,
     ),
 }
 

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from imgstory.errors import UserInputError
-from imgstory.features.encoders import Encoder, encoder_spec, get_encoder
-from imgstory.features.store import FeatureStore
+from imgstory.features.encoders import Encoder, EncoderSpec, encoder_spec, get_encoder
+from imgstory.features.store import METADATA_FILE, FeatureStore
 from imgstory.images import ImageLoadError, load_image
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp")
@@ -149,6 +149,11 @@ def extract_features(
     shard = parse_shard(shard)
     if shard is not None:
         by_id = {photo_id: path for photo_id, path in by_id.items() if in_shard(photo_id, shard)}
+    if encoder is None and _already_complete(store_path, spec, weights, by_id):
+        # Nothing to do: answer without building the encoder (no TensorFlow, no weights loaded).
+        report = ExtractionReport(Path(store_path), spec.name, photos=len(by_id), shard=shard)
+        report.skipped_existing = len(by_id)
+        return report
     if encoder is None:
         encoder = get_encoder(encoder_name, weights, batch_size=batch_size, strategy=strategy)
     elif encoder.name != spec.name:
@@ -187,6 +192,24 @@ def extract_features(
             pending.commit()  # also when interrupted: keep every photo already encoded
         report.seconds = time.perf_counter() - started
     return report
+
+
+def _already_complete(
+    store_path: str | Path, spec: EncoderSpec, weights: str | Path | None, by_id: Mapping[str, Path]
+) -> bool:
+    """Whether the store holds this encoder's features (same fingerprint) for every photo."""
+    if weights is not None and not spec.uses_weights:
+        return False  # let get_encoder explain the mistake
+    if not (Path(store_path) / METADATA_FILE).is_file():
+        return False
+    store = FeatureStore.open(store_path)
+    if store.missing(list(by_id)):
+        return False
+    fingerprint = spec.fingerprint(weights)
+    if fingerprint is None:
+        return False
+    store.check_compatible(spec.name, spec.dimension, fingerprint)
+    return True
 
 
 class _PendingRows:
