@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -128,42 +128,41 @@ def evaluate_arel(
         album_ids, hypotheses, album_references
     )
 
-    meteor_job = pool = None
+    pool = None
     owned = False
+    processes = meteor_processes or useful_processes()
     if meteor:
-        missing_java = java_missing_message() if meteor else None
+        missing_java = java_missing_message()
         if missing_java:
             warnings.append(missing_java)
         else:
-            processes = meteor_processes or useful_processes()
             try:
                 pool, owned = corpus_pool(hypotheses, album_references, processes)
             except MeteorUnavailable as error:
                 warnings.append(f"METEOR not computed: {error}")
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        if pool is not None:
+    meteor_segments = None
+    try:
+        with ThreadPoolExecutor(max_workers=1) as executor:
             # the jars score while BLEU, ROUGE-L and CIDEr run here
-            meteor_job = executor.submit(pool.score, hypotheses, album_references, processes)
-        statistics, scores = _ngram_scores(album_ids, hypotheses, album_references)
-        meteor_segments = None
-        if meteor_job is not None:
-            try:
-                meteor_scores = meteor_job.result()
-            except MeteorUnavailable as error:
-                warnings.append(f"METEOR not computed: {error}")
-            else:
-                scores["METEOR"] = meteor_scores.score
-                meteor_segments = meteor_scores.segments
-                statistics = AlbumStatistics(
-                    album_ids=statistics.album_ids,
-                    bleu=statistics.bleu,
-                    rouge_l=statistics.rouge_l,
-                    cider=statistics.cider,
-                    meteor=meteor_scores.statistics,
-                )
+            meteor_job = (
+                executor.submit(pool.score, hypotheses, album_references, processes)
+                if pool is not None
+                else None
+            )
+            statistics, scores = _ngram_scores(album_ids, hypotheses, album_references)
+            if meteor_job is not None:
+                try:
+                    meteor_scores = meteor_job.result()
+                except MeteorUnavailable as error:
+                    warnings.append(f"METEOR not computed: {error}")
+                else:
+                    scores["METEOR"] = meteor_scores.score
+                    meteor_segments = meteor_scores.segments
+                    statistics = replace(statistics, meteor=meteor_scores.statistics)
+    finally:
+        if owned:
+            pool.close()
 
-    if owned:
-        pool.close()
     per_album_bleu = bleu_from_statistics(statistics.bleu)  # (albums, 4)
     per_album = pd.DataFrame(
         {
