@@ -250,6 +250,12 @@ def five_photos() -> list[tuple[str, bytes, str]]:
     return [(f"p{n}.jpg", jpeg_bytes(scene(colour, n, 0)), "image/jpeg") for n in range(5)]
 
 
+def choose_tiny_model(app: AppTest) -> AppTest:
+    """Select the tiny test model (the demo pack's models, when built, are listed first)."""
+    model = app.selectbox(key="model")
+    return model.set_value(next(m for m in model.options if m.startswith("tiny-lstm"))).run()
+
+
 def generate(app: AppTest) -> AppTest:
     button = next(b for b in app.button if b.label == "Generate story")
     assert not button.disabled
@@ -266,6 +272,7 @@ def test_generate_from_uploaded_photos(on_tiny_vist):
     assert not app.error
     assert "Photos: your 5 uploaded photos" in texts(app)
     app.radio(key="method").set_value("greedy").run()
+    choose_tiny_model(app)
     generate(app)
     assert not app.exception and not app.error
     sentences = story_sentences(app)
@@ -282,6 +289,7 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     app = open_page("generate", timeout=180)
     models = app.selectbox(key="model").options
     assert any("tiny-lstm" in m for m in models)
+    choose_tiny_model(app)
     app.radio(key="method").set_value("beam").run()
     app.slider(key="beam_size").set_value(2).run()
     generate(app)
@@ -291,14 +299,20 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     generate(app)
     assert "sample (temperature=0.5, top_k=0, seed=0)" in texts(app)
     app.toggle(key="compare").set_value(True).run()
+    tiny = next(m for m in models if m.startswith("tiny-lstm"))
+    next(m for m in app.multiselect if m.label == "Models").set_value([tiny]).run()
     generate(app)
     table = app.dataframe[0].value
-    assert len(table.columns) == 1 + 2 * len(models)  # photo + models x (greedy, beam 3)
+    assert list(table.columns) == [
+        "photo", f"{tiny} · greedy", f"{tiny} · beam (beam_size=3, length_penalty=0.0)"
+    ]  # fmt: skip
+    assert table[f"{tiny} · greedy"][0] == "We went to the beach."
 
 
 def test_generate_dataset_sequence_shows_references_and_scores(on_tiny_vist, java):
     app = open_page("generate", timeout=180)
     assert "story test00-0 (album test00)" in texts(app)
+    choose_tiny_model(app)
     generate(app)
     shown = texts(app)
     assert "Reference stories of album test00" in shown

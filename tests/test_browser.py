@@ -79,6 +79,9 @@ def test_every_page_in_a_real_browser(chromium, app_url, tmp_path):
             page.locator('input[type="file"]').set_input_files(photos)
             page.get_by_text("Photos: your 5 uploaded photos").wait_for(timeout=30_000)
             wait_until_idle(page)
+            page.locator('[data-testid="stSelectbox"]').filter(has_text="Model").click()
+            page.get_by_role("option", name="tiny-lstm").click()  # demo models come first
+            wait_until_idle(page)
             page.get_by_role("button", name="Generate story").click()
             try:  # the first click imports TensorFlow and loads the model
                 page.get_by_role("heading", name="The story").wait_for(timeout=240_000)
