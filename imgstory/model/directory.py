@@ -112,6 +112,8 @@ def load_model_directory(directory: str | Path) -> ModelDirectory:
     """Load and check a model directory (Keras safe mode, no compile, no pickle)."""
     import keras
 
+    import imgstory.model.architecture  # noqa: F401  (registers the custom layers for loading)
+
     directory = Path(directory)
     config, card, vocabulary = read_model_files(directory)
     source = str(directory / CONFIG_FILE)
