@@ -129,7 +129,11 @@ def train(
     if as_json:
         print(json.dumps(report.to_json()))
         return
-    val = f", best validation loss {report.best_val_loss:.3f}" if report.best_val_loss else ""
+    val = (
+        f", best validation loss {report.best_val_loss:.3f}"
+        if report.best_val_loss is not None
+        else ""
+    )
     print(
         f"trained on {report.train_stories} stories ({report.val_stories} validation, "
         f"{report.skipped_without_features} skipped: photos without features) for "
