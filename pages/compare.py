@@ -122,6 +122,7 @@ else:
                 results.plain_table(label, "METEOR", shown["METEOR"]),
                 "METEOR",
                 title="METEOR as published on real VIST (no intervals published)",
+                colour="#2e86c1",
             ),
             width="stretch",
         )
@@ -132,10 +133,8 @@ st.caption(
     "source's test split, the matching references; the same evaluator as `imgstory evaluate`."
 )
 upload_columns = st.columns(2)
-predictions_file = upload_columns[0].file_uploader("Predictions (JSON)", type=["json"])
-references_file = upload_columns[1].file_uploader(
-    "References (JSON, AREL format; optional)", type=["json"]
-)
+predictions_file = upload_columns[0].file_uploader("Predictions (JSON)")
+references_file = upload_columns[1].file_uploader("References (JSON, AREL format; optional)")
 if st.button("Score predictions", disabled=predictions_file is None):
     try:
         predictions = scoring.predictions_from_upload(
