@@ -26,7 +26,8 @@ def sequences_to_tell(stories: Sequence[Story], format: str) -> list[tuple[str, 
     """``(album_id, photo_ids)`` pairs to write a story for, in file order.
 
     AREL: the first story's photo sequence of each album (as AREL's own evaluation does);
-    challenge: every distinct photo sequence.
+    challenge: every distinct photo sequence. :func:`predict_stories` passes only the stories
+    whose photos all have features, so an album is told from its first usable sequence.
     """
     if format not in FORMATS:
         raise UserInputError(f"unknown prediction format {format!r}: choose arel or challenge")
@@ -83,11 +84,11 @@ def predict_stories(
         f"feature store {store.path}",
     )
     decoding = decoding or DecodingConfig()
-    wanted = sequences_to_tell(stories, format)
-    usable = [(album, photos) for album, photos in wanted if not store.missing(photos)]
+    with_features = [story for story in stories if not store.missing(story.photo_ids)]
+    usable = sequences_to_tell(with_features, format)
     if not usable:
         raise UserInputError(
-            f"none of the {len(wanted)} photo sequences has features for all its photos in "
+            f"none of the {len(stories)} stories has features for all its photos in "
             f"{store.path}: extract them with `imgstory features extract`"
         )
     told: list[str] = []
