@@ -247,6 +247,11 @@ def test_cli_errors_are_one_line_exit_2(mixed_folder: Path, tmp_path: Path) -> N
         *base, "--encoder", "xception", "--weights", str(tmp_path / "no.weights.h5")
     )
     assert code == 2 and "Xception weights file not found" in err and err.count("\n") == 1
+    (tmp_path / "empty").mkdir()
+    code, _, err = run_cli(
+        *base[:2], "--images", str(tmp_path / "empty"), *base[4:], "--encoder", "handcrafted"
+    )
+    assert code == 2 and "no photos under" in err and not (tmp_path / "s").exists()
     code, _, err = run_cli("features", "info", str(tmp_path / "absent"))
     assert code == 2 and "feature store not found" in err
 

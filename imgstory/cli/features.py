@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from imgstory.errors import UserInputError
 from imgstory.features.options import (
     BATCH_SIZE_HELP,
     ENCODER_HELP,
@@ -40,9 +41,14 @@ def extract(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bar on stderr"),
 ) -> None:
     """Encode every photo under --images not yet in --out; unreadable photos are listed."""
-    from imgstory.features.extract import extract_features, list_photos
+    from imgstory.features.extract import IMAGE_SUFFIXES, extract_features, list_photos
 
     photos = list_photos(images)
+    if not photos:
+        raise UserInputError(
+            f"no photos under {images}: expected image files ({', '.join(IMAGE_SUFFIXES)}), "
+            "searched recursively; check --images"
+        )
     report = extract_features(
         photos,
         out,
