@@ -136,9 +136,8 @@ class XceptionEncoder(Encoder):
         model = self.model
 
         def replica_forward(pixels: tf.Tensor) -> tf.Tensor:
-            scaled = preprocess_input(
-                tf.cast(pixels, tf.float32)
-            )  # (batch, 299, 299, 3) in [-1, 1]
+            # (batch, 299, 299, 3) uint8 -> float32 in [-1, 1]
+            scaled = preprocess_input(tf.cast(pixels, tf.float32))
             return model(scaled, training=False)  # (batch, 2048)
 
         strategy_in_use = self.strategy
