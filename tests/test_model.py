@@ -241,3 +241,26 @@ def test_configs_round_trip_and_refuse_unknown_fields(tmp_path):
     path.write_text(json.dumps({"model": {"hiden_size": 8}}))
     with pytest.raises(UserInputError, match="unknown ModelConfig field"):
         load_config_file(path)
+
+
+def test_a_fresh_process_loads_a_saved_model(tmp_path, stories):
+    """The custom layer must be registered by loading alone (no earlier architecture import)."""
+    import os
+    import subprocess
+    import sys
+
+    make_model_dir(tmp_path / "m", stories)
+    script = (
+        "import sys; from imgstory.model.directory import load_model_directory; "
+        "loaded = load_model_directory(sys.argv[1]); "
+        "print(loaded.model.get_layer('photo_normalization').__class__.__name__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "m")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "FeatureStandardization"
