@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from imgstory.app import downloads, generation, scoring
@@ -93,12 +94,12 @@ def show_results(
                 if scores.extras:
                     extras.append({"story": name, **scores.extras})
                 notes += [note for note in scores.notes if note not in notes]
-            if protocol:
-                st.dataframe(protocol, hide_index=True, width="stretch")
+            if protocol:  # one row per metric, one column per story
+                st.dataframe(pd.DataFrame(protocol).set_index("story").T, width="stretch")
                 st.caption(scoring.STORY_PROTOCOL_NOTE)
             if extras:
                 st.markdown("Other implementations (not protocol numbers):")
-                st.dataframe(extras, hide_index=True, width="stretch")
+                st.dataframe(pd.DataFrame(extras).set_index("story").T, width="stretch")
             for note in notes:
                 st.caption(note)
     columns = st.columns(3)
