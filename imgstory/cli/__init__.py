@@ -31,27 +31,22 @@ _register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; a :class:`UserInputError` becomes one line on stderr and exit code 2."""
+    """Run the CLI and return its exit code.
+
+    Usage errors are printed by Typer (exit code 2); a :class:`UserInputError` becomes one line on
+    stderr and exit code 2, never a traceback.
+    """
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="imgstory")
+    except SystemExit as done:
+        code = done.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     except UserInputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except typer.Exit as done:
-        return done.exit_code
-    except typer.Abort:
-        print("aborted", file=sys.stderr)
-        return 130
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # click usage errors carry their own exit code
-        from click.exceptions import ClickException
-
-        if isinstance(error, ClickException):
-            error.show()
-            return error.exit_code
-        raise
     return 0
 
 

@@ -72,6 +72,9 @@ def cut_table(table: Path, texts: Iterable[str], output: Path) -> int:
     for start in range(0, len(lines) - 2, 3):
         if lines[start + 1] in phrases and lines[start + 2] in phrases:
             kept.extend(lines[start : start + 3])
+    pairs = len(kept) // 3
+    if not kept:  # the jar cannot read an empty table; a pair absent from the texts is inert
+        kept = lines[:3]
     with gzip.open(output, "wb", compresslevel=1) as handle:
         handle.write(b"\n".join(kept) + b"\n")
-    return len(kept) // 3
+    return pairs
