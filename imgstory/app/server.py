@@ -4,6 +4,7 @@ and the app benchmark. Nothing here is imported by the app itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -47,14 +48,15 @@ def start_app(
         "--server.address", "127.0.0.1", "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
-    output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
-    return subprocess.Popen(
-        command,
-        cwd=REPO_ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=output,
-        stderr=subprocess.STDOUT,
-    )
+    with contextlib.ExitStack() as files:
+        output = files.enter_context(open(log, "wb")) if log else subprocess.DEVNULL
+        return subprocess.Popen(  # the child keeps its own copy of the log's descriptor
+            command,
+            cwd=REPO_ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 30.0) -> float:
