@@ -23,7 +23,18 @@ st.markdown(
 )
 
 st.header("Architecture")
-st.graphviz_chart(architecture_dot("LSTM"), width="stretch")
+diagram, notes = st.columns([3, 2])
+diagram.graphviz_chart(architecture_dot("LSTM"), width="stretch")
+notes.markdown(
+    "- **Photos:** each photo becomes one feature vector (Xception on ImageNet; the offline demo "
+    "uses handcrafted colour/texture features).\n"
+    "- **Sequence context:** an LSTM reads the five vectors in order.\n"
+    "- **Story so far:** word vectors (GloVe 300-d) of the sentences already written, read by "
+    "another LSTM.\n"
+    "- **Memory and decoder:** photo *i*, the sequence context and the story so far feed a "
+    "stacked LSTM that writes sentence *i* word by word (softmax over the vocabulary).\n"
+    "- **Baselines:** GRU cells instead of LSTM; greedy decoding instead of beam search."
+)
 
 st.header("Headline results")
 try:

@@ -33,7 +33,7 @@ def architecture_dot(cell: str = "LSTM") -> str:
     """DOT source of the Seq2Seq storyteller; ``cell`` names the recurrent cell (LSTM or GRU)."""
     lines = [
         "digraph storyteller {",
-        '  rankdir=LR; bgcolor="transparent";',
+        '  rankdir=TB; bgcolor="transparent"; nodesep=0.4; ranksep=0.35;',
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11];',
         '  edge [fontname="Helvetica", fontsize=9, color="#555555"];',
     ]
