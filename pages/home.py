@@ -29,9 +29,8 @@ with right:
         st.info(f"No data source: {st.session_state.get(state.SOURCE_ERROR_KEY)}")
     else:
         st.markdown(f"**Data:** {source.label}")
-        table = state.stories_table(source)
-        for split, rows in table.groupby("split", sort=False):
-            st.markdown(f"- {split}: {rows['album_id'].nunique()} albums, {len(rows)} stories")
+        for split, (albums, stories) in state.split_counts(source).items():
+            st.markdown(f"- {split}: {albums} albums, {stories} stories")
         if source.is_demo:
             st.caption(
                 "The demo pack is generated (drawn scenes, template stories) so the app works "

@@ -2,6 +2,8 @@
 ``st.cache_resource``) and the data source chosen in the router's sidebar.
 
 Every loader takes the file's modification time as an argument so an edited file is re-read.
+pandas and the table modules are imported inside the loaders that need them, so the Home page
+starts without them.
 """
 
 from __future__ import annotations
@@ -9,15 +11,18 @@ from __future__ import annotations
 import gc
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
-from imgstory.app import explore, results, sources
+from imgstory.app import sources
 from imgstory.data.photos import PhotoFinder
 from imgstory.data.references import load_references
 from imgstory.data.sis import SisFile, load_sis
 from imgstory.errors import UserInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SOURCE_KEY = "data_source"
 SOURCE_ERROR_KEY = "data_source_error"
@@ -45,6 +50,8 @@ def sis_file(path: str | Path) -> SisFile:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _stories_table(path: str, mtime: float) -> pd.DataFrame:
+    from imgstory.app import explore
+
     return explore.stories_table(_sis(path, mtime).stories)
 
 
@@ -54,7 +61,20 @@ def stories_table(source: sources.DataSource, splits: list[str] | None = None) -
     tables = [
         _stories_table(str(source.sis_files[s]), modified(source.sis_files[s])) for s in chosen
     ]
+    import pandas as pd
+
+    from imgstory.app import explore
+
     return pd.concat(tables, ignore_index=True) if tables else explore.stories_table([])
+
+
+def split_counts(source: sources.DataSource) -> dict[str, tuple[int, int]]:
+    """``split -> (albums, stories)`` of a source (no pandas: the Home page shows these)."""
+    counts = {}
+    for split in source.splits:
+        stories = sis_file(source.sis_files[split]).stories
+        counts[split] = (len({story.album_id for story in stories}), len(stories))
+    return counts
 
 
 @st.cache_resource(show_spinner="Indexing photos…", max_entries=8)
@@ -85,12 +105,16 @@ def references(source: sources.DataSource, split: str) -> dict[str, list[str]]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _summary(results_dir: str, mtime: float) -> pd.DataFrame:
+    from imgstory.app import results
+
     return results.load_summary(results_dir)
 
 
 def summary(results_dir: str | Path) -> pd.DataFrame:
     """A results folder's summary table (raises UserInputError when absent or malformed)."""
-    return _summary(str(results_dir), modified(Path(results_dir) / results.SUMMARY_FILE))
+    from imgstory.app.results import SUMMARY_FILE
+
+    return _summary(str(results_dir), modified(Path(results_dir) / SUMMARY_FILE))
 
 
 @st.cache_resource(show_spinner=False)
