@@ -134,17 +134,6 @@ def _sequence_features(store: Any, sequences: dict[str, tuple[str, ...]]) -> np.
     return np.stack([store.get(list(photos)) for photos in sequences.values()]).astype(np.float32)
 
 
-def predict_with_model(
-    model_dir: Path, features: np.ndarray, album_ids: list[str], decoding: Any
-) -> dict[str, str]:
-    """``album_id -> story`` from a model directory for ``(albums, 5, dim)`` features."""
-    from imgstory.model.storyteller import Storyteller
-
-    teller = Storyteller.load(model_dir)
-    stories = teller.generate_batch(features, decoding)
-    return {album: story.story for album, story in zip(album_ids, stories, strict=True)}
-
-
 def score_systems(
     references: dict[str, list[str]],
     predictions: dict[str, dict[str, str]],
@@ -232,6 +221,8 @@ def build_demo_pack(
     from imgstory.features.extract import extract_features
     from imgstory.features.store import FeatureStore
     from imgstory.model.config import ModelConfig, TrainingConfig
+    from imgstory.model.predict import predict_stories
+    from imgstory.model.storyteller import Storyteller
     from imgstory.model.training import train_model
 
     out_dir = Path(out_dir)
@@ -295,11 +286,13 @@ def build_demo_pack(
     test_features = _sequence_features(store, sequences)  # (albums, 5, dim)
     predictions: dict[str, dict[str, str]] = {}
     for cell in CELLS:
+        teller = Storyteller.load(out_dir / "models" / cell)
         for method in ("beam", "greedy"):
             decoding = DecodingConfig(method=method, beam_size=build.beam_size)
-            predictions[f"{cell}-{method}"] = predict_with_model(
-                out_dir / "models" / cell, test_features, album_ids, decoding
-            )
+            told = predict_stories(
+                teller, store, splits["test"], decoding, batch_size=len(album_ids)
+            )  # AREL format: each album's first photo sequence, {album_id: [story]}
+            predictions[f"{cell}-{method}"] = {album: told[album][0] for album in album_ids}
     train_stories = splits["train"]
     train_features = np.stack([store.get(list(s.photo_ids)) for s in train_stories])
     predictions["retrieval"] = retrieval_stories(
