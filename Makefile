@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: app test setup lint format bench clean
+.PHONY: app test setup lint bench demo clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "IMG_Story needs Python 3.11 or newer: set PYTHON=python3.11")'
@@ -23,6 +23,17 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
+
+# Speed and memory figures (each script prints medians / bests and the ratio to its baseline).
+bench: setup
+	$(BIN)/python benchmarks/bench_data_load.py
+	$(BIN)/python benchmarks/bench_eval.py
+	$(BIN)/python benchmarks/bench_features.py
+	$(BIN)/python benchmarks/bench_model.py
+	$(BIN)/python benchmarks/bench_app.py
+
+demo: setup
+	$(BIN)/imgstory demo build --out assets/demo --seed 0 --encoder handcrafted --config small
 
 lint: setup
 	$(BIN)/ruff check --fix .
