@@ -8,8 +8,11 @@ CIDEr, on the 0-1 scale. METEOR runs in warm jars while the other scorers run in
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -107,7 +110,7 @@ def evaluate_arel(
             Albums without a prediction are left out and listed in ``albums_missing``.
         meteor: compute METEOR (needs Java; without it a warning says how to install it).
         meteor_processes: METEOR jars to split a large job across (started once per process);
-            default: two when a CPU core is idle, else one.
+            default: one per CPU core, at most two.
 
     Raises:
         UserInputError: bad input, or predicted album ids that are not in the references.
@@ -128,6 +131,7 @@ def evaluate_arel(
         album_ids, hypotheses, album_references
     )
 
+    ngram_job = _start_ngram_scores(album_ids, hypotheses, album_references)
     pool = None
     owned = False
     processes = meteor_processes or useful_processes()
@@ -149,7 +153,7 @@ def evaluate_arel(
                 if pool is not None
                 else None
             )
-            statistics, scores = _ngram_scores(album_ids, hypotheses, album_references)
+            statistics, scores = _ngram_result(ngram_job, album_ids, hypotheses, album_references)
             if meteor_job is not None:
                 try:
                     meteor_scores = meteor_job.result()
@@ -175,6 +179,35 @@ def evaluate_arel(
     )
     ordered = {key: scores[key] for key in METRIC_KEYS if key in scores}
     return EvaluationResult(ordered, per_album, album_ids, missing, warnings, statistics)
+
+
+#: From this many albums on, BLEU/ROUGE-L/CIDEr run in a second process (spawned: safe beside
+#: threads) while this one cuts METEOR's paraphrase table and feeds the jars.
+ALBUMS_WORTH_A_PROCESS = 200
+
+
+def _start_ngram_scores(
+    album_ids: list[str], hypotheses: list[str], references: list[list[str]]
+) -> Future | None:
+    """Start :func:`_ngram_scores` in a spawned process for a large job on a multi-core machine."""
+    if len(album_ids) < ALBUMS_WORTH_A_PROCESS or (os.cpu_count() or 1) < 2:
+        return None
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    job = executor.submit(_ngram_scores, album_ids, hypotheses, references)
+    executor.shutdown(wait=False)
+    return job
+
+
+def _ngram_result(
+    job: Future | None, album_ids: list[str], hypotheses: list[str], references: list[list[str]]
+) -> tuple[AlbumStatistics, dict[str, float]]:
+    """The spawned job's result, or the scores computed here (no job, or its process died)."""
+    if job is not None:
+        try:
+            return job.result()
+        except BrokenProcessPool:
+            pass
+    return _ngram_scores(album_ids, hypotheses, references)
 
 
 def _ngram_scores(

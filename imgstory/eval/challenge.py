@@ -43,7 +43,7 @@ def evaluate_challenge(
         references: photo sequence -> reference stories (:func:`references_by_sequence`).
         submission: one story per photo sequence (``load_challenge_submission``).
         meteor_processes: METEOR jars to split the work across (default: as for the AREL
-            protocol, two when a CPU core is idle).
+            protocol, one per CPU core, at most two).
 
     Returns:
         An :class:`EvaluationResult` with ``scores["METEOR"]`` and one row per sequence.

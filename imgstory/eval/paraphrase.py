@@ -13,6 +13,7 @@ import gzip
 import json
 import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 TABLE_NAME = "paraphrase-en.gz"
@@ -64,10 +65,13 @@ def cut_table(table: Path, texts: Iterable[str], output: Path) -> int:
     Returns:
         The number of pairs kept.
     """
-    distinct = set(texts)
-    distinct |= {text.lower() for text in distinct}  # in case the jar lower-cases: keep both
-    phrases = text_phrases(distinct, longest_phrase(table))
-    lines = gzip.decompress(table.read_bytes()).split(b"\n")
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        # zlib releases the GIL: the table decompresses while the phrases are collected here
+        decompressed = executor.submit(gzip.decompress, table.read_bytes())
+        distinct = set(texts)
+        distinct |= {text.lower() for text in distinct}  # in case the jar lower-cases: keep both
+        phrases = text_phrases(distinct, longest_phrase(table))
+        lines = decompressed.result().split(b"\n")
     kept = []
     for start in range(0, len(lines) - 2, 3):
         if lines[start + 1] in phrases and lines[start + 2] in phrases:
