@@ -146,8 +146,8 @@ def main() -> int:
         browser.close()
 
     from imgstory.decoding import DecodingConfig
+    from imgstory.generation.storyteller import Storyteller
     from imgstory.images import load_image
-    from imgstory.model.storyteller import Storyteller
 
     storyteller = Storyteller.load(chosen.path)
     images = [load_image(p, max_side=768) for p in photos]

@@ -29,7 +29,7 @@ def summary() -> dict:
 
 @pytest.fixture(scope="module")
 def lstm():
-    from imgstory.model.storyteller import Storyteller
+    from imgstory.generation.storyteller import Storyteller
 
     return Storyteller.load(DEMO_DIR / "models" / "lstm")
 

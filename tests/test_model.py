@@ -17,6 +17,8 @@ from imgstory.text.vocabulary import START_ID, Vocabulary
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
+from imgstory.generation.predict import predict_stories  # noqa: E402
+from imgstory.generation.storyteller import Storyteller  # noqa: E402
 from imgstory.model.architecture import StoryModelParts, build_model  # noqa: E402
 from imgstory.model.directory import (  # noqa: E402
     CONFIG_FILE,
@@ -25,8 +27,6 @@ from imgstory.model.directory import (  # noqa: E402
     load_model_directory,
     save_model_directory,
 )
-from imgstory.model.predict import predict_stories  # noqa: E402
-from imgstory.model.storyteller import Storyteller  # noqa: E402
 
 FEATURES = 32
 

@@ -12,9 +12,9 @@ from imgstory.text.vocabulary import Vocabulary
 
 keras = pytest.importorskip("keras")
 from imgstory.decoding import DecodingConfig  # noqa: E402
+from imgstory.generation.predict import predict_stories  # noqa: E402
 from imgstory.model.architecture import build_model  # noqa: E402
 from imgstory.model.directory import save_model_directory  # noqa: E402
-from imgstory.model.predict import predict_stories  # noqa: E402
 
 
 @pytest.mark.real_data

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from imgstory.data.sis import load_sis
-from imgstory.model.predict import sequences_to_tell
+from imgstory.generation.predict import sequences_to_tell
 from imgstory.text.tokens import display_sentence, normalize_sentence
 from imgstory.text.vocabulary import Vocabulary
 

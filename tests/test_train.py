@@ -16,8 +16,8 @@ from imgstory.model.toy import toy_feature_store, toy_stories
 
 pytest.importorskip("tensorflow")
 from imgstory.cli import main
-from imgstory.model.predict import predict_stories
-from imgstory.model.storyteller import Storyteller
+from imgstory.generation.predict import predict_stories
+from imgstory.generation.storyteller import Storyteller
 from imgstory.model.training import split_by_album, train_model
 
 TINY = {

@@ -1,7 +1,7 @@
 """Generating stories for the app: one run per (model, decoding) pair, timed and labelled.
 
-The storyteller itself (``imgstory.model.storyteller``) is passed in, so this module never imports
-TensorFlow; the page loads models once per process through ``st.cache_resource``.
+The storyteller itself (``imgstory.generation.storyteller``) is passed in, so this module never
+imports TensorFlow; the page loads models once per process through ``st.cache_resource``.
 """
 
 from __future__ import annotations

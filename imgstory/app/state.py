@@ -135,7 +135,7 @@ def on_model_thread(function, /, *args, **kwargs):
 
 @st.cache_resource(show_spinner="Loading the model (once per server)…", max_entries=4)
 def _storyteller(model_dir: str, mtime: float):
-    from imgstory.model.storyteller import Storyteller
+    from imgstory.generation.storyteller import Storyteller
 
     loaded = on_model_thread(Storyteller.load, model_dir)
     # TensorFlow and Keras leave ~10^6 long-lived Python objects; a full garbage collection

@@ -15,8 +15,8 @@ import typer
 
 from imgstory.decoding.config import DECODING_HELP, DecodingConfig
 from imgstory.errors import UserInputError
+from imgstory.generation.predict import FORMAT_HELP
 from imgstory.model.config import HELP as MODEL_HELP
-from imgstory.model.predict import FORMAT_HELP
 
 MODEL_DIR_HELP = "a model directory written by `imgstory train` (model.keras, vocab.json, ...)"
 STORE_HELP = "feature store folder made by `imgstory features extract` (the model's encoder)"
@@ -160,7 +160,7 @@ def generate(
 ) -> None:
     """Write a story for photos: one sentence per photo, features from the model's encoder."""
     _quiet_tensorflow()
-    from imgstory.model.storyteller import Storyteller
+    from imgstory.generation.storyteller import Storyteller
 
     options = _decoding(
         decoding,
@@ -202,7 +202,7 @@ def predict(
     """Write a story per album (AREL format) or per photo sequence (challenge format)."""
     _quiet_tensorflow()
     from imgstory.data.index import load_stories
-    from imgstory.model.predict import predict_stories
+    from imgstory.generation.predict import predict_stories
 
     options = _decoding(
         decoding,

@@ -220,9 +220,9 @@ def build_demo_pack(
     from imgstory.decoding.config import DecodingConfig
     from imgstory.features.extract import extract_features
     from imgstory.features.store import FeatureStore
+    from imgstory.generation.predict import predict_stories
+    from imgstory.generation.storyteller import Storyteller
     from imgstory.model.config import ModelConfig, TrainingConfig
-    from imgstory.model.predict import predict_stories
-    from imgstory.model.storyteller import Storyteller
     from imgstory.model.training import train_model
 
     out_dir = Path(out_dir)

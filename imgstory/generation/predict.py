@@ -52,7 +52,7 @@ def predict_stories(
     """Write a story for each album (or photo sequence) of ``stories``.
 
     Args:
-        model: a model directory or a loaded :class:`~imgstory.model.storyteller.Storyteller`.
+        model: a model directory or a loaded :class:`~imgstory.generation.storyteller.Storyteller`.
         features_store: a feature store path or :class:`~imgstory.features.store.FeatureStore`
             made with the model's encoder.
         stories: the stories whose albums / photo sequences to tell (e.g. a test SIS file).
@@ -67,8 +67,8 @@ def predict_stories(
         UserInputError: another encoder's features, or no sequence with features for all photos.
     """
     from imgstory.features.store import FeatureStore
+    from imgstory.generation.storyteller import Storyteller
     from imgstory.model.directory import check_encoder
-    from imgstory.model.storyteller import Storyteller
     from imgstory.progress import track
 
     storyteller = model if isinstance(model, Storyteller) else Storyteller.load(model)
