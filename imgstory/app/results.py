@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from imgstory.errors import UserInputError
+from imgstory.jsonfile import read_json
 
 SUMMARY_FILE = "summary.json"
 PREDICTIONS_DIR = "predictions"
@@ -94,10 +95,7 @@ def load_summary(results_dir: str | Path) -> pd.DataFrame:
         raise UserInputError(
             f"{path}: no results summary here; point to a results folder holding {SUMMARY_FILE}"
         )
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UserInputError(f"{path}: not valid JSON ({error})") from None
+    document = read_json(path, "a results summary written by `imgstory demo build`")
     return summary_table(document, str(path))
 
 

@@ -5,12 +5,12 @@ Thin adapters over ``imgstory.eval`` (imported inside the functions: the scorers
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pandas as pd
 
 from imgstory.errors import UserInputError
+from imgstory.jsonfile import parse_json
 
 PROTOCOL_NOTE = (
     "AREL protocol: one story per album scored against all of the album's references with the "
@@ -34,15 +34,7 @@ def read_json_upload(name: str, data: bytes, what: str) -> Any:
     """
     if not data.strip():
         raise UserInputError(f"{name}: the file is empty; upload {what}")
-    try:
-        return json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise UserInputError(f"{name}: not UTF-8 text; upload {what}") from None
-    except json.JSONDecodeError as error:
-        raise UserInputError(
-            f"{name}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
-            f"upload {what}"
-        ) from None
+    return parse_json(data, name, f"upload {what}")
 
 
 def predictions_from_upload(name: str, data: bytes) -> dict[str, str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imgstory.data.vist_json import as_id, iter_annotations, read_json, split_from_filename
+from imgstory.data.vist_json import as_id, iter_annotations, split_from_filename
+from imgstory.jsonfile import read_json
 
 DII_SUFFIX = ".description-in-isolation.json"
 

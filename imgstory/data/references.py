@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from imgstory.data.sis import Story
-from imgstory.data.vist_json import read_json
 from imgstory.errors import UserInputError
+from imgstory.jsonfile import read_json
 
 REFERENCE_FORMAT = 'an AREL reference file: {"album_id": ["story", ...], ...}'
 

@@ -18,9 +18,9 @@ from imgstory.data.vist_json import (
     album_photos,
     as_id,
     iter_annotations,
-    read_json,
     split_from_filename,
 )
+from imgstory.jsonfile import read_json
 
 SIS_SUFFIX = ".story-in-sequence.json"
 STORY_LENGTH = 5

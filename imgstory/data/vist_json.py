@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from imgstory.errors import UserInputError
-
-
-def read_json(path: str | Path, what: str) -> Any:
-    """Parse a JSON file; a missing, non-UTF-8 or malformed file is a :class:`UserInputError`.
-
-    Args:
-        path: the file.
-        what: what the file should be, for the message (e.g. "a VIST story-in-sequence file").
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise UserInputError(f"{path}: file not found (expected {what})")
-    try:
-        with path.open("rb") as handle:
-            return json.loads(handle.read())
-    except UnicodeDecodeError as error:
-        raise UserInputError(
-            f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); expected {what}"
-        ) from None
-    except json.JSONDecodeError as error:
-        raise UserInputError(
-            f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
-            f"expected {what}"
-        ) from None
 
 
 def iter_annotations(document: Any, path: Path, tier: str) -> Iterator[tuple[int, Any]]:

@@ -16,10 +16,10 @@ import numpy as np
 
 from imgstory.data.references import references_from_stories, write_references
 from imgstory.data.sis import SIS_SUFFIX, Story, write_sis
-from imgstory.data.vist_json import read_json
 from imgstory.demo.scenes import CLOTHES, SceneStyle, jpeg_bytes, render_scene, scene_weather
 from imgstory.demo.stories import write_story
 from imgstory.demo.themes import STAGES_PER_STORY, THEMES, THEMES_BY_NAME, Theme
+from imgstory.jsonfile import read_json
 
 SPLITS = ("train", "val", "test")
 ALBUM_THEMES_FILE = "album_themes.json"

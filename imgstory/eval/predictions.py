@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from imgstory.data.vist_json import read_json
 from imgstory.errors import UserInputError
+from imgstory.jsonfile import read_json
 
 PREDICTIONS_FORMAT = 'AREL predictions: {"album_id": ["story"], ...} or {"album_id": "story", ...}'
 CHALLENGE_FORMAT = (

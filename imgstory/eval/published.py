@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from imgstory.data.vist_json import read_json
 from imgstory.errors import UserInputError
+from imgstory.jsonfile import read_json
 from imgstory.paths import PUBLISHED_RESULTS_FILE
 
 SCALE_DIVISORS = {"0-1": 1.0, "percent": 100.0}

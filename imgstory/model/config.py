@@ -6,12 +6,12 @@ Option help text lives here once; the CLI (``--help``) and the app (``help=``) r
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from imgstory.errors import UserInputError
+from imgstory.jsonfile import read_json
 
 CELLS = ("lstm", "gru")
 STRATEGIES = ("default", "mirrored")
@@ -143,12 +143,7 @@ class TrainingConfig:
 def load_config_file(path: str | Path) -> tuple[ModelConfig, TrainingConfig]:
     """Read ``{"model": {...}, "training": {...}}`` (either part may be absent) from JSON."""
     path = Path(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserInputError(f"{path}: config file not found") from None
-    except json.JSONDecodeError as error:
-        raise UserInputError(f"{path}: not valid JSON ({error})") from None
+    document = read_json(path, 'an imgstory config file: {"model": {...}, "training": {...}}')
     if not isinstance(document, dict) or not set(document) <= {"model", "training"}:
         raise UserInputError(f"{path}: expected an object with 'model' and/or 'training' keys")
     model = ModelConfig.from_json(document.get("model", {}), f"{path} 'model'")

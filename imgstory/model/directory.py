@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from imgstory.errors import UserInputError
+from imgstory.jsonfile import read_json
 from imgstory.model.config import ModelConfig, TrainingConfig
 from imgstory.text.vocabulary import Vocabulary
 
@@ -155,10 +156,7 @@ def _write_json(path: Path, document: dict) -> None:
 
 
 def _read_json(path: Path) -> dict:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise UserInputError(f"{path}: not valid JSON ({error})") from None
+    document = read_json(path, "a JSON file of an imgstory model directory")
     if not isinstance(document, dict):
         raise UserInputError(f"{path}: expected a JSON object")
     return document

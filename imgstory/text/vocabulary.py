@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from imgstory.errors import UserInputError
+from imgstory.jsonfile import read_json
 from imgstory.text.tokens import tokenize
 
 PAD, START, END, UNK = "<pad>", "<start>", "<end>", "<unk>"
@@ -155,10 +156,5 @@ class Vocabulary:
     def load(cls, path: str | Path) -> Vocabulary:
         """Read a vocabulary written by :meth:`save`."""
         path = Path(path)
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UserInputError(f"{path}: vocabulary file not found") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise UserInputError(f"{path}: not valid JSON ({error})") from None
+        document = read_json(path, "a vocabulary.json written by `imgstory train`")
         return cls.from_json(document, str(path))
