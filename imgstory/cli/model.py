@@ -92,7 +92,6 @@ def train(
     _quiet_tensorflow()
     from imgstory.data.index import load_stories
     from imgstory.model.config import ModelConfig, TrainingConfig, load_config_file
-    from imgstory.model.training import train_model
 
     model_config, training_config = (
         load_config_file(config) if config else (ModelConfig(), TrainingConfig())
@@ -113,13 +112,17 @@ def train(
         )
     except ValueError as error:
         raise UserInputError(f"train: {error}") from None
+    train_stories = load_stories(stories)  # bad input fails here, before TensorFlow loads
+    validation = load_stories(val_stories) if val_stories else None
+    from imgstory.model.training import train_model
+
     report = train_model(
         features,
-        load_stories(stories),
+        train_stories,
         out,
         model_config,
         training_config,
-        val_stories=load_stories(val_stories) if val_stories else None,
+        val_stories=validation,
         glove_path=glove,
         progress=progress and not as_json,
         work_dir=work_dir,
