@@ -29,8 +29,9 @@ from imgstory.decoding import DecodingConfig
 from imgstory.decoding.search import StorySearch
 from imgstory.model.architecture import StoryModelParts, build_model
 from imgstory.model.config import ModelConfig, TrainingConfig
+from imgstory.model.pipeline import StoryBatches
 from imgstory.model.toy import random_stories, toy_feature_store
-from imgstory.model.training import StoryBatches, compile_for_training
+from imgstory.model.training import compile_for_training
 from imgstory.text.vocabulary import END_ID, START_ID, Vocabulary
 
 

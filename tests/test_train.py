@@ -12,13 +12,14 @@ from PIL import Image
 from imgstory.data.sis import Story, write_sis
 from imgstory.decoding import DecodingConfig
 from imgstory.model.config import ModelConfig, TrainingConfig
-from imgstory.model.toy import toy_feature_store, toy_stories
+from imgstory.model.toy import random_stories, toy_feature_store, toy_stories
 
 pytest.importorskip("tensorflow")
 from imgstory.cli import main
 from imgstory.generation.predict import predict_stories
 from imgstory.generation.storyteller import Storyteller
-from imgstory.model.training import split_by_album, train_model
+from imgstory.model.pipeline import split_by_album
+from imgstory.model.training import train_model
 
 TINY = {
     "hidden_size": 64,
@@ -160,27 +161,84 @@ def test_cli_trains_a_gru_that_tells_its_stories_from_the_photos(tmp_path, capsy
     assert "give 1 to 10 photos" in capsys.readouterr().err
 
 
-def test_an_interrupted_run_resumes_from_its_backup(tmp_path):
+def _weights(model_dir: Path) -> list[np.ndarray]:
+    return Storyteller.load(model_dir).directory.model.get_weights()
+
+
+def test_an_interrupted_run_resumes_exactly_where_it_stopped(tmp_path):
+    """Killed after the best epoch, resumed: the same weights, best epoch, history and card."""
     import keras
 
     class Interrupt(keras.callbacks.Callback):
+        def __init__(self, after: int):
+            super().__init__()
+            self.after = after
+
         def on_epoch_end(self, epoch, logs=None):
-            if epoch == 1:
+            if epoch == self.after:
                 raise KeyboardInterrupt
 
     stories = toy_stories(albums=2, stories_per_album=2)
-    store = toy_feature_store(tmp_path / "features", stories)
-    model = ModelConfig(hidden_size=8, embedding_dim=4, decoder_layers=1, vocab_min_count=1)
-    training = TrainingConfig(epochs=4, batch_size=2, validation_fraction=0.0)
-    run = {"progress": False, "work_dir": tmp_path / "work"}
+    # Validation stories in words training never sees: their loss is best early, then worsens.
+    unseen = random_stories(4, vocabulary_words=30, words_per_sentence=4)
+    store = toy_feature_store(tmp_path / "features", [*stories, *unseen])
+    # Dropout and feature noise on: the resumed run must also continue their random streams.
+    model = ModelConfig(
+        hidden_size=32, embedding_dim=8, decoder_layers=1, vocab_min_count=1, dropout=0.3,
+        feature_noise=0.1,
+    )  # fmt: skip
+    training = TrainingConfig(
+        epochs=12, batch_size=2, learning_rate=0.02, validation_fraction=0.0, patience=3
+    )
+    run = {"progress": False, "val_stories": unseen}
+    whole = train_model(
+        store.path, stories, tmp_path / "whole", model, training, **run, work_dir=tmp_path / "w1"
+    )
+    # Interrupted one epoch after the best, before early stopping ends the run.
+    assert whole.best_epoch + 1 < whole.epochs_run, whole.history
+    resumed_run = {**run, "work_dir": tmp_path / "w2"}
     with pytest.raises(KeyboardInterrupt):
         train_model(
-            store.path, stories, tmp_path / "m", model, training, **run, callbacks=[Interrupt()]
-        )
-    assert (tmp_path / "work" / "backup" / "training_metadata.json").is_file()
+            store.path, stories, tmp_path / "m", model, training, **resumed_run,
+            callbacks=[Interrupt(after=whole.best_epoch)],
+        )  # fmt: skip
+    assert (tmp_path / "w2" / "backup" / "state.json").is_file()
     assert not (tmp_path / "m").exists()
-    report = train_model(store.path, stories, tmp_path / "m", model, training, **run, resume=True)
-    assert report.epochs_run < 4  # the epochs before the backup were not trained again
-    log = (tmp_path / "work" / "training_log.csv").read_text().splitlines()
-    assert [row.split(",")[0] for row in log[1:]] == ["0", "1", "2", "3"]
-    assert not (tmp_path / "work" / "backup").exists()  # removed once training finished
+    resumed = train_model(
+        store.path, stories, tmp_path / "m", model, training, **resumed_run, resume=True
+    )
+    assert resumed.history == whole.history and resumed.epochs_run == whole.epochs_run
+    assert resumed.best_epoch == whole.best_epoch and resumed.best_val_loss == whole.best_val_loss
+    for ours, theirs in zip(_weights(tmp_path / "m"), _weights(tmp_path / "whole"), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    timing = {"created", "name", "commit"}
+    cards = [json.loads((tmp_path / d / "model_card.json").read_text()) for d in ("m", "whole")]
+    for card in cards:
+        for key in ("seconds", "stories_per_second"):
+            card["training"].pop(key)
+    assert {k: v for k, v in cards[0].items() if k not in timing} == {
+        k: v for k, v in cards[1].items() if k not in timing
+    }
+    log = (tmp_path / "w2" / "training_log.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in log[1:]] == [str(e) for e in range(whole.epochs_run)]
+    assert not (tmp_path / "w2" / "backup").exists()  # removed once the model was saved
+
+
+def test_the_shuffle_of_an_epoch_depends_on_the_epoch_alone():
+    """Epoch e's batches are the same in a fresh run and in a run resumed at epoch e."""
+    from imgstory.model.pipeline import StoryBatches
+    from imgstory.text.vocabulary import Vocabulary
+
+    stories = toy_stories(albums=6, stories_per_album=3)
+    vocabulary = Vocabulary.build((t for s in stories for t in s.texts), 1, None)
+    features = np.random.default_rng(0).normal(size=(len(stories), 5, 3)).astype(np.float32)
+    batches = StoryBatches(None, stories, vocabulary, ModelConfig(), features)
+    orders = []
+    for epoch in (0, 1, 2, 1):
+        batches.epoch = epoch
+        orders.append([row.tolist() for row in batches.batch_order(4, shuffle=True, seed=5)])
+    assert orders[1] == orders[3] and orders[0] != orders[1] != orders[2]
+    rows = sorted(r for batch in orders[0] for r in batch)
+    assert rows == list(range(len(stories)))  # every story once per epoch
+    for batch in orders[0]:  # one length bucket per batch
+        assert len({int(batches.lengths[r]) // 4 for r in batch}) == 1

@@ -58,12 +58,50 @@ class FeatureStandardization(layers.Layer):
         self.scale.assign((1.0 / np.maximum(deviation, floor)).astype(np.float32))
 
 
+@keras.saving.register_keras_serializable(package="imgstory")
+class MergeStoryAxis(layers.Layer):
+    """``(batch, 5, ...)`` -> ``(batch * 5, ...)``: one row per sentence (any sentence width)."""
+
+    def call(self, inputs):
+        shape = ops.shape(inputs)
+        return ops.reshape(inputs, (-1, *shape[2:]))
+
+    def compute_output_shape(self, input_shape):
+        return (None, *input_shape[2:])
+
+
+@keras.saving.register_keras_serializable(package="imgstory")
+class SplitStoryAxis(layers.Layer):
+    """``(batch * 5, ...)`` -> ``(batch, 5, ...)``: the inverse of :class:`MergeStoryAxis`."""
+
+    def call(self, inputs):
+        shape = ops.shape(inputs)
+        return ops.reshape(inputs, (-1, STORY_LENGTH, *shape[1:]))
+
+    def compute_output_shape(self, input_shape):
+        return (None, STORY_LENGTH, *input_shape[1:])
+
+
+@keras.saving.register_keras_serializable(package="imgstory")
+class RepeatOverTokens(layers.Layer):
+    """``[vectors (rows, d), tokens (rows, width)]`` -> ``(rows, width, d)``, width at run time."""
+
+    def call(self, inputs):
+        vectors, tokens = inputs
+        return ops.repeat(ops.expand_dims(vectors, 1), ops.shape(tokens)[1], axis=1)
+
+    def compute_output_shape(self, input_shape):
+        vectors, tokens = input_shape
+        return (vectors[0], tokens[1], vectors[-1])
+
+
 def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None) -> keras.Model:
     """The teacher-forced training model of the storyteller.
 
     Inputs: ``photo_features`` ``(batch, 5, feature_dim)`` float32 and ``sentences``
-    ``(batch, 5, max_sentence_length + 1)`` int32 (word ids, ``<end>``, ``<pad>``). Output: logits
-    ``(batch, 5, max_sentence_length + 1, vocab_size)`` predicting ``sentences`` from the shifted
+    ``(batch, 5, width)`` int32 (word ids, ``<end>``, ``<pad>``; any width up to
+    ``max_sentence_length + 1``, so batches need not be padded past their longest sentence).
+    Output: logits ``(batch, 5, width, vocab_size)`` predicting ``sentences`` from the shifted
     sentence (``<start>`` first), photo *i*, the photo sequence and the previous sentences.
 
     Args:
@@ -75,11 +113,11 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
     """
     if config.feature_dim < 1 or config.vocab_size < 5:
         raise ValueError("ModelConfig.feature_dim and vocab_size must be set before build_model")
-    width, hidden, stories = config.sentence_width, config.hidden_size, STORY_LENGTH
+    hidden, stories = config.hidden_size, STORY_LENGTH
     states = state_count(config.cell)
 
     photo_features = keras.Input((stories, config.feature_dim), name="photo_features")
-    sentences = keras.Input((stories, width), dtype="int32", name="sentences")
+    sentences = keras.Input((stories, None), dtype="int32", name="sentences")
 
     word_embedding = layers.Embedding(
         config.vocab_size,
@@ -91,9 +129,10 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
     # share a large common part; the differences are what tell them apart), projected, then
     # bidirectional RNNs over the sequence.
     photo_normalization = FeatureStandardization(name="photo_normalization")
-    photos = layers.Dropout(config.dropout, name="photo_dropout")(
-        photo_normalization(photo_features)
-    )
+    photos = photo_normalization(photo_features)
+    if config.feature_noise > 0:  # text-only training: bridges sentence and photo vectors
+        photos = layers.GaussianNoise(config.feature_noise, name="feature_noise")(photos)
+    photos = layers.Dropout(config.dropout, name="photo_dropout")(photos)
     photo_vectors = layers.Dense(hidden, activation="relu", name="photo_projection")(photos)
     photo_context = photo_vectors  # (batch, 5, hidden)
     for index in range(config.photo_layers):
@@ -102,25 +141,26 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
     # photo_context: (batch, 5, 2 * hidden)
 
     # Text encoder: each sentence to a vector, then an RNN over the previous sentences.
-    flat_sentences = ops.reshape(sentences, (-1, width))  # (batch * 5, width)
+    flat_sentences = MergeStoryAxis(name="sentence_rows")(sentences)  # (batch * 5, width)
     sentence_mask = ops.not_equal(flat_sentences, PAD_ID)
     sentence_vectors = _rnn(config, "sentence_rnn")(
         word_embedding(flat_sentences), mask=sentence_mask
     )  # (batch * 5, hidden)
-    sentence_vectors = ops.reshape(sentence_vectors, (-1, stories, hidden))  # (batch, 5, hidden)
+    sentence_vectors = SplitStoryAxis(name="sentence_stories")(sentence_vectors)  # (b, 5, h)
     previous = ops.pad(sentence_vectors, ((0, 0), (1, 0), (0, 0)))[:, :stories]  # shifted right
     story_context = _rnn(config, "story_rnn", return_sequences=True)(previous)  # (batch, 5, h)
 
     # Memory: photo i + sequence context + story so far.
     joined = layers.Concatenate(name="memory_inputs")([photo_vectors, photo_context, story_context])
     memory = layers.Dense(hidden, activation="tanh", name="memory")(joined)  # (batch, 5, hidden)
-    memory = ops.reshape(memory, (-1, hidden))  # (batch * 5, hidden)
+    memory = MergeStoryAxis(name="memory_rows")(memory)  # (batch * 5, hidden)
 
     # Decoder: stacked RNN over <start> + words, initial states from the memory.
     start = ops.full_like(flat_sentences[:, :1], START_ID)
     decoder_tokens = ops.concatenate([start, flat_sentences[:, :-1]], axis=1)  # (b * 5, width)
     words = word_embedding(decoder_tokens)  # (batch * 5, width, embedding_dim)
-    repeated_memory = ops.repeat(ops.expand_dims(memory, 1), width, axis=1)  # (b * 5, width, h)
+    repeated_memory = RepeatOverTokens(name="memory_per_token")([memory, decoder_tokens])
+    # repeated_memory: (batch * 5, width, hidden)
     hidden_states = layers.Concatenate(name="decoder_inputs")([words, repeated_memory])
     for index in range(config.decoder_layers):
         initial = layers.Dense(hidden * states, activation="tanh", name=f"decoder_init_{index}")(
@@ -134,7 +174,7 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
             hidden_states
         )
     logits = layers.Dense(config.vocab_size, name="vocab_logits")(hidden_states)
-    logits = ops.reshape(logits, (-1, stories, width, config.vocab_size))  # (b, 5, width, vocab)
+    logits = SplitStoryAxis(name="story_logits")(logits)  # (batch, 5, width, vocab)
     model = keras.Model(
         {"photo_features": photo_features, "sentences": sentences},
         logits,

@@ -26,6 +26,10 @@ HELP = {
     "max_sentence_length": "longest sentence in words; longer training sentences are cut",
     "vocab_min_count": "words seen fewer times in the training stories become <unk>",
     "vocab_max_size": "cap on the vocabulary size (special tokens included); empty = no cap",
+    "feature_noise": (
+        "std of Gaussian noise added to the standardised photo vectors while training (text-only "
+        "training: lets a model trained on sentence vectors read photo vectors; 0 = none)"
+    ),
     "train_embeddings": "fine-tune the word vectors (off: GloVe vectors stay frozen)",
     "epochs": "most passes over the training stories (early stopping may end sooner)",
     "batch_size": "stories per training step: 64 fits the thesis model in ~2 GB of memory",
@@ -73,6 +77,7 @@ class ModelConfig:
     vocab_min_count: int = 3
     vocab_max_size: int | None = None
     train_embeddings: bool = True
+    feature_noise: float = 0.0
     feature_dim: int = 0
     vocab_size: int = 0
 
@@ -82,6 +87,8 @@ class ModelConfig:
         for name in ("hidden_size", "photo_layers", "decoder_layers", "embedding_dim"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 0.0 <= self.feature_noise <= 10.0:
+            raise ValueError(f"feature_noise must be in [0, 10], got {self.feature_noise}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.max_sentence_length < 2:
