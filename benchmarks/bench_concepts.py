@@ -73,7 +73,8 @@ def main() -> int:
     owner = np.array(owner)
     chance = statistics.median([(len(texts) + 1) / 2] * len(albums))
     print(
-        f"{len(albums)} albums, {len(texts)} candidate human stories (chance median rank ~{chance:.0f})"
+        f"{len(albums)} albums, {len(texts)} candidate human stories "
+        f"(chance median rank ~{chance:.0f})"
     )
     for name, story_vectors in _stories(encoder.space, texts).items():
         similarity = np.einsum("apd,spd->as", photos, story_vectors)  # (albums, stories)

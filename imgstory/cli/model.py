@@ -77,7 +77,10 @@ def train(
     seed: int | None = typer.Option(None, "--seed", help=MODEL_HELP["seed"]),
     strategy: str | None = typer.Option(None, "--strategy", help=MODEL_HELP["strategy"]),
     glove: Path | None = typer.Option(
-        None, "--glove", help="GloVe text file (glove.*.txt) for the initial word vectors"
+        None,
+        "--glove",
+        help="initial word vectors: 'glove-6b-50d' (the packaged GloVe 6B 50-d; set "
+        "embedding_dim 50) or a GloVe text file (glove.*.txt)",
     ),
     work_dir: Path | None = typer.Option(
         None, "--work-dir", help="checkpoints, backups and logs (default: runs/<model name>)"
