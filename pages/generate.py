@@ -105,8 +105,13 @@ if compare:
         for p in presets
     ]
 else:
-    model_label = settings[0].selectbox("Model", list(by_label), key="model")
+    demo_photos = not uploaded and story is not None and source.is_demo
+    model_label = settings[0].selectbox(
+        "Model", list(by_label), index=models.default_model(choices, demo_photos), key="model"
+    )
     runs = [(by_label[model_label], widgets.decoding_controls(settings[1]))]
+    if by_label[model_label].is_demo and not demo_photos and photos:
+        st.warning(models.DRAWN_SCENES_WARNING)
 
 ready = bool(photos) and bool(runs) and not (uploaded and len(uploaded) > uploads.MAX_PHOTOS)
 if st.button("Generate story", type="primary", disabled=not ready):

@@ -387,7 +387,11 @@ def test_demo_lstm_tells_a_story_for_demo_photos(on_demo_pack):
     app = open_page("generate", timeout=180)
     photos = sorted((on_demo_pack.images_dir / "test").glob("*.jpg"))[:5]
     app.file_uploader[0].set_value([(p.name, p.read_bytes(), "image/jpeg") for p in photos]).run()
-    assert app.selectbox(key="model").value.startswith("LSTM (demo pack")
+    model = app.selectbox(key="model")
+    assert model.value.startswith("VIST LSTM")  # uploads get the real-photo model by default
+    assert not any("drawn scenes" in w.value for w in app.warning)
+    model.set_value(next(m for m in model.options if m.startswith("LSTM (demo pack"))).run()
+    assert any("learned from the demo pack's drawn scenes" in w.value for w in app.warning)
     generate(app)
     assert not app.error and not app.exception
     strip = [m.value for m in app.markdown][-5:]

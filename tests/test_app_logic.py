@@ -298,7 +298,11 @@ def test_prediction_and_reference_uploads_are_validated():
 
 
 # ---------------------------------------------------------------- models
-def test_discover_models_lists_demo_then_user_models(tmp_path):
+def test_discover_models_lists_vist_then_demo_then_user_models(tmp_path):
+    shipped = tmp_path / "shipped"
+    (shipped / "vist-lstm").mkdir(parents=True)
+    for file in models.MODEL_FILES:
+        (shipped / "vist-lstm" / file).write_text("{}")
     demo = tmp_path / "demo"
     for name in ("lstm", "gru"):
         (demo / "models" / name).mkdir(parents=True)
@@ -312,11 +316,16 @@ def test_discover_models_lists_demo_then_user_models(tmp_path):
         json.dumps({"cell": "gru", "encoder": {"name": "xception"}, "vocabulary": {"size": 8000}})
     )
     (user / "notes").mkdir()
-    found = models.discover_models(demo, user)
-    assert [c.label.split(" (")[0] for c in found] == ["LSTM", "GRU", "run1"]
-    assert [c.is_demo for c in found] == [True, True, False]
-    assert models.card_summary(found[2].card()) == "GRU, xception features, 8000 words"
+    found = models.discover_models(demo, user, shipped)
+    assert [c.label.split(" (")[0] for c in found] == ["VIST LSTM", "LSTM", "GRU", "run1"]
+    assert [c.is_demo for c in found] == [False, True, True, False]
+    assert "real VIST stories" in found[0].label and "drawn scenes" in found[1].label
+    assert models.card_summary(found[3].card()) == "GRU, xception features, 8000 words"
     assert found[0].card() == {}
+    # Uploads and real sequences get the VIST LSTM; demo-pack sequences the demo LSTM.
+    assert models.default_model(found, demo_photos=False) == 0
+    assert models.default_model(found, demo_photos=True) == 1
+    assert models.default_model(found[3:], demo_photos=False) == 0  # only a user model
 
 
 # ---------------------------------------------------------------- features and figures

@@ -1,7 +1,8 @@
-"""Finding model directories the app can offer: the demo pack's LSTM and GRU, and a user's own.
+"""Finding model directories the app can offer: the shipped VIST models, the demo pack's, a user's.
 
 A model directory holds ``model.keras`` and ``config.json`` (see ``imgstory.model``); a user's
-models folder (``IMGSTORY_MODELS_DIR``) may be one such directory or hold several.
+models folder (``IMGSTORY_MODELS_DIR``) may be one such directory or hold several. Every label
+says what the model learned from.
 """
 
 from __future__ import annotations
@@ -10,10 +11,24 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from imgstory.paths import DEMO_DIR, models_dir
+from imgstory.paths import ASSETS_DIR, DEMO_DIR, models_dir
 
 MODEL_FILES = ("model.keras", "config.json")
-DEMO_MODELS = {"lstm": "LSTM (demo pack, thesis model)", "gru": "GRU (demo pack, baseline)"}
+SHIPPED_DIR = ASSETS_DIR / "models"
+VIST_MODELS = {
+    "vist-lstm": "VIST LSTM (thesis model; learned from real VIST stories, reads photos as "
+    "ImageNet concepts)",
+    "vist-gru": "VIST GRU (baseline; learned from real VIST stories)",
+}
+DEMO_MODELS = {
+    "lstm": "LSTM (demo pack: learned from drawn scenes, not real photos)",
+    "gru": "GRU (demo pack: learned from drawn scenes, not real photos)",
+}
+DRAWN_SCENES_WARNING = (
+    "This model learned from the demo pack's drawn scenes, not from real photos: on real photos "
+    "its stories are about beach days and weddings whatever the photos show. For real photos "
+    "choose a VIST model."
+)
 
 
 @dataclass(frozen=True)
@@ -50,9 +65,16 @@ def is_model_dir(path: Path) -> bool:
     return all((path / name).is_file() for name in MODEL_FILES)
 
 
-def discover_models(demo_dir: Path = DEMO_DIR, user_dir: Path | None = None) -> list[ModelChoice]:
-    """Every model to offer, demo models first, then the user's (``IMGSTORY_MODELS_DIR``)."""
+def discover_models(
+    demo_dir: Path = DEMO_DIR, user_dir: Path | None = None, shipped_dir: Path = SHIPPED_DIR
+) -> list[ModelChoice]:
+    """Every model to offer: the shipped VIST models, the demo pack's, then the user's own."""
     choices = [
+        ModelChoice(label, shipped_dir / name, is_demo=False)
+        for name, label in VIST_MODELS.items()
+        if is_model_dir(shipped_dir / name)
+    ]
+    choices += [
         ModelChoice(label, demo_dir / "models" / name, is_demo=True)
         for name, label in DEMO_MODELS.items()
         if is_model_dir(demo_dir / "models" / name)
@@ -66,3 +88,15 @@ def discover_models(demo_dir: Path = DEMO_DIR, user_dir: Path | None = None) -> 
             if is_model_dir(path)
         ]
     return choices
+
+
+def default_model(choices: list[ModelChoice], demo_photos: bool) -> int:
+    """Index of the model to preselect: the demo LSTM for demo-pack photos, else the VIST LSTM.
+
+    Args:
+        choices: :func:`discover_models`'s list.
+        demo_photos: the photos are a demo-pack sequence (drawn scenes), not uploads or VIST.
+    """
+    wanted = DEMO_MODELS["lstm"] if demo_photos else VIST_MODELS["vist-lstm"]
+    labels = [choice.label for choice in choices]
+    return labels.index(wanted) if wanted in labels else 0

@@ -21,9 +21,9 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from imgstory.cli import data, demo, evaluate, features, model
+    from imgstory.cli import data, demo, evaluate, features, model, vist
 
-    for module in (data, features, model, evaluate, demo):
+    for module in (data, features, model, evaluate, demo, vist):
         module.register(app)
 
 

