@@ -35,6 +35,8 @@ def test_tokenize_keeps_vist_tokens_and_normalize_splits_typed_punctuation():
         ("at my friend [female] 's booth .", "At my friend Mary's booth."),
         ("we had fun , i 'm sure it was n't bad !", "We had fun, I'm sure it wasn't bad!"),
         ("[male] went home . then he slept .", "John went home. Then he slept."),
+        ("[female] [female] and [male] met .", "Mary and John met."),
+        ("the [organization] met at [location] .", "The group met at the place."),
         ("", ""),
     ],
 )  # fmt: skip

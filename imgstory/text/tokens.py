@@ -61,8 +61,14 @@ def display_sentence(sentence: str | list[str]) -> str:
     text = ""
     attach_next = False
     capitalise_next = True
+    previous = None
     for token in tokens:
+        if token in PLACEHOLDERS and token == previous:
+            continue  # "[female] [female]" reads as one name
         word = DISPLAY_PLACEHOLDERS.get(token, token)
+        if token in PLACEHOLDERS and previous in ("the", "a", "an") and word.startswith("the "):
+            word = word.removeprefix("the ")  # "the [organization]": "the group", not "the the"
+        previous = token
         if word == "i":
             word = "I"
         if capitalise_next and word[:1].isalpha():
