@@ -4,9 +4,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from imgstory.app import results, scoring, state
+from imgstory.app import real_photos, results, scoring, state
 from imgstory.errors import UserInputError
 from imgstory.paths import DEMO_DIR
+from imgstory.text.tokens import display_sentence
 from imgstory.viz.metrics import metric_chart
 
 source = state.current_source(required=False)
@@ -95,6 +96,20 @@ if long is not None:
                     f"{scoring.PAIRED_HELP}"
                 )
                 st.dataframe(tests, hide_index=True, width="stretch")
+
+st.header("Real VIST photos: our VIST models against baselines")
+real = real_photos.load_real_photo_results()
+if real is None:
+    st.info(
+        "Not computed here: `make vist-models` scores the VIST models when a VIST folder with "
+        "test photos is present (`imgstory vist score FOLDER --stories VAL_TEXT`)."
+    )
+else:
+    st.caption(real_photos.real_photo_caption(real))
+    st.dataframe(real_photos.real_photo_table(real), hide_index=True, width="stretch")
+    album = st.selectbox("Stories written for album", real["albums"], key="real_album")
+    for system, story in real_photos.example_stories(real, album).items():
+        st.markdown(f"**{system}:** {display_sentence(story)}")
 
 st.header("Published results on real VIST")
 try:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from imgstory.app import feature_maps, state, widgets
+from imgstory.app import feature_maps, photo_features, state, uploads, widgets
 from imgstory.app.explore import story_slots
 from imgstory.viz import features as figures
 from imgstory.viz.projection import PROJECTIONS, cosine_similarity_matrix, strongest_dimensions
@@ -10,6 +10,49 @@ from imgstory.viz.projection import PROJECTIONS, cosine_similarity_matrix, stron
 source = state.current_source()
 st.title("Feature plots")
 stores = feature_maps.feature_stores(source.features_dir)
+
+with st.expander("Your photos: their features and what ImageNet sees in them", expanded=True):
+    files = st.file_uploader(
+        "Photos (2-10)", accept_multiple_files=True, key="feature_photos", help=uploads.UPLOAD_HELP
+    )
+    encoder_name = st.radio(
+        "Encoder",
+        list(photo_features.ENCODERS),
+        format_func=photo_features.ENCODERS.get,
+        help=photo_features.ENCODER_HELP,
+        key="feature_encoder",
+    )
+    checked, problems = uploads.check_uploads([(f.name, f.getvalue()) for f in files or []])
+    for problem in problems if files else []:
+        st.error(problem)
+    if len(checked) >= 2:
+        described = state.on_model_thread(
+            photo_features.describe_photos,
+            state.encoder(encoder_name),
+            state.encoder("concepts"),
+            [photo.image for photo in checked],
+            [photo.name for photo in checked],
+        )
+        st.plotly_chart(
+            figures.feature_map_figure(
+                described.map_points(),
+                colour_by="photo",
+                title=f"PCA of your {len(checked)} photos ({encoder_name} features); hover: "
+                "top ImageNet classes",
+            ),
+            width="stretch",
+        )
+        st.plotly_chart(
+            figures.similarity_heatmap_figure(
+                cosine_similarity_matrix(described.vectors),
+                described.labels,
+                title=f"Cosine similarity of your photos ({encoder_name} features)",
+            ),
+            width="stretch",
+        )
+        for label, line in zip(described.labels, described.hover(), strict=True):
+            st.markdown(f"- **{label}**: {line}")
+
 if not stores:
     st.info(
         f"{source.label} has no feature store in {source.root / 'features'}: extract one with "

