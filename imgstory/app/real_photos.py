@@ -47,7 +47,7 @@ def real_photo_table(document: dict[str, Any]) -> pd.DataFrame:
                 "CIDEr": _with_interval(scores.get("CIDEr")),
                 "METEOR": _with_interval(scores.get("METEOR")),
                 "ROUGE-L": _with_interval(scores.get("ROUGE_L")),
-                "BLEU-4": _with_interval(scores.get("BLEU_4")),
+                "BLEU-4": _with_interval(scores.get("Bleu_4")),
                 "own album first": _share(found["top1"], found["top1_ci95"]),
                 "own album in top 3": _share(found["top3"], found["top3_ci95"]),
             }

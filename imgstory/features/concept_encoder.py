@@ -39,7 +39,11 @@ class ConceptEncoder(Encoder):
 
         self.config = config or ConceptConfig()
         variant = int(self.config.classifier.removeprefix("efficientnet-lite"))
-        self.classifier = EfficientNetLite.from_file(weights, variant, batch_size=batch_size)
+        # Not frozen: freezing costs ~2 s at start-up and pays off only after ~100 photos, while
+        # this encoder mostly tells a handful of photos from a cold process or the app.
+        self.classifier = EfficientNetLite.from_file(
+            weights, variant, batch_size=batch_size, freeze=False
+        )
         self.space = ConceptSpace.packaged(self.config)
         self.dimension = self.space.dimension
         self.image_size = self.classifier.image_size
