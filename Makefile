@@ -28,7 +28,7 @@ app: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # Speed and memory figures (each script prints medians / bests and the ratio to its baseline).
 bench: setup
@@ -39,13 +39,15 @@ bench: setup
 	$(BIN)/python benchmarks/bench_app.py
 	$(BIN)/python benchmarks/bench_efficientnet_lite.py
 	$(BIN)/python benchmarks/bench_concepts.py
+	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_memory.py
 
 demo: setup
 	$(BIN)/imgstory demo build --out assets/demo --seed 0 --encoder handcrafted --config small
 
 # The storytellers for real photos (assets/models/vist-lstm, vist-gru), scored when VIST_EVAL is set.
 vist-models: setup
-	$(BIN)/imgstory vist build --stories $(VIST_TEXT) --out assets/models $(if $(VIST_EVAL),--evaluate-on $(VIST_EVAL),)
+	$(BIN)/imgstory vist build --stories $(VIST_TEXT) --out assets/models --overwrite $(if $(VIST_EVAL),--evaluate-on $(VIST_EVAL),)
 
 lint: setup
 	$(BIN)/ruff check --fix .

@@ -6,20 +6,25 @@ RGB ``PIL.Image``; anything unreadable raises :class:`ImageLoadError` naming the
 
 from __future__ import annotations
 
+import contextlib
 import io
+import re
 import struct
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from imgstory.errors import UserInputError
 
-#: Largest decoded image accepted, in pixels (Pillow's own decompression-bomb threshold, ~89 Mpx).
-#: Huge JPEGs are first reduced by Pillow's draft mode (1/2..1/8 scale while decoding) when the
-#: caller asks for ``max_side``, so only what is actually decoded counts against the limit.
-MAX_DECODED_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+#: The one pixel limit: the most pixels a photo may decode to (40 M, e.g. 8000x5000), checked
+#: from the file's header before any pixel is decoded. A photo at the limit costs ~160 MB while
+#: it is decoded. When the caller asks for ``max_side``, big JPEGs are reduced by Pillow's draft
+#: mode (1/2..1/8 scale while decoding), so they count at the size they actually decode to.
+MAX_DECODED_PIXELS = 40_000_000
 
 #: Side used by :func:`check_image`: JPEGs are decoded at 1/8 scale, which still reads every byte.
 CHECK_SIDE = 64
@@ -59,6 +64,30 @@ def load_image(
     """
     if max_side is not None and max_side < 1:
         raise ValueError(f"max_side must be a positive number of pixels, got {max_side}")
+    with _open_stream(source, name) as (stream, label):
+        return _decode(stream, label, max_side)
+
+
+def probe_image(
+    source: str | Path | bytes, *, name: str | None = None, max_side: int | None = None
+) -> tuple[str, int, int]:
+    """Check a photo from its header alone, before anything expensive (a model) is loaded.
+
+    Returns:
+        ``(format, width, height)`` as :func:`load_image` would decode it with ``max_side``.
+
+    Raises:
+        ImageLoadError: what :func:`load_image` would say of a missing, empty, non-image or
+            over-the-limit file (truncated pixel data is only found when decoding).
+    """
+    with _open_stream(source, name) as (stream, label), _opened(stream, label) as image:
+        _check_pixels(image, label, max_side)
+        return str(image.format), *image.size
+
+
+@contextlib.contextmanager
+def _open_stream(source: str | Path | bytes, name: str | None) -> Iterator[tuple[IO[bytes], str]]:
+    """The photo's bytes as a stream and its label; missing, folder and empty files refused."""
     label = name or (str(source) if not isinstance(source, bytes) else "uploaded photo")
     try:
         stream = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
@@ -69,7 +98,10 @@ def load_image(
     except OSError as error:
         raise ImageLoadError(label, f"cannot open the file ({error.strerror or error})") from None
     with stream:
-        return _decode(stream, label, max_side)
+        if not stream.read(1):
+            raise ImageLoadError(label, "the file is empty (0 bytes); copy the photo again")
+        stream.seek(0)
+        yield stream, label
 
 
 def check_image(path: str | Path) -> str | None:
@@ -79,6 +111,7 @@ def check_image(path: str | Path) -> str | None:
     which still catches truncated JPEGs, at a fraction of a full decode's cost.
     """
     try:
+        probe_image(path, max_side=CHECK_SIDE)  # missing, empty, over the limit: no decoding
         with Image.open(path) as image:
             image.verify()
         load_image(path, max_side=CHECK_SIDE)
@@ -106,36 +139,62 @@ def _corrupt_reason(error: BaseException) -> str:
 
 
 def _bomb_reason(error: BaseException) -> str:
-    return f"too many pixels ({error}); shrink it first or it could exhaust memory"
+    """Pillow refuses files far over its own guard when opening them; say it with our limit."""
+    claimed = re.search(r"\((\d+) pixels\)", str(error))
+    size = f"{int(claimed.group(1)):,} pixels" if claimed else "far more pixels than allowed"
+    return _over_limit(size)
 
 
-def _decode(stream: io.IOBase, label: str, max_side: int | None) -> Image.Image:
+def _over_limit(size: str) -> str:
+    return (
+        f"too many pixels: {size} is over the limit of {MAX_DECODED_PIXELS:,} decoded pixels "
+        "(a decompression bomb, or a photo to shrink first)"
+    )
+
+
+@contextlib.contextmanager
+def _opened(stream: IO[bytes], label: str) -> Iterator[Image.Image]:
+    """Pillow's lazy image (header read, no pixels decoded), errors as :class:`ImageLoadError`."""
     try:
         with warnings.catch_warnings():
-            # Pillow warns above MAX_IMAGE_PIXELS; we enforce our own limit after draft reduction.
+            # Pillow warns above its own limit; MAX_DECODED_PIXELS is enforced by _check_pixels.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(stream)
-        image.seek(0)  # first frame of an animated GIF/PNG/WebP
-        if max_side is not None and image.format in {"JPEG", "MPO"}:
-            image.draft("RGB", (max_side, max_side))
-        width, height = image.size
-        if width * height > MAX_DECODED_PIXELS:
-            raise ImageLoadError(
-                label,
-                f"{width}x{height} pixels is over the decompression-bomb limit of "
-                f"{MAX_DECODED_PIXELS:,} pixels; shrink it first",
-            )
-        image.load()
-        image = ImageOps.exif_transpose(image)
-        rgb = _to_rgb(image)
-    except ImageLoadError:
-        raise
     except UnidentifiedImageError:
         raise ImageLoadError(label, _NOT_AN_IMAGE) from None
     except Image.DecompressionBombError as error:
         raise ImageLoadError(label, _bomb_reason(error)) from None
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
         raise ImageLoadError(label, _corrupt_reason(error)) from None
+    yield image  # not closed here: closing would free the pixels the caller returns
+
+
+def _check_pixels(image: Image.Image, label: str, max_side: int | None) -> None:
+    """Refuse an image that would decode to more than MAX_DECODED_PIXELS (draft applied first)."""
+    try:
+        image.seek(0)  # first frame of an animated GIF/PNG/WebP
+        if max_side is not None and image.format in {"JPEG", "MPO"}:
+            image.draft("RGB", (max_side, max_side))
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
+        raise ImageLoadError(label, _corrupt_reason(error)) from None
+    width, height = image.size
+    if width * height > MAX_DECODED_PIXELS:
+        raise ImageLoadError(label, _over_limit(f"{width}x{height} = {width * height:,} pixels"))
+
+
+def _decode(stream: IO[bytes], label: str, max_side: int | None) -> Image.Image:
+    with _opened(stream, label) as image:
+        _check_pixels(image, label, max_side)
+        try:
+            image.load()
+            ImageOps.exif_transpose(image, in_place=True)  # no copy of an upright photo
+            rgb = _to_rgb(image)
+        except UnidentifiedImageError:
+            raise ImageLoadError(label, _NOT_AN_IMAGE) from None
+        except Image.DecompressionBombError as error:
+            raise ImageLoadError(label, _bomb_reason(error)) from None
+        except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
+            raise ImageLoadError(label, _corrupt_reason(error)) from None
     if max_side is not None and max(rgb.size) > max_side:
         rgb.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
     return rgb

@@ -106,8 +106,12 @@ if compare:
     ]
 else:
     demo_photos = not uploaded and story is not None and source.is_demo
+    # One widget per kind of photos, so each starts on its own default model.
     model_label = settings[0].selectbox(
-        "Model", list(by_label), index=models.default_model(choices, demo_photos), key="model"
+        "Model",
+        list(by_label),
+        index=models.default_model(choices, demo_photos),
+        key="model_demo" if demo_photos else "model",
     )
     runs = [(by_label[model_label], widgets.decoding_controls(settings[1]))]
     if by_label[model_label].is_demo and not demo_photos and photos:

@@ -220,14 +220,15 @@ def test_compare_scores_uploaded_predictions(on_tiny_data, java):
 
 def test_compare_paired_tests_and_published_panel(on_tiny_data, java):
     app = open_page("compare")
-    published = app.dataframe[1].value
+    published = next(f.value for f in app.dataframe if "paper" in f.value.columns)
     assert {"system", "protocol", "METEOR", "paper", "url"} <= set(published.columns)
     assert (published["protocol"] != "").all()
     titles = [f["layout"]["title"]["text"] for f in plotly_figures(app)]
     assert "METEOR as published on real VIST (no intervals published)" in titles
     assert not any("VIST folder" in title for title in titles[-1:])  # never mixed with ours
     next(b for b in app.button if b.label == "Run paired bootstrap tests").click().run(timeout=120)
-    tests = app.dataframe[1].value.set_index(["system", "metric"])
+    tests = next(f.value for f in app.dataframe if "metric" in f.value.columns)
+    tests = tests.set_index(["system", "metric"])
     assert tests.loc[("lstm-greedy", "METEOR"), "difference"] == pytest.approx(0.0)
     assert tests.loc[("lstm-greedy", "METEOR"), "p_value"] == pytest.approx(1.0)
     assert tests.loc[("random", "Bleu_4"), "difference"] > 0.5  # own story vs another album's
@@ -298,8 +299,9 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     assert "beam (beam_size=2, length_penalty=0.0)" in texts(app)
     app.radio(key="method").set_value("sample").run()
     app.slider(key="temperature").set_value(0.5).run()
+    app.toggle(key="fix_seed").set_value(True).run()
     generate(app)
-    assert "sample (temperature=0.5, top_k=0, seed=0)" in texts(app)
+    assert "sample (temperature=0.5, top_k=0, top_p=0.9, seed=0)" in texts(app)
     app.toggle(key="compare").set_value(True).run()
     tiny = next(m for m in models if m.startswith("tiny-lstm"))
     next(m for m in app.multiselect if m.label == "Models").set_value([tiny]).run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,53 @@ def test_references_round_trip_and_bad_shapes(tmp_path):
     write_json(tmp_path / "list.json", ["a"])
     with pytest.raises(UserInputError, match="found a list"):
         load_references(tmp_path / "list.json")
+
+
+def test_loading_a_story_file_costs_at_most_three_times_its_size(tmp_path):
+    """Finding 7: a 216 MB story file needed 1.06 GB (5x); here a ~25 MB one, in a fresh
+    process: read a chunk at a time, each annotation reduced to what a story keeps."""
+    import subprocess
+    import sys
+
+    from imgstory.model.toy import random_stories
+
+    stories = random_stories(12000, vocabulary_words=500, words_per_sentence=11)
+    path = write_sis(tmp_path / "big.story-in-sequence.json", stories)
+    size_mb = path.stat().st_size / 2**20
+    assert size_mb > 20
+    script = (
+        "import sys\n"
+        "def status(field):\n"
+        "    lines = open('/proc/self/status').read().splitlines()\n"
+        "    return next(int(line.split()[1]) for line in lines if line.startswith(field))\n"
+        "from imgstory.data.sis import load_sis\n"
+        "before = status('VmRSS:')\n"
+        "count = len(load_sis(sys.argv[1]).stories)\n"
+        "print(count, (status('VmHWM:') - before) / 1024)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True
+    )
+    count, peak_mb = done.stdout.split()
+    assert int(count) == 12000
+    assert float(peak_mb) <= 3 * size_mb, f"{peak_mb} MB to load {size_mb:.1f} MB"
+
+
+def test_a_streamed_file_reports_json_errors_where_they_are(tmp_path, monkeypatch):
+    """The chunked reader gives the line and column json itself gives, across chunk ends."""
+    from imgstory import jsonfile
+
+    monkeypatch.setattr(jsonfile, "CHUNK_BYTES", 7)
+    document = official_sis(stories=3)
+    path = write_json(tmp_path / "a.story-in-sequence.json", document)
+    assert load_sis(path).stories == load_sis(path).stories and len(load_sis(path).stories) == 3
+    text = json.dumps(document, indent=1)
+    cut = text.index("\n", len(text) // 2)  # between two tokens, past the first chunks
+    broken = text[:cut] + " @" + text[cut:]
+    (tmp_path / "b.json").write_text(broken)
+    try:
+        json.loads(broken)
+    except json.JSONDecodeError as error:
+        expected = f"line {error.lineno}, column {error.colno}: {error.msg}"
+    with pytest.raises(UserInputError, match=re.escape(expected)):
+        load_sis(tmp_path / "b.json")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ from imgstory.decoding import DECODING_HELP, DecodingConfig
 from imgstory.errors import UserInputError
 
 tf = pytest.importorskip("tensorflow")
-from imgstory.decoding.search import StorySearch  # noqa: E402
+from imgstory.decoding.search import StorySearch, story_keys  # noqa: E402
 
 # ids 0-3 are <pad> <start> <end> <unk>; then five words
 WORDS = {"a": 4, "b": 5, "x": 6, "y": 7, "z": 8}
@@ -17,21 +19,69 @@ NAMES = {index: word for word, index in WORDS.items()}
 VOCAB = 9
 WIDTH = 6
 
+# Greedy takes "a" (0.6) then "x" (0.55): 0.33 in all; beam search finds "b z" (0.4).
+GARDEN_PATH = {
+    "<start>": {"a": 0.6, "b": 0.4},
+    "a": {"x": 0.55, "y": 0.45},
+    "x": {"<end>": 1.0},
+    "y": {"<end>": 1.0},
+    "b": {"z": 1.0},
+    "z": {"<end>": 1.0},
+}
+# "a" scores log 0.55 = -0.598 (length 2 with <end>), "b x y z" log 0.45 = -0.799 (length 5).
+# Penalty 0: "a". Penalty 1: -0.598 / (7/6) = -0.513 < -0.799 / (10/6) = -0.479: "b x y z".
+SHORT_OR_LONG = {
+    "<start>": {"a": 0.55, "b": 0.45},
+    "a": {"<end>": 1.0},
+    "b": {"x": 1.0},
+    "x": {"y": 1.0},
+    "y": {"z": 1.0},
+    "z": {"<end>": 1.0},
+}
+# With 2 beams, both end at step 1 ("b" -0.904, "a" -1.109) ahead of "a x" (-1.514). Penalty 2:
+# "b" -0.904 / (7/6)**2 = -0.664, "a" -0.815, "a x y z" -1.514 / (10/6)**2 = -0.545 is the best,
+# found only if the finished sentences leave the beam to the live "a x" (standard beam search).
+FINISHED_EARLY = {
+    "<start>": {"a": 0.55, "b": 0.45},
+    "a": {"<end>": 0.6, "x": 0.4},
+    "b": {"<end>": 0.9},
+    "x": {"y": 1.0},
+    "y": {"z": 1.0},
+    "z": {"<end>": 1.0},
+}
+STUTTER = {"<start>": {"a": 1.0}, "a": {"a": 0.9, "<end>": 0.1}}
+UNIFORM = {"<start>": {w: 0.2 for w in WORDS}, **{w: {"<end>": 1.0} for w in WORDS}}
+# top-p 0.7 keeps "a" and "b" (0.5 + 0.3 reach 0.7 only with "b"), never "x" / "y"
+NUCLEUS = {
+    "<start>": {"a": 0.5, "b": 0.3, "x": 0.1, "y": 0.1},
+    **{w: {"<end>": 1.0} for w in WORDS},
+}
+TABLES = (GARDEN_PATH, SHORT_OR_LONG, FINISHED_EARLY, STUTTER, UNIFORM, NUCLEUS)
+
+
+def log_table(table: dict[str, dict[str, float]]) -> np.ndarray:
+    """``(vocab, vocab)`` next-word log-probabilities (1e-9 where the table says nothing)."""
+    probabilities = np.full((VOCAB, VOCAB), 1e-9)
+    for previous, following in table.items():
+        row = 1 if previous == "<start>" else WORDS[previous]
+        for word, probability in following.items():
+            probabilities[row, 2 if word == "<end>" else WORDS[word]] = probability
+    return np.log(probabilities)
+
 
 class ScriptedModel:
-    """A bigram 'storyteller': the next word depends only on the previous one (a fixed table)."""
+    """A bigram 'storyteller': the next word depends only on the previous one (a fixed table).
+
+    Feature 0 of a photo picks its story's table from ``TABLES``, so the rows of a batch can tell
+    different stories; features 1-2 only make stories differ (their sampling keys).
+    """
 
     vocab_size = VOCAB
     sentence_width = WIDTH
     hidden_size = 2
 
-    def __init__(self, table: dict[str, dict[str, float]]):
-        probabilities = np.full((VOCAB, VOCAB), 1e-9)
-        for previous, following in table.items():
-            row = 1 if previous == "<start>" else WORDS[previous]
-            for word, probability in following.items():
-                probabilities[row, 2 if word == "<end>" else WORDS[word]] = probability
-        self.table = tf.constant(np.log(probabilities), tf.float32)
+    def __init__(self, tables=TABLES):
+        self.tables = tf.constant(np.stack([log_table(t) for t in tables]), tf.float32)
 
     def encode_photos(self, features):
         return features
@@ -46,33 +96,53 @@ class ScriptedModel:
         return photo_encoding, [[tf.zeros((tf.shape(photo_encoding)[0], 1))]]
 
     def decoder_step(self, tokens, memory, states):
-        return tf.gather(self.table, tokens), states
+        table = tf.cast(memory[:, 0], tf.int32)  # (rows,)
+        return tf.gather_nd(self.tables, tf.stack([table, tokens], axis=1)), states
 
     def encode_sentence(self, tokens):
         return tf.zeros((tf.shape(tokens)[0], 2))
 
 
-# Greedy takes "a" (0.6) then "x" (0.55): 0.33 in all; beam search finds "b z" (0.4).
-GARDEN_PATH = {
-    "<start>": {"a": 0.6, "b": 0.4},
-    "a": {"x": 0.55, "y": 0.45},
-    "x": {"<end>": 1.0},
-    "y": {"<end>": 1.0},
-    "b": {"z": 1.0},
-    "z": {"<end>": 1.0},
-}
+class StubbornModel(ScriptedModel):
+    """Whatever it is fed, prefers the sentence "a x" by far at every step: its logits depend on
+    the step alone (0 for the scripted token, -5 for every other), so it would write "a x"
+    for every photo if nothing stopped it."""
+
+    def __init__(self):
+        script = np.full((4, VOCAB), -5.0)
+        for step, token in enumerate([WORDS["a"], WORDS["x"], 2, 2]):
+            script[step, token] = 0.0
+        self.script = tf.constant(script, tf.float32)
+
+    def decoder_step(self, tokens, memory, states):
+        step = states[0][0]  # (rows, 1): steps taken, the only state
+        position = tf.minimum(tf.cast(step[:, 0], tf.int32), 3)
+        return tf.gather(self.script, position), [[step + 1]]
 
 
+SCRIPTED, STUBBORN = ScriptedModel(), StubbornModel()
 _SEARCHES: dict[tuple, StorySearch] = {}
 
 
-def tell(table, config: DecodingConfig, photos: int = 1, batch: int = 1) -> list[list[str]]:
-    """Decode and turn ids into words: one list of sentences per story."""
-    key = (repr(table), config.compiled_key())  # tracing is the slow part: reuse searches
+def search_for(model, config: DecodingConfig) -> StorySearch:
+    """One compiled search per (model, compiled key): tracing is the slow part."""
+    key = (id(model), config.compiled_key())
     if key not in _SEARCHES:
-        _SEARCHES[key] = StorySearch(ScriptedModel(table), config, feature_dim=3)
-    ids = _SEARCHES[key](np.zeros((batch, photos, 3), np.float32), config)
-    assert ids.shape == (batch, photos, WIDTH)
+        _SEARCHES[key] = StorySearch(model, config, feature_dim=3)
+    return _SEARCHES[key]
+
+
+def features_for(tables, photos: int = 1, seed: int | None = None) -> np.ndarray:
+    """``(stories, photos, 3)`` features: one table per story; random story features if seeded."""
+    features = np.zeros((len(tables), photos, 3), np.float32)
+    if seed is not None:
+        features[..., 1:] = np.random.default_rng(seed).random((len(tables), photos, 2))
+    features[..., 0] = np.array([TABLES.index(t) for t in tables], np.float32)[:, None]
+    return features
+
+
+def words_of(ids: np.ndarray) -> list[list[str]]:
+    """``(stories, photos, width)`` ids as words, checking the sentence format on the way."""
     stories = []
     for story in ids:
         sentences = []
@@ -80,9 +150,17 @@ def tell(table, config: DecodingConfig, photos: int = 1, batch: int = 1) -> list
             assert 2 in row, "every sentence ends with <end>"
             end = list(row).index(2)
             assert not row[end + 1 :].any(), "only <pad> after <end>"
+            assert all(int(i) in NAMES for i in row[:end]), "only words before <end>"
             sentences.append(" ".join(NAMES[int(i)] for i in row[:end]))
         stories.append(sentences)
     return stories
+
+
+def tell(table, config: DecodingConfig, photos: int = 1, batch: int = 1) -> list[list[str]]:
+    """Decode ``batch`` stories of ``photos`` photos told from ``table``: sentences per story."""
+    ids = search_for(SCRIPTED, config)(features_for([table] * batch, photos), config)
+    assert ids.shape == (batch, photos, WIDTH)
+    return words_of(ids)
 
 
 def test_greedy_takes_the_locally_best_word_and_beam_the_best_sentence():
@@ -91,17 +169,22 @@ def test_greedy_takes_the_locally_best_word_and_beam_the_best_sentence():
     assert tell(GARDEN_PATH, DecodingConfig(method="beam", beam_size=2)) == [["b z"]]
 
 
-def test_length_penalty_can_prefer_the_longer_sentence():
-    table = {
-        "<start>": {"a": 0.5, "b": 0.5},
-        "a": {"<end>": 1.0},
-        "b": {"x": 0.8},
-        "x": {"<end>": 1.0},
-    }
+def test_length_penalty_decides_between_a_short_and_a_long_sentence():
+    # the scores differ by 0.035 or more either way (see SHORT_OR_LONG): no tie-breaking
     short = DecodingConfig(method="beam", beam_size=2, length_penalty=0.0)
-    assert tell(table, short) == [["a"]]
-    long = DecodingConfig(method="beam", beam_size=2, length_penalty=2.0)
-    assert tell(table, long) == [["b x"]]
+    assert tell(SHORT_OR_LONG, short) == [["a"]]
+    long = DecodingConfig(method="beam", beam_size=2, length_penalty=1.0)
+    assert tell(SHORT_OR_LONG, long) == [["b x y z"]]
+
+
+def test_finished_sentences_leave_the_beam_to_the_live_ones_and_come_back_best_first():
+    plain = DecodingConfig(method="beam", beam_size=2, block_repeated_sentences=False)
+    assert tell(FINISHED_EARLY, plain) == [["b"]]
+    # both beams end at step 1; only a search that keeps 2 beams live finds "a x y z"
+    penalised = DecodingConfig(method="beam", beam_size=2, length_penalty=2.0)
+    assert tell(FINISHED_EARLY, penalised) == [["a x y z"]]
+    # repeats blocked, the next photos take the finished pool's next best, in order
+    assert tell(FINISHED_EARLY, penalised, photos=3) == [["a x y z", "b", "a"]]
 
 
 def test_repeated_sentences_are_replaced_by_the_next_candidate():
@@ -115,44 +198,102 @@ def test_repeated_sentences_are_replaced_by_the_next_candidate():
     assert tell(GARDEN_PATH, plain, photos=3) == [["a x"] * 3]
 
 
+@pytest.mark.parametrize(
+    "config",
+    [
+        DecodingConfig(method="greedy"),
+        DecodingConfig(method="beam", beam_size=3),
+        DecodingConfig(method="beam", beam_size=1),
+        DecodingConfig(method="sample", seed=1),
+        DecodingConfig(method="greedy", no_repeat_ngram_size=2),
+    ],
+    ids=["greedy", "beam3", "beam1", "sample", "greedy-ngram"],
+)
+def test_a_sentence_is_never_repeated_even_when_every_candidate_would_repeat(config):
+    # 7 photos > the 3 candidates: once they are used up, only token-level blocking holds
+    story = words_of(search_for(STUBBORN, config)(np.zeros((1, 7, 3), np.float32), config))[0]
+    assert story[0] == "a x"
+    assert len(set(story)) == 7, story
+    free = DecodingConfig(method=config.method, block_repeated_sentences=False)
+    free_story = search_for(STUBBORN, free)(np.zeros((1, 7, 3), np.float32), free)
+    assert words_of(free_story)[0] == ["a x"] * 7  # the model really insists
+
+
 def test_no_repeat_ngram_blocks_within_and_across_sentences():
-    stutter = {"<start>": {"a": 1.0}, "a": {"a": 0.9, "<end>": 0.1}}
     free = DecodingConfig(method="greedy", block_repeated_sentences=False)
-    assert tell(stutter, free, photos=2) == [["a a a a a"] * 2]  # the last slot forces <end>
+    assert tell(STUTTER, free, photos=2) == [["a a a a a"] * 2]  # the last slot forces <end>
     blocked = DecodingConfig(
         method="greedy", block_repeated_sentences=False, no_repeat_ngram_size=2
     )
-    assert tell(stutter, blocked, photos=2) == [["a a", "a"]]  # "a a" is used up in sentence 1
+    assert tell(STUTTER, blocked, photos=2) == [["a a", "a"]]  # "a a" is used up in sentence 1
     beam = DecodingConfig(method="beam", beam_size=2, no_repeat_ngram_size=2)
-    assert tell(stutter, beam, photos=1) == [["a"]]  # 0.1 beats "a a" at 0.9 * 0.1
+    assert tell(STUTTER, beam, photos=1) == [["a"]]  # 0.1 beats "a a" at 0.9 * 0.1
 
 
 def test_sampling_is_reproducible_per_seed_and_top_k_1_is_greedy():
-    uniform = {"<start>": {w: 0.2 for w in WORDS}, **{w: {"<end>": 1.0} for w in WORDS}}
     config = DecodingConfig(method="sample", seed=7, block_repeated_sentences=False)
-    first = tell(uniform, config, photos=10)
-    assert tell(uniform, config, photos=10) == first
+    first = tell(UNIFORM, config, photos=10)
+    assert tell(UNIFORM, config, photos=10) == first
     other = tell(
-        uniform, DecodingConfig(method="sample", seed=8, block_repeated_sentences=False), 10
+        UNIFORM, DecodingConfig(method="sample", seed=8, block_repeated_sentences=False), 10
     )
     assert other != first and len(set(first[0])) > 1
     top1 = DecodingConfig(method="sample", top_k=1, seed=3, block_repeated_sentences=False)
     assert tell(GARDEN_PATH, top1, photos=2) == [["a x", "a x"]]
 
 
+def test_a_story_samples_the_same_alone_and_in_any_batch():
+    config = DecodingConfig(method="sample", seed=11)
+    tables = [UNIFORM, GARDEN_PATH, UNIFORM, UNIFORM, FINISHED_EARLY]
+    features = features_for(tables, photos=4, seed=0)  # five different stories
+    search = search_for(SCRIPTED, config)
+    batch = search(features, config)
+    alone = search(features[2:3], config)[0]
+    assert (batch[2] == alone).all()
+    assert (search(features[[4, 3, 2]], config)[2] == alone).all()  # other rows, other place
+    assert (search(features[[2, 2]], config) == alone).all()  # the same story, the same draws
+    assert not (batch[0] == batch[2]).all() and not (batch[3] == batch[2]).all()  # keyed
+    keys = np.array([5, 5, 6])  # explicit keys: a story's key, not its features, picks draws
+    keyed = search(features[[0, 2, 2]], config, keys=keys)
+    assert (keyed[0] == keyed[1]).all() and not (keyed[1] == keyed[2]).all()
+    assert story_keys(features[2:3])[0] == story_keys(features)[2]
+
+
+def test_top_p_keeps_only_the_likeliest_words_that_hold_that_share():
+    def first_words(top_p: float) -> set[str]:
+        config = DecodingConfig(
+            method="sample", temperature=1.0, top_p=top_p, block_repeated_sentences=False
+        )
+        words: set[str] = set()
+        for seed in range(4):
+            story = tell(NUCLEUS, dataclasses.replace(config, seed=seed), photos=10)[0]
+            words |= {sentence.split()[0] for sentence in story}
+        return words
+
+    assert first_words(0.7) == {"a", "b"}
+    assert first_words(1.0) == {"a", "b", "x", "y"}
+
+
 def test_a_batch_decodes_like_single_stories_and_any_photo_count_works():
-    config = DecodingConfig(method="beam", beam_size=3)
-    assert tell(GARDEN_PATH, config, photos=3, batch=4) == [["b z", "a x", "a y"]] * 4
+    config = DecodingConfig(method="beam", beam_size=3, length_penalty=2.0)
+    tables = [GARDEN_PATH, FINISHED_EARLY, SHORT_OR_LONG, GARDEN_PATH, FINISHED_EARLY]
+    search = search_for(SCRIPTED, config)
+    batch = words_of(search(features_for(tables, photos=3), config))
+    alone = [words_of(search(features_for([t], photos=3), config))[0] for t in tables]
+    assert batch == alone
+    assert alone[0] != alone[1] != alone[2]  # the rows really tell different stories
     for photos in (1, 2, 10):
         assert len(tell(GARDEN_PATH, config, photos=photos)[0]) == photos
 
 
 def test_runtime_options_must_match_the_compiled_search():
-    search = StorySearch(ScriptedModel(GARDEN_PATH), DecodingConfig(method="greedy"), 3)
+    search = StorySearch(ScriptedModel(), DecodingConfig(method="greedy"), 3)
     with pytest.raises(ValueError, match="compiled for another"):
         search(np.zeros((1, 2, 3), np.float32), DecodingConfig(method="beam"))
     with pytest.raises(ValueError, match="features must be"):
         search(np.zeros((2, 3), np.float32))
+    with pytest.raises(ValueError, match="keys must be one per story"):
+        search(np.zeros((2, 1, 3), np.float32), keys=np.zeros(3, np.int64))
 
 
 def test_decoding_config_validates_with_clear_messages_and_has_help_for_every_option():
@@ -164,9 +305,15 @@ def test_decoding_config_validates_with_clear_messages_and_has_help_for_every_op
         DecodingConfig(temperature=0)
     with pytest.raises(UserInputError, match="n-gram"):
         DecodingConfig(no_repeat_ngram_size=1)
-    config = DecodingConfig(method="sample", temperature=0.7, top_k=20, seed=4)
+    for top_p in (0.0, 1.5):
+        with pytest.raises(UserInputError, match="top-p"):
+            DecodingConfig(top_p=top_p)
+    config = DecodingConfig(method="sample", temperature=0.7, top_k=20, top_p=0.8, seed=4)
     assert DecodingConfig.from_json(config.to_json()) == config
     assert set(DECODING_HELP) == set(config.to_json())
     assert DecodingConfig(method="sample", seed=1).compiled_key() == (
-        DecodingConfig(method="sample", seed=2, temperature=0.5).compiled_key()
+        DecodingConfig(method="sample", seed=2, temperature=0.5, top_p=0.5).compiled_key()
+    )
+    assert DecodingConfig(method="sample").compiled_key() != (
+        DecodingConfig(method="sample", top_p=1.0).compiled_key()  # no nucleus, no sort
     )

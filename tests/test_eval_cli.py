@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import pandas as pd
 import pytest
@@ -30,7 +32,7 @@ def run(capsys, *arguments: str) -> tuple[int, str, str]:
 
 def test_json_output_and_per_album_csv(java, files, capsys, tmp_path):
     references, predictions = files
-    csv = tmp_path / "out" / "albums.csv"
+    csv = tmp_path / "albums.csv"
     code, out, err = run(
         capsys, "--references", references, "--predictions", predictions, "--per-album", csv,
         "--json", "--bootstrap", "50",
@@ -132,3 +134,72 @@ def test_challenge_protocol_from_a_sis_file(java, tmp_path, capsys):
     summary = json.loads(out)
     assert summary["protocol"] == "challenge" and summary["METEOR"] == 1.0  # max over the 2 refs
     assert summary["albums_scored"] == 1
+
+
+def test_a_10000_word_story_is_cut_for_meteor_and_the_album_named(java, tmp_path, capsys):
+    """Finding 4: a 10,000-word story made the jar run out of memory (METEOR null, or exit 1)."""
+    long_story = " ".join(["the family went to the beach and we had a great time ."] * 770)
+    assert len(long_story.split()) > 10_000
+    references = tmp_path / "ref.json"
+    references.write_text(json.dumps({"long1": [long_story[:40_000]], "a2": ["we ate cake ."]}))
+    predictions = tmp_path / "pred.json"
+    predictions.write_text(json.dumps({"long1": [long_story], "a2": ["we ate cake ."]}))
+    code, out, err = run(capsys, "--references", references, "--predictions", predictions, "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["METEOR"] is not None and 0 < summary["METEOR"] <= 1
+    cut = [w for w in summary["warnings"] if f"first {meteor.METEOR_MAX_WORDS} words" in w]
+    assert len(cut) == 1 and "long1" in cut[0] and "a2" not in cut[0]
+
+
+FAKE_JARS = {
+    "out of memory": (
+        "echo 'Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space' >&2\n"
+        "echo '\tat Meteor.main(Unknown Source)' >&2\nexit 1",
+        "ran out of memory",
+    ),
+    "crashed": (
+        "echo 'Exception in thread \"main\" java.lang.IllegalStateException: bad table' >&2\n"
+        "echo '\tat Meteor.main(Unknown Source)' >&2\nexit 1",
+        'crashed (exit status 1): Exception in thread "main" java.lang.IllegalStateException',
+    ),
+    "killed": ("kill -9 $$", "killed by signal SIGKILL"),
+    "silent": ("exit 3", "exited with status 3 without a message"),
+}
+
+
+@pytest.mark.parametrize("death", sorted(FAKE_JARS))
+def test_a_dying_jar_says_why_and_never_exits_silently(death, files, tmp_path, capsys, monkeypatch):
+    """Finding 4: when the jar died, `evaluate` exited 1 with no message, or said nothing useful.
+
+    The fake jar closes its input at once: closing the pipe to it afterwards raised the
+    BrokenPipeError that Click turned into a silent exit 1.
+    """
+    script, reason = FAKE_JARS[death]
+    fake = tmp_path / "bin" / "java"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\nexec 0<&-\n{script}\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    monkeypatch.setattr(meteor, "_SHARED_POOL", None)
+    references, predictions = files
+    code, out, err = run(capsys, "--references", references, "--predictions", predictions, "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["METEOR"] is None and summary["Bleu_1"] == pytest.approx(1.0)
+    assert "METEOR not computed: the METEOR jar" in err and reason in err, err
+
+
+def test_closing_a_jar_that_died_unread_raises_nothing(tmp_path):
+    """Finding 4: the silent exit 1. A dying jar closes its pipes before its exit status is
+    known; closing our end then flushed what it never read: BrokenPipeError, which Click turns
+    into ``exit 1`` without a word."""
+    fake = tmp_path / "java"
+    fake.write_text("#!/bin/sh\nexec 0<&- 1>&-\nsleep 1\nexit 1\n")
+    fake.chmod(0o755)
+    jar = meteor.MeteorJar(java=str(fake))
+    time.sleep(0.3)  # its pipes are closed, it is still running
+    with pytest.raises(meteor.MeteorUnavailable, match="exited with status 1 without a message"):
+        jar.statistics(["we ate cake ."], [["we ate cake ."]])
+    jar.close()
+    assert not jar.alive

@@ -100,21 +100,89 @@ def test_open_missing_or_corrupt_store_is_a_clear_error(tmp_path: Path) -> None:
         FeatureStore.open(tmp_path / "other")
 
 
-def test_interrupted_append_leaves_committed_rows_intact(tmp_path: Path) -> None:
+def test_interrupted_append_leaves_committed_rows_intact(tmp_path: Path, monkeypatch) -> None:
     store = _new_store(tmp_path / "store")
     store.append(["a", "b"], _vectors(2))
-    # A crash after writing rows and ids but before the metadata commit:
-    with open(tmp_path / "store" / "vectors.bin", "ab") as stream:
-        stream.write(b"\x01" * 13)
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # after writing rows and ids, before the metadata commit
+
+    with monkeypatch.context() as patched:
+        patched.setattr(FeatureStore, "_commit", crash)
+        with pytest.raises(KeyboardInterrupt):
+            store.append(["half", "written"], _vectors(2, offset=9.0))
     with open(tmp_path / "store" / "ids.txt", "a") as stream:
-        stream.write("half-written\nc")
+        stream.write("c")  # and a line cut short
     reopened = FeatureStore.open(tmp_path / "store")
-    assert reopened.ids == ["a", "b"] and "half-written" not in reopened
+    assert reopened.ids == ["a", "b"] and "half" not in reopened
     reopened.append(["c"], _vectors(1, offset=5.0))
     final = FeatureStore.open(tmp_path / "store")
-    assert final.ids == ["a", "b", "c"]
+    assert final.ids == ["a", "b", "c"] and "pending" not in final.metadata
     np.testing.assert_array_equal(final.get(["a", "b", "c"])[2], _vectors(1, 5.0)[0])
     assert (tmp_path / "store" / "vectors.bin").stat().st_size == 3 * 4 * 2
+    assert final.verify() == {"verified": True, "commits": 2, "vectors": 3}
+
+
+def _appended_behind_its_back(store: Path, ids: str, rows: int, count_too: bool) -> None:
+    with open(store / "ids.txt", "a") as stream:
+        stream.write(ids)
+    with open(store / "vectors.bin", "ab") as stream:
+        stream.write(np.ones((rows, 4), np.float16).tobytes())
+    if count_too:
+        metadata = json.loads((store / "metadata.json").read_text())
+        metadata["count"] += rows
+        (store / "metadata.json").write_text(json.dumps(metadata))
+
+
+@pytest.mark.parametrize(
+    ("ids", "rows", "count_too"),
+    [("x\ny\n", 2, False), ("x\n", 2, False), ("x\ny\n", 1, True), ("x\ny\n", 2, True)],
+    ids=["aligned rows", "more rows than ids", "count edited, misaligned", "count edited"],
+)
+def test_rows_appended_behind_the_stores_back_are_refused(
+    tmp_path: Path, capsys, ids: str, rows: int, count_too: bool
+) -> None:
+    """Finding 8: ids and vectors appended by hand were accepted by `features info` and reruns."""
+    from imgstory.cli import main
+    from imgstory.features.store import CorruptStoreError
+
+    store = _new_store(tmp_path / "store")
+    store.append(["a", "b"], _vectors(2))
+    _appended_behind_its_back(tmp_path / "store", ids, rows, count_too)
+    with pytest.raises(CorruptStoreError, match="is corrupt"):
+        FeatureStore.open(tmp_path / "store")
+    with pytest.raises(CorruptStoreError):  # a rerun (extract, merge) adds nothing either
+        store.append(["c"], _vectors(1))
+    assert main(["features", "info", str(tmp_path / "store")]) == 2
+    assert "is corrupt" in capsys.readouterr().err
+
+
+def test_verify_checks_every_commit(tmp_path: Path, capsys) -> None:
+    from imgstory.cli import main
+
+    store = _new_store(tmp_path / "store")
+    store.append(["a", "b"], _vectors(2))
+    store.append(["c"], _vectors(1, offset=3.0))
+    assert main(["features", "info", str(tmp_path / "store"), "--verify", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["verified"] is True and summary["commits"] == 2
+    with open(tmp_path / "store" / "vectors.bin", "r+b") as stream:
+        stream.write(b"\x7f")  # a byte of the first commit changes: opening checks the last
+    FeatureStore.open(tmp_path / "store")
+    assert main(["features", "info", str(tmp_path / "store"), "--verify"]) == 2
+    assert "rows 0-1 do not match commit 1 of 2's checksum" in capsys.readouterr().err
+
+
+def test_a_store_written_before_checksums_gets_them_at_its_next_write(tmp_path: Path) -> None:
+    store = _new_store(tmp_path / "store")
+    store.append([f"p{n}" for n in range(5)], _vectors(5))
+    metadata = json.loads((tmp_path / "store" / "metadata.json").read_text())
+    del metadata["commits"]
+    (tmp_path / "store" / "metadata.json").write_text(json.dumps(metadata))
+    legacy = FeatureStore.open(tmp_path / "store")
+    assert legacy.verify()["commits"] is None
+    legacy.append(["q"], _vectors(1))
+    assert FeatureStore.open(tmp_path / "store").verify()["commits"] == 2
 
 
 def test_mixing_encoders_is_refused(tmp_path: Path) -> None:

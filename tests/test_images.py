@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from imgstory import images
 from imgstory.errors import UserInputError
@@ -154,9 +154,56 @@ def test_pixel_limit_applies_after_draft(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(images, "MAX_DECODED_PIXELS", 100_000)
     Image.new("RGB", (800, 600), (9, 9, 9)).save(tmp_path / "big.png")
     Image.new("RGB", (800, 600), (9, 9, 9)).save(tmp_path / "big.jpg")
-    with pytest.raises(ImageLoadError, match="800x600 pixels is over the decompression-bomb"):
+    with pytest.raises(ImageLoadError, match="800x600 = 480,000 pixels is over the limit"):
         load_image(tmp_path / "big.png", max_side=100)  # PNG cannot be reduced while decoding
     assert max(load_image(tmp_path / "big.jpg", max_side=100).size) == 100  # JPEG can
+
+
+def test_bomb_message_quotes_the_documented_limit_not_pillows(tmp_path: Path) -> None:
+    """Finding 7: a 900 M-pixel header was refused with Pillow's 179 M limit in the message."""
+    (tmp_path / "bomb.png").write_bytes(_png_header_only(30000, 30000))
+    with pytest.raises(ImageLoadError) as refused:
+        load_image(tmp_path / "bomb.png")
+    assert f"{images.MAX_DECODED_PIXELS:,} decoded pixels" in str(refused.value)
+    assert "900,000,000 pixels" in str(refused.value)
+    assert "178,956,970" not in str(refused.value)
+
+
+def test_a_9000x9000_png_is_refused_from_its_header_before_decoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 7: a 97 KB PNG of 81 M pixels was decoded (~470 MB) instead of refused."""
+    Image.new("L", (9000, 9000), 7).save(tmp_path / "flat.png")
+    assert (tmp_path / "flat.png").stat().st_size < 200_000
+
+    def no_decoding(self):
+        raise AssertionError("pixels decoded")
+
+    monkeypatch.setattr(Image.Image, "load", no_decoding)
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    for source in (tmp_path / "flat.png", (tmp_path / "flat.png").read_bytes()):
+        with pytest.raises(ImageLoadError, match="9000x9000 = 81,000,000 pixels is over the lim"):
+            load_image(source, max_side=600)
+    assert "over the limit" in check_image(tmp_path / "flat.png")
+
+
+def test_an_empty_photo_is_called_empty_not_a_non_image(tmp_path: Path) -> None:
+    """Finding 6: a 0-byte photo was reported as 'not an image'."""
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    for source in (tmp_path / "empty.jpg", b""):
+        with pytest.raises(ImageLoadError, match="the file is empty"):
+            load_image(source)
+    assert "the file is empty" in check_image(tmp_path / "empty.jpg")
+    with pytest.raises(ImageLoadError, match="the file is empty"):
+        images.probe_image(tmp_path / "empty.jpg")
+
+
+def test_probe_reads_the_header_only(tmp_path: Path) -> None:
+    _noise(64, 48).save(tmp_path / "good.jpg")
+    assert images.probe_image(tmp_path / "good.jpg") == ("JPEG", 64, 48)
+    (tmp_path / "text.jpg").write_text("not a photo")
+    with pytest.raises(ImageLoadError, match="not an image"):
+        images.probe_image(tmp_path / "text.jpg")
 
 
 def test_max_side_must_be_positive(photo_dir: Path) -> None:

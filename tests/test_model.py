@@ -8,6 +8,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from imgstory.decoding import DecodingConfig
 from imgstory.errors import UserInputError
@@ -180,7 +181,7 @@ def test_another_models_vocabulary_is_refused(tmp_path, stories, capsys):
     from imgstory.cli import main
 
     photo = tmp_path / "photo.png"
-    photo.write_bytes(b"")
+    Image.new("RGB", (8, 8)).save(photo)  # photos are checked first, before the model loads
     code = main(["generate", "--model", str(tmp_path / "a"), str(photo)])
     error = capsys.readouterr().err.strip()
     assert code == 2 and error.count("\n") == 0
@@ -196,12 +197,32 @@ def test_broken_model_directories_get_clear_messages(tmp_path, stories):
         load_model_directory(tmp_path / "m")
     make_model_dir(tmp_path / "n", stories)
     (tmp_path / "n" / MODEL_FILE).write_bytes(b"not a zip")
-    with pytest.raises(UserInputError, match="cannot load the model"):
+    with pytest.raises(UserInputError, match=r"model\.keras is damaged: not a complete Keras"):
         load_model_directory(tmp_path / "n")
     make_model_dir(tmp_path / "o", stories)
     (tmp_path / "o" / CONFIG_FILE).write_text("{")
     with pytest.raises(UserInputError, match="not valid JSON"):
         load_model_directory(tmp_path / "o")
+
+
+def test_a_truncated_model_file_is_damaged_not_missing(tmp_path, stories):
+    """Finding 6: a model.keras cut short while copying was reported as 'file not found'."""
+    make_model_dir(tmp_path / "m", stories)
+    whole = (tmp_path / "m" / MODEL_FILE).read_bytes()
+    (tmp_path / "m" / MODEL_FILE).write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(UserInputError) as refused:
+        load_model_directory(tmp_path / "m")
+    assert "is damaged" in str(refused.value) and "not found" not in str(refused.value)
+
+
+def test_a_lambda_layer_is_refused_naming_lambda_and_safe_mode(tmp_path, stories):
+    """Finding 6: the refusal of a Lambda layer named neither the Lambda nor safe mode."""
+    make_model_dir(tmp_path / "m", stories)
+    inputs = keras.Input((3,))
+    keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs)).save(tmp_path / "l.keras")
+    shutil.copy(tmp_path / "l.keras", tmp_path / "m" / MODEL_FILE)
+    with pytest.raises(UserInputError, match=r"holds a Lambda layer .* Keras safe mode"):
+        load_model_directory(tmp_path / "m")
 
 
 def test_generation_checks_photo_count_and_feature_size(tmp_path, stories, store):

@@ -43,7 +43,7 @@ class StoryResult:
         method = self.decoding.get("method", "?")
         details = {
             "beam": ("beam_size", "length_penalty"),
-            "sample": ("temperature", "top_k", "seed"),
+            "sample": ("temperature", "top_k", "top_p", "seed"),
         }.get(method, ())
         shown = ", ".join(f"{k}={self.decoding[k]}" for k in details if k in self.decoding)
         repeat = self.decoding.get("no_repeat_ngram_size")

@@ -1,10 +1,15 @@
 """Checking photos a user uploads (count, type, size, decodability) and their order.
 
-Uploaded bytes stay in memory: nothing is written to a shared temporary file.
+Uploaded bytes stay in memory: nothing is written to a shared temporary file. Each distinct file
+is decoded once: Streamlit reruns the page on every click, and the check's verdict (the small
+decoded copy, or the reason for refusing the file) is kept for the next rerun.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -20,6 +25,8 @@ MAX_PHOTOS = 10
 MAX_PHOTO_MB = 20
 #: Longest side kept after decoding: encoders resize to ~300 px, so bigger photos only cost memory.
 DISPLAY_SIDE = 768
+#: Verdicts kept for reruns (a decoded copy is at most 768 x 768 x 3 bytes, ~1.8 MB).
+CHECKED_KEPT = 4 * MAX_PHOTOS
 UPLOAD_HELP = (
     f"1 to {MAX_PHOTOS} photos ({', '.join(PHOTO_TYPES)}; at most {MAX_PHOTO_MB} MB each). "
     "The model was trained on 5-photo stories; it writes one sentence per photo. "
@@ -57,11 +64,32 @@ def check_upload(name: str, data: bytes, *, max_megabytes: float = MAX_PHOTO_MB)
             f"{name}: {size_mb:.1f} MB is over the {max_megabytes:g} MB limit; "
             "upload a smaller copy"
         )
+    verdict = _decoded(name, data, extension)
+    if isinstance(verdict, str):
+        raise UserInputError(verdict)
+    return UploadedPhoto(name=name, data=data, image=verdict.copy())
+
+
+_CHECKED: OrderedDict[tuple[str, bytes], Image.Image | str] = OrderedDict()
+_CHECKED_LOCK = threading.Lock()
+
+
+def _decoded(name: str, data: bytes, extension: str) -> Image.Image | str:
+    """The photo decoded at display size, or why it cannot be; each file decoded only once."""
+    key = (name, hashlib.sha256(data).digest())
+    with _CHECKED_LOCK:
+        if key in _CHECKED:
+            _CHECKED.move_to_end(key)
+            return _CHECKED[key]
     try:
-        image = load_image(data, name=name, max_side=DISPLAY_SIDE)
+        verdict: Image.Image | str = load_image(data, name=name, max_side=DISPLAY_SIDE)
     except ImageLoadError as error:
-        raise UserInputError(f"{error}; upload a valid {extension.upper()} photo") from None
-    return UploadedPhoto(name=name, data=data, image=image)
+        verdict = f"{error}; upload a valid {extension.upper()} photo"
+    with _CHECKED_LOCK:
+        _CHECKED[key] = verdict
+        while len(_CHECKED) > CHECKED_KEPT:
+            _CHECKED.popitem(last=False)
+    return verdict
 
 
 def check_uploads(

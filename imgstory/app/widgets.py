@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -125,9 +126,20 @@ def show_results(
     )
 
 
+FIX_SEED_HELP = (
+    "off: every press draws a new seed (shown under the story), so each press tells another "
+    "story; on: the seed below is used, so the same photos give the same story again"
+)
+MAX_SEED = 10_000
+
+
 def decoding_controls(method_place: Any) -> DecodingConfig:
     """The decoding method (a radio in ``method_place``, e.g. a column) and, in an expander
-    below, its options; defaults are :class:`DecodingConfig`'s, help texts the CLI's."""
+    below, its options; defaults are :class:`DecodingConfig`'s, help texts the CLI's.
+
+    Unless "Fix the seed" is on, the sampling seed is drawn afresh on every run of the page, so
+    each Generate press samples another story (the page decodes only on a press).
+    """
     defaults = DecodingConfig()
     method = method_place.radio(
         "Decoding",
@@ -165,15 +177,30 @@ def decoding_controls(method_place: Any) -> DecodingConfig:
         disabled=method != "sample",
         key="temperature",
     )
+    top_p = middle.slider(
+        "Sampling top-p (nucleus)",
+        0.1,
+        1.0,
+        defaults.top_p,
+        step=0.05,
+        help=DECODING_HELP["top_p"],
+        disabled=method != "sample",
+        key="top_p",
+    )
+    fix_seed = middle.toggle(
+        "Fix the seed", value=False, help=FIX_SEED_HELP, disabled=method != "sample", key="fix_seed"
+    )
     seed = middle.number_input(
         "Sampling seed",
         0,
-        10_000,
+        MAX_SEED,
         defaults.seed,
         help=DECODING_HELP["seed"],
-        disabled=method != "sample",
+        disabled=method != "sample" or not fix_seed,
         key="seed",
     )
+    if not fix_seed:
+        seed = secrets.randbelow(MAX_SEED + 1)  # small enough to type back in to fix it
     block = right.checkbox(
         "Never repeat a sentence",
         value=defaults.block_repeated_sentences,
@@ -181,6 +208,6 @@ def decoding_controls(method_place: Any) -> DecodingConfig:
         key="block",
     )
     return DecodingConfig(
-        method=method, beam_size=beam_size, temperature=temperature, seed=int(seed),
+        method=method, beam_size=beam_size, temperature=temperature, top_p=top_p, seed=int(seed),
         no_repeat_ngram_size=no_repeat, block_repeated_sentences=block,
     )  # fmt: skip

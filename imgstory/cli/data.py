@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from imgstory.outputs import OVERWRITE_HELP
+
 data_app = typer.Typer(
     help="Inspect VIST files and build the story/photo index.", no_args_is_help=True
 )
@@ -83,10 +85,19 @@ def index_command(
     no_decode: bool = typer.Option(
         False, "--no-decode", help="Only check that photo files exist; do not decode them."
     ),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
 ) -> None:
     """Write the Parquet index of stories and photos that later stages and the app read."""
-    from imgstory.data.index import build_index
+    from imgstory.data.index import build_index, is_index_dir
+    from imgstory.outputs import check_output_dir
 
+    check_output_dir(
+        out,
+        inputs=[*sis_files, images],
+        overwrite=overwrite,
+        is_replaceable=is_index_dir,
+        what="story index",
+    )
     index = build_index(sis_files, images, check_readable=not no_decode)
     index.write(out)
     usable = int(index.stories["photos_ok"].sum())
@@ -100,11 +111,14 @@ def index_command(
 def references_command(
     sis_json: Path = typer.Argument(..., help="An official {split}.story-in-sequence.json file."),
     out: Path = typer.Option(..., "--out", help="The AREL-format reference file to write."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
 ) -> None:
     """Convert a SIS file into an AREL-format reference file (album_id -> [story, ...])."""
     from imgstory.data.index import load_stories
     from imgstory.data.references import references_from_stories, write_references
+    from imgstory.outputs import check_output_file
 
+    check_output_file(out, inputs=[sis_json], overwrite=overwrite, what="reference file")
     references = references_from_stories(load_stories(sis_json))
     write_references(references, out)
     print(f"wrote {out}: {len(references):,} albums")

@@ -18,6 +18,7 @@ from imgstory.eval.options import (
     PROTOCOLS,
     REFERENCES_HELP,
 )
+from imgstory.outputs import OVERWRITE_HELP
 
 
 def evaluate(
@@ -27,10 +28,20 @@ def evaluate(
     per_album: Path | None = typer.Option(None, "--per-album", help=PER_ALBUM_HELP),
     bootstrap: int = typer.Option(0, "--bootstrap", min=0, help=BOOTSTRAP_HELP),
     json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
 ) -> None:
     """Score generated stories against reference stories (0-1 scale, as published papers)."""
     if protocol not in PROTOCOLS:
         raise UserInputError(f"--protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
+    if per_album is not None:
+        from imgstory.outputs import check_output_file
+
+        check_output_file(
+            per_album,
+            inputs=(references, predictions),
+            overwrite=overwrite,
+            what="per-album scores file",
+        )
     if protocol == "arel":
         result = _evaluate_arel(references, predictions)
     else:
@@ -43,8 +54,10 @@ def evaluate(
         intervals = bootstrap_ci(result, n=bootstrap)
         summary["ci95"] = {key: interval.as_list() for key, interval in intervals.items()}
     if per_album is not None:
-        per_album.parent.mkdir(parents=True, exist_ok=True)
-        result.per_album.to_csv(per_album)
+        from imgstory.outputs import atomic_file
+
+        with atomic_file(per_album) as temporary:
+            result.per_album.to_csv(temporary)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if json_output:

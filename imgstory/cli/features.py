@@ -43,6 +43,10 @@ def extract(
     """Encode every photo under --images not yet in --out; unreadable photos are listed."""
     from imgstory.features.extract import IMAGE_SUFFIXES, extract_features, list_photos
 
+    if out.expanduser().resolve() == images.expanduser().resolve():
+        raise UserInputError(
+            f"--out {out} is the photo folder itself: give the store a folder of its own"
+        )
     photos = list_photos(images)
     if not photos:
         raise UserInputError(
@@ -73,12 +77,21 @@ def extract(
 
 def info(
     store: Path = typer.Argument(..., help="feature store folder"),
+    verify: bool = typer.Option(
+        False,
+        "--verify",
+        help="check every commit's checksums and that no id repeats (reads the whole store; "
+        "opening a store checks only that ids and rows agree and the last commit)",
+    ),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object to stdout"),
 ) -> None:
     """Show a feature store's encoder, dimension, photo count and size."""
     from imgstory.features.store import FeatureStore
 
-    summary = FeatureStore.open(store).summary()
+    opened = FeatureStore.open(store)
+    summary = opened.summary()
+    if verify:
+        summary.update(opened.verify())
     if as_json:
         print(json.dumps(summary))
         return
@@ -96,6 +109,9 @@ def merge(
     """Merge shard stores (from --shard runs) into one; photos already in OUT are kept."""
     from imgstory.features.store import FeatureStore
 
+    target_path = out.expanduser().resolve()
+    if any(path.expanduser().resolve() == target_path for path in shards):
+        raise UserInputError(f"{out} is also one of the stores to merge from: list it once, as OUT")
     sources = [FeatureStore.open(path) for path in shards]
     first = sources[0]
     target = FeatureStore.open_or_create(

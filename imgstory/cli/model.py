@@ -17,6 +17,7 @@ from imgstory.decoding.config import DECODING_HELP, DecodingConfig
 from imgstory.errors import UserInputError
 from imgstory.generation.predict import FORMAT_HELP
 from imgstory.model.config import HELP as MODEL_HELP
+from imgstory.outputs import OVERWRITE_HELP
 
 MODEL_DIR_HELP = "a model directory written by `imgstory train` (model.keras, vocab.json, ...)"
 STORE_HELP = "feature store folder made by `imgstory features extract` (the model's encoder)"
@@ -26,8 +27,12 @@ JSON_HELP = "print one JSON object to stdout"
 METHOD_OPTION = typer.Option("beam", "--decoding", help=DECODING_HELP["method"])
 BEAM_OPTION = typer.Option(3, "--beam-size", help=DECODING_HELP["beam_size"])
 LENGTH_OPTION = typer.Option(0.0, "--length-penalty", help=DECODING_HELP["length_penalty"])
-TEMPERATURE_OPTION = typer.Option(1.0, "--temperature", help=DECODING_HELP["temperature"])
-TOP_K_OPTION = typer.Option(0, "--top-k", help=DECODING_HELP["top_k"])
+_DEFAULT = DecodingConfig()
+TEMPERATURE_OPTION = typer.Option(
+    _DEFAULT.temperature, "--temperature", help=DECODING_HELP["temperature"]
+)
+TOP_K_OPTION = typer.Option(_DEFAULT.top_k, "--top-k", help=DECODING_HELP["top_k"])
+TOP_P_OPTION = typer.Option(_DEFAULT.top_p, "--top-p", help=DECODING_HELP["top_p"])
 SEED_OPTION = typer.Option(0, "--seed", help=DECODING_HELP["seed"])
 NGRAM_OPTION = typer.Option(0, "--no-repeat-ngram", help=DECODING_HELP["no_repeat_ngram_size"])
 REPEAT_OPTION = typer.Option(
@@ -42,13 +47,14 @@ def _quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def _decoding(method, beam_size, length_penalty, temperature, top_k, seed, ngram, block):
+def _decoding(method, beam_size, length_penalty, temperature, top_k, top_p, seed, ngram, block):
     return DecodingConfig(
         method=method,
         beam_size=beam_size,
         length_penalty=length_penalty,
         temperature=temperature,
         top_k=top_k,
+        top_p=top_p,
         seed=seed,
         no_repeat_ngram_size=ngram,
         block_repeated_sentences=block,
@@ -63,7 +69,12 @@ def train(
         help="training stories: a {split}.story-in-sequence.json file or an index folder "
         "(`imgstory data index`); every story in it is used, whatever its split",
     ),
-    out: Path = typer.Option(..., "--out", help="the model directory to write"),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="the model directory to write: a new folder, or an existing model directory "
+        "(replaced only with --overwrite)",
+    ),
     config: Path | None = typer.Option(
         None, "--config", help='JSON file {"model": {...}, "training": {...}}; flags override it'
     ),
@@ -83,11 +94,18 @@ def train(
         "embedding_dim 50) or a GloVe text file (glove.*.txt)",
     ),
     work_dir: Path | None = typer.Option(
-        None, "--work-dir", help="checkpoints, backups and logs (default: runs/<model name>)"
+        None,
+        "--work-dir",
+        help="checkpoints, backups and logs (default: runs/<model name>-<hash of its path>, "
+        "one per model directory)",
     ),
     resume: bool = typer.Option(
         False, "--resume", help="continue an interrupted run from the work dir's backup"
     ),
+    restart: bool = typer.Option(
+        False, "--restart", help="discard the work dir's backup of an interrupted run; start over"
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bar on stderr"),
 ) -> None:
@@ -95,6 +113,7 @@ def train(
     _quiet_tensorflow()
     from imgstory.data.index import load_stories
     from imgstory.model.config import ModelConfig, TrainingConfig, load_config_file
+    from imgstory.model.rundir import plan_run
 
     model_config, training_config = (
         load_config_file(config) if config else (ModelConfig(), TrainingConfig())
@@ -115,6 +134,10 @@ def train(
         )
     except ValueError as error:
         raise UserInputError(f"train: {error}") from None
+    run = {"resume": resume, "restart": restart, "overwrite": overwrite}
+    # Output, work dir and backup are checked here, before TensorFlow loads, and again in training.
+    inputs = (features, stories, val_stories, config, glove)
+    plan_run(out, work_dir, model_config, training_config, **run, inputs=inputs)
     train_stories = load_stories(stories)  # bad input fails here, before TensorFlow loads
     validation = load_stories(val_stories) if val_stories else None
     from imgstory.model.training import train_model
@@ -129,7 +152,7 @@ def train(
         glove_path=glove,
         progress=progress and not as_json,
         work_dir=work_dir,
-        resume=resume,
+        **run,
         stories_source=str(stories),
     )
     if as_json:
@@ -159,6 +182,7 @@ def generate(
     length_penalty: float = LENGTH_OPTION,
     temperature: float = TEMPERATURE_OPTION,
     top_k: int = TOP_K_OPTION,
+    top_p: float = TOP_P_OPTION,
     seed: int = SEED_OPTION,
     no_repeat_ngram: int = NGRAM_OPTION,
     block_repeated: bool = REPEAT_OPTION,
@@ -166,7 +190,12 @@ def generate(
 ) -> None:
     """Write a story for photos: one sentence per photo, features from the model's encoder."""
     _quiet_tensorflow()
-    from imgstory.generation.storyteller import Storyteller
+    from imgstory.generation.storyteller import Storyteller, check_photo_count
+    from imgstory.images import probe_image
+
+    check_photo_count(len(photos))  # photos are checked before the model loads (~10 s)
+    for photo in photos:
+        probe_image(photo)
 
     options = _decoding(
         decoding,
@@ -174,6 +203,7 @@ def generate(
         length_penalty,
         temperature,
         top_k,
+        top_p,
         seed,
         no_repeat_ngram,
         block_repeated,
@@ -193,12 +223,14 @@ def predict(
         ..., "--stories", help="the stories whose albums to tell: a SIS file or an index folder"
     ),
     out: Path = typer.Option(..., "--out", help="the predictions JSON file to write"),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     format: str = typer.Option("arel", "--format", help=FORMAT_HELP),
     decoding: str = METHOD_OPTION,
     beam_size: int = BEAM_OPTION,
     length_penalty: float = LENGTH_OPTION,
     temperature: float = TEMPERATURE_OPTION,
     top_k: int = TOP_K_OPTION,
+    top_p: float = TOP_P_OPTION,
     seed: int = SEED_OPTION,
     no_repeat_ngram: int = NGRAM_OPTION,
     block_repeated: bool = REPEAT_OPTION,
@@ -209,13 +241,17 @@ def predict(
     _quiet_tensorflow()
     from imgstory.data.index import load_stories
     from imgstory.generation.predict import predict_stories
+    from imgstory.outputs import check_output_file, write_text_atomic
 
+    inputs = (model, features, stories)
+    check_output_file(out, inputs=inputs, overwrite=overwrite, what="predictions file")
     options = _decoding(
         decoding,
         beam_size,
         length_penalty,
         temperature,
         top_k,
+        top_p,
         seed,
         no_repeat_ngram,
         block_repeated,
@@ -229,8 +265,7 @@ def predict(
         batch_size=batch_size,
         progress=not as_json and sys.stderr.isatty(),
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(predictions, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_text_atomic(out, json.dumps(predictions, ensure_ascii=False) + "\n")
     count = len(predictions["output_stories"]) if format == "challenge" else len(predictions)
     if as_json:
         print(json.dumps({"out": str(out), "format": format, "stories": count}))

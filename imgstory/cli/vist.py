@@ -38,6 +38,9 @@ def build(
         "and photos/ (or images/test/): score the models on its photos afterwards",
     ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bars"),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="replace existing vist-lstm / vist-gru model directories"
+    ),
 ) -> None:
     """Train the VIST LSTM (thesis model) and GRU (baseline) from text, then score them."""
     from imgstory.vist_models.build import build_vist_models
@@ -46,7 +49,9 @@ def build(
     text = load_text_stories(stories)
     print(f"{len(text.stories)} of {text.offered} stories have 5 sentences", file=sys.stderr)
     chosen = [cell.strip() for cell in cells.split(",") if cell.strip()]
-    built = build_vist_models(text, out, chosen, work_dir=work_dir, progress=progress)
+    built = build_vist_models(
+        text, out, chosen, work_dir=work_dir, progress=progress, overwrite=overwrite
+    )
     for model in built:
         report = model.report
         print(

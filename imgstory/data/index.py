@@ -17,6 +17,7 @@ from imgstory.data.inspect import PhotoStatus, check_photos
 from imgstory.data.photos import PhotoFinder
 from imgstory.data.sis import Story, load_sis
 from imgstory.errors import UserInputError
+from imgstory.outputs import atomic_file
 
 STORIES_FILE = "stories.parquet"
 PHOTOS_FILE = "photos.parquet"
@@ -30,12 +31,18 @@ class VistIndex:
     photos: pd.DataFrame
 
     def write(self, out_dir: str | Path) -> Path:
-        """Write both tables as Parquet files into ``out_dir`` (created)."""
+        """Write both tables as Parquet files into ``out_dir`` (created), each one atomically."""
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        self.stories.to_parquet(out_dir / STORIES_FILE, index=False)
-        self.photos.to_parquet(out_dir / PHOTOS_FILE, index=False)
+        for name, table in ((STORIES_FILE, self.stories), (PHOTOS_FILE, self.photos)):
+            with atomic_file(out_dir / name) as temporary:
+                table.to_parquet(temporary, index=False)
         return out_dir
+
+
+def is_index_dir(folder: Path) -> bool:
+    """Whether ``folder`` holds an index written by :meth:`VistIndex.write`."""
+    return (folder / STORIES_FILE).is_file()
 
 
 def build_index(
@@ -140,6 +147,12 @@ def load_stories(path: str | Path) -> list[Story]:
     """Stories from a SIS file or an index folder; raise when there are none that are valid."""
     path = Path(path)
     if path.is_dir():
+        if not is_index_dir(path):
+            raise UserInputError(
+                f"{path} is a folder, not a story file, and not a story index (no {STORIES_FILE}"
+                "): give a {split}.story-in-sequence.json file or a folder from `imgstory data "
+                "index`"
+            )
         stories = stories_from_index(read_index(path))
         if not stories:
             raise UserInputError(f"{path}: the index holds no story whose photos are all usable")

@@ -9,6 +9,7 @@ from pathlib import Path
 from imgstory.data.sis import Story
 from imgstory.errors import UserInputError
 from imgstory.jsonfile import read_json
+from imgstory.outputs import write_text_atomic
 
 REFERENCE_FORMAT = 'an AREL reference file: {"album_id": ["story", ...], ...}'
 
@@ -62,8 +63,7 @@ def references_from_stories(stories: Iterable[Story]) -> dict[str, list[str]]:
 
 
 def write_references(references: dict[str, list[str]], path: str | Path) -> Path:
-    """Write an AREL-format reference file (UTF-8, stable key order)."""
+    """Write an AREL-format reference file (UTF-8, stable key order) through an atomic rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(references, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return path
+    return write_text_atomic(path, json.dumps(references, ensure_ascii=False, indent=1) + "\n")

@@ -16,11 +16,13 @@ from typing import Any
 
 from imgstory.data.vist_json import (
     album_photos,
+    annotation_list,
     as_id,
-    iter_annotations,
+    image_album,
     split_from_filename,
+    unwrap_annotation,
 )
-from imgstory.jsonfile import read_json
+from imgstory.jsonfile import read_json_streamed
 
 SIS_SUFFIX = ".story-in-sequence.json"
 STORY_LENGTH = 5
@@ -107,8 +109,25 @@ def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """What a story needs of one annotation, kept while the file is read (``problem``: why not)."""
+
+    position: int
+    story_id: str
+    album_id: str | None
+    order: Any = None
+    photo_id: str = ""
+    text: str = ""
+    original_text: str = ""
+    problem: str | None = None
+
+
 def load_sis(path: str | Path, split: str | None = None) -> SisFile:
     """Load an official ``{split}.story-in-sequence.json`` into typed stories.
+
+    The file is read a chunk at a time and each annotation reduced to what a story needs as
+    soon as it is parsed, so loading costs about twice the file's size at most.
 
     Args:
         path: the SIS file.
@@ -124,17 +143,17 @@ def load_sis(path: str | Path, split: str | None = None) -> SisFile:
         UserInputError: the file is missing, not JSON, or not in the SIS layout.
     """
     path = Path(path)
-    document = read_json(path, "a VIST story-in-sequence file")
     split = split or split_from_filename(path, SIS_SUFFIX)
-    sentences: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    problems: dict[str, str] = {}
     skipped: list[SkippedStory] = []
-    for position, annotation in iter_annotations(document, path, "story-in-sequence"):
+    shared: dict[str, str] = {}  # one string per distinct id, however often it repeats
+
+    def sentence(position: int, entry: Any) -> _Sentence | None:
+        annotation = unwrap_annotation(entry)
         if not isinstance(annotation, dict):
             skipped.append(
                 SkippedStory("?", "?", f"annotation #{position} is not an object", "bad annotation")
             )
-            continue
+            return None
         story_id = as_id(annotation.get("story_id"))
         if story_id is None:
             skipped.append(
@@ -144,28 +163,49 @@ def load_sis(path: str | Path, split: str | None = None) -> SisFile:
                     f"annotation #{position}: field 'story_id' is missing or not a string",
                 )
             )
-            continue
+            return None
+        story_id = shared.setdefault(story_id, story_id)
+        album_id = as_id(annotation.get("album_id"))
+        album_id = album_id if album_id is None else shared.setdefault(album_id, album_id)
         problem = _annotation_problem(annotation)
-        if problem and story_id not in problems:
-            problems[story_id] = problem
-        sentences.setdefault(story_id, []).append((position, annotation))
+        if problem:
+            return _Sentence(position, story_id, album_id, problem=problem)
+        photo_id = as_id(annotation["photo_flickr_id"])
+        return _Sentence(
+            position,
+            story_id,
+            album_id,
+            annotation["worker_arranged_photo_order"],
+            shared.setdefault(photo_id, photo_id),
+            annotation["text"].strip(),
+            annotation["original_text"].strip(),
+        )
 
+    document = read_json_streamed(
+        path,
+        "a VIST story-in-sequence file",
+        {"annotations": sentence, "images": image_album, "albums": lambda position, album: None},
+    )
+    sentences: dict[str, list[_Sentence]] = {}
+    for line in annotation_list(document, path, "story-in-sequence"):
+        sentences.setdefault(line.story_id, []).append(line)
     stories = []
-    for story_id, entries in sentences.items():
-        album_id = as_id(entries[0][1].get("album_id")) or "?"
-        reason = problems.get(story_id) or _story_problem(entries)
+    for story_id, lines in sentences.items():
+        album_id = lines[0].album_id or "?"
+        problem = next((line.problem for line in lines if line.problem), None)
+        reason = problem or _story_problem(lines)
         if reason:
             skipped.append(SkippedStory(story_id, album_id, f"story {story_id}: {reason}"))
             continue
-        ordered = sorted(entries, key=lambda item: item[1]["worker_arranged_photo_order"])
+        ordered = sorted(lines, key=lambda line: line.order)
         stories.append(
             Story(
                 story_id=story_id,
                 album_id=album_id,
                 split=split,
-                photo_ids=tuple(as_id(a["photo_flickr_id"]) for _, a in ordered),
-                texts=tuple(a["text"].strip() for _, a in ordered),
-                original_texts=tuple(a["original_text"].strip() for _, a in ordered),
+                photo_ids=tuple(line.photo_id for line in ordered),
+                texts=tuple(line.text for line in ordered),
+                original_texts=tuple(line.original_text for line in ordered),
             )
         )
     return SisFile(path, split, stories, skipped, album_photos(document, path))
@@ -188,17 +228,17 @@ def _annotation_problem(annotation: dict[str, Any]) -> str | None:
     return None
 
 
-def _story_problem(entries: list[tuple[int, dict[str, Any]]]) -> str | None:
+def _story_problem(lines: list[_Sentence]) -> str | None:
     """A problem with the story as a whole (length, positions, albums), or None."""
-    if len(entries) != STORY_LENGTH:
-        return f"has {len(entries)} photos, a VIST story has {STORY_LENGTH}"
-    orders = [a["worker_arranged_photo_order"] for _, a in entries]
+    if len(lines) != STORY_LENGTH:
+        return f"has {len(lines)} photos, a VIST story has {STORY_LENGTH}"
+    orders = [line.order for line in lines]
     repeated = [order for order, count in Counter(orders).items() if count > 1]
     if repeated:
         return f"two photos at worker_arranged_photo_order {repeated[0]}"
     if sorted(orders) != list(range(STORY_LENGTH)):
         return f"worker_arranged_photo_order is {sorted(orders)}, expected 0..{STORY_LENGTH - 1}"
-    albums = {as_id(a["album_id"]) for _, a in entries}
+    albums = {line.album_id for line in lines}
     if len(albums) > 1:
         return f"field 'album_id' differs between its sentences ({', '.join(sorted(albums))})"
     return None

@@ -8,6 +8,7 @@ and the story-state update -- is one traced graph. It drives any model that offe
 
 from __future__ import annotations
 
+import hashlib
 from typing import Protocol
 
 import numpy as np
@@ -17,6 +18,8 @@ from imgstory.decoding.config import DecodingConfig
 from imgstory.text.vocabulary import END_ID, PAD_ID, START_ID, UNK_ID
 
 NEGATIVE = -1e9  # a log-probability that never wins (finite, so sums stay free of NaN)
+EMPTY = -1e10  # the score of an empty slot of the finished pool: below every hypothesis
+MASK32 = 0xFFFFFFFF
 
 
 class StepModel(Protocol):
@@ -39,14 +42,51 @@ class StepModel(Protocol):
     def encode_sentence(self, tokens: tf.Tensor) -> tf.Tensor: ...
 
 
+def story_keys(features: np.ndarray) -> np.ndarray:
+    """A sampling key per story ``(batch,)`` int64 from its feature bytes (same photos, same key).
+
+    Sampling draws from (seed, story key, sentence, step, candidate, word), never from a story's
+    row in the batch, so a story reads the same alone (``generate``) or in a batch (``predict``).
+    """
+    features = np.ascontiguousarray(features, dtype=np.float32)
+    return np.array(
+        [
+            int.from_bytes(hashlib.blake2b(story.tobytes(), digest_size=8).digest(), "little")
+            & (2**63 - 1)
+            for story in features
+        ],
+        dtype=np.int64,
+    )
+
+
+def _mix32(value):
+    """A 32-bit integer hash (bijective, good avalanche) on int64 values in ``[0, 2**32)``.
+
+    Every product stays below 2**59, so int64 never overflows.
+    """
+    value = tf.bitwise.bitwise_and(
+        tf.bitwise.bitwise_xor(value, tf.bitwise.right_shift(value, 16)) * 0x45D9F3B, MASK32
+    )
+    value = tf.bitwise.bitwise_and(
+        tf.bitwise.bitwise_xor(value, tf.bitwise.right_shift(value, 16)) * 0x45D9F3B, MASK32
+    )
+    return tf.bitwise.bitwise_xor(value, tf.bitwise.right_shift(value, 16))
+
+
+def _hash_with(state, part):
+    """Fold an integer ``part`` into a 32-bit hash ``state`` (broadcasting, int64)."""
+    part = tf.bitwise.bitwise_and(tf.cast(part, tf.int64), MASK32)
+    return _mix32(tf.bitwise.bitwise_and(tf.bitwise.bitwise_xor(state, part) + 0x9E3779B9, MASK32))
+
+
 class StorySearch:
     """A compiled search for one decoding config: ``search(features) -> (batch, n, width)`` ids.
 
     Build once per (model, config) and reuse; the first call traces the graph (1-3 s), later
-    calls with any batch size or number of photos reuse it. ``seed``, ``temperature`` and
-    ``length_penalty`` are graph inputs, so changing them does not retrace. ``jit_compile=True``
-    compiles with XLA: ~25% faster per story here, but it compiles again (1-2 s) for every new
-    (batch, photos) shape, so it pays off for long runs of one shape only.
+    calls with any batch size or number of photos reuse it. ``seed``, ``temperature``, ``top_p``
+    and ``length_penalty`` are graph inputs, so changing them does not retrace.
+    ``jit_compile=True`` compiles with XLA: ~25% faster per story here, but it compiles again
+    (1-2 s) for every new (batch, photos) shape, so it pays off for long runs of one shape only.
     """
 
     def __init__(
@@ -59,23 +99,39 @@ class StorySearch:
         self.model = model
         self.config = config
         self._candidates = config.candidates
+        rules = np.zeros((model.sentence_width, model.vocab_size), bool)  # (step, vocab) banned
+        rules[:, [PAD_ID, START_ID, UNK_ID]] = True  # never written
+        rules[0, END_ID] = True  # no empty sentence
+        rules[-1, :] = True  # the last slot is <end>
+        rules[-1, END_ID] = False
+        self._rules = rules
         signature = [
             tf.TensorSpec((None, None, feature_dim), tf.float32, name="features"),
+            tf.TensorSpec((None,), tf.int64, name="keys"),
             tf.TensorSpec((), tf.int64, name="seed"),
             tf.TensorSpec((), tf.float32, name="temperature"),
+            tf.TensorSpec((), tf.float32, name="top_p"),
             tf.TensorSpec((), tf.float32, name="length_penalty"),
         ]
         self._compiled = tf.function(
             self._decode_story, input_signature=signature, autograph=False, jit_compile=jit_compile
         )
 
-    def __call__(self, features: np.ndarray, config: DecodingConfig | None = None) -> np.ndarray:
+    def __call__(
+        self,
+        features: np.ndarray,
+        config: DecodingConfig | None = None,
+        keys: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Decode stories for ``(batch, n_photos, feature_dim)`` features.
 
         Args:
             features: photo features, one row of ``n_photos`` per story.
-            config: the run-time options (seed, temperature, length penalty) to use; must share
-                :meth:`DecodingConfig.compiled_key` with the config this search was built for.
+            config: the run-time options (seed, temperature, top-p, length penalty) to use; must
+                share :meth:`DecodingConfig.compiled_key` with the config this search was built
+                for.
+            keys: ``(batch,)`` int64 sampling keys, one per story (default: :func:`story_keys`
+                of the features, so a story samples the same whatever else is in the batch).
 
         Returns:
             ``(batch, n_photos, width)`` int32 word ids per sentence (``<end>`` then ``<pad>``).
@@ -86,17 +142,22 @@ class StorySearch:
         features = np.asarray(features, dtype=np.float32)
         if features.ndim != 3 or features.shape[1] < 1:
             raise ValueError(f"features must be (batch, n_photos, dim), got {features.shape}")
+        keys = story_keys(features) if keys is None else np.asarray(keys, dtype=np.int64)
+        if keys.shape != features.shape[:1]:
+            raise ValueError(f"keys must be one per story ({features.shape[0]},), got {keys.shape}")
         tokens = self._compiled(
             tf.constant(features),
+            tf.constant(keys),
             tf.constant(config.seed, tf.int64),
             tf.constant(config.temperature, tf.float32),
+            tf.constant(config.top_p, tf.float32),
             tf.constant(config.length_penalty, tf.float32),
         )
         return tokens.numpy()
 
     # -- the graph -------------------------------------------------------------------------
 
-    def _decode_story(self, features, seed, temperature, length_penalty):
+    def _decode_story(self, features, keys, seed, temperature, top_p, length_penalty):
         model = self.model
         batch, photos = tf.shape(features)[0], tf.shape(features)[1]
         width = model.sentence_width
@@ -106,13 +167,21 @@ class StorySearch:
             tf.zeros((batch, model.hidden_size)), story_state
         )  # (batch, hidden): the story before its first sentence
         history = tf.fill((batch, photos, width), PAD_ID)  # (batch, photos, width)
+        story_hash = _mix32(tf.bitwise.bitwise_and(seed, MASK32))
+        story_hash = _hash_with(story_hash, tf.bitwise.right_shift(seed, 32))
+        story_hash = _hash_with(_hash_with(story_hash, keys), tf.bitwise.right_shift(keys, 32))
+        # story_hash: (batch,), from the seed and each story's key
 
         def tell_one(index, history, story_output, story_state):
             memory, states = model.start_sentence(encodings[:, index], story_output)
-            candidates = self._search_sentence(
-                memory, states, history, index, seed, temperature, length_penalty
-            )  # (batch, candidates, width), best first
-            chosen = self._choose(candidates, history, index)  # (batch, width)
+            if self.config.method == "beam":
+                candidates = self._beam_search(memory, states, history, index, length_penalty)
+                forced = tf.zeros(tf.shape(candidates)[:2], tf.bool)
+            else:
+                candidates, forced = self._greedy_or_sample(
+                    memory, states, history, index, story_hash, temperature, top_p
+                )  # (batch, candidates, width), (batch, candidates)
+            chosen = self._choose(candidates, forced, history, index)  # (batch, width)
             written = tf.equal(tf.range(photos), index)[None, :, None]  # (1, photos, 1)
             history = tf.where(written, chosen[:, None, :], history)
             story_output, story_state = model.story_step(model.encode_sentence(chosen), story_state)
@@ -125,99 +194,266 @@ class StorySearch:
         )
         return history
 
-    def _search_sentence(self, memory, states, history, index, seed, temperature, length_penalty):
-        """Candidate sentences for one photo, ``(batch, K, width)``, in order of preference."""
-        model, config, count = self.model, self.config, self._candidates
+    def _rows(self, memory, states, history, index):
+        """Per-candidate copies of a sentence's inputs, and what repeat blocking needs.
+
+        Returns memory ``(rows, hidden)``, states, the story so far ``(rows, photos * width)``,
+        the sentences ``(rows, photos, width)``, ``matching`` ``(rows, photos)`` (the written
+        ones: those the sentence so far still equals word for word), and ``ban_step`` /
+        ``ban_token`` ``(rows, photos)``: the step and token that would complete each one --
+        its ``<end>``, or, for one that fills the width, its last word (the width's last slot
+        can only be ``<end>``).
+        """
+        count, width = self._candidates, self.model.sentence_width
+        batch, photos = tf.shape(history)[0], tf.shape(history)[1]
+        memory = tf.repeat(memory, count, axis=0)  # (rows, hidden)
+        states = tf.nest.map_structure(lambda s: tf.repeat(s, count, axis=0), states)
+        written = tf.repeat(history, count, axis=0)  # (rows, photos, width)
+        story_so_far = tf.reshape(written, (batch * count, -1))  # (rows, photos * width)
+        matching = tf.broadcast_to(tf.range(photos) < index, (batch * count, photos))
+        words = tf.argmax(tf.cast(tf.equal(written, END_ID), tf.int32), -1, output_type=tf.int32)
+        full = words >= width - 1  # (rows, photos)
+        ban_step = tf.where(full, width - 2, words)
+        ban_token = tf.where(full, written[:, :, width - 2], END_ID)
+        return memory, states, story_so_far, written, (matching, ban_step, ban_token)
+
+    def _greedy_or_sample(self, memory, states, history, index, story_hash, temperature, top_p):
+        """Greedy or sampled candidates ``(batch, K, width)`` and ``(batch, K)`` flags: True where
+        blocking a repeated sentence changed that candidate (the others are preferred)."""
+        model, count = self.model, self._candidates
+        width = model.sentence_width
+        batch = tf.shape(memory)[0]
+        rows = batch * count
+        memory, states, story_so_far, written, (matching, ban_step, ban_token) = self._rows(
+            memory, states, history, index
+        )
+        row_hash = None
+        if self.config.method == "sample":  # (rows,): seed, story, sentence, candidate
+            row_hash = _hash_with(
+                _hash_with(tf.repeat(story_hash, count), index), tf.range(rows) % count
+            )
+        tokens = tf.fill((rows, width), PAD_ID)  # (rows, width)
+        finished = tf.zeros((rows,), tf.bool)
+        forced = tf.zeros((rows,), tf.bool)
+        last = tf.fill((rows,), START_ID)
+
+        def step_once(step, tokens, last, finished, forced, matching, states):
+            logits, new_states = model.decoder_step(last, memory, states)  # (rows, vocab)
+            log_probs = tf.nn.log_softmax(logits)
+            banned, rules = self._banned(tokens, story_so_far, step)
+            repeats = None  # (rows, photos) written sentences the next token would complete
+            if self.config.block_repeated_sentences:
+                repeats = (matching & tf.equal(ban_step, step), ban_token, rules)
+            if self.config.method == "greedy":
+                natural, token = self._greedy_pick(log_probs, banned, repeats, step, rows)
+            else:
+                noise_hash = _hash_with(row_hash, step)
+                natural, token = self._sample_pick(
+                    log_probs, banned, repeats, noise_hash, temperature, top_p
+                )
+            token = tf.where(finished, PAD_ID, token)  # candidates keep their order
+            tokens = tf.where(tf.equal(tf.range(width), step)[None, :], token[:, None], tokens)
+            if self.config.block_repeated_sentences:
+                forced = forced | (~finished & tf.not_equal(natural, token))
+                matching = matching & tf.equal(written[:, :, step], token[:, None])
+            finished = finished | tf.equal(token, END_ID)
+            return step + 1, tokens, token, finished, forced, matching, new_states
+
+        def running(step, tokens, last, finished, *_):
+            return tf.logical_and(step < width, ~tf.reduce_all(finished))
+
+        _, tokens, _, _, forced, _, _ = tf.while_loop(
+            running,
+            step_once,
+            (tf.constant(0), tokens, last, finished, forced, matching, states),
+            maximum_iterations=width,
+        )
+        return tf.reshape(tokens, (batch, count, width)), tf.reshape(forced, (batch, count))
+
+    def _beam_search(self, memory, states, history, index, length_penalty):
+        """Beam search for one photo: the ``K`` best finished sentences ``(batch, K, width)``.
+
+        As fairseq / Hugging Face do: each step ranks ``2K`` continuations of the ``K`` live
+        beams; one that ends (``<end>`` among the best ``K``) moves to a finished pool scored by
+        ``log-probability / ((5 + length) / 6) ** length_penalty``, and the best ``K`` that go on
+        stay live. The search stops when no live beam can beat the pool's worst, or at the
+        width (whose last slot is ``<end>``, so every live beam has finished by then).
+        """
+        model, count = self.model, self._candidates
         vocab, width = model.vocab_size, model.sentence_width
         batch = tf.shape(memory)[0]
         rows = batch * count
-        memory = tf.repeat(memory, count, axis=0)  # (rows, hidden)
-        states = tf.nest.map_structure(lambda s: tf.repeat(s, count, axis=0), states)
-        story_so_far = tf.repeat(tf.reshape(history, (batch, -1)), count, axis=0)  # (rows, n*w)
-        if config.method == "beam":  # only the first beam is live before the first step
-            first = tf.one_hot(0, count, on_value=0.0, off_value=NEGATIVE)
-            scores = tf.reshape(tf.tile(first[None, :], (batch, 1)), (-1,))  # (rows,)
-        else:
-            scores = tf.zeros((rows,))
+        memory, states, story_so_far, written, (matching, ban_step, ban_token) = self._rows(
+            memory, states, history, index
+        )
+        first = tf.one_hot(0, count, on_value=0.0, off_value=NEGATIVE)
+        scores = tf.reshape(tf.tile(first[None, :], (batch, 1)), (-1,))  # (rows,): beam 0 live
         tokens = tf.fill((rows, width), PAD_ID)  # (rows, width)
-        finished = tf.zeros((rows,), tf.bool)
-        lengths = tf.zeros((rows,), tf.int32)
         last = tf.fill((rows,), START_ID)
+        pool_tokens = tf.fill((batch, count, width), PAD_ID)  # (batch, K, width) finished
+        pool_scores = tf.fill((batch, count), EMPTY)  # (batch, K), best first
+        offsets = tf.range(batch)[:, None] * count  # (batch, 1): a story's first row
+        top_ranked = tf.range(2 * count)[None, :] < count  # (1, 2K)
+        lengths = tf.range(1, width + 1, dtype=tf.float32)  # a sentence ending at step s: s + 1
+        penalties = tf.pow((5.0 + lengths) / 6.0, length_penalty)  # (width,)
 
-        def step_once(step, tokens, last, scores, finished, lengths, states):
+        def step_once(step, tokens, last, scores, matching, pool_tokens, pool_scores, states):
             logits, new_states = model.decoder_step(last, memory, states)  # (rows, vocab)
             log_probs = tf.nn.log_softmax(logits)
-            log_probs = self._ban(log_probs, tokens, story_so_far, step)
-            pad_only = tf.one_hot(PAD_ID, vocab, on_value=0.0, off_value=NEGATIVE)
-            log_probs = tf.where(finished[:, None], pad_only[None, :], log_probs)
-            if config.method == "beam":
-                total = tf.reshape(scores[:, None] + log_probs, (batch, count * vocab))
-                scores, flat_index = tf.math.top_k(total, count)  # (batch, count)
-                source = flat_index // vocab + tf.range(batch)[:, None] * count
-                source = tf.reshape(source, (-1,))  # (rows,): the beam each row continues
-                token = tf.reshape(flat_index % vocab, (-1,))
-                scores = tf.reshape(scores, (-1,))
-                tokens, finished, lengths = (
-                    tf.gather(tokens, source),
-                    tf.gather(finished, source),
-                    tf.gather(lengths, source),
+            banned, rules = self._banned(tokens, story_so_far, step)
+            allowed = tf.where(banned, NEGATIVE, log_probs)
+            if self.config.block_repeated_sentences:
+                hits = matching & tf.equal(ban_step, step)
+                allowed = tf.cond(
+                    tf.reduce_any(hits),
+                    lambda: self._block_repeats(log_probs, allowed, (hits, ban_token, rules))[0],
+                    lambda: allowed,
                 )
-                new_states = tf.nest.map_structure(lambda s: tf.gather(s, source), new_states)
-            else:
-                token = self._pick(log_probs, step, index, seed, temperature, rows)
-                token = tf.where(finished, PAD_ID, token)  # candidates keep their order
-            tokens = tf.where(tf.equal(tf.range(width), step)[None, :], token[:, None], tokens)
-            lengths += tf.cast(~finished, tf.int32)
-            finished = finished | tf.equal(token, END_ID)
-            return step + 1, tokens, token, scores, finished, lengths, new_states
+            total = tf.reshape(scores[:, None] + allowed, (batch, count * vocab))
+            found, flat_index = tf.math.top_k(total, 2 * count)  # (batch, 2K), best first
+            source = flat_index // vocab + offsets  # (batch, 2K): the row each one continues
+            token = flat_index % vocab  # (batch, 2K)
+            grown = tf.where(
+                tf.equal(tf.range(width), step)[None, None, :],
+                token[:, :, None],
+                tf.gather(tokens, source),
+            )  # (batch, 2K, width)
+            ends = tf.equal(token, END_ID)
+            finishing = tf.where(ends & top_ranked, found / penalties[step], EMPTY)
+            pool_scores, kept = tf.math.top_k(tf.concat([pool_scores, finishing], 1), count)
+            pool_tokens = tf.gather(tf.concat([pool_tokens, grown], 1), kept, batch_dims=1)
+            scores, alive = tf.math.top_k(tf.where(ends, EMPTY, found), count)  # (batch, K)
+            source = tf.reshape(tf.gather(source, alive, batch_dims=1), (-1,))  # (rows,)
+            token = tf.reshape(tf.gather(token, alive, batch_dims=1), (-1,))  # (rows,)
+            tokens = tf.reshape(tf.gather(grown, alive, batch_dims=1), (rows, width))
+            new_states = tf.nest.map_structure(lambda s: tf.gather(s, source), new_states)
+            if self.config.block_repeated_sentences:
+                matching = tf.gather(matching, source) & tf.equal(
+                    written[:, :, step], token[:, None]
+                )
+            scores = tf.reshape(scores, (-1,))
+            return step + 1, tokens, token, scores, matching, pool_tokens, pool_scores, new_states
 
-        def running(step, tokens, last, scores, finished, lengths, states):
-            return tf.logical_and(step < width, ~tf.reduce_all(finished))
+        def running(step, tokens, last, scores, matching, pool_tokens, pool_scores, states):
+            # a live beam only loses log-probability, so the best it can still reach is its
+            # score now over the most favourable penalty of a length still to come
+            best = tf.reduce_max(tf.reshape(scores, (batch, count)), axis=1)  # (batch,)
+            soonest = penalties[tf.minimum(step, width - 1)]
+            reachable = tf.maximum(best / soonest, best / penalties[-1])
+            settled = pool_scores[:, -1] >= reachable  # pool full and out of reach
+            return tf.logical_and(step < width, ~tf.reduce_all(settled))
 
-        _, tokens, _, scores, _, lengths, _ = tf.while_loop(
+        _, tokens, _, scores, _, pool_tokens, pool_scores, _ = tf.while_loop(
             running,
             step_once,
-            (tf.constant(0), tokens, last, scores, finished, lengths, states),
+            (tf.constant(0), tokens, last, scores, matching, pool_tokens, pool_scores, states),
             maximum_iterations=width,
         )
-        tokens = tf.reshape(tokens, (batch, count, width))
-        if config.method != "beam":
-            return tokens
-        penalty = tf.pow((5.0 + tf.cast(lengths, tf.float32)) / 6.0, length_penalty)
-        ranked = tf.reshape(scores / penalty, (batch, count))
-        order = tf.argsort(ranked, axis=1, direction="DESCENDING", stable=True)
-        return tf.gather(tokens, order, batch_dims=1)
+        # an empty slot (fewer than K sentences could finish) repeats the best finished one;
+        # live beams count only where nothing finished at all
+        filled = pool_scores > EMPTY  # (batch, K)
+        best = tf.where(
+            filled[:, :1, None],
+            pool_tokens[:, :1],
+            tf.reshape(tokens, (batch, count, width))[:, :1],
+        )
+        return tf.where(filled[:, :, None], pool_tokens, best)
 
-    def _pick(self, log_probs, step, index, seed, temperature, rows):
-        """Greedy or sampled next tokens ``(rows,)`` (not used by beam search)."""
-        config, count = self.config, self._candidates
-        if config.method == "greedy":
+    def _greedy_pick(self, log_probs, banned, repeats, step, rows):
+        """Greedy next tokens ``(rows,)``: without and with sentence-repeat blocking."""
+        count = self._candidates
+
+        def pick(scores):
+            token = tf.argmax(scores, axis=-1, output_type=tf.int32)
             if count == 1:
-                return tf.argmax(log_probs, axis=-1, output_type=tf.int32)
+                return token
             # candidate r starts with the (r+1)-th likeliest first word, then goes greedy
-            _, ranked = tf.math.top_k(log_probs, count)  # (rows, count)
-            rank = tf.where(step == 0, tf.range(rows) % count, 0)
-            return tf.gather(ranked, rank, batch_dims=1)
-        logits = log_probs / temperature
-        if config.top_k > 0:
-            kth = tf.math.top_k(logits, min(config.top_k, self.model.vocab_size)).values[:, -1:]
-            logits = tf.where(logits < kth, NEGATIVE, logits)
-        draw_seed = tf.stack([seed, tf.cast(index * 1000 + step, tf.int64)])
-        drawn = tf.random.stateless_categorical(logits, 1, seed=draw_seed, dtype=tf.int32)
-        return drawn[:, 0]
+            _, ranked = tf.math.top_k(scores, count)  # (rows, count)
+            first = tf.gather(ranked, tf.range(rows) % count, batch_dims=1)
+            return tf.where(tf.equal(step, 0), first, token)
 
-    def _ban(self, log_probs, tokens, story_so_far, step):
-        """Forbid impossible or blocked next tokens by setting their log-probability very low."""
-        vocab, width = self.model.vocab_size, self.model.sentence_width
-        never = tf.one_hot([PAD_ID, START_ID, UNK_ID], vocab, on_value=True, off_value=False)
-        banned = tf.reduce_any(never, axis=0)[None, :]  # (1, vocab)
-        is_end = tf.equal(tf.range(vocab), END_ID)[None, :]
-        banned = banned | (is_end & tf.equal(step, 0))  # no empty sentence
-        banned = banned | (~is_end & tf.equal(step, width - 1))  # the last slot is <end>
+        allowed = tf.where(banned, NEGATIVE, log_probs)
+        natural = pick(allowed)
+        if not self.config.block_repeated_sentences:
+            return natural, natural
+        token = tf.cond(
+            tf.reduce_any(repeats[0]),
+            lambda: pick(self._block_repeats(log_probs, allowed, repeats)[0]),
+            lambda: natural,
+        )
+        return natural, token
+
+    def _sample_pick(self, log_probs, banned, repeats, noise_hash, temperature, top_p):
+        """Sampled next tokens ``(rows,)``: without and with sentence-repeat blocking.
+
+        Gumbel-max with noise hashed from (seed, story, sentence, candidate, step, word), so the
+        draws of a story never depend on the other rows of the batch. A blocked token is drawn
+        around (the same noise over the other kept words); only where every kept word is
+        blocked are the filters applied again without it.
+        """
+        vocab = self.model.vocab_size
+        word_hash = _hash_with(noise_hash[:, None], tf.range(vocab)[None, :])  # (rows, vocab)
+        uniform = (tf.cast(tf.bitwise.right_shift(word_hash, 8), tf.float32) + 0.5) / 2.0**24
+        noise = -tf.math.log(-tf.math.log(uniform))  # Gumbel(0, 1), within [-2.9, 17.4]
+        allowed = tf.where(banned, NEGATIVE, log_probs)
+        logits = allowed / temperature
+        kept = self._kept(logits, top_p)  # (rows, vocab)
+        natural = tf.argmax(tf.where(kept, logits, NEGATIVE) + noise, -1, output_type=tf.int32)
+        if not self.config.block_repeated_sentences:
+            return natural, natural
+
+        def around_repeats():
+            blocked, ban = self._block_repeats(log_probs, allowed, repeats)
+            around = kept & ~ban
+            token = tf.argmax(tf.where(around, logits, NEGATIVE) + noise, -1, tf.int32)
+            blocked = blocked / temperature
+            again = tf.where(self._kept(blocked, top_p), blocked, NEGATIVE) + noise
+            stuck = ~tf.reduce_any(around, axis=-1)  # (rows,): every kept word was blocked
+            return tf.where(stuck, tf.argmax(again, -1, output_type=tf.int32), token)
+
+        token = tf.cond(tf.reduce_any(repeats[0]), around_repeats, lambda: natural)
+        return natural, token
+
+    def _kept(self, logits, top_p):
+        """``(rows, vocab)`` True for the words top-k and top-p (nucleus) let through."""
+        config, vocab = self.config, self.model.vocab_size
+        if config.top_k == 0 and not config.nucleus:
+            return tf.ones_like(logits, tf.bool)
+        size = min(config.top_k, vocab) if config.top_k > 0 else vocab
+        best = tf.math.top_k(logits, size).values  # (rows, size), best first
+        if not config.nucleus:
+            return logits >= best[:, -1:]
+        probabilities = tf.nn.softmax(best)
+        before = tf.math.cumsum(probabilities, axis=-1, exclusive=True)
+        inside = before < top_p  # the likeliest word is always inside
+        cutoff = tf.reduce_min(tf.where(inside, best, np.inf), axis=-1, keepdims=True)
+        return logits >= cutoff
+
+    def _banned(self, tokens, story_so_far, step):
+        """``(rows or 1, vocab)`` forbidden next tokens: the rules and the repeated n-grams; and
+        the rules alone (``<pad>``/``<start>``/``<unk>`` never, no empty sentence, the last slot
+        is ``<end>``)."""
+        rules = tf.gather(tf.constant(self._rules), step)[None, :]  # (1, vocab)
         size = self.config.no_repeat_ngram_size
-        if size:
-            banned = banned | self._repeated_ngrams(tokens, story_so_far, step, size)
-        return tf.where(banned, NEGATIVE, log_probs)
+        if not size:
+            return rules, rules
+        ngrams = self._repeated_ngrams(tokens, story_so_far, step, size)  # (rows, vocab)
+        hopeless = tf.reduce_all(rules | ngrams, axis=-1, keepdims=True)
+        return rules | (ngrams & ~hopeless), rules  # n-grams give way where no word is left
+
+    def _block_repeats(self, log_probs, allowed, repeats):
+        """``allowed`` ``(rows, vocab)`` log-probabilities with the tokens that would complete a
+        written sentence forbidden too, and those tokens; n-gram bans give way where nothing
+        would be left (the rules and this blocking never do)."""
+        hits, ban_token, rules = repeats  # (rows, photos), (rows, photos), (1, vocab)
+        ban = tf.reduce_any(
+            tf.one_hot(tf.where(hits, ban_token, -1), self.model.vocab_size, True, False), axis=1
+        )  # (rows, vocab)
+        blocked = tf.where(ban, NEGATIVE, allowed)
+        if self.config.no_repeat_ngram_size:
+            empty = tf.reduce_all(blocked <= NEGATIVE, axis=-1, keepdims=True)
+            blocked = tf.where(empty, tf.where(rules | ban, NEGATIVE, log_probs), blocked)
+        return blocked, ban
 
     def _repeated_ngrams(self, tokens, story_so_far, step, size):
         """``(rows, vocab)`` True where a token would repeat an n-gram of the story so far."""
@@ -237,8 +473,9 @@ class StorySearch:
         )
         return counts > 0
 
-    def _choose(self, candidates, history, index):
-        """The first candidate ``(batch, width)`` that is not a sentence already written."""
+    def _choose(self, candidates, forced, history, index):
+        """The candidate ``(batch, width)`` to write: the first that is not a sentence already
+        written (the search never ends one) and was not bent by that blocking, if any is."""
         if not self.config.block_repeated_sentences:
             return candidates[:, 0]
         same = tf.reduce_all(
@@ -246,5 +483,6 @@ class StorySearch:
         )  # (batch, K, photos)
         written = tf.range(tf.shape(history)[1]) < index  # (photos,)
         repeated = tf.reduce_any(same & written[None, None, :], axis=-1)  # (batch, K)
-        first_new = tf.argmax(tf.cast(~repeated, tf.int32), axis=1, output_type=tf.int32)
-        return tf.gather(candidates, first_new, batch_dims=1)
+        preference = tf.where(repeated, 0, 2) + tf.where(forced, 0, 1)  # (batch, K)
+        best = tf.argmax(preference, axis=1, output_type=tf.int32)  # the first of the best
+        return tf.gather(candidates, best, batch_dims=1)

@@ -253,6 +253,7 @@ def build_demo_pack(
         split: load_sis(out_dir / "sis" / f"{split}{SIS_SUFFIX}").stories
         for split in ("train", "val", "test")
     }
+    (out_dir / "models").mkdir()  # the pack's own folder (cleared above); one model per cell
     with tempfile.TemporaryDirectory(prefix="imgstory-demo-runs-") as runs:
         for cell in CELLS:
             train_model(

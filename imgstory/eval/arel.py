@@ -25,6 +25,8 @@ from imgstory.eval.corpus import BLEU_KEYS, METRIC_KEYS, AlbumStatistics
 from imgstory.eval.meteor import (
     FIELD_SEPARATOR,
     MeteorUnavailable,
+    capped_segments,
+    capped_warning,
     corpus_pool,
     java_missing_message,
     useful_processes,
@@ -140,8 +142,13 @@ def evaluate_arel(
         if missing_java:
             warnings.append(missing_java)
         else:
+            meteor_hypotheses, meteor_references, cut = capped_segments(
+                hypotheses, album_references
+            )
+            if cut:
+                warnings.append(capped_warning([album_ids[position] for position in cut]))
             try:
-                pool, owned = corpus_pool(hypotheses, album_references, processes)
+                pool, owned = corpus_pool(meteor_hypotheses, meteor_references, processes)
             except MeteorUnavailable as error:
                 warnings.append(f"METEOR not computed: {error}")
     meteor_segments = None
@@ -149,7 +156,7 @@ def evaluate_arel(
         with ThreadPoolExecutor(max_workers=1) as executor:
             # the jars score while BLEU, ROUGE-L and CIDEr run here
             meteor_job = (
-                executor.submit(pool.score, hypotheses, album_references, processes)
+                executor.submit(pool.score, meteor_hypotheses, meteor_references, processes)
                 if pool is not None
                 else None
             )

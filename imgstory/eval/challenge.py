@@ -15,6 +15,8 @@ from imgstory.errors import UserInputError
 from imgstory.eval.arel import EXAMPLES_SHOWN, EvaluationResult
 from imgstory.eval.meteor import (
     MeteorUnavailable,
+    capped_segments,
+    capped_warning,
     corpus_pool,
     java_missing_message,
     useful_processes,
@@ -72,6 +74,8 @@ def evaluate_challenge(
             pair_references.append([reference])
             owners.append(index)
     processes = meteor_processes or useful_processes()
+    hypotheses, pair_references, cut = capped_segments(hypotheses, pair_references)
+    cut_sequences = list(dict.fromkeys(" ".join(submission[owners[i]].photo_sequence) for i in cut))
     try:
         pool, owned = corpus_pool(hypotheses, pair_references, processes)
         try:
@@ -95,7 +99,7 @@ def evaluate_challenge(
             [" ".join(story.photo_sequence) for story in submission], name="photo_sequence"
         ),
     )
-    warnings = []
+    warnings = [capped_warning(cut_sequences, "photo sequence")] if cut_sequences else []
     if unknown:
         # the challenge's own scorer ignores submitted sequences it has no references for
         warnings.append(

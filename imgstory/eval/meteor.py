@@ -12,9 +12,11 @@ recomputes the jar's aggregate from summed statistics in numpy (for bootstrap re
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib.util
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -51,6 +53,11 @@ STAGES = len(HTER_STAGE_WEIGHTS)
 STATISTICS_WIDTH = 4 + 4 * STAGES + 3
 CHUNKS = 4 + 4 * STAGES
 SEGMENTS_WORTH_A_JAR = 200  # below this, another jar's start-up costs more than it saves
+#: METEOR reads at most this many words of each story (generated or reference). Its aligner's
+#: memory and time grow much faster than the length: a 2,000-word story against a long
+#: reference takes over a minute, 10,000 words exhaust the jar's 2 GB. A VIST story has ~50
+#: words and a model's at most 5 x 25, so only a broken prediction file is ever cut.
+METEOR_MAX_WORDS = 500
 
 
 class MeteorUnavailable(RuntimeError):
@@ -95,6 +102,44 @@ def reference_field(text: str) -> str:
     return text.replace(FIELD_SEPARATOR, "").replace("\r", " ").replace("\n", " ")
 
 
+def cap_words(text: str) -> tuple[str, bool]:
+    """``text`` cut to its first :data:`METEOR_MAX_WORDS` words, and whether it was cut."""
+    words = text.split()
+    if len(words) <= METEOR_MAX_WORDS:
+        return text, False
+    return " ".join(words[:METEOR_MAX_WORDS]), True
+
+
+def capped_segments(
+    hypotheses: Sequence[str], references: Sequence[Sequence[str]]
+) -> tuple[list[str], list[list[str]], list[int]]:
+    """The segments with every story cut to :data:`METEOR_MAX_WORDS` words for the jar.
+
+    Returns:
+        The cut hypotheses, the cut reference lists, and the positions of the segments where
+        anything was cut (for a warning naming them).
+    """
+    cut_hypotheses, cut_references, positions = [], [], []
+    for position, (hypothesis, refs) in enumerate(zip(hypotheses, references, strict=True)):
+        text, cut = cap_words(hypothesis)
+        capped = [cap_words(reference) for reference in refs]
+        cut_hypotheses.append(text)
+        cut_references.append([reference for reference, _ in capped])
+        if cut or any(was_cut for _, was_cut in capped):
+            positions.append(position)
+    return cut_hypotheses, cut_references, positions
+
+
+def capped_warning(names: Sequence[str], unit: str = "album") -> str:
+    """The warning for segments :func:`capped_segments` cut, naming (some of) them."""
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (
+        f"METEOR read only the first {METEOR_MAX_WORDS} words of stories longer than that "
+        f"({len(names)} {unit}(s): {shown}); its memory and time grow too fast with length for "
+        "more (the other metrics read every word)"
+    )
+
+
 class MeteorJar:
     """One METEOR 1.5 process speaking the stdio protocol; thread-safe, reusable.
 
@@ -112,20 +157,21 @@ class MeteorJar:
         if not (directory / JAR_NAME).is_file():
             raise MeteorUnavailable(f"{directory / JAR_NAME} is missing: reinstall pycocoevalcap")
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the jar)
-        self._process = subprocess.Popen(
-            [
-                java,
-                *JAVA_OPTIONS,
-                "-jar",
-                JAR_NAME,
-                *METEOR_ARGUMENTS,
-                *(("-a", str(paraphrase_table)) if paraphrase_table else ()),
-            ],
-            cwd=directory,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._errors,
-        )
+        command = [java, *JAVA_OPTIONS, "-jar", JAR_NAME, *METEOR_ARGUMENTS]
+        command += ["-a", str(paraphrase_table)] if paraphrase_table else []
+        try:
+            self._process = subprocess.Popen(
+                command,
+                cwd=directory,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._errors,
+            )
+        except OSError as error:
+            self._errors.close()
+            raise MeteorUnavailable(
+                f"cannot start Java ({java}: {error.strerror or error}); {JAVA_INSTALL_HINT}"
+            ) from None
         self._lock = threading.Lock()
 
     @property
@@ -160,16 +206,19 @@ class MeteorJar:
             raise ValueError("evaluate() needs at least one statistics line")
         with self._lock:
             self._write([" ||| ".join(("EVAL", *statistics))])
-            segments = [float(self._read_line()) for _ in statistics]
-            return float(self._read_line()), segments
+            segments = [self._read_score() for _ in statistics]
+            return self._read_score(), segments
 
     def close(self) -> None:
-        """Stop the process (idempotent)."""
-        if self._process.poll() is None:
-            if self._process.stdin:
+        """Stop the process (idempotent; a jar that died with requests unread is fine too)."""
+        if self._process.stdin:
+            # Closing flushes what a dead jar never read: BrokenPipeError, which Click would
+            # turn into a silent exit 1 of the whole command.
+            with contextlib.suppress(OSError):
                 self._process.stdin.close()
+        if self._process.poll() is None:
             self._process.kill()
-            self._process.wait()
+        self._process.wait()
         self._errors.close()
 
     def _write(self, lines: list[str]) -> None:
@@ -184,14 +233,55 @@ class MeteorJar:
     def _read_line(self) -> str:
         line = self._process.stdout.readline()
         if not line:
-            self._errors.seek(0)
-            detail = self._errors.read().decode("utf-8", "replace").strip().splitlines()
-            raise MeteorUnavailable(
-                "the METEOR jar stopped"
-                + (f": {detail[-1]}" if detail else "")
-                + " (it needs about 2 GB of memory and Java 8 or newer)"
-            )
+            raise MeteorUnavailable(self.death_reason())
         return line.decode("utf-8").strip()
+
+    def _read_score(self) -> float:
+        answer = self._read_line()
+        try:
+            return float(answer)
+        except ValueError:
+            raise MeteorUnavailable(
+                f"the METEOR jar answered {answer[:80]!r} where a score was expected"
+            ) from None
+
+    def death_reason(self) -> str:
+        """Why the jar stopped, from its exit status and error output, in one line."""
+        try:
+            code = self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        self._errors.seek(0)
+        output = self._errors.read().decode("utf-8", "replace")
+        return jar_death_reason(code, output)
+
+
+def jar_death_reason(code: int | None, output: str) -> str:
+    """One line saying why a METEOR jar stopped: out of memory, killed, crashed, or nothing said.
+
+    Args:
+        code: the process's exit status (negative: killed by that signal; None: still running).
+        output: what it wrote to stderr.
+    """
+    memory = JAVA_OPTIONS[0].removeprefix("-Xmx")
+    if "OutOfMemoryError" in output:
+        return (
+            f"the METEOR jar ran out of memory (its Java heap is limited to {memory}B); the "
+            f"stories are too long or too many for one jar"
+        )
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        return f"the METEOR jar was killed by signal {name}" + (
+            " (the system may have run out of memory)" if name == "SIGKILL" else ""
+        )
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    thrown = [line for line in lines if "Exception" in line or "Error" in line]
+    if thrown or lines:
+        shown = (thrown or lines)[0]
+        return f"the METEOR jar crashed (exit status {code}): {shown[:300]}"
+    if code is None:
+        return "the METEOR jar closed its output without answering and without a message"
+    return f"the METEOR jar exited with status {code} without a message"
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,23 @@
 """A feature store: one vector per photo id, memory-mapped, appendable, crash-safe.
 
 A store is a folder: ``metadata.json`` (encoder, weights fingerprint, dimension, dtype, count,
-dates), ``ids.txt`` (one photo id per line, in row order) and ``vectors.bin`` (raw row-major
-``(count, dimension)`` float16 by default). Appends write rows and ids first, then commit by
-rewriting ``metadata.json`` atomically, so an interrupted run leaves the committed rows intact.
+dates, one checksum pair per commit), ``ids.txt`` (one photo id per line, in row order) and
+``vectors.bin`` (raw row-major ``(count, dimension)`` float16 by default). An append first marks
+itself pending, writes rows and ids, then commits by rewriting ``metadata.json`` atomically: an
+interrupted run leaves the committed rows intact, and rows that appear without a pending append
+(written behind the store's back) are refused. Opening checks that ids and rows agree and the
+last commit's checksums; :meth:`FeatureStore.verify` checks every commit.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +37,44 @@ IDS_FILE = "ids.txt"
 VECTORS_FILE = "vectors.bin"
 LOCK_FILE = ".lock"
 DTYPES = ("float16", "float32")
+
+
+class CorruptStoreError(UserInputError):
+    """A store whose files disagree with its metadata or checksums (``path`` names it)."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(
+            f"feature store {path} is corrupt: {problem}; extract the features again into a new "
+            "store (or restore the folder from a copy)"
+        )
+        self.path = path
+
+
+#: Most rows one checksum covers (an append of more gets several), so that opening a store,
+#: which checks the last one, re-reads at most this many rows.
+CHECKSUM_ROWS = 4096
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _checksums(
+    start: int, ids: Sequence[str], read_rows: Callable[[int, int], bytes]
+) -> list[list[Any]]:
+    """``[end, ids digest, vectors digest]`` per block of CHECKSUM_ROWS rows from ``start``.
+
+    Args:
+        start: the row of ``ids[0]``.
+        ids: the blocks' photo ids.
+        read_rows: ``(low, high) -> bytes`` of rows ``ids[low:high]`` as stored.
+    """
+    entries = []
+    for low in range(0, len(ids), CHECKSUM_ROWS):
+        high = min(low + CHECKSUM_ROWS, len(ids))
+        lines = "".join(f"{photo_id}\n" for photo_id in ids[low:high]).encode("utf-8")
+        entries.append([start + high, _digest(lines), _digest(read_rows(low, high))])
+    return entries
 
 
 class MissingFeaturesError(UserInputError, KeyError):
@@ -101,6 +144,7 @@ class FeatureStore:
             "weights_fingerprint": weights_fingerprint,
             "dtype": dtype,
             "count": 0,
+            "commits": [],
             "created": created,
             "updated": created,
         }
@@ -209,8 +253,34 @@ class FeatureStore:
             "dtype": self.metadata["dtype"],
             "created": self.metadata.get("created"),
             "updated": self.metadata.get("updated"),
+            "commits": len(self.metadata["commits"]) if "commits" in self.metadata else None,
             "bytes": sizes,
         }
+
+    def verify(self) -> dict[str, Any]:
+        """Check every commit's checksums and that no photo id repeats (reads the whole store).
+
+        Returns:
+            ``{"verified": True, "commits": n, "vectors": count}``; a store written before
+            checksums existed reports ``"commits": None`` (they are added at its next write).
+
+        Raises:
+            CorruptStoreError: the first commit whose rows or ids differ from its checksums, or
+                a repeated id.
+        """
+        self._check_files()
+        repeated = [photo_id for photo_id, seen in Counter(self.ids).items() if seen > 1]
+        if repeated:
+            raise CorruptStoreError(
+                self.path, f"photo id {repeated[0]!r} appears more than once in {IDS_FILE}"
+            )
+        commits = self.metadata.get("commits")
+        start = 0
+        for number, commit in enumerate(commits or [], start=1):
+            self._check_commit(start, commit, f"commit {number} of {len(commits)}")
+            start = commit[0]
+        checked = None if commits is None else len(commits)
+        return {"verified": True, "commits": checked, "vectors": len(self)}
 
     # ---------------------------------------------------------------------------- reading
     def missing(self, ids: Sequence[str]) -> list[str]:
@@ -315,17 +385,20 @@ class FeatureStore:
             if already:
                 raise ValueError(f"{len(already)} photo id(s) already stored, e.g. {already[0]}")
             count = len(self)
-            with open(self.path / VECTORS_FILE, "ab") as stream:
-                stream.write(np.ascontiguousarray(stored).tobytes())
-                stream.flush()
-                os.fsync(stream.fileno())
-            with open(self.path / IDS_FILE, "a", encoding="utf-8") as stream:
-                stream.write("".join(f"{photo_id}\n" for photo_id in ids))
-                stream.flush()
-                os.fsync(stream.fileno())
-            self.metadata["count"] = count + len(ids)
-            self.metadata["updated"] = _now()
+            data = np.ascontiguousarray(stored).tobytes()
+            lines = "".join(f"{photo_id}\n" for photo_id in ids).encode("utf-8")
+            self.metadata["pending"] = {"count": count + len(ids)}  # rows past count are ours
             self._write_metadata()
+            for name, written in ((VECTORS_FILE, data), (IDS_FILE, lines)):
+                with open(self.path / name, "ab") as stream:
+                    stream.write(written)
+                    stream.flush()
+                    os.fsync(stream.fileno())
+            row_bytes = self._row_bytes()
+            self._commit(
+                count + len(ids),
+                _checksums(count, ids, lambda low, high: data[low * row_bytes : high * row_bytes]),
+            )
             # Extend the caches rather than re-reading: appends stay O(batch), not O(store).
             self.ids.extend(ids)
             rows.update((photo_id, count + offset) for offset, photo_id in enumerate(ids))
@@ -344,6 +417,35 @@ class FeatureStore:
         return added
 
     # ---------------------------------------------------------------------------- internals
+    def _commit(self, count: int, checksums: list[list[Any]]) -> None:
+        """Make rows up to ``count`` part of the store, with the checksums of the new ones."""
+        self.metadata.pop("pending", None)
+        self.metadata.setdefault("commits", []).extend(checksums)
+        self.metadata["count"] = count
+        self.metadata["updated"] = _now()
+        self._write_metadata()
+
+    def _read_rows(self, low: int, high: int) -> bytes:
+        """Rows ``low .. high - 1`` of ``vectors.bin`` as stored."""
+        with open(self.path / VECTORS_FILE, "rb") as stream:
+            stream.seek(low * self._row_bytes())
+            return stream.read((high - low) * self._row_bytes())
+
+    def _check_commit(self, start: int, commit: list[Any], what: str) -> None:
+        """Rows ``start .. commit[0] - 1`` must match the commit's id and vector checksums."""
+        end = commit[0]
+        found = _checksums(
+            start,
+            self.ids[start:end],
+            lambda low, high: self._read_rows(start + low, start + high),
+        )
+        for kind, index in (("ids", 1), ("vectors", 2)):
+            if len(found) != 1 or found[0][index] != commit[index]:
+                raise CorruptStoreError(
+                    self.path,
+                    f"the {kind} of rows {start}-{end - 1} do not match {what}'s checksum",
+                )
+
     def _row_index(self) -> dict[str, int]:
         if self._rows is None:
             self._rows = {photo_id: row for row, photo_id in enumerate(self.ids)}
@@ -374,20 +476,42 @@ class FeatureStore:
         return self.dimension * self.dtype.itemsize
 
     def _check_files(self) -> None:
+        """Ids and rows agree with the count; rows past it only while an append is pending."""
         count = len(self)
         vectors_file, ids_file = self.path / VECTORS_FILE, self.path / IDS_FILE
         if not vectors_file.is_file() or not ids_file.is_file():
-            raise UserInputError(
-                f"feature store {self.path} is corrupt: {VECTORS_FILE} or {IDS_FILE} is missing"
+            raise CorruptStoreError(self.path, f"{VECTORS_FILE} or {IDS_FILE} is missing")
+        row_bytes = self._row_bytes()
+        extra_bytes = vectors_file.stat().st_size - count * row_bytes
+        extra_ids = _line_count(ids_file) - count
+        if extra_bytes < 0 or extra_ids < 0:
+            raise CorruptStoreError(
+                self.path, f"metadata says {count} vectors but the files hold fewer"
             )
-        if vectors_file.stat().st_size < count * self._row_bytes() or len(self.ids) < count:
-            raise UserInputError(
-                f"feature store {self.path} is corrupt: metadata says {count} vectors but the "
-                "files hold fewer; delete the folder and extract again"
+        commits = self.metadata.get("commits")
+        if commits is None:  # written before checksums: a tail is an interrupted append's
+            return
+        pending = self.metadata.get("pending", {}).get("count", count) - count
+        if extra_bytes > pending * row_bytes or extra_ids > pending:
+            raise CorruptStoreError(
+                self.path,
+                f"{extra_ids} id(s) and {extra_bytes / row_bytes:g} vector row(s) past the "
+                f"{count} committed were written behind the store's back",
             )
+        if (commits[-1][0] if commits else 0) != count:
+            raise CorruptStoreError(
+                self.path,
+                f"{METADATA_FILE} says {count} vectors but its commits hold a different number",
+            )
+        if commits:
+            start = commits[-2][0] if len(commits) > 1 else 0
+            self._check_commit(start, commits[-1], "the last commit")
 
     def _drop_uncommitted(self) -> None:
-        """Cut what an interrupted append wrote past the committed count (held lock only)."""
+        """Cut what an interrupted append wrote past the committed count (held lock only).
+
+        A store written before checksums existed gets them here, one commit for all its rows.
+        """
         count = len(self)
         vectors_file, ids_file = self.path / VECTORS_FILE, self.path / IDS_FILE
         if vectors_file.stat().st_size > count * self._row_bytes():
@@ -396,9 +520,23 @@ class FeatureStore:
         ids_text = "".join(f"{photo_id}\n" for photo_id in self.ids)
         if ids_file.stat().st_size != len(ids_text.encode("utf-8")):
             _atomic_write(ids_file, ids_text)
+        if "commits" not in self.metadata:
+            self._commit(count, _checksums(0, self.ids, self._read_rows))
+        elif "pending" in self.metadata:
+            del self.metadata["pending"]
+            self._write_metadata()
 
     def _write_metadata(self) -> None:
         _atomic_write(self.path / METADATA_FILE, json.dumps(self.metadata, indent=2) + "\n")
+
+
+def _line_count(path: Path) -> int:
+    """Complete lines (ending in a newline) in a file, counted in 1 MB blocks."""
+    lines = 0
+    with open(path, "rb") as stream:
+        while block := stream.read(2**20):
+            lines += block.count(b"\n")
+    return lines
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -431,6 +569,14 @@ def _read_metadata(path: Path) -> dict[str, Any]:
             raise UserInputError(
                 f"feature store {path} is corrupt: {METADATA_FILE} lacks {field!r}"
             )
+    commits = metadata.get("commits")
+    if commits is not None and not (
+        isinstance(commits, list)
+        and all(isinstance(c, list) and len(c) == 3 and isinstance(c[0], int) for c in commits)
+    ):
+        raise UserInputError(
+            f"feature store {path} is corrupt: {METADATA_FILE} has malformed 'commits'"
+        )
     if metadata.get("dtype") not in DTYPES:
         raise UserInputError(
             f"feature store {path} is corrupt: unknown dtype {metadata.get('dtype')!r}"

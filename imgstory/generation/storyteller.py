@@ -19,6 +19,19 @@ from imgstory.text.tokens import display_sentence
 MAX_PHOTOS = 10
 
 
+def check_photo_count(count: int) -> None:
+    """Refuse a story of other than 1 to ``MAX_PHOTOS`` photos (cheap: call it before loading).
+
+    Raises:
+        UserInputError: says how many photos were given and how many a story takes.
+    """
+    if not 1 <= count <= MAX_PHOTOS:
+        raise UserInputError(
+            f"{count} photos given: give 1 to {MAX_PHOTOS} photos "
+            "(5 is the length the model was trained on)"
+        )
+
+
 @dataclass(frozen=True)
 class GeneratedStory:
     """One sentence per photo, in VIST's normalised form (what the scorers read)."""
@@ -114,11 +127,7 @@ class Storyteller:
                 f"features of shape {features.shape} do not fit this model: it reads "
                 f"(stories, photos, {self.feature_dim}) from the {self.encoder_name!r} encoder"
             )
-        if not 1 <= features.shape[1] <= MAX_PHOTOS:
-            raise UserInputError(
-                f"{features.shape[1]} photos given: give 1 to {MAX_PHOTOS} photos "
-                "(5 is the length the model was trained on)"
-            )
+        check_photo_count(features.shape[1])
         if features.shape[0] == 0:
             return []
         tokens = self.search(decoding)(features, decoding)  # (batch, photos, width)
@@ -160,11 +169,7 @@ class Storyteller:
 
         from imgstory.images import load_image
 
-        if not 1 <= len(images) <= MAX_PHOTOS:
-            raise UserInputError(
-                f"{len(images)} photos given: give 1 to {MAX_PHOTOS} photos "
-                "(5 is the length the model was trained on)"
-            )
+        check_photo_count(len(images))
         loaded = [
             image if isinstance(image, Image.Image) else load_image(image) for image in images
         ]

@@ -6,12 +6,14 @@ Option help text lives here once; the CLI (``--help``) and the app (``help=``) r
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from imgstory.errors import UserInputError
 from imgstory.jsonfile import read_json
+from imgstory.text.vocabulary import SPECIAL_TOKENS
 
 CELLS = ("lstm", "gru")
 STRATEGIES = ("default", "mirrored")
@@ -38,8 +40,102 @@ HELP = {
     "validation_fraction": "share of albums held out for validation when no --val-stories given",
     "patience": "stop after this many epochs without a better validation loss",
     "backup_every_epochs": "save a resumable backup every this many epochs (0 = never)",
+    "unigram_bias": (
+        "start the output layer's bias at the training words' log-frequencies, so the first "
+        "epochs learn from the photos instead of relearning which words are common"
+    ),
     "strategy": "'mirrored' trains on all local GPUs/CPUs with tf.distribute (TF_CONFIG: workers)",
 }
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The range a number field may take: from ``low`` (excluded when ``above``) to ``high``."""
+
+    low: float
+    high: float = math.inf
+    above: bool = False
+    high_included: bool = False
+
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` is in the range."""
+        over_low = value > self.low if self.above else value >= self.low
+        under_high = value <= self.high if self.high_included else value < self.high
+        return over_low and under_high
+
+    def __str__(self) -> str:
+        if self.high == math.inf:
+            return f"{'more than' if self.above else 'at least'} {self.low}"
+        return f"in [{self.low}, {self.high}{']' if self.high_included else ')'}"
+
+
+#: Ranges and choices of the fields; every field's type comes from its annotation.
+MODEL_LIMITS: dict[str, Bounds | tuple[str, ...]] = {
+    "cell": CELLS,
+    "hidden_size": Bounds(1),
+    "photo_layers": Bounds(1),
+    "decoder_layers": Bounds(1),
+    "embedding_dim": Bounds(1),
+    "dropout": Bounds(0.0, 1.0),
+    "max_sentence_length": Bounds(2),
+    "vocab_min_count": Bounds(1),
+    "vocab_max_size": Bounds(len(SPECIAL_TOKENS) + 1),
+    "feature_noise": Bounds(0.0, 10.0, high_included=True),
+    "feature_dim": Bounds(0),
+    "vocab_size": Bounds(0),
+}
+TRAINING_LIMITS: dict[str, Bounds | tuple[str, ...]] = {
+    "epochs": Bounds(1),
+    "batch_size": Bounds(1),
+    "learning_rate": Bounds(0, above=True),
+    "clip_norm": Bounds(0, above=True),
+    "seed": Bounds(0, 2**32 - 1, high_included=True),
+    "validation_fraction": Bounds(0.0, 1.0),
+    "patience": Bounds(0),
+    "strategy": STRATEGIES,
+    "backup_every_epochs": Bounds(0),
+}
+#: Annotation -> the Python types a value may have, and how a message names them.
+_TYPES = {
+    "int": ((int,), "a whole number"),
+    "float": ((int, float), "a finite number"),
+    "bool": ((bool,), "true or false"),
+    "str": ((str,), "a text"),
+}
+
+
+def check_fields(config: Any, limits: dict[str, Bounds | tuple[str, ...]]) -> None:
+    """Check every field of a config dataclass for its type, then its range, naming the field.
+
+    The type comes from the field's annotation (``int``, ``float``, ``bool`` or ``str``,
+    optionally ``| None``), so a field added later is checked too; ``limits`` adds the ranges.
+
+    Raises:
+        ValueError: ``"<field> must be <what>, got <value>"`` for the first wrong field.
+    """
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        names = [name.strip() for name in str(field.type).split("|")]
+        if value is None and "None" in names:
+            continue
+        kinds = [_TYPES[name] for name in names if name in _TYPES]
+        if kinds and not any(_has_type(value, types) for types, _ in kinds):
+            wanted = " or ".join(what for _, what in kinds)
+            raise ValueError(f"{field.name} must be {wanted}, got {value!r}")
+        limit = limits.get(field.name)
+        if isinstance(limit, Bounds) and not limit.holds(value):
+            raise ValueError(f"{field.name} must be {limit}, got {value!r}")
+        if isinstance(limit, tuple) and value not in limit:
+            raise ValueError(f"{field.name} must be one of {limit}, got {value!r}")
+
+
+def _has_type(value: Any, types: tuple[type, ...]) -> bool:
+    """``isinstance``, except that a bool is no number and a number must be finite."""
+    if isinstance(value, bool):
+        return bool in types
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return isinstance(value, types)
 
 
 def _from_json(cls: type, document: dict[str, Any], source: str):
@@ -82,19 +178,7 @@ class ModelConfig:
     vocab_size: int = 0
 
     def __post_init__(self) -> None:
-        if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
-        for name in ("hidden_size", "photo_layers", "decoder_layers", "embedding_dim"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if not 0.0 <= self.feature_noise <= 10.0:
-            raise ValueError(f"feature_noise must be in [0, 10], got {self.feature_noise}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if self.max_sentence_length < 2:
-            raise ValueError(
-                f"max_sentence_length must be at least 2, got {self.max_sentence_length}"
-            )
+        check_fields(self, MODEL_LIMITS)
 
     @property
     def sentence_width(self) -> int:
@@ -124,18 +208,10 @@ class TrainingConfig:
     patience: int = 3
     strategy: str = "default"
     backup_every_epochs: int = 1
+    unigram_bias: bool = False
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError("epochs and batch_size must be at least 1")
-        if self.learning_rate <= 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
-        if not 0.0 <= self.validation_fraction < 1.0:
-            raise ValueError(
-                f"validation_fraction must be in [0, 1), got {self.validation_fraction}"
-            )
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
+        check_fields(self, TRAINING_LIMITS)
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict (JSON-ready)."""

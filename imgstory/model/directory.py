@@ -1,12 +1,15 @@
 """A model directory: ``model.keras``, ``vocab.json``, ``config.json``, ``model_card.json``.
 
-Saving strips the optimizer (a shipping model holds weights only); loading uses Keras safe mode,
-never unpickles anything, and refuses a vocabulary or encoder that does not match the model.
+Saving strips the optimizer (a shipping model holds weights only) and writes the directory whole
+(a temporary folder renamed into place); loading uses Keras safe mode, never unpickles anything,
+and refuses a damaged archive, code in the model file (Lambda layers), or a vocabulary or encoder
+that does not match the model, each with a message saying which.
 """
 
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ from typing import Any
 from imgstory.errors import UserInputError
 from imgstory.jsonfile import read_json
 from imgstory.model.config import ModelConfig, TrainingConfig
+from imgstory.outputs import atomic_dir
 from imgstory.text.vocabulary import Vocabulary
 
 MODEL_FILE = "model.keras"
@@ -53,15 +57,17 @@ def save_model_directory(
     vocabulary: Vocabulary,
     card: dict[str, Any],
 ) -> Path:
-    """Write the four files; the Keras model is re-built without optimizer state before saving."""
+    """Write the four files; the Keras model is re-built without optimizer state before saving.
+
+    The files are written into a temporary folder that then replaces ``directory`` (an earlier
+    model there included: callers check first, see :func:`imgstory.outputs.check_output_dir`).
+    """
     from imgstory.model.architecture import build_model
 
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.parent.mkdir(parents=True, exist_ok=True)
     clean = build_model(model_config)  # uncompiled twin: weights only, no optimizer variables
     clean.set_weights(model.get_weights())
-    clean.save(directory / MODEL_FILE)
-    vocabulary.save(directory / VOCAB_FILE)
     config = {
         "format": DIRECTORY_FORMAT,
         "model": model_config.to_json(),
@@ -69,9 +75,21 @@ def save_model_directory(
         "vocab_fingerprint": vocabulary.fingerprint,
         "encoder": card.get("encoder", {}),
     }
-    _write_json(directory / CONFIG_FILE, config)
-    _write_json(directory / CARD_FILE, {**card, "vocab_fingerprint": vocabulary.fingerprint})
+    with atomic_dir(directory) as staging:
+        clean.save(staging / MODEL_FILE)
+        vocabulary.save(staging / VOCAB_FILE)
+        _write_json(staging / CONFIG_FILE, config)
+        _write_json(staging / CARD_FILE, {**card, "vocab_fingerprint": vocabulary.fingerprint})
     return directory
+
+
+def is_model_directory(folder: Path) -> bool:
+    """Whether ``folder`` is a model directory written by :func:`save_model_directory`."""
+    try:
+        config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and config.get("format") == DIRECTORY_FORMAT
 
 
 def read_model_files(directory: str | Path) -> tuple[dict, dict, Vocabulary]:
@@ -120,10 +138,18 @@ def load_model_directory(directory: str | Path) -> ModelDirectory:
     source = str(directory / CONFIG_FILE)
     model_config = ModelConfig.from_json(config.get("model", {}), source)
     training_config = TrainingConfig.from_json(config.get("training", {}), source)
+    check_keras_archive(directory / MODEL_FILE)
     try:
         model = keras.models.load_model(directory / MODEL_FILE, safe_mode=True, compile=False)
     except (ValueError, OSError, TypeError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        text = str(error)
+        if "safe_mode" in text or "unsafe" in text.lower():
+            raise UserInputError(
+                _unsafe_message(
+                    directory / MODEL_FILE, "a layer or function Keras safe mode refuses"
+                )
+            ) from None
+        reason = text.splitlines()[0] if text else type(error).__name__
         raise UserInputError(
             f"{directory / MODEL_FILE}: cannot load the model ({reason})"
         ) from None
@@ -134,6 +160,57 @@ def load_model_directory(directory: str | Path) -> ModelDirectory:
             f"{len(vocabulary)}: the files come from different models"
         )
     return ModelDirectory(directory, model, model_config, training_config, vocabulary, card)
+
+
+#: Layers and objects whose saved form is Python code: Keras safe mode refuses to load them.
+UNSAFE_CLASSES = ("Lambda", "__lambda__", "TFOpLambda")
+
+
+def check_keras_archive(path: Path) -> None:
+    """Refuse a damaged ``.keras`` archive, or one holding code, before Keras reads it.
+
+    Raises:
+        UserInputError: the archive is truncated or corrupt, lacks its config, or holds a Lambda
+            layer (which Keras safe mode, the only mode IMG_Story loads with, refuses).
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            broken = archive.testzip()
+            names = set(archive.namelist())
+            if broken is None and "config.json" in names:
+                document = json.loads(archive.read("config.json").decode("utf-8"))
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+        raise UserInputError(
+            f"{path} is damaged: not a complete Keras archive ({error}); it was probably cut "
+            "short while copying or saving: copy it again, or train the model again"
+        ) from None
+    if broken is not None or "config.json" not in names:
+        what = f"{broken} is corrupt" if broken is not None else "config.json is missing"
+        raise UserInputError(
+            f"{path} is damaged: {what} inside the Keras archive; copy it again, or train the "
+            "model again"
+        )
+    unsafe = _unsafe_classes(document)
+    if unsafe:
+        raise UserInputError(_unsafe_message(path, f"a {unsafe[0]} layer"))
+
+
+def _unsafe_classes(node: Any) -> list[str]:
+    """The unsafe class names anywhere in a Keras config document."""
+    if isinstance(node, dict):
+        found = [node["class_name"]] if node.get("class_name") in UNSAFE_CLASSES else []
+        return found + [name for value in node.values() for name in _unsafe_classes(value)]
+    if isinstance(node, list):
+        return [name for value in node for name in _unsafe_classes(value)]
+    return []
+
+
+def _unsafe_message(path: Path, what: str) -> str:
+    return (
+        f"{path} holds {what} (Python code saved in the model file); IMG_Story loads models "
+        "in Keras safe mode, which refuses to run code from a file, so this model is refused. "
+        "Use a model directory written by `imgstory train`"
+    )
 
 
 def check_encoder(directory: ModelDirectory, encoder: str, fingerprint: str, source: str) -> None:

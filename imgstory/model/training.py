@@ -22,6 +22,7 @@ import tensorflow as tf
 from imgstory.data.sis import Story
 from imgstory.errors import UserInputError
 from imgstory.features.store import FeatureStore
+from imgstory.model import rundir
 from imgstory.model.architecture import build_model
 from imgstory.model.callbacks import BestCheckpoint, EpochClock, ProgressBar, RunBackup, Throughput
 from imgstory.model.card import model_card
@@ -73,6 +74,12 @@ def masked_accuracy(targets: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
     return tf.reduce_sum(hits) / tf.maximum(tf.reduce_sum(tf.cast(mask, tf.float32)), 1.0)
 
 
+def unigram_log_frequencies(sentences: np.ndarray, vocab_size: int) -> np.ndarray:
+    """``(vocab,)`` log-frequencies of the real tokens of ``sentences`` (unseen ids: very low)."""
+    counts = np.bincount(sentences[sentences != PAD_ID].ravel(), minlength=vocab_size)
+    return np.log(np.maximum(counts, 1e-3) / max(counts.sum(), 1)).astype(np.float32)
+
+
 def compile_for_training(model: keras.Model, config: TrainingConfig) -> keras.Model:
     """Adam with gradient clipping, the masked loss and the masked token accuracy."""
     model.compile(
@@ -100,8 +107,8 @@ def tensorboard_available() -> bool:
 
 
 def default_work_dir(out_dir: Path) -> Path:
-    """Where checkpoints and logs go: ``runs/<model dir name>`` (never inside the model dir)."""
-    return Path("runs") / out_dir.resolve().name
+    """Where checkpoints and logs go: one folder per model directory (see :mod:`.rundir`)."""
+    return rundir.default_work_dir(out_dir)
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,8 @@ def train_model(
     progress: bool = True,
     work_dir: str | Path | None = None,
     resume: bool = False,
+    restart: bool = False,
+    overwrite: bool = False,
     stories_source: str | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TrainingReport:
@@ -155,18 +164,35 @@ def train_model(
         glove_path: GloVe vectors for the initial word embeddings (a glove.*.txt file or the
             packaged ``glove-6b-50d``); else learned from scratch.
         progress: draw a progress bar per epoch.
-        work_dir: checkpoints, backup and logs (default ``runs/<out_dir name>``).
-        resume: continue an interrupted run from ``work_dir``'s backup.
+        work_dir: checkpoints, backup and logs (default ``runs/<out_dir name>-<path hash>``);
+            it serves this ``out_dir`` only (:mod:`imgstory.model.rundir`).
+        resume: continue an interrupted run from ``work_dir``'s backup (refused without one).
+        restart: discard ``work_dir``'s backup; without ``resume`` or ``restart`` a backup
+            there is refused, never silently removed.
+        overwrite: replace an existing model directory at ``out_dir``.
         stories_source: where the stories came from, for the model card.
         callbacks: more Keras callbacks (e.g. a progress display in the app).
 
     Raises:
-        UserInputError: no story has features, bad GloVe file, and other input problems.
+        UserInputError: no story has features, bad GloVe file, an output or work dir that is
+            not this run's to write, a backup without resume or restart, and other input problems.
     """
     model_config = model_config or ModelConfig()
     training_config = training_config or TrainingConfig()
     out_dir = Path(out_dir)
-    work_dir = Path(work_dir) if work_dir else default_work_dir(out_dir)
+    inputs = (None if isinstance(features, SentenceFeatures) else features, glove_path)
+    run = rundir.plan_run(
+        out_dir,
+        work_dir,
+        model_config,
+        training_config,
+        resume=resume,
+        restart=restart,
+        overwrite=overwrite,
+        inputs=inputs,
+    )
+    work_dir = run.work_dir
+    given_configs = (model_config, training_config)
     started = time.perf_counter()
     keras.utils.set_random_seed(training_config.seed)
     tf.config.experimental.enable_op_determinism()
@@ -234,10 +260,14 @@ def train_model(
     if validation:
         val_data = batches(validation).dataset(batch_size, shuffle=False, seed=0)
 
-    work_dir.mkdir(parents=True, exist_ok=True)
+    rundir.claim_work_dir(run, *given_configs)
     with distribution_strategy(training_config.strategy).scope():
         model = build_model(model_config, initial_embeddings)
         model.get_layer("photo_normalization").set_statistics(train_batches.features)
+        if training_config.unigram_bias:
+            model.get_layer("vocab_logits").bias.assign(
+                unigram_log_frequencies(train_batches.sentences, len(vocabulary))
+            )
         compile_for_training(model, training_config)
     monitor = "val_loss" if val_data is not None else "loss"
     best_path = work_dir / "checkpoints" / BEST_WEIGHTS
@@ -249,10 +279,10 @@ def train_model(
     backup = RunBackup(work_dir / "backup", training_config.backup_every_epochs, best, stopping)
     backup.set_model(model)
     initial_epoch = 0
-    if resume and backup.exists:
-        initial_epoch = backup.restore()
-    elif not resume:
-        backup.remove()
+    if run.resume:
+        initial_epoch = rundir.restore_backup(backup, work_dir)
+    else:
+        backup.remove()  # none there, or --restart asked to discard it
     callbacks = [
         EpochClock(train_batches),
         best,

@@ -30,7 +30,13 @@ VIST_MODEL = ModelConfig(
     feature_noise=0.5,
 )
 VIST_TRAINING = TrainingConfig(
-    epochs=10, batch_size=32, learning_rate=2e-3, validation_fraction=0.05, patience=2
+    epochs=11,
+    batch_size=32,
+    learning_rate=4e-3,
+    validation_fraction=0.05,
+    patience=2,
+    backup_every_epochs=0,  # a full build takes minutes: no resumable backup to write each epoch
+    unigram_bias=True,
 )
 MODEL_NAMES = {"lstm": "vist-lstm", "gru": "vist-gru"}
 
@@ -50,7 +56,7 @@ def sentence_features(space: ConceptSpace, noise: float, text: TextStories):
 
     def vectors(stories: Sequence[Story]) -> np.ndarray:
         texts = [sentence for story in stories for sentence in story.texts]
-        return space.sentence_vectors(texts).reshape(len(stories), STORY_LENGTH, -1)
+        return space.sentence_meanings(texts).reshape(len(stories), STORY_LENGTH, -1)
 
     return SentenceFeatures(
         encoder="concepts",
@@ -59,7 +65,7 @@ def sentence_features(space: ConceptSpace, noise: float, text: TextStories):
         vectors=vectors,
         card={
             "training": "text only: no photo was seen; each photo slot held its sentence's "
-            "concept vector (the classes nearest its content words, mixed in GloVe space)",
+            "meaning vector (the unit mean GloVe vector of its content words) plus noise",
             "concepts": vars(space.config),
             "feature_noise": noise,
             "text": text.card(),
@@ -76,8 +82,12 @@ def build_vist_models(
     *,
     work_dir: str | Path | None = None,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> list[BuiltModel]:
-    """Train one storyteller per cell on ``text`` and write ``out_dir/vist-<cell>/``."""
+    """Train one storyteller per cell on ``text`` and write ``out_dir/vist-<cell>/``.
+
+    An existing model directory there is replaced only with ``overwrite``.
+    """
     from imgstory.model.training import train_model
 
     out_dir = Path(out_dir)
@@ -96,6 +106,8 @@ def build_vist_models(
             progress=progress,
             work_dir=Path(work_dir) / name if work_dir else None,
             stories_source=f"{text.source} (sha256 {text.sha256[:16]})",
+            overwrite=overwrite,
+            restart=True,  # a build is one run: an interrupted one starts over
         )
         built.append(BuiltModel(cell, out_dir / name, report.to_json()))
     return built

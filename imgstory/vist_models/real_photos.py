@@ -20,7 +20,7 @@ from imgstory.data.sis import Story
 from imgstory.errors import UserInputError
 
 RESAMPLES = 1000
-REPORTED = ("BLEU_4", "METEOR", "ROUGE_L", "CIDEr")
+REPORTED = ("Bleu_4", "METEOR", "ROUGE_L", "CIDEr")
 
 
 def photo_sequences(stories: Sequence[Story], photos_dir: Path) -> tuple[list[Story], dict]:
@@ -50,7 +50,7 @@ def retrieval_stories(
 
     space = ConceptSpace.packaged()
     texts = [sentence for story in train for sentence in story.texts]
-    candidates = space.sentence_vectors(texts).reshape(len(train), 5, -1)  # (stories, 5, 50)
+    candidates = space.sentence_meanings(texts).reshape(len(train), 5, -1)  # (stories, 5, 50)
     told = {}
     for story in sequences:
         photos = np.stack([photo_vectors[photo] for photo in story.photo_ids])  # (5, 50)
