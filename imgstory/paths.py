@@ -10,6 +10,8 @@ REPO_ROOT = PACKAGE_ROOT.parent
 ASSETS_DIR = REPO_ROOT / "assets"
 DEMO_DIR = ASSETS_DIR / "demo"
 PUBLISHED_RESULTS_FILE = ASSETS_DIR / "published_results.json"
+SHIPPED_MODELS_DIR = ASSETS_DIR / "models"
+REAL_PHOTO_RESULTS_FILE = ASSETS_DIR / "results" / "vist_real_photos.json"
 
 
 def vist_dir() -> Path | None:

@@ -130,3 +130,15 @@ def test_the_shipped_models_say_what_they_learned_from() -> None:
         assert card["encoder"]["text_only_bridge"]["feature_noise"] > 0
     sizes = sum(f.stat().st_size for f in (ASSETS_DIR / "models").rglob("*") if f.is_file())
     assert sizes < 40 * 2**20
+
+
+def test_scoring_never_replaces_the_results_file_unless_told(tmp_path, capsys) -> None:
+    from imgstory.cli import main
+    from imgstory.paths import REAL_PHOTO_RESULTS_FILE
+
+    if not REAL_PHOTO_RESULTS_FILE.is_file():
+        pytest.skip("assets/results/vist_real_photos.json not computed (`make vist-models`)")
+    before = REAL_PHOTO_RESULTS_FILE.read_bytes()
+    assert main(["vist", "score", str(tmp_path), "--stories", str(tmp_path / "val.json")]) == 2
+    assert "pass --overwrite" in capsys.readouterr().err
+    assert REAL_PHOTO_RESULTS_FILE.read_bytes() == before

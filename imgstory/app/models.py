@@ -11,10 +11,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from imgstory.paths import ASSETS_DIR, DEMO_DIR, models_dir
+from imgstory.paths import DEMO_DIR, SHIPPED_MODELS_DIR, models_dir
 
 MODEL_FILES = ("model.keras", "config.json")
-SHIPPED_DIR = ASSETS_DIR / "models"
+SHIPPED_DIR = SHIPPED_MODELS_DIR
 VIST_MODELS = {
     "vist-lstm": "VIST LSTM (thesis model; learned from real VIST stories, reads photos as "
     "ImageNet concepts)",

@@ -11,9 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from imgstory.paths import ASSETS_DIR
-
-RESULTS_FILE = ASSETS_DIR / "results" / "vist_real_photos.json"
+from imgstory.paths import REAL_PHOTO_RESULTS_FILE as RESULTS_FILE
 
 
 def load_real_photo_results(path: Path = RESULTS_FILE) -> dict[str, Any] | None:

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import typer
 
-from imgstory.paths import ASSETS_DIR
+from imgstory.paths import REAL_PHOTO_RESULTS_FILE as RESULTS_FILE
+from imgstory.paths import SHIPPED_MODELS_DIR as MODELS_DIR
 
 vist_app = typer.Typer(
     help="Storytellers for real photos, trained on VIST val text alone (concept bridge).",
     no_args_is_help=True,
 )
-MODELS_DIR = ASSETS_DIR / "models"
-RESULTS_FILE = ASSETS_DIR / "results" / "vist_real_photos.json"
 
 
 def build(
@@ -39,13 +38,18 @@ def build(
     ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bars"),
     overwrite: bool = typer.Option(
-        False, "--overwrite", help="replace existing vist-lstm / vist-gru model directories"
+        False,
+        "--overwrite",
+        help="replace existing vist-lstm / vist-gru model directories and results file",
     ),
 ) -> None:
     """Train the VIST LSTM (thesis model) and GRU (baseline) from text, then score them."""
+    from imgstory.outputs import check_output_file
     from imgstory.vist_models.build import build_vist_models
     from imgstory.vist_models.text_stories import load_text_stories
 
+    if evaluate_on is not None:  # refused before hours of training, not after
+        check_output_file(RESULTS_FILE, overwrite=overwrite, what="real-photo results file")
     text = load_text_stories(stories)
     print(f"{len(text.stories)} of {text.offered} stories have 5 sentences", file=sys.stderr)
     chosen = [cell.strip() for cell in cells.split(",") if cell.strip()]
@@ -62,17 +66,21 @@ def build(
         )
     if evaluate_on is not None:
         models = {f"VIST {m.cell.upper()} (ours)": m.path for m in built}
-        evaluate(evaluate_on, text.source, models)
+        evaluate(evaluate_on, text.source, models, overwrite=overwrite)
 
 
-def evaluate(folder: Path, train_stories: str, models: dict[str, Path]) -> dict:
+def evaluate(
+    folder: Path, train_stories: str, models: dict[str, Path], *, overwrite: bool = False
+) -> dict:
     """Score ``models`` and the baselines on the photos of a VIST folder; write the results."""
     from imgstory.data.index import load_stories
     from imgstory.data.references import load_references
+    from imgstory.outputs import check_output_file, write_text_atomic
     from imgstory.paths import DEMO_DIR
     from imgstory.vist_models.real_photos import evaluate_on_real_photos
     from imgstory.vist_models.text_stories import load_text_stories
 
+    check_output_file(RESULTS_FILE, overwrite=overwrite, what="real-photo results file")
     photos = folder / "photos" if (folder / "photos").is_dir() else folder / "images" / "test"
     models = {**models, "demo LSTM (drawn scenes)": DEMO_DIR / "models" / "lstm"}
     results = evaluate_on_real_photos(
@@ -82,8 +90,7 @@ def evaluate(folder: Path, train_stories: str, models: dict[str, Path]) -> dict:
         models,
         load_text_stories(train_stories).stories,
     )
-    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_FILE.write_text(json.dumps(results, indent=1) + "\n")
+    write_text_atomic(RESULTS_FILE, json.dumps(results, indent=1) + "\n")
     for label, system in results["systems"].items():
         scores = system["scores"]
         found = system["identification"]
@@ -101,6 +108,7 @@ def score(
     folder: Path = typer.Argument(..., help="VIST folder (sis/, reference/, photos/)"),
     stories: Path = typer.Option(..., "--stories", help="the val text the models learned from"),
     models_dir: Path = typer.Option(MODELS_DIR, "--models", help="folder of vist-lstm/gru"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace the results file"),
 ) -> None:
     """Score the built VIST models and the baselines on a VIST folder's photos."""
     models = {
@@ -108,7 +116,7 @@ def score(
         for cell in ("lstm", "gru")
         if (models_dir / f"vist-{cell}").is_dir()
     }
-    evaluate(folder, str(stories), models)
+    evaluate(folder, str(stories), models, overwrite=overwrite)
 
 
 def register(app: typer.Typer) -> None:

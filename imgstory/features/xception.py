@@ -9,8 +9,6 @@ local devices.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import os
 import warnings
 from pathlib import Path
@@ -68,19 +66,9 @@ def resolve_weights(weights: str | Path | None) -> Path | str:
     return path
 
 
-@functools.lru_cache(maxsize=8)
-def _file_fingerprint(path: str, size: int, modified: float) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return f"sha256:{digest.hexdigest()[:16]}"
-
-
 def weights_fingerprint(path: Path) -> str:
     """A content hash of a weights file (the same file gives the same fingerprint anywhere)."""
-    stat = path.stat()
-    return _file_fingerprint(str(path.resolve()), stat.st_size, stat.st_mtime)
+    return f"sha256:{pretrained.file_sha256(path)[:16]}"
 
 
 def make_strategy(strategy: str | Any | None) -> Any:
