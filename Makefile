@@ -32,15 +32,15 @@ test: setup
 
 # Speed and memory figures (each script prints medians / bests and the ratio to its baseline).
 bench: setup
-	$(BIN)/python benchmarks/bench_data_load.py
-	$(BIN)/python benchmarks/bench_eval.py
-	$(BIN)/python benchmarks/bench_features.py
-	$(BIN)/python benchmarks/bench_model.py
-	$(BIN)/python benchmarks/bench_app.py
-	$(BIN)/python benchmarks/bench_efficientnet_lite.py
-	$(BIN)/python benchmarks/bench_concepts.py
-	$(BIN)/python benchmarks/bench_training.py
-	$(BIN)/python benchmarks/bench_memory.py
+	$(BIN)/python -m benchmarks.bench_data_load
+	$(BIN)/python -m benchmarks.bench_eval
+	$(BIN)/python -m benchmarks.bench_features
+	$(BIN)/python -m benchmarks.bench_model
+	$(BIN)/python -m benchmarks.bench_app
+	$(BIN)/python -m benchmarks.bench_efficientnet_lite
+	$(BIN)/python -m benchmarks.bench_concepts
+	$(BIN)/python -m benchmarks.bench_training
+	$(BIN)/python -m benchmarks.bench_memory
 
 demo: setup
 	$(BIN)/imgstory demo build --out assets/demo --seed 0 --encoder handcrafted --config small

@@ -7,7 +7,7 @@ Prints, each the median of several runs with the baseline measured in the same r
    (target < 1.5 s); baseline: ``Storyteller.generate_from_images`` called directly in Python.
 3. server memory (RSS) with the model loaded (target < 1.5 GB), beside the RSS before loading.
 
-Usage: ``python benchmarks/bench_app.py [--runs 3] [--clicks 5] [--photos DIR]``. The app uses
+Usage: ``python -m benchmarks.bench_app [--runs 3] [--clicks 5] [--photos DIR]``. The app uses
 the demo pack and its LSTM model unless IMGSTORY_VIST_DIR / IMGSTORY_MODELS_DIR say otherwise
 (``--model DIR`` picks the model for the direct baseline and selects it in the app).
 """
@@ -21,8 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from imgstory.app.models import discover_models
-from imgstory.app.server import (
+from devtools.appserver import (
     CHROMIUM,
     CHROMIUM_ARGS,
     free_port,
@@ -32,6 +31,7 @@ from imgstory.app.server import (
     wait_healthy,
     wait_until_idle,
 )
+from imgstory.app.models import discover_models
 from imgstory.paths import DEMO_DIR
 
 HELLO_APP = 'import streamlit as st\nst.title("hello")\n'

@@ -5,7 +5,7 @@ album's photos are compared position by position with every human story of every
 of the photos' own story (1 = best, median over albums) against chance, for each sentence-side
 mapping. Prints the nearest VIST val story of a few albums (on topic?). Needs ../shared/vist.
 
-    .venv/bin/python benchmarks/bench_concepts.py
+    .venv/bin/python -m benchmarks.bench_concepts
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Prints the median of 5 runs of ``load_sis`` beside the bare ``json.load`` of the same file (the
 floor any loader pays), and the ratio. Usage:
-    python benchmarks/bench_data_load.py [SIS_JSON]   (default: ../shared/vist/sis/test...)
+    python -m benchmarks.bench_data_load [SIS_JSON]   (default: ../shared/vist/sis/test...)
 """
 
 from __future__ import annotations

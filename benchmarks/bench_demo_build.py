@@ -6,7 +6,7 @@ size against its 50 MB limit, and the machine's float32 matmul throughput measur
 run before and after the build (the baseline: on a shared machine a low figure means the build
 time is inflated by other work, not by the build).
 
-    .venv/bin/python benchmarks/bench_demo_build.py [--config small] [--runs 1] [--seed 0]
+    .venv/bin/python -m benchmarks.bench_demo_build [--config small] [--runs 1] [--seed 0]
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ to Lite0. Then one variant is recommended: the best nearest-neighbour rate per u
 (photos/s ratio x NN-rate ratio), provided its NN rate is no worse than Lite0's.
 ``--normalisation`` also compares Lite0 with ImageNet mean/std inputs against (x - 127) / 128.
 
-    .venv/bin/python benchmarks/bench_efficientnet_lite.py [--photos DIR] [--runs 3]
+    .venv/bin/python -m benchmarks.bench_efficientnet_lite [--photos DIR] [--runs 3]
 
 Without the photo folder, generated images are timed and the quality figures are skipped.
 """

@@ -5,7 +5,7 @@ best and median wall times, their ratio, and the largest difference between the 
 scores. It then times scoring one story against its references in a warm process (the app's
 case). Defaults use the real VIST sample at ../shared/vist (AREL's released test outputs).
 
-    .venv/bin/python benchmarks/bench_eval.py [--runs 3] [--references R --predictions P]
+    .venv/bin/python -m benchmarks.bench_eval [--runs 3] [--references R --predictions P]
 """
 
 from __future__ import annotations

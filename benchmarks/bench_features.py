@@ -5,7 +5,7 @@ Xception extraction on real photos (decode included) as photos/s and % of that c
 forward pass, a plain per-photo ``model.predict`` loop (the baseline), and the handcrafted encoder.
 Targets (issue 4): >= 65% of the ceiling at batch >= 8, >= 2x the predict loop, handcrafted >= 50/s.
 
-    .venv/bin/python benchmarks/bench_features.py [--photos DIR] [--weights FILE] [--runs 3]
+    .venv/bin/python -m benchmarks.bench_features [--photos DIR] [--weights FILE] [--runs 3]
 
 Every figure is the best of ``--runs`` interleaved runs, twice: by wall clock, and by this
 process's CPU time scaled to all cores ("per CPU": what the run would reach with the cores to

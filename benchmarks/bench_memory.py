@@ -11,7 +11,7 @@ its peak (``VmHWM``) after the work; the difference is what the work cost. The c
 The baseline is the code of a git revision (default ``HEAD``, exported with ``git archive`` into
 a temporary folder); the current code is the working tree. Prints the median of the runs and the
 ratio baseline / current. Usage:
-    python benchmarks/bench_memory.py [--runs 3] [--baseline HEAD] [--story-mb 200]
+    python -m benchmarks.bench_memory [--runs 3] [--baseline HEAD] [--story-mb 200]
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ baseline of a per-step ``model.predict`` loop, all measured in this run -- and t
 throughput in stories/s for LSTM and GRU. Random weights rarely emit ``<end>``, so every sentence
 runs to the full 25 words + ``<end>``: the worst case (the token counts are printed).
 
-    .venv/bin/python benchmarks/bench_model.py            # ~3-4 minutes on 2 cores
-    .venv/bin/python benchmarks/bench_model.py --quick    # smaller model, a smoke run
+    .venv/bin/python -m benchmarks.bench_model            # ~3-4 minutes on 2 cores
+    .venv/bin/python -m benchmarks.bench_model --quick    # smaller model, a smoke run
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from devtools.toy_data import random_stories, toy_feature_store
 from imgstory.decoding import DecodingConfig
 from imgstory.decoding.search import StorySearch
 from imgstory.model.architecture import StoryModelParts, build_model
 from imgstory.model.config import ModelConfig, TrainingConfig
 from imgstory.model.pipeline import StoryBatches
-from imgstory.model.toy import random_stories, toy_feature_store
 from imgstory.model.training import compile_for_training
 from imgstory.text.vocabulary import END_ID, START_ID, Vocabulary
 

@@ -12,8 +12,8 @@ For each sampling setting, on the demo pack's test stories (cached features) and
 
 and each figure's ratio against the old default (temperature 1.0, no top-k, no top-p).
 
-    .venv/bin/python benchmarks/bench_sampling.py                # ~4 minutes on 2 busy cores
-    .venv/bin/python benchmarks/bench_sampling.py --runs 2 --stories 40   # a smoke run
+    .venv/bin/python -m benchmarks.bench_sampling                # ~4 minutes on 2 busy cores
+    .venv/bin/python -m benchmarks.bench_sampling --runs 2 --stories 40   # a smoke run
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Same model (the VIST storyteller's sizes), same stories (VIST val text from ../s
 present, else random stories with VIST's sentence lengths); prints the median stories/s of
 several timed runs for each pipeline and the ratio against the padded baseline.
 
-    .venv/bin/python benchmarks/bench_training.py [--runs 3] [--steps 12]
+    .venv/bin/python -m benchmarks.bench_training [--runs 3] [--steps 12]
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _stories():
         from imgstory.vist_models.text_stories import load_text_stories
 
         return load_text_stories(VAL).stories, "VIST val text"
-    from imgstory.model.toy import random_stories
+    from devtools.toy_data import random_stories
 
     return random_stories(2000, 2500, words_per_sentence=11), "random stories (no ../shared)"
 

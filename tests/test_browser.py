@@ -13,7 +13,7 @@ import pytest
 import test_app_fixtures as fixtures
 from test_app_fixtures import THEMES, scene
 
-from imgstory.app.server import (
+from devtools.appserver import (
     CHROMIUM_ARGS,
     free_port,
     screenshot_whole_page,

@@ -238,7 +238,7 @@ def test_loading_a_story_file_costs_at_most_three_times_its_size(tmp_path):
     import subprocess
     import sys
 
-    from imgstory.model.toy import random_stories
+    from devtools.toy_data import random_stories
 
     stories = random_stories(12000, vocabulary_words=500, words_per_sentence=11)
     path = write_sis(tmp_path / "big.story-in-sequence.json", stories)

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from devtools.toy_data import toy_feature_store, toy_stories
 from imgstory.decoding import DecodingConfig
 from imgstory.errors import UserInputError
 from imgstory.model.config import ModelConfig, TrainingConfig, load_config_file
-from imgstory.model.toy import toy_feature_store, toy_stories
 from imgstory.text.vocabulary import START_ID, Vocabulary
 
 keras = pytest.importorskip("keras")

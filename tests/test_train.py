@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from devtools.toy_data import random_stories, toy_feature_store, toy_stories
 from imgstory.data.sis import Story, write_sis
 from imgstory.decoding import DecodingConfig
 from imgstory.model.config import ModelConfig, TrainingConfig
-from imgstory.model.toy import random_stories, toy_feature_store, toy_stories
 
 pytest.importorskip("tensorflow")
 from imgstory.cli import main
