@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from imgstory.features.base import Encoder
 from imgstory.features.concepts import ConceptConfig, ConceptSpace, concept_fingerprint
-from imgstory.features.encoders import Encoder
 
 
 class ConceptEncoder(Encoder):

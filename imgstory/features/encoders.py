@@ -1,59 +1,24 @@
 """The encoder registry: every photo encoder has a name, an output size and one batch call.
 
 ``get_encoder("xception", weights=...)`` or ``get_encoder("handcrafted")``; nothing is chosen for
-you, and TensorFlow is imported only when an Xception encoder is built.
+you. Each concrete encoder is imported when it is built: their dependencies are heavy (TensorFlow
+~5 s, scikit-image ~0.4 s), and they import only :mod:`.base`, so nothing imports back into here.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-from PIL import Image
+from typing import TYPE_CHECKING
 
 from imgstory.errors import UserInputError
+from imgstory.features.base import Encoder
 
+if TYPE_CHECKING:
+    import tensorflow as tf
 
-class Encoder(ABC):
-    """Turns photos into fixed-size float32 vectors.
-
-    Attributes:
-        name: registry name (``"xception"``, ``"handcrafted"``).
-        dimension: length of each output vector.
-        image_size: side of the square, in pixels, each photo is resized to before encoding.
-        fingerprint: identifies the exact weights/parameters; stores refuse mixing fingerprints.
-    """
-
-    name: str
-    dimension: int
-    image_size: int
-    fingerprint: str
-
-    def preprocess(self, image: Image.Image) -> np.ndarray:
-        """One RGB photo -> ``(image_size, image_size, 3)`` uint8, ready for :meth:`encode_arrays`.
-
-        The photo is resized to the square without cropping (as the thesis pipeline did).
-        """
-        side = self.image_size
-        if image.mode != "RGB":
-            image = image.convert("RGB")
-        resized = image.resize((side, side), Image.Resampling.BILINEAR)
-        return np.asarray(resized, dtype=np.uint8)  # (side, side, 3)
-
-    @abstractmethod
-    def encode_arrays(self, pixels: np.ndarray) -> np.ndarray:
-        """A batch of preprocessed photos ``(n, side, side, 3)`` uint8 -> ``(n, dimension)``."""
-
-    def encode(self, images: Sequence[Image.Image]) -> np.ndarray:
-        """RGB photos (e.g. from :func:`imgstory.images.load_image`) -> ``(n, dimension)``."""
-        if not images:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        pixels = np.stack([self.preprocess(image) for image in images])  # (n, side, side, 3)
-        return self.encode_arrays(pixels)
+__all__ = ["ENCODERS", "Encoder", "EncoderSpec", "encoder_spec", "get_encoder"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +36,10 @@ class EncoderSpec:
 
 
 def _build_xception(
-    weights: str | Path | None, *, batch_size: int | None = None, strategy: Any = None
+    weights: str | Path | None,
+    *,
+    batch_size: int | None = None,
+    strategy: str | tf.distribute.Strategy | None = None,
 ) -> Encoder:
     from imgstory.features.xception import XceptionEncoder
 
@@ -79,7 +47,10 @@ def _build_xception(
 
 
 def _build_handcrafted(
-    weights: str | Path | None, *, batch_size: int | None = None, strategy: Any = None
+    weights: str | Path | None,
+    *,
+    batch_size: int | None = None,
+    strategy: str | tf.distribute.Strategy | None = None,
 ) -> Encoder:
     from imgstory.features.handcrafted import HandcraftedEncoder
 
@@ -89,7 +60,10 @@ def _build_handcrafted(
 
 
 def _build_concepts(
-    weights: str | Path | None, *, batch_size: int | None = None, strategy: Any = None
+    weights: str | Path | None,
+    *,
+    batch_size: int | None = None,
+    strategy: str | tf.distribute.Strategy | None = None,
 ) -> Encoder:
     from imgstory.features.concept_encoder import ConceptEncoder
 
@@ -162,7 +136,7 @@ def get_encoder(
     weights: str | Path | None = None,
     *,
     batch_size: int | None = None,
-    strategy: Any = None,
+    strategy: str | tf.distribute.Strategy | None = None,
 ) -> Encoder:
     """Build the encoder called ``name``.
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from imgstory.errors import UserInputError
 from imgstory.features.encoders import Encoder, EncoderSpec, encoder_spec, get_encoder
 from imgstory.features.store import METADATA_FILE, FeatureStore
 from imgstory.images import ImageLoadError, load_image
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp")
 DEFAULT_BATCH_SIZE = 16
@@ -119,7 +122,7 @@ def extract_features(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: bool = True,
     shard: str | tuple[int, int] | None = None,
-    strategy: Any = None,
+    strategy: str | tf.distribute.Strategy | None = None,
     encoder: Encoder | None = None,
     dtype: str = "float16",
     decode_threads: int = 2,

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 from skimage.feature import hog, local_binary_pattern
 
-from imgstory.features.encoders import Encoder
+from imgstory.features.base import Encoder
 
 _FORMAT_VERSION = 1
 

@@ -12,20 +12,23 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from imgstory import pretrained
+from imgstory.distribute import distribution_strategy
 from imgstory.errors import UserInputError
-from imgstory.features.encoders import Encoder
+from imgstory.features.base import Encoder
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 WEIGHTS_ENV = "IMGSTORY_XCEPTION_WEIGHTS"
 IMAGENET_NOTOP_FILE = "xception_weights_tf_dim_ordering_tf_kernels_notop.h5"
 IMAGE_SIZE = 299
 DIMENSION = 2048
 PARAMETERS = 20_861_480  # Xception(include_top=False)
-STRATEGIES = ("default", "mirrored")
 
 
 def keras_cache_file() -> Path:
@@ -71,22 +74,6 @@ def weights_fingerprint(path: Path) -> str:
     return f"sha256:{pretrained.file_sha256(path)[:16]}"
 
 
-def make_strategy(strategy: str | Any | None) -> Any:
-    """``None``/``"default"`` -> TF's default strategy; ``"mirrored"`` -> all local GPUs (or CPU).
-
-    A ``tf.distribute.Strategy`` object passes through unchanged.
-    """
-    import tensorflow as tf
-
-    if strategy is None or strategy == "default":
-        return tf.distribute.get_strategy()
-    if strategy == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    if isinstance(strategy, tf.distribute.Strategy):
-        return strategy
-    raise UserInputError(f"unknown strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
-
-
 class XceptionEncoder(Encoder):
     """Keras' Xception without its classifier, average-pooled: 299x299 photos -> 2048-d."""
 
@@ -99,7 +86,7 @@ class XceptionEncoder(Encoder):
         weights: str | Path | None = None,
         *,
         batch_size: int = 16,
-        strategy: str | Any | None = None,
+        strategy: str | tf.distribute.Strategy | None = None,
     ) -> None:
         """Build the model and load ``weights`` (see :func:`resolve_weights`).
 
@@ -115,7 +102,7 @@ class XceptionEncoder(Encoder):
         import tensorflow as tf
 
         self.batch_size = batch_size
-        self.strategy = make_strategy(strategy)
+        self.strategy = distribution_strategy(strategy)
         with self.strategy.scope():
             self.model = keras.applications.Xception(
                 include_top=False, weights=None, pooling="avg", input_shape=(299, 299, 3)

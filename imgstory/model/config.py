@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from imgstory.distribute import STRATEGIES
 from imgstory.errors import UserInputError
 from imgstory.jsonfile import read_json
 from imgstory.text.vocabulary import SPECIAL_TOKENS
 
 CELLS = ("lstm", "gru")
-STRATEGIES = ("default", "mirrored")
 
 HELP = {
     "cell": "recurrent cell of every layer: 'lstm' (the thesis model) or 'gru' (the GRU baseline)",

@@ -8,7 +8,6 @@ pipeline is :mod:`imgstory.model.pipeline`, the callbacks :mod:`imgstory.model.c
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -20,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from imgstory.data.sis import Story
+from imgstory.distribute import distribution_strategy
 from imgstory.errors import UserInputError
 from imgstory.features.store import FeatureStore
 from imgstory.model import rundir
@@ -88,15 +88,6 @@ def compile_for_training(model: keras.Model, config: TrainingConfig) -> keras.Mo
         metrics=[masked_accuracy],
     )
     return model
-
-
-def distribution_strategy(name: str) -> tf.distribute.Strategy:
-    """``default`` (one device) or ``mirrored`` (all local devices; multi-worker with TF_CONFIG)."""
-    if name == "mirrored":
-        if os.environ.get("TF_CONFIG"):
-            return tf.distribute.MultiWorkerMirroredStrategy()
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()
 
 
 def tensorboard_available() -> bool:
