@@ -9,7 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from imgstory.decoding.config import DecodingConfig
+    from imgstory.generation.storyteller import Storyteller
 
 DECODING_PRESETS = {
     "greedy": {"method": "greedy"},
@@ -52,15 +59,15 @@ class StoryResult:
         return f"{method} ({shown})" if shown else method
 
 
-def decoding_options(decoding: Any) -> dict[str, Any]:
+def decoding_options(decoding: DecodingConfig) -> dict[str, Any]:
     """A decoding config as a plain dict (for labels and JSON downloads)."""
     return asdict(decoding)
 
 
 def generate_story(
-    storyteller: Any,
-    photos: Sequence[Any],
-    decoding: Any,
+    storyteller: Storyteller,
+    photos: Sequence[Image.Image | str | Path],
+    decoding: DecodingConfig,
     *,
     model_label: str,
     model_dir: str,

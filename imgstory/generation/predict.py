@@ -6,13 +6,18 @@ The output is what ``imgstory evaluate`` scores, so this is how a trained model 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from imgstory.data.sis import Story
 from imgstory.decoding.config import DecodingConfig
 from imgstory.errors import UserInputError
+
+if TYPE_CHECKING:
+    from imgstory.features.store import FeatureStore
+    from imgstory.generation.storyteller import Storyteller
 
 FORMATS = ("arel", "challenge")
 FORMAT_HELP = (
@@ -39,8 +44,8 @@ def sequences_to_tell(stories: Sequence[Story], format: str) -> list[tuple[str, 
 
 
 def predict_stories(
-    model: Any,
-    features_store: Any,
+    model: str | Path | Storyteller,
+    features_store: str | Path | FeatureStore,
     stories: Sequence[Story],
     decoding: DecodingConfig | None = None,
     format: str = "arel",

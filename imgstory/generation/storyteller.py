@@ -8,13 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from imgstory.decoding.config import DecodingConfig
 from imgstory.errors import UserInputError
 from imgstory.text.tokens import display_sentence
+
+if TYPE_CHECKING:
+    from imgstory.model.directory import ModelDirectory
 
 MAX_PHOTOS = 10
 
@@ -60,7 +63,7 @@ class Storyteller:
     new method takes a few seconds longer than the next ones.
     """
 
-    def __init__(self, directory: Any, encoder_weights: str | Path | None = None):
+    def __init__(self, directory: ModelDirectory, encoder_weights: str | Path | None = None):
         from imgstory.model.architecture import StoryModelParts
 
         self.directory = directory
