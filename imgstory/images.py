@@ -25,6 +25,8 @@ from imgstory.errors import UserInputError
 #: it is decoded. When the caller asks for ``max_side``, big JPEGs are reduced by Pillow's draft
 #: mode (1/2..1/8 scale while decoding), so they count at the size they actually decode to.
 MAX_DECODED_PIXELS = 40_000_000
+#: The photo file suffixes every part of IMG_Story recognises (folders, uploads, VIST layouts).
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp")
 
 #: Side used by :func:`check_image`: JPEGs are decoded at 1/8 scale, which still reads every byte.
 CHECK_SIDE = 64

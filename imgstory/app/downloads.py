@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from imgstory.app.generation import StoryResult
-
-TEAM_NAME = "IMG_Story"
+from imgstory.eval.predictions import ChallengeStory, challenge_document
 
 
 def _provenance(result: StoryResult) -> dict[str, object]:
@@ -53,19 +52,10 @@ def challenge_json(results: list[StoryResult], description: str = "") -> str:
     ``{"team_name", "evaluation_info": {"additional_description"}, "output_stories": [{"album_id",
     "photo_sequence", "story_text_normalized"}]}``; uploads without an album get ``"uploaded"``.
     """
-    document = {
-        "team_name": TEAM_NAME,
-        "evaluation_info": {
-            "additional_description": description
-            or "; ".join(f"{r.model_label}, {r.decoding_label}" for r in results)
-        },
-        "output_stories": [
-            {
-                "album_id": result.album_id or "uploaded",
-                "photo_sequence": list(result.photo_labels),
-                "story_text_normalized": result.story,
-            }
-            for result in results
-        ],
-    }
+    description = description or "; ".join(f"{r.model_label}, {r.decoding_label}" for r in results)
+    stories = (
+        ChallengeStory(result.album_id or "uploaded", tuple(result.photo_labels), result.story)
+        for result in results
+    )
+    document = challenge_document(stories, description)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -41,7 +41,8 @@ def extract(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bar on stderr"),
 ) -> None:
     """Encode every photo under --images not yet in --out; unreadable photos are listed."""
-    from imgstory.features.extract import IMAGE_SUFFIXES, extract_features, list_photos
+    from imgstory.features.extract import extract_features, list_photos
+    from imgstory.images import PHOTO_SUFFIXES
 
     if out.expanduser().resolve() == images.expanduser().resolve():
         raise UserInputError(
@@ -50,7 +51,7 @@ def extract(
     photos = list_photos(images)
     if not photos:
         raise UserInputError(
-            f"no photos under {images}: expected image files ({', '.join(IMAGE_SUFFIXES)}), "
+            f"no photos under {images}: expected image files ({', '.join(PHOTO_SUFFIXES)}), "
             "searched recursively; check --images"
         )
     report = extract_features(

@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 
 from imgstory.errors import UserInputError
-
-PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp")
+from imgstory.images import PHOTO_SUFFIXES
 
 
 class PhotoFinder:
@@ -37,7 +36,7 @@ class PhotoFinder:
                         self._scan(Path(entry.path), depth + 1)
                     continue
                 stem, extension = os.path.splitext(entry.name)
-                if extension.lower() in PHOTO_EXTENSIONS or (not extension and stem.isdigit()):
+                if extension.lower() in PHOTO_SUFFIXES or (not extension and stem.isdigit()):
                     self._by_id.setdefault(stem, []).append(Path(entry.path))
 
     def __len__(self) -> int:

@@ -9,6 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from imgstory.configs import config_from_json
 from imgstory.errors import UserInputError
 
 METHODS = ("greedy", "beam", "sample")
@@ -118,8 +119,4 @@ class DecodingConfig:
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> DecodingConfig:
         """Rebuild from :meth:`to_json`'s dict; unknown fields are refused."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(document) - known)
-        if unknown:
-            raise UserInputError(f"unknown decoding option(s): {', '.join(unknown)}")
-        return cls(**document)
+        return config_from_json(cls, document, "decoding options")

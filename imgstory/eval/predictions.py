@@ -1,8 +1,10 @@
-"""Reading generated stories: AREL-format prediction files and VIST challenge submissions."""
+"""Generated stories on disk: AREL-format prediction files and VIST challenge submissions
+(reading both; writing the challenge document).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +12,8 @@ from imgstory.errors import UserInputError
 from imgstory.jsonfile import read_json
 
 PREDICTIONS_FORMAT = 'AREL predictions: {"album_id": ["story"], ...} or {"album_id": "story", ...}'
+#: The ``team_name`` of every challenge document IMG_Story writes.
+TEAM_NAME = "IMG_Story"
 CHALLENGE_FORMAT = (
     'a VIST challenge submission: {"output_stories": [{"album_id": ..., '
     '"photo_sequence": [5 photo ids], "story_text_normalized": ...}, ...]}'
@@ -110,3 +114,23 @@ def load_challenge_submission(path: str | Path) -> list[ChallengeStory]:
         seen.add(key)
         stories.append(ChallengeStory(str(entry.get("album_id", "")), key, text))
     return stories
+
+
+def challenge_document(stories: Iterable[ChallengeStory], description: str = "") -> dict:
+    """The VIST challenge submission of ``stories`` (what :func:`load_challenge_submission` reads).
+
+    ``{"team_name", "evaluation_info": {"additional_description"}, "output_stories": [{"album_id",
+    "photo_sequence", "story_text_normalized"}]}``.
+    """
+    return {
+        "team_name": TEAM_NAME,
+        "evaluation_info": {"additional_description": description},
+        "output_stories": [
+            {
+                "album_id": story.album_id,
+                "photo_sequence": list(story.photo_sequence),
+                "story_text_normalized": story.story,
+            }
+            for story in stories
+        ],
+    }

@@ -21,12 +21,11 @@ import numpy as np
 from imgstory.errors import UserInputError
 from imgstory.features.encoders import Encoder, EncoderSpec, encoder_spec, get_encoder
 from imgstory.features.store import METADATA_FILE, FeatureStore
-from imgstory.images import ImageLoadError, load_image
+from imgstory.images import PHOTO_SUFFIXES, ImageLoadError, load_image
 
 if TYPE_CHECKING:
     import tensorflow as tf
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp")
 DEFAULT_BATCH_SIZE = 16
 COMMIT_PHOTOS = 256
 COMMIT_SECONDS = 10.0
@@ -82,7 +81,7 @@ def list_photos(images_dir: str | Path) -> dict[str, Path]:
         raise UserInputError(f"images folder not found: {images_dir} (check --images)")
     photos: dict[str, Path] = {}
     for path in sorted(images_dir.rglob("*")):
-        if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+        if path.suffix.lower() not in PHOTO_SUFFIXES or not path.is_file():
             continue
         if path.stem in photos:
             raise UserInputError(

@@ -14,6 +14,7 @@ import numpy as np
 from imgstory.data.sis import Story
 from imgstory.decoding.config import DecodingConfig
 from imgstory.errors import UserInputError
+from imgstory.eval.predictions import ChallengeStory, challenge_document
 
 if TYPE_CHECKING:
     from imgstory.features.store import FeatureStore
@@ -104,11 +105,8 @@ def predict_stories(
         told += [story.story for story in storyteller.generate_batch(features, decoding)]
     if format == "arel":
         return {album: [story] for (album, _), story in zip(usable, told, strict=True)}
-    return {
-        "team_name": "IMG_Story",
-        "evaluation_info": {"additional_description": description},
-        "output_stories": [
-            {"album_id": album, "photo_sequence": list(photos), "story_text_normalized": story}
-            for (album, photos), story in zip(usable, told, strict=True)
-        ],
-    }
+    told_stories = (
+        ChallengeStory(album, tuple(photos), story)
+        for (album, photos), story in zip(usable, told, strict=True)
+    )
+    return challenge_document(told_stories, description)

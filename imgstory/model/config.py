@@ -6,11 +6,11 @@ Option help text lives here once; the CLI (``--help``) and the app (``help=``) r
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from imgstory.configs import Bounds, check_fields, config_from_json
 from imgstory.distribute import STRATEGIES
 from imgstory.errors import UserInputError
 from imgstory.jsonfile import read_json
@@ -48,27 +48,6 @@ HELP = {
 }
 
 
-@dataclass(frozen=True)
-class Bounds:
-    """The range a number field may take: from ``low`` (excluded when ``above``) to ``high``."""
-
-    low: float
-    high: float = math.inf
-    above: bool = False
-    high_included: bool = False
-
-    def holds(self, value: float) -> bool:
-        """Whether ``value`` is in the range."""
-        over_low = value > self.low if self.above else value >= self.low
-        under_high = value <= self.high if self.high_included else value < self.high
-        return over_low and under_high
-
-    def __str__(self) -> str:
-        if self.high == math.inf:
-            return f"{'more than' if self.above else 'at least'} {self.low}"
-        return f"in [{self.low}, {self.high}{']' if self.high_included else ')'}"
-
-
 #: Ranges and choices of the fields; every field's type comes from its annotation.
 MODEL_LIMITS: dict[str, Bounds | tuple[str, ...]] = {
     "cell": CELLS,
@@ -95,64 +74,6 @@ TRAINING_LIMITS: dict[str, Bounds | tuple[str, ...]] = {
     "strategy": STRATEGIES,
     "backup_every_epochs": Bounds(0),
 }
-#: Annotation -> the Python types a value may have, and how a message names them.
-_TYPES = {
-    "int": ((int,), "a whole number"),
-    "float": ((int, float), "a finite number"),
-    "bool": ((bool,), "true or false"),
-    "str": ((str,), "a text"),
-}
-
-
-def check_fields(config: Any, limits: dict[str, Bounds | tuple[str, ...]]) -> None:
-    """Check every field of a config dataclass for its type, then its range, naming the field.
-
-    The type comes from the field's annotation (``int``, ``float``, ``bool`` or ``str``,
-    optionally ``| None``), so a field added later is checked too; ``limits`` adds the ranges.
-
-    Raises:
-        ValueError: ``"<field> must be <what>, got <value>"`` for the first wrong field.
-    """
-    for field in dataclasses.fields(config):
-        value = getattr(config, field.name)
-        names = [name.strip() for name in str(field.type).split("|")]
-        if value is None and "None" in names:
-            continue
-        kinds = [_TYPES[name] for name in names if name in _TYPES]
-        if kinds and not any(_has_type(value, types) for types, _ in kinds):
-            wanted = " or ".join(what for _, what in kinds)
-            raise ValueError(f"{field.name} must be {wanted}, got {value!r}")
-        limit = limits.get(field.name)
-        if isinstance(limit, Bounds) and not limit.holds(value):
-            raise ValueError(f"{field.name} must be {limit}, got {value!r}")
-        if isinstance(limit, tuple) and value not in limit:
-            raise ValueError(f"{field.name} must be one of {limit}, got {value!r}")
-
-
-def _has_type(value: Any, types: tuple[type, ...]) -> bool:
-    """``isinstance``, except that a bool is no number and a number must be finite."""
-    if isinstance(value, bool):
-        return bool in types
-    if isinstance(value, float) and not math.isfinite(value):
-        return False
-    return isinstance(value, types)
-
-
-def _from_json(cls: type, document: dict[str, Any], source: str):
-    """Build a config dataclass from a dict, refusing unknown fields with a clear message."""
-    if not isinstance(document, dict):
-        raise UserInputError(f"{source}: expected a JSON object for {cls.__name__}")
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(document) - known)
-    if unknown:
-        raise UserInputError(
-            f"{source}: unknown {cls.__name__} field(s) {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(known))}"
-        )
-    try:
-        return cls(**document)
-    except (TypeError, ValueError) as error:
-        raise UserInputError(f"{source}: {error}") from None
 
 
 @dataclass
@@ -192,7 +113,7 @@ class ModelConfig:
     @classmethod
     def from_json(cls, document: dict[str, Any], source: str = "model config") -> ModelConfig:
         """Rebuild from :meth:`to_json`'s dict."""
-        return _from_json(cls, document, source)
+        return config_from_json(cls, document, source)
 
 
 @dataclass
@@ -220,7 +141,7 @@ class TrainingConfig:
     @classmethod
     def from_json(cls, document: dict[str, Any], source: str = "training config") -> TrainingConfig:
         """Rebuild from :meth:`to_json`'s dict."""
-        return _from_json(cls, document, source)
+        return config_from_json(cls, document, source)
 
 
 def load_config_file(path: str | Path) -> tuple[ModelConfig, TrainingConfig]:
