@@ -22,6 +22,7 @@ from imgstory.errors import UserInputError
 from imgstory.features.encoders import Encoder, EncoderSpec, encoder_spec, get_encoder
 from imgstory.features.store import METADATA_FILE, FeatureStore
 from imgstory.images import PHOTO_SUFFIXES, ImageLoadError, load_image
+from imgstory.progress import ProgressBar
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -174,7 +175,9 @@ def extract_features(
         pending = _PendingRows(store, report)
         started = time.perf_counter()
         try:
-            with _progress_bar(len(todo), progress, encoder.name) as bar:
+            with ProgressBar(
+                len(todo), f"{encoder.name} features", unit="photo", enabled=progress
+            ) as bar:
                 for batch in _decoded_batches(todo, encoder, batch_size, decode_threads):
                     decoded = [
                         (photo_id, out) for photo_id, _, out in batch if not isinstance(out, str)
@@ -189,7 +192,7 @@ def extract_features(
                         )
                     bar.update(len(batch))
                     if report.unreadable:
-                        bar.set_postfix(unreadable=len(report.unreadable), refresh=False)
+                        bar.show(unreadable=len(report.unreadable))
         finally:
             pending.commit()  # also when interrupted: keep every photo already encoded
         report.seconds = time.perf_counter() - started
@@ -294,25 +297,3 @@ def _decoded_batches(
 
 def _resolve(batch: list[tuple[str, Path, Future]]) -> list[tuple[str, Path, Any]]:
     return [(photo_id, path, future.result()) for photo_id, path, future in batch]
-
-
-class _NoBar:
-    def update(self, count: int) -> None:
-        pass
-
-    def set_postfix(self, **values: Any) -> None:
-        pass
-
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-
-def _progress_bar(total: int, enabled: bool, encoder_name: str) -> Any:
-    if not enabled:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="photo", desc=f"{encoder_name} features", smoothing=0.1)

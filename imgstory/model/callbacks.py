@@ -18,6 +18,7 @@ import keras
 import numpy as np
 
 from imgstory.errors import UserInputError
+from imgstory.progress import ProgressBar
 
 BACKUP_WEIGHTS = "model.weights.h5"  # weights and optimizer state
 BACKUP_STATE = "state.json"
@@ -207,35 +208,34 @@ class RunBackup(keras.callbacks.Callback):
             shutil.rmtree(self.folder.with_name(self.folder.name + suffix), ignore_errors=True)
 
 
-class ProgressBar(keras.callbacks.Callback):
-    """One tqdm bar per epoch on stderr: loss, validation loss and stories/s."""
+class EpochProgress(keras.callbacks.Callback):
+    """One progress bar per epoch on stderr: loss, validation loss and stories/s."""
 
     def __init__(self, steps: int, stories: int, epochs: int):
         super().__init__()
         self.steps, self.stories, self.epochs = steps, stories, epochs
-        self._bar = None
+        self._bar: ProgressBar | None = None
 
     def on_epoch_begin(self, epoch, logs=None):
-        from tqdm import tqdm
-
-        self._bar = tqdm(total=self.steps, desc=f"epoch {epoch + 1}/{self.epochs}", unit="batch")
+        self._bar = ProgressBar(self.steps, f"epoch {epoch + 1}/{self.epochs}", unit="batch")
+        self._bar.__enter__()
         self._start = time.perf_counter()
-        self._seen = 0
+        self._seen = 0.0
 
     def on_train_batch_end(self, batch, logs=None):
         self._seen = min(self.stories, self._seen + self.stories / max(self.steps, 1))
         rate = self._seen / max(time.perf_counter() - self._start, 1e-9)
-        self._bar.set_postfix(loss=f"{(logs or {}).get('loss', 0):.3f}", stories_s=f"{rate:.1f}")
-        self._bar.update(1)
+        self._bar.update()
+        self._bar.show(loss=f"{(logs or {}).get('loss', 0):.3f}", stories_s=f"{rate:.1f}")
 
     def on_epoch_end(self, epoch, logs=None):
         if "val_loss" in (logs or {}):
-            self._bar.set_postfix(
+            self._bar.show(
                 loss=f"{logs['loss']:.3f}",
                 val_loss=f"{logs['val_loss']:.3f}",
                 stories_s=f"{self.stories / (time.perf_counter() - self._start):.1f}",
             )
-        self._bar.close()
+        self._bar.__exit__(None, None, None)
 
 
 class Throughput(keras.callbacks.Callback):

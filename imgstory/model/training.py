@@ -24,7 +24,13 @@ from imgstory.errors import UserInputError
 from imgstory.features.store import FeatureStore
 from imgstory.model import rundir
 from imgstory.model.architecture import build_model
-from imgstory.model.callbacks import BestCheckpoint, EpochClock, ProgressBar, RunBackup, Throughput
+from imgstory.model.callbacks import (
+    BestCheckpoint,
+    EpochClock,
+    EpochProgress,
+    RunBackup,
+    Throughput,
+)
 from imgstory.model.card import model_card
 from imgstory.model.config import ModelConfig, TrainingConfig
 from imgstory.model.directory import save_model_directory
@@ -288,7 +294,7 @@ def train_model(
             keras.callbacks.TensorBoard(str(work_dir / "tensorboard"), profile_batch=0)
         )
     if progress:
-        callbacks.append(ProgressBar(steps, len(train_batches), training_config.epochs))
+        callbacks.append(EpochProgress(steps, len(train_batches), training_config.epochs))
     model.fit(
         train_data,
         validation_data=val_data,
