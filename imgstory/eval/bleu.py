@@ -13,6 +13,10 @@ import numpy as np
 
 from imgstory.eval.ngrams import MAX_ORDER, NgramCounts
 
+# Kept beside pycocoevalcap's Bleu (bit-identical, tests/test_eval_scorers.py) because the exact
+# bootstrap needs each album's sufficient statistics, which pycocoevalcap does not expose; it is
+# also 1.6x faster on the 1,010 VIST test albums (0.84 s vs 1.36 s, benchmarks/bench_scorers.py).
+
 # Columns of one statistics row: test length, effective reference length, then per n-gram
 # order the number of guessed n-grams and the number of clipped matches.
 TEST_LENGTH, REFERENCE_LENGTH = 0, 1

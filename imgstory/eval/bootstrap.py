@@ -1,5 +1,8 @@
 """Bootstrap confidence intervals over albums, and a paired bootstrap test between two systems.
 
+The resampling and the percentile intervals are ``scipy.stats.bootstrap``'s; what is ours is the
+statistic: every metric of a resample recomputed at once from per-album statistics.
+
 Resampling unit: the album (the AREL protocol scores one story per album). Each resample draws
 albums with replacement and recomputes every corpus metric exactly from cached per-album
 statistics (:class:`~imgstory.eval.corpus.AlbumStatistics`): BLEU and METEOR from summed
@@ -26,7 +29,10 @@ from imgstory.eval.corpus import AlbumStatistics
 DEFAULT_RESAMPLES = 1000
 DEFAULT_CONFIDENCE = 0.95
 
+#: ``(resamples, albums)`` weights -> ``(resamples,)`` values of one metric.
 MetricFunction = Callable[[np.ndarray], np.ndarray]
+#: ``(resamples, albums)`` weights -> ``(metrics, resamples)`` values.
+MetricsFunction = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -59,17 +65,61 @@ class PairedComparison:
 
 
 def resample_weights(albums: int, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> np.ndarray:
-    """``(resamples, albums)`` counts: how often each album is drawn in each resample."""
+    """``(resamples, albums)`` counts: how often each album is drawn in each resample.
+
+    The same draws as :func:`bootstrap_ci` with the same seed (``scipy.stats.bootstrap`` draws
+    album indices with ``default_rng(seed).integers``).
+    """
     if albums < 1:
         raise ValueError("bootstrap needs at least one album")
-    rng = np.random.default_rng(seed)
-    return rng.multinomial(albums, np.full(albums, 1.0 / albums), size=resamples).astype(np.float64)
+    indices = np.random.default_rng(seed).integers(0, albums, (resamples, albums))
+    return _counts(indices, albums)
+
+
+def _counts(indices: np.ndarray, albums: int) -> np.ndarray:
+    """Album indices ``(resamples, albums)`` -> how often each album was drawn, same shape."""
+    resamples = len(indices)
+    flat = np.arange(resamples)[:, None] * albums + indices  # (resamples, albums)
+    counts = np.bincount(flat.ravel(), minlength=resamples * albums)
+    return counts.reshape(resamples, albums).astype(np.float64)
+
+
+def _bootstrap(
+    albums: int,
+    statistic_of_weights: Callable[[np.ndarray], np.ndarray],
+    n: int,
+    seed: int,
+    confidence: float,
+):
+    """``scipy.stats.bootstrap`` (percentile) over album indices, every metric in one call.
+
+    ``statistic_of_weights`` maps ``(resamples, albums)`` album counts to ``(metrics,
+    resamples)`` values: each resample is scored exactly from the cached per-album statistics
+    (the hand-written part, kept because corpus BLEU and METEOR are not means of album scores).
+    """
+    from scipy import stats
+
+    def statistic(indices: np.ndarray, axis: int = -1) -> np.ndarray:
+        indices = np.moveaxis(indices, axis, -1)
+        batch = indices.shape[:-1]
+        values = statistic_of_weights(_counts(indices.reshape(-1, albums), albums))
+        return values.reshape(len(values), *batch)  # (metrics, *batch)
+
+    return stats.bootstrap(
+        (np.arange(albums),),
+        statistic,
+        n_resamples=n,
+        confidence_level=confidence,
+        method="percentile",
+        vectorized=True,
+        rng=np.random.default_rng(seed),
+    )
 
 
 def _metric_functions(
     source: object, metrics: Sequence[str] | None
-) -> tuple[dict[str, MetricFunction], int]:
-    """Metric key -> function of album weights, and the number of albums, for any source."""
+) -> tuple[list[str], MetricsFunction, int]:
+    """Metric keys, one function of album weights giving all of them, and the number of albums."""
     statistics = getattr(source, "statistics", source)
     if statistics is None and isinstance(getattr(source, "per_album", None), pd.DataFrame):
         # a result without corpus statistics (the challenge protocol): a mean of album scores
@@ -79,28 +129,23 @@ def _metric_functions(
         unknown = [key for key in keys if key not in statistics.metrics]
         if unknown:
             raise ValueError(f"cannot bootstrap {unknown}: not in {list(statistics.metrics)}")
-        return (
-            {key: _corpus_metric(statistics, key) for key in keys},
-            len(statistics.album_ids),
-        )
+
+        def corpus_metrics(weights: np.ndarray) -> np.ndarray:  # -> (keys, resamples)
+            scores = statistics.scores(weights)
+            return np.stack([scores[key] for key in keys])
+
+        return keys, corpus_metrics, len(statistics.album_ids)
     if isinstance(source, pd.DataFrame):
         keys = list(metrics or source.select_dtypes("number").columns)
-        columns = {key: source[key].to_numpy(dtype=np.float64) for key in keys}
-        return (
-            {key: _mean_metric(values) for key, values in columns.items()},
-            len(source),
-        )
+        columns = source[keys].to_numpy(dtype=np.float64)  # (albums, keys)
+
+        def column_means(weights: np.ndarray) -> np.ndarray:  # -> (keys, resamples)
+            return ((weights @ columns) / weights.sum(axis=-1, keepdims=True)).T
+
+        return keys, column_means, len(source)
     raise TypeError(
         "bootstrap source must be an EvaluationResult, AlbumStatistics or per-album DataFrame"
     )
-
-
-def _corpus_metric(statistics: AlbumStatistics, key: str) -> MetricFunction:
-    return lambda weights: statistics.scores(weights)[key]
-
-
-def _mean_metric(values: np.ndarray) -> MetricFunction:
-    return lambda weights: (weights @ values) / weights.sum(axis=-1)
 
 
 def bootstrap_ci(
@@ -127,19 +172,30 @@ def bootstrap_ci(
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
-    functions, albums = _metric_functions(source, metrics)
+    keys, all_metrics, albums = _metric_functions(source, metrics)
     if metric_fn is not None:
-        functions = {"custom": metric_fn}
-    weights = resample_weights(albums, n, seed)
-    everyone = np.ones((1, albums))
-    tail = (1 - confidence) / 2 * 100
-    intervals = {}
-    for key, function in functions.items():
-        samples = np.asarray(function(weights), dtype=np.float64)
-        low, high = np.percentile(samples, [tail, 100 - tail])
-        value = float(np.asarray(function(everyone)).reshape(-1)[0])
-        intervals[key] = ConfidenceInterval(value, float(low), float(high), confidence, n)
-    return intervals
+        keys = ["custom"]
+
+        def all_metrics(weights: np.ndarray) -> np.ndarray:  # -> (1, resamples)
+            return np.asarray(metric_fn(weights), dtype=np.float64).reshape(1, -1)
+
+    observed = all_metrics(np.ones((1, albums)))[:, 0]  # (keys,)
+    if albums < 2:  # one album: every resample is that album
+        return {
+            key: ConfidenceInterval(float(value), float(value), float(value), confidence, n)
+            for key, value in zip(keys, observed, strict=True)
+        }
+    interval = _bootstrap(albums, all_metrics, n, seed, confidence).confidence_interval
+    return {
+        key: ConfidenceInterval(
+            float(observed[row]),
+            float(interval.low[row]),
+            float(interval.high[row]),
+            confidence,
+            n,
+        )
+        for row, key in enumerate(keys)
+    }
 
 
 def paired_bootstrap_test(
@@ -173,23 +229,30 @@ def paired_bootstrap_test(
         raise ValueError("the two systems share no album: they cannot be compared")
     statistics_a, statistics_b = statistics_a.subset(common), statistics_b.subset(common)
     keys = list(metrics or [key for key in statistics_a.metrics if key in statistics_b.metrics])
-    weights = resample_weights(len(common), n, seed)
     everyone = np.ones(len(common))
-    resampled_a, resampled_b = statistics_a.scores(weights), statistics_b.scores(weights)
     observed_a, observed_b = statistics_a.scores(everyone), statistics_b.scores(everyone)
-    tail = (1 - confidence) / 2 * 100
+
+    def differences(weights: np.ndarray) -> np.ndarray:  # -> (keys, resamples)
+        resampled_a, resampled_b = statistics_a.scores(weights), statistics_b.scores(weights)
+        return np.stack([resampled_a[key] - resampled_b[key] for key in keys])
+
+    if len(common) < 2:
+        samples = differences(np.ones((n, 1)))
+        low = high = samples[:, 0]
+    else:
+        resampled = _bootstrap(len(common), differences, n, seed, confidence)
+        samples = resampled.bootstrap_distribution  # (keys, resamples)
+        low, high = resampled.confidence_interval.low, resampled.confidence_interval.high
     results = {}
-    for key in keys:
+    for row, key in enumerate(keys):
         difference = float(observed_a[key] - observed_b[key])
-        samples = resampled_a[key] - resampled_b[key]  # (resamples,)
-        extreme = np.abs(samples - difference) >= abs(difference)
-        low, high = np.percentile(samples, [tail, 100 - tail])
+        extreme = np.abs(samples[row] - difference) >= abs(difference)
         results[key] = PairedComparison(
             value_a=float(observed_a[key]),
             value_b=float(observed_b[key]),
             difference=difference,
-            low=float(low),
-            high=float(high),
+            low=float(low[row]),
+            high=float(high[row]),
             p_value=float((extreme.sum() + 1) / (n + 1)),
             albums=len(common),
             resamples=n,

@@ -6,6 +6,9 @@ step per token instead of a table cell per token pair, with the same result.
 
 from __future__ import annotations
 
+# Kept beside pycocoevalcap's Rouge (bit-identical, tests/test_eval_scorers.py) because it is
+# measured 23x faster on the 1,010 VIST test albums: 0.19 s vs 4.4 s (benchmarks/bench_scorers.py).
+
 BETA = 1.2  # coco-caption's recall weight
 
 
