@@ -41,6 +41,8 @@ bench: setup
 	$(BIN)/python -m benchmarks.bench_concepts
 	$(BIN)/python -m benchmarks.bench_training
 	$(BIN)/python -m benchmarks.bench_memory
+	$(BIN)/python -m benchmarks.bench_scorers
+	$(BIN)/python -m benchmarks.bench_cold_start
 
 demo: setup
 	$(BIN)/imgstory demo build --out assets/demo --seed 0 --encoder handcrafted --config small

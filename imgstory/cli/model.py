@@ -47,6 +47,14 @@ def _quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def _one_story_process() -> None:
+    """A process that tells one story: skip Grappler's graph rewrites, which cost more than they
+    save on a handful of photos (~0.3 s less to the first story; benchmarks/bench_cold_start.py)."""
+    import tensorflow as tf
+
+    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+
+
 def _decoding(method, beam_size, length_penalty, temperature, top_k, top_p, seed, ngram, block):
     return DecodingConfig(
         method=method,
@@ -208,6 +216,7 @@ def generate(
         no_repeat_ngram,
         block_repeated,
     )
+    _one_story_process()
     story = Storyteller.load(model, encoder_weights).generate_from_images(photos, options)
     if as_json:
         print(json.dumps(story.to_json(), ensure_ascii=False))
