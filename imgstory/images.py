@@ -155,30 +155,36 @@ def _over_limit(size: str) -> str:
 
 
 @contextlib.contextmanager
-def _opened(stream: IO[bytes], label: str) -> Iterator[Image.Image]:
-    """Pillow's lazy image (header read, no pixels decoded), errors as :class:`ImageLoadError`."""
+def _reading(label: str) -> Iterator[None]:
+    """Pillow's errors while reading ``label`` -> :class:`ImageLoadError` with a reason."""
     try:
-        with warnings.catch_warnings():
-            # Pillow warns above its own limit; MAX_DECODED_PIXELS is enforced by _check_pixels.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(stream)
+        yield
+    except ImageLoadError:
+        raise
     except UnidentifiedImageError:
         raise ImageLoadError(label, _NOT_AN_IMAGE) from None
     except Image.DecompressionBombError as error:
         raise ImageLoadError(label, _bomb_reason(error)) from None
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
         raise ImageLoadError(label, _corrupt_reason(error)) from None
+
+
+@contextlib.contextmanager
+def _opened(stream: IO[bytes], label: str) -> Iterator[Image.Image]:
+    """Pillow's lazy image (header read, no pixels decoded), errors as :class:`ImageLoadError`."""
+    with _reading(label), warnings.catch_warnings():
+        # Pillow warns above its own limit; MAX_DECODED_PIXELS is enforced by _check_pixels.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        image = Image.open(stream)
     yield image  # not closed here: closing would free the pixels the caller returns
 
 
 def _check_pixels(image: Image.Image, label: str, max_side: int | None) -> None:
     """Refuse an image that would decode to more than MAX_DECODED_PIXELS (draft applied first)."""
-    try:
+    with _reading(label):
         image.seek(0)  # first frame of an animated GIF/PNG/WebP
         if max_side is not None and image.format in {"JPEG", "MPO"}:
             image.draft("RGB", (max_side, max_side))
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
-        raise ImageLoadError(label, _corrupt_reason(error)) from None
     width, height = image.size
     if width * height > MAX_DECODED_PIXELS:
         raise ImageLoadError(label, _over_limit(f"{width}x{height} = {width * height:,} pixels"))
@@ -187,16 +193,10 @@ def _check_pixels(image: Image.Image, label: str, max_side: int | None) -> None:
 def _decode(stream: IO[bytes], label: str, max_side: int | None) -> Image.Image:
     with _opened(stream, label) as image:
         _check_pixels(image, label, max_side)
-        try:
+        with _reading(label):
             image.load()
             ImageOps.exif_transpose(image, in_place=True)  # no copy of an upright photo
             rgb = _to_rgb(image)
-        except UnidentifiedImageError:
-            raise ImageLoadError(label, _NOT_AN_IMAGE) from None
-        except Image.DecompressionBombError as error:
-            raise ImageLoadError(label, _bomb_reason(error)) from None
-        except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
-            raise ImageLoadError(label, _corrupt_reason(error)) from None
     if max_side is not None and max(rgb.size) > max_side:
         rgb.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
     return rgb

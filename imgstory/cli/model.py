@@ -6,9 +6,12 @@ TensorFlow is imported inside the commands, so ``imgstory --help`` stays fast.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -42,7 +45,7 @@ REPEAT_OPTION = typer.Option(
 )
 
 
-def _quiet_tensorflow() -> None:
+def quiet_tensorflow() -> None:
     """Keep TensorFlow's C++ start-up chatter off the terminal (before its first import)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -55,18 +58,38 @@ def _one_story_process() -> None:
     tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
 
 
-def _decoding(method, beam_size, length_penalty, temperature, top_k, top_p, seed, ngram, block):
-    return DecodingConfig(
-        method=method,
-        beam_size=beam_size,
-        length_penalty=length_penalty,
-        temperature=temperature,
-        top_k=top_k,
-        top_p=top_p,
-        seed=seed,
-        no_repeat_ngram_size=ngram,
-        block_repeated_sentences=block,
-    )
+#: The decoding options of every story-writing command: (parameter, type, option,
+#: DecodingConfig field).
+DECODING_OPTIONS = (
+    ("decoding", str, METHOD_OPTION, "method"),
+    ("beam_size", int, BEAM_OPTION, "beam_size"),
+    ("length_penalty", float, LENGTH_OPTION, "length_penalty"),
+    ("temperature", float, TEMPERATURE_OPTION, "temperature"),
+    ("top_k", int, TOP_K_OPTION, "top_k"),
+    ("top_p", float, TOP_P_OPTION, "top_p"),
+    ("seed", int, SEED_OPTION, "seed"),
+    ("no_repeat_ngram", int, NGRAM_OPTION, "no_repeat_ngram_size"),
+    ("block_repeated", bool, REPEAT_OPTION, "block_repeated_sentences"),
+)
+
+
+def with_decoding_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a Typer command the decoding options (``--decoding``, ``--beam-size``, ...); the
+    command receives them as one ``options: DecodingConfig`` argument."""
+    signature = inspect.signature(command)
+    kept = [parameter for name, parameter in signature.parameters.items() if name != "options"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
+        for name, kind, option, _ in DECODING_OPTIONS
+    ]
+
+    @functools.wraps(command)
+    def run(**values: object) -> None:
+        fields = {field: values.pop(name) for name, _, _, field in DECODING_OPTIONS}
+        command(options=DecodingConfig(**fields), **values)
+
+    run.__signature__ = signature.replace(parameters=[*kept, *added])
+    return run
 
 
 def train(
@@ -118,7 +141,7 @@ def train(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bar on stderr"),
 ) -> None:
     """Train the Seq2Seq storyteller on a feature store and SIS stories; write a model dir."""
-    _quiet_tensorflow()
+    quiet_tensorflow()
     from imgstory.data.index import load_stories
     from imgstory.model.config import ModelConfig, TrainingConfig, load_config_file
     from imgstory.model.rundir import plan_run
@@ -185,19 +208,11 @@ def generate(
     encoder_weights: str | None = typer.Option(
         None, "--encoder-weights", help="weights of the model's photo encoder (Xception)"
     ),
-    decoding: str = METHOD_OPTION,
-    beam_size: int = BEAM_OPTION,
-    length_penalty: float = LENGTH_OPTION,
-    temperature: float = TEMPERATURE_OPTION,
-    top_k: int = TOP_K_OPTION,
-    top_p: float = TOP_P_OPTION,
-    seed: int = SEED_OPTION,
-    no_repeat_ngram: int = NGRAM_OPTION,
-    block_repeated: bool = REPEAT_OPTION,
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    options: DecodingConfig | None = None,
 ) -> None:
     """Write a story for photos: one sentence per photo, features from the model's encoder."""
-    _quiet_tensorflow()
+    quiet_tensorflow()
     from imgstory.generation.storyteller import Storyteller, check_photo_count
     from imgstory.images import probe_image
 
@@ -205,17 +220,6 @@ def generate(
     for photo in photos:
         probe_image(photo)
 
-    options = _decoding(
-        decoding,
-        beam_size,
-        length_penalty,
-        temperature,
-        top_k,
-        top_p,
-        seed,
-        no_repeat_ngram,
-        block_repeated,
-    )
     _one_story_process()
     story = Storyteller.load(model, encoder_weights).generate_from_images(photos, options)
     if as_json:
@@ -234,37 +238,18 @@ def predict(
     out: Path = typer.Option(..., "--out", help="the predictions JSON file to write"),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     format: str = typer.Option("arel", "--format", help=FORMAT_HELP),
-    decoding: str = METHOD_OPTION,
-    beam_size: int = BEAM_OPTION,
-    length_penalty: float = LENGTH_OPTION,
-    temperature: float = TEMPERATURE_OPTION,
-    top_k: int = TOP_K_OPTION,
-    top_p: float = TOP_P_OPTION,
-    seed: int = SEED_OPTION,
-    no_repeat_ngram: int = NGRAM_OPTION,
-    block_repeated: bool = REPEAT_OPTION,
     batch_size: int = typer.Option(32, "--batch-size", help="stories decoded together"),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    options: DecodingConfig | None = None,
 ) -> None:
     """Write a story per album (AREL format) or per photo sequence (challenge format)."""
-    _quiet_tensorflow()
+    quiet_tensorflow()
     from imgstory.data.index import load_stories
     from imgstory.generation.predict import predict_stories
     from imgstory.outputs import check_output_file, write_text_atomic
 
     inputs = (model, features, stories)
     check_output_file(out, inputs=inputs, overwrite=overwrite, what="predictions file")
-    options = _decoding(
-        decoding,
-        beam_size,
-        length_penalty,
-        temperature,
-        top_k,
-        top_p,
-        seed,
-        no_repeat_ngram,
-        block_repeated,
-    )
     predictions = predict_stories(
         model,
         features,
@@ -285,5 +270,5 @@ def predict(
 def register(app: typer.Typer) -> None:
     """Add ``train``, ``generate`` and ``predict`` to the main ``imgstory`` app."""
     app.command("train")(train)
-    app.command("generate")(generate)
-    app.command("predict")(predict)
+    app.command("generate")(with_decoding_options(generate))
+    app.command("predict")(with_decoding_options(predict))

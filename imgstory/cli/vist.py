@@ -44,8 +44,11 @@ def build(
     ),
 ) -> None:
     """Train the VIST LSTM (thesis model) and GRU (baseline) from text, then score them."""
+    from imgstory.cli.model import quiet_tensorflow
     from imgstory.outputs import check_output_file
     from imgstory.vist_models.build import build_vist_models
+
+    quiet_tensorflow()  # before any import of TensorFlow here or in the training processes
     from imgstory.vist_models.text_stories import load_text_stories
 
     if evaluate_on is not None:  # refused before hours of training, not after
@@ -53,6 +56,12 @@ def build(
     text = load_text_stories(stories)
     print(f"{len(text.stories)} of {text.offered} stories have 5 sentences", file=sys.stderr)
     chosen = [cell.strip() for cell in cells.split(",") if cell.strip()]
+    if len(chosen) > 1:
+        print(
+            f"training {', '.join(chosen)} at once, one process each (about 15 minutes on 2 "
+            "cores); their summaries follow when both are done",
+            file=sys.stderr,
+        )
     built = build_vist_models(
         text, out, chosen, work_dir=work_dir, progress=progress, overwrite=overwrite
     )

@@ -46,6 +46,11 @@ def _build_xception(
     return XceptionEncoder(weights, batch_size=batch_size or 16, strategy=strategy)
 
 
+def _no_strategy(strategy: str | tf.distribute.Strategy | None) -> None:
+    if strategy not in (None, "default"):
+        raise UserInputError("--strategy applies to the xception encoder only (drop it)")
+
+
 def _build_handcrafted(
     weights: str | Path | None,
     *,
@@ -54,8 +59,7 @@ def _build_handcrafted(
 ) -> Encoder:
     from imgstory.features.handcrafted import HandcraftedEncoder
 
-    if strategy not in (None, "default"):
-        raise UserInputError("--strategy applies to the xception encoder only (drop it)")
+    _no_strategy(strategy)
     return HandcraftedEncoder()
 
 
@@ -67,8 +71,7 @@ def _build_concepts(
 ) -> Encoder:
     from imgstory.features.concept_encoder import ConceptEncoder
 
-    if strategy not in (None, "default"):
-        raise UserInputError("--strategy applies to the xception encoder only (drop it)")
+    _no_strategy(strategy)
     return ConceptEncoder(weights=weights, batch_size=batch_size or 16)
 
 
