@@ -1,7 +1,9 @@
 """IMG_Story's Streamlit app: the router. Run with ``streamlit run streamlit_app.py``.
 
 It builds the navigation once, puts the shared data-source controls in the sidebar and runs the
-page the user chose; the pages themselves live in ``pages/``.
+page the user chose; the pages themselves live in ``app_pages/``. Not ``pages/``: Streamlit treats
+a ``pages/`` folder as a legacy multipage app, and a first visit straight to a page's URL then
+runs that page without this router (no sidebar controls, no layout).
 """
 
 from __future__ import annotations
@@ -9,34 +11,32 @@ from __future__ import annotations
 import streamlit as st
 
 from imgstory.app.state import select_source
+from imgstory.paths import ASSETS_DIR
+
+FAVICON = ASSETS_DIR / "app" / "favicon.png"
+
+
+def _page(name: str, title: str, icon: str, **options: object) -> st.Page:
+    """The page script ``app_pages/<name>.py`` under ``title``, at ``/<name>`` unless default."""
+    url = {} if options.get("default") else {"url_path": name}
+    return st.Page(f"app_pages/{name}.py", title=title, icon=f":material/{icon}:", **url, **options)
+
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page(
-        "pages/explore.py", title="Dataset explorer", icon=":material/search:", url_path="explore"
-    ),
-    st.Page(
-        "pages/generate.py", title="Generate", icon=":material/edit_note:", url_path="generate"
-    ),
-    st.Page(
-        "pages/features.py",
-        title="Feature plots",
-        icon=":material/scatter_plot:",
-        url_path="features",
-    ),
-    st.Page(
-        "pages/compare.py",
-        title="Model comparison",
-        icon=":material/bar_chart:",
-        url_path="compare",
-    ),
-    st.Page("pages/thesis.py", title="Thesis results", icon=":material/school:", url_path="thesis"),
+    _page("home", "Home", "home", default=True),
+    _page("explore", "Dataset explorer", "search"),
+    _page("generate", "Generate", "edit_note"),
+    _page("features", "Feature plots", "scatter_plot"),
+    _page("compare", "Model comparison", "bar_chart"),
+    _page("thesis", "Thesis results", "school"),
+    _page("human", "Human evaluation", "groups"),
 ]
 
 
 def run() -> None:
     """Configure the page, draw the shared sidebar and run the selected page."""
-    st.set_page_config(page_title="IMG_Story", page_icon=":material/auto_stories:", layout="wide")
+    # A local file: an emoji or :material: favicon makes the browser ask a font server for it.
+    st.set_page_config(page_title="IMG_Story", page_icon=str(FAVICON), layout="wide")
     page = st.navigation(PAGES)
     select_source()
     page.run()

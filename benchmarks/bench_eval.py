@@ -3,9 +3,12 @@
 Both run in a fresh process on the same files, alternately, several times; the script prints the
 best and median wall times, their ratio, and the largest difference between the two sets of
 scores. It then times scoring one story against its references in a warm process (the app's
-case). Defaults use the real VIST sample at ../shared/vist (AREL's released test outputs).
+case), and the story metrics (non-redundancy, distinct-1/2: what ``--story-metrics`` adds to an
+evaluation) against the in-process BLEU/ROUGE-L/CIDEr scorers on the same stories. Defaults use
+the real VIST sample at ../shared/vist (AREL's released test outputs).
 
     .venv/bin/python -m benchmarks.bench_eval [--runs 3] [--references R --predictions P]
+    .venv/bin/python -m benchmarks.bench_eval --story-metrics-only   # the story metrics alone
 """
 
 from __future__ import annotations
@@ -101,6 +104,34 @@ def warm_story_timing(references: Path, predictions: Path, calls: int) -> list[f
     return timings
 
 
+def story_metrics_timing(references: Path, predictions: Path, runs: int) -> None:
+    """Print best/median seconds of the story metrics and of the n-gram scorers, same stories."""
+    from imgstory.eval.arel import _ngram_scores
+    from imgstory.eval.predictions import load_predictions
+    from imgstory.eval.story_metrics import story_metrics
+
+    reference_file = json.loads(references.read_text())
+    stories = {a: s for a, s in load_predictions(predictions).items() if a in reference_file}
+    albums = list(stories)
+    texts = [stories[a] for a in albums]
+    album_references = [reference_file[a] for a in albums]
+    timings: dict[str, list[float]] = {"story metrics": [], "BLEU+ROUGE-L+CIDEr": []}
+    for _ in range(runs):
+        start = time.perf_counter()
+        measured = story_metrics(stories)
+        timings["story metrics"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        _ngram_scores(albums, texts, album_references)
+        timings["BLEU+ROUGE-L+CIDEr"].append(time.perf_counter() - start)
+    print(f"\nstory metrics of {len(albums)} stories, {runs} runs in this process:")
+    for name, values in timings.items():
+        print(f"  {name:<20} best {min(values):.3f} s  median {statistics.median(values):.3f} s")
+    ratio = statistics.median(timings["story metrics"]) / statistics.median(
+        timings["BLEU+ROUGE-L+CIDEr"]
+    )
+    print(f"  story metrics / n-gram scorers (median): {ratio:.2f}; values {measured.scores}")
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -108,10 +139,16 @@ def main() -> None:
     parser.add_argument("--predictions", type=Path, default=DEFAULT_PREDICTIONS)
     parser.add_argument("--runs", type=int, default=3, help="runs of each pipeline (default 3)")
     parser.add_argument("--story-calls", type=int, default=20)
+    parser.add_argument(
+        "--story-metrics-only", action="store_true", help="time only the story metrics"
+    )
     arguments = parser.parse_args()
     for path in (arguments.references, arguments.predictions):
         if not path.is_file():
             sys.exit(f"{path} not found: pass --references and --predictions (AREL format)")
+    if arguments.story_metrics_only:
+        story_metrics_timing(arguments.references, arguments.predictions, max(arguments.runs, 5))
+        return
 
     reference_command = [
         sys.executable, "-c", REFERENCE_PIPELINE,
@@ -163,6 +200,7 @@ def main() -> None:
         f"\nscore_story (one story vs its references, warm process, {len(timings)} calls): "
         f"median {statistics.median(timings) * 1000:.1f} ms, max {max(timings) * 1000:.1f} ms"
     )
+    story_metrics_timing(arguments.references, arguments.predictions, max(arguments.runs, 5))
 
 
 if __name__ == "__main__":

@@ -24,3 +24,14 @@ def models_dir() -> Path | None:
     """A folder of the user's own model directories (``IMGSTORY_MODELS_DIR``), or None."""
     value = os.environ.get("IMGSTORY_MODELS_DIR", "").strip()
     return Path(value).expanduser() if value else None
+
+
+def data_dir() -> Path:
+    """The folder for a user's own data (human-evaluation databases): ``IMGSTORY_DATA_DIR``, else
+    ``$XDG_DATA_HOME/imgstory`` (``~/.local/share/imgstory``); never inside the package or repo."""
+    value = os.environ.get("IMGSTORY_DATA_DIR", "").strip()
+    if value:
+        return Path(value).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "imgstory"

@@ -15,6 +15,7 @@ import test_app_fixtures as fixtures
 from streamlit.testing.v1 import AppTest
 from test_app_fixtures import THEMES, jpeg_bytes, scene
 
+from imgstory.app import photo_inputs
 from imgstory.errors import UserInputError
 
 tiny_vist = fixtures.tiny_vist
@@ -25,11 +26,11 @@ PAGES = ["home", "explore", "generate", "features", "compare", "thesis"]
 
 
 def open_page(page: str, timeout: float = 60) -> AppTest:
-    """The app, run once, then switched to ``pages/<page>.py`` and run again."""
+    """The app, run once, then switched to ``app_pages/<page>.py`` and run again."""
     app = AppTest.from_file(APP, default_timeout=timeout)
     app.run()
     if page != "home":
-        app.switch_page(f"pages/{page}.py")
+        app.switch_page(f"app_pages/{page}.py")
         app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app
@@ -94,7 +95,7 @@ def test_home_shows_architecture_and_loaded_data(on_tiny_data):
     shown = texts(app)
     assert "- train: 6 albums, 12 stories" in shown and "- test: 3 albums, 6 stories" in shown
     assert "- tiny-lstm" not in shown  # no user models folder here
-    assert f"VIST folder {on_tiny_data}" in texts(app)
+    assert f"VIST folder '{on_tiny_data.name}'" in texts(app)
 
 
 def test_bad_vist_folder_is_a_message_not_a_traceback(monkeypatch, tmp_path):
@@ -111,7 +112,7 @@ def test_home_and_explorer_do_not_import_tensorflow(tiny_vist, page):
         f"app = AppTest.from_file({APP!r}, default_timeout=60)\n"
         "app.run()\n"
         f"if {page!r} != 'home':\n"
-        f"    app.switch_page('pages/{page}.py'); app.run()\n"
+        f"    app.switch_page('app_pages/{page}.py'); app.run()\n"
         "assert not app.exception, app.exception\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules, 'pandas' in sys.modules)\n"
     )
@@ -155,8 +156,10 @@ def test_explorer_shows_missing_photos_and_credits(monkeypatch, tiny_vist, tmp_p
     monkeypatch.setenv("IMGSTORY_VIST_DIR", str(copy))
     app = open_page("explore")
     app.toggle[0].set_value(False).run()
+    album = next(a for a in app.selectbox(key="album").options if a.startswith("test00"))
+    app.selectbox(key="album").set_value(album.split()[0]).run()
     shown = texts(app)
-    assert f"1 of 5 photos are missing from {copy / 'images'}: {first_photo.stem}" in shown
+    assert f"1 of 5 photos are missing from images/: {first_photo.stem}" in shown
     assert "photo missing" in shown
     assert "2. Flickr photo 1031" in image_captions(app)  # real photos credited by Flickr id
     references = [m.value for m in app.markdown if m.value.startswith("1. ")]
@@ -187,10 +190,17 @@ def test_features_page_maps_and_heatmap(on_tiny_data):
 def test_compare_page_charts_tables_and_downloads(on_tiny_data):
     app = open_page("compare")
     charts = app.get("plotly_chart")
-    assert len(charts) == 5  # 4 metrics of ours + published METEOR
-    wide = app.dataframe[0].value
-    assert list(wide["system"]) == ["lstm-beam", "lstm-greedy", "random"]
-    assert wide.loc[0, "METEOR"] == "0.3100 [0.2900, 0.3300]"
+    assert len(charts) == 6  # 4 metrics of ours + released systems scored here + published METEOR
+    wide = app.table[0].value  # a static table: wraps instead of scrolling sideways
+    assert list(wide.index) == [
+        "★ LSTM, beam (thesis)", "LSTM, greedy", "Random training story (floor)"
+    ]  # fmt: skip
+    assert wide.loc["★ LSTM, beam (thesis)", "METEOR"] == "0.310 [0.290, 0.330]"
+    meteor = plotly_figures(app)[0]
+    assert list(meteor["data"][0]["x"]) == list(wide.index.str.removeprefix("★ "))
+    assert meteor["layout"]["title"]["text"] == f"METEOR (VIST folder '{on_tiny_data.name}')"
+    assert "Data: demo pack" not in texts(app)  # captioned with its own data
+    assert len(set(meteor["data"][0]["marker"]["color"])) == 2  # the thesis model set apart
     labels = [b.label for b in app.get("download_button")]
     assert "Download table (CSV)" in labels and "Download table (LaTeX)" in labels
 
@@ -220,30 +230,32 @@ def test_compare_scores_uploaded_predictions(on_tiny_data, java):
 
 def test_compare_paired_tests_and_published_panel(on_tiny_data, java):
     app = open_page("compare")
-    published = next(f.value for f in app.dataframe if "paper" in f.value.columns)
-    assert {"system", "protocol", "METEOR", "paper", "url"} <= set(published.columns)
+    published = next(f.value for f in app.dataframe if "protocol" in f.value.columns)
+    assert {"system", "protocol", "METEOR", "CIDEr"} <= set(published.columns)
     assert (published["protocol"] != "").all()
+    assert any("No Metrics Are Perfect" in m.value for m in app.markdown)  # citations
+    figure = next(f for f in plotly_figures(app) if "as published" in f["layout"]["title"]["text"])
+    assert "error_y" not in figure["data"][0]  # no intervals published: none drawn
     titles = [f["layout"]["title"]["text"] for f in plotly_figures(app)]
     assert "METEOR as published on real VIST (no intervals published)" in titles
     assert not any("VIST folder" in title for title in titles[-1:])  # never mixed with ours
     next(b for b in app.button if b.label == "Run paired bootstrap tests").click().run(timeout=120)
     tests = next(f.value for f in app.dataframe if "metric" in f.value.columns)
     tests = tests.set_index(["system", "metric"])
-    assert tests.loc[("lstm-greedy", "METEOR"), "difference"] == pytest.approx(0.0)
-    assert tests.loc[("lstm-greedy", "METEOR"), "p_value"] == pytest.approx(1.0)
-    assert tests.loc[("random", "Bleu_4"), "difference"] > 0.5  # own story vs another album's
-    assert tests.loc[("random", "METEOR"), "albums"] == 3
+    greedy, floor = "LSTM, greedy", "Random training story (floor)"
+    assert tests.loc[(greedy, "METEOR"), "difference"] == pytest.approx(0.0)
+    assert tests.loc[(greedy, "METEOR"), "p_value"] == pytest.approx(1.0)
+    assert tests.loc[(floor, "Bleu_4"), "difference"] > 0.5  # own story vs another album's
+    assert tests.loc[(floor, "METEOR"), "albums"] == 3
 
 
 def test_thesis_page_reads_saved_results(on_tiny_data):
     app = open_page("thesis")
     shown = texts(app)
-    assert (
-        "Beam search vs greedy (LSTM):** LSTM, beam search (thesis model) scores METEOR 0.3100"
-        in shown
-    )
-    assert "within the noise (the 95% intervals overlap)" in shown
-    assert "a clear difference" in shown  # thesis model vs random floor
+    assert "Beam search vs greedy (LSTM):** LSTM, beam (thesis) scores METEOR 0.310" in shown
+    assert "paired bootstrap p = 1.000 over 3 albums" in shown  # identical stories
+    assert f"Data: VIST folder '{on_tiny_data.name}'" in shown
+    assert "These numbers come from the **demo pack**" not in shown  # its own results
     assert "We went to the beach." in shown  # generated sentences under their photos
     assert "A human story of these photos: We went to the beach ." in shown
 
@@ -289,7 +301,7 @@ def test_generate_from_uploaded_photos(on_tiny_vist):
 
 
 def test_generate_switching_model_and_decoding(on_tiny_vist):
-    app = open_page("generate", timeout=180)
+    app = choose_dataset_sequence(open_page("generate", timeout=180))
     models = app.selectbox(key="model").options
     assert any("tiny-lstm" in m for m in models)
     choose_tiny_model(app)
@@ -306,23 +318,29 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     tiny = next(m for m in models if m.startswith("tiny-lstm"))
     next(m for m in app.multiselect if m.label == "Models").set_value([tiny]).run()
     generate(app)
-    table = app.dataframe[0].value
-    assert list(table.columns) == [
-        "photo", f"{tiny} · greedy", f"{tiny} · beam (beam_size=3, length_penalty=0.0)"
-    ]  # fmt: skip
-    assert table[f"{tiny} · greedy"][0] == "We went to the beach."
+    cards = [m.value for m in app.markdown]
+    assert f"**{tiny}** · greedy" in cards
+    assert f"**{tiny}** · beam (beam_size=3, length_penalty=0.0)" in cards
+    assert any(card.startswith("1. We went to the beach.\n2. The sand was warm.") for card in cards)
+
+
+def choose_dataset_sequence(app: AppTest) -> AppTest:
+    """Ask for a dataset sequence instead of uploads (the page never falls back on its own)."""
+    return app.radio(key="photo_source").set_value(photo_inputs.DATASET).run()
 
 
 def test_generate_dataset_sequence_shows_references_and_scores(on_tiny_vist, java):
-    app = open_page("generate", timeout=180)
+    app = choose_dataset_sequence(open_page("generate", timeout=180))
     assert "story test00-0 (album test00)" in texts(app)
     choose_tiny_model(app)
     generate(app)
     shown = texts(app)
     assert "Reference stories of album test00" in shown
-    protocol = next(d.value for d in app.dataframe if "METEOR" in d.value.index).iloc[:, 0]
-    assert 0 < protocol["METEOR"] <= 1 and protocol["ROUGE_L"] == pytest.approx(1.0)
-    assert protocol["Bleu_1"] == pytest.approx(1.0)  # the tiny model retells the story
+    scores = next(d.value for d in app.dataframe if "METEOR" in set(d.value.get("metric", [])))
+    protocol = scores.set_index("metric")["score"]
+    assert 0 < protocol["METEOR"] <= 1 and protocol["ROUGE-L"] == pytest.approx(1.0)
+    assert protocol["BLEU-1"] == pytest.approx(1.0)  # the tiny model retells the story
+    assert not any("WordNet" in c.value for c in app.caption)  # not repeated on every story
     assert "Other implementations (not protocol numbers):" in texts(app)
 
 
@@ -354,10 +372,22 @@ def test_generate_refuses_eleven_photos(on_tiny_vist):
     assert next(b for b in app.button if b.label == "Generate story").disabled
 
 
-def test_generate_bad_order_is_reported(on_tiny_vist):
-    app = open_page("generate", timeout=180)
+def test_generate_bad_order_is_reported_and_blocks_generate(on_tiny_vist):
+    app = choose_dataset_sequence(open_page("generate", timeout=180))
     app.text_input(key="order").set_value("1 2 2 4 5").run()
     assert any("list each of the 5 photos once (missing 3)" in e.value for e in app.error)
+    assert next(b for b in app.button if b.label == "Generate story").disabled
+    assert any("Generate is off: the photo order is invalid" in i.value for i in app.info)
+    app.text_input(key="order").set_value("5 4 3 2 1").run()
+    assert not next(b for b in app.button if b.label == "Generate story").disabled
+
+
+def test_generate_never_falls_back_to_the_dataset_when_no_upload_arrived(on_tiny_vist):
+    app = open_page("generate", timeout=180)  # "My photos" first; nothing accepted yet
+    assert app.radio(key="photo_source").value == photo_inputs.UPLOAD
+    assert "Photos: story" not in texts(app)
+    assert next(b for b in app.button if b.label == "Generate story").disabled
+    assert any("refused by the uploader itself" in i.value for i in app.info)
 
 
 @pytest.fixture
@@ -430,3 +460,39 @@ def test_compare_shows_real_photo_results_apart(on_demo_pack):
     shown = texts(app)
     assert f"({len(document['albums'])} albums)" in shown and "VIST test split" in shown
     assert any("VIST LSTM" in m.value for m in app.markdown)
+
+
+@pytest.fixture
+def on_real_vist_folder(monkeypatch, vist_dir, tmp_path):
+    """The issue's VIST folder: the shared test SIS file and its 60 photos as images/test/
+    (symlinks, nothing copied), without results of its own."""
+    folder = tmp_path / "vist"
+    (folder / "sis").mkdir(parents=True)
+    (folder / "sis" / "test.story-in-sequence.json").symlink_to(
+        vist_dir / "sis" / "test.story-in-sequence.json"
+    )
+    (folder / "images" / "test").mkdir(parents=True)
+    for photo in (vist_dir / "photos").glob("*.jpg"):
+        (folder / "images" / "test" / photo.name).symlink_to(photo)
+    monkeypatch.setenv("IMGSTORY_VIST_DIR", str(folder))
+    monkeypatch.delenv("IMGSTORY_MODELS_DIR", raising=False)
+    return folder
+
+
+@pytest.mark.real_data
+def test_thesis_on_a_real_vist_folder_labels_demo_numbers_and_shows_real_examples(
+    on_real_vist_folder,
+):
+    from imgstory.app.real_photos import load_real_photo_results
+
+    if load_real_photo_results() is None:
+        pytest.skip("assets/results/vist_real_photos.json not computed (`make vist-models`)")
+    app = open_page("thesis", timeout=180)
+    shown = texts(app)
+    assert "The VIST folder 'vist' has no results/ folder of its own" in shown
+    assert "Data: demo pack (generated scenes in VIST format, not real VIST)" in shown
+    assert "These numbers come from the **demo pack**" in shown
+    assert "Data: VIST folder 'vist'" not in shown  # no number under the wrong name
+    assert "Stories written by the VIST LSTM (ours)" in shown
+    assert len([h for h in app.subheader if h.value.startswith("Album ")]) == 3
+    assert sum("Flickr photo" in caption for caption in image_captions(app)) == 15

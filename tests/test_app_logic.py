@@ -44,7 +44,7 @@ def test_scan_source_reads_the_official_layout(tiny_vist):
     assert source.images_dir == tiny_vist / "images"
     assert source.features_dir == tiny_vist / "features"
     assert source.photo_credit("123") == "Flickr photo 123"
-    assert not source.is_demo and source.label == f"VIST folder {tiny_vist}"
+    assert not source.is_demo and source.label == f"VIST folder '{tiny_vist.name}'"
 
 
 def test_a_folder_without_sis_files_is_refused_with_a_clear_message(tmp_path):
@@ -81,7 +81,7 @@ def test_story_table_search_is_case_insensitive_and_needs_every_word(tiny_vist):
     assert len(explore.filter_stories(table, ["train"], "")) == 0
     albums = explore.albums_table(table)
     assert list(albums["album_id"]) == ["test00", "test10", "test20"]
-    assert list(albums["stories"]) == [2, 2, 2]
+    assert list(albums["stories shown"]) == [2, 2, 2]
 
 
 def test_story_slots_mark_missing_photos(tiny_vist, tmp_path):
@@ -269,15 +269,16 @@ def test_malformed_summaries_are_explained(document, message):
 def test_wide_table_csv_and_latex():
     long = results.summary_table(SUMMARY)
     wide = results.wide_table(long)
-    assert list(wide.columns) == ["system", "description", "METEOR", "theme_accuracy"]
-    assert wide.loc[0, "METEOR"] == "0.3000 [0.2800, 0.3200]"
-    assert wide.loc[0, "theme_accuracy"] == "0.9500"
-    assert pd.isna(wide.loc[2, "theme_accuracy"])
+    assert list(wide.columns) == ["system", "METEOR", "theme accuracy"]
+    assert wide.loc[0, "system"] == "★ LSTM, beam (thesis)"  # the thesis model set apart
+    assert wide.loc[0, "METEOR"] == "0.300 [0.280, 0.320]"
+    assert wide.loc[0, "theme accuracy"] == "0.950"
+    assert pd.isna(wide.loc[2, "theme accuracy"])
     csv = pd.read_csv(io.StringIO(results.to_csv(long)))
     assert len(csv) == len(long) and csv["value"].max() == pytest.approx(0.95)
     latex = results.to_latex(wide.fillna("--"), "Demo pack & test_split 100%")
-    assert r"\begin{tabular}{llrr}" in latex
-    assert r"lstm-beam & LSTM, beam search (thesis model) & 0.3000 [0.2800, 0.3200]" in latex
+    assert r"\begin{tabular}{llr}" in latex
+    assert r"$\star$ LSTM, beam (thesis) & 0.300 [0.280, 0.320] & 0.950" in latex
     assert r"my\_system" in latex and r"\caption{Demo pack \& test\_split 100\%}" in latex
 
 
@@ -291,13 +292,35 @@ def test_saved_comparisons_are_read_from_the_summary(tmp_path):
     assert table.loc[0, "comparison"] == "lstm-beam vs random" and table.loc[0, "p_value"] == 0.001
 
 
-def test_findings_call_a_difference_clear_only_without_overlap():
+def test_findings_take_their_verdict_from_the_paired_test_p_value():
     long = results.summary_table(SUMMARY)
-    clear = results.finding(long, "lstm-beam", "random")
-    assert clear.startswith("LSTM, beam search (thesis model) scores METEOR 0.3000, 0.1000 above")
-    assert "a clear difference" in clear
-    assert "within the noise" in results.finding(long, "my_system", "lstm-beam")
+    untested = results.finding(long, "lstm-beam", "random")
+    assert untested.startswith("LSTM, beam (thesis) scores METEOR 0.300, 0.100 above")
+    assert "not tested here (overlapping intervals are not a test" in untested
+    significant = {"p_value": 0.001, "albums": 40, "resamples": 1000}
+    assert "paired bootstrap p = 0.001 over 40 albums (1,000 resamples): a significant" in (
+        results.finding(long, "lstm-beam", "random", significant)
+    )
+    noise = results.finding(long, "my_system", "lstm-beam", {**significant, "p_value": 0.31})
+    assert "p = 0.310" in noise and "not significant (p >= 0.05)" in noise
     assert results.finding(long, "lstm-beam", "gru-beam") is None
+
+
+def test_results_are_labelled_by_their_own_data(tiny_vist, tmp_path):
+    from imgstory.paths import DEMO_DIR
+
+    demo = results.results_origin(DEMO_DIR / "results")
+    assert demo.is_demo and demo.data.startswith("demo pack")
+    own = results.results_origin(tiny_vist / "results")  # <vist>/results: that folder's
+    assert not own.is_demo and own.data == f"VIST folder '{tiny_vist.name}'"
+    assert own.source.root == tiny_vist
+    (tmp_path / "summary.json").write_text(json.dumps({**SUMMARY, "split": "val", "albums": 7}))
+    loose = results.results_origin(tmp_path)
+    assert loose.source is None and "its data are not recorded" in loose.label
+    assert loose.label.endswith("val split, 7 albums") and str(tmp_path) not in loose.label
+    named = {**SUMMARY, "data": "VIST test split, my run"}
+    (tmp_path / "summary.json").write_text(json.dumps(named))
+    assert results.results_origin(tmp_path).data == "VIST test split, my run"
 
 
 def test_prediction_files_and_load_summary(tiny_vist, tmp_path):
@@ -321,8 +344,35 @@ def test_prediction_and_reference_uploads_are_validated():
     assert scoring.references_from_upload("r.json", b'{"1": "one ."}') == {"1": ["one ."]}
     with pytest.raises(UserInputError, match=re.escape("r.json: expected an AREL reference file")):
         scoring.references_from_upload("r.json", b'{"annotations": []}')
-    with pytest.raises(UserInputError, match="none of the 1 predicted albums"):
-        scoring.score_predictions({"9": "x ."}, {"1": ["y ."]})
+    with pytest.raises(UserInputError, match="only 0 of the 1 predicted albums are in refs"):
+        scoring.score_predictions({"9": "x ."}, {"1": ["y ."]}, "refs")
+
+
+def test_predictions_for_albums_absent_from_the_story_file_are_left_out_and_counted():
+    predictions = {str(n): f"story {n} ." for n in range(10)}
+    references = {str(n): [f"story {n} ."] for n in range(9)}  # album 9 left Flickr
+    kept, note = scoring.predictions_coverage(predictions, references, "test.sis.json")
+    assert set(kept) == set(references)
+    assert note.startswith("1 of the 10 predicted albums are not in test.sis.json and were left")
+    assert "(9)" in note and "over the 9 albums present" in note
+    assert scoring.predictions_coverage(kept, references, "r")[1] is None
+    with pytest.raises(UserInputError, match="different splits or datasets"):
+        scoring.predictions_coverage(predictions, {"0": ["x ."]}, "r")
+
+
+def test_paired_tests_say_why_they_cannot_run():
+    references = {"1": ["a ."], "2": ["b ."]}
+    ours = {"1": "a .", "2": "b ."}
+    assert (
+        scoring.paired_problem({"lstm-beam": ours, "random": ours}, references, "lstm-beam") is None
+    )
+    assert "no predictions of LSTM, beam (thesis)" in scoring.paired_problem(
+        {"random": ours}, references, "lstm-beam"
+    )
+    other = {"lstm-beam": ours, "random": {"7": "c ."}}
+    assert "1 of the 1 albums predicted by random are not in the references" in (
+        scoring.paired_problem(other, references, "lstm-beam")
+    )
 
 
 # ---------------------------------------------------------------- models
@@ -401,3 +451,137 @@ def test_architecture_dot_names_the_cell():
     assert dot.startswith("digraph storyteller {") and dot.endswith("}")
     assert "Stacked GRU decoder" in dot and "LSTM" not in dot
     assert dot.count("->") == 9
+
+
+# ---------------------------------------------------------------- issue 12: inputs, labels, fit
+def test_the_upload_limit_is_stated_once_in_the_streamlit_config(tmp_path):
+    from imgstory.app import uploads
+    from imgstory.paths import REPO_ROOT
+
+    assert uploads.server_upload_limit_mb() == uploads.MAX_PHOTO_MB == 20
+    assert "maxUploadSize = 20" in (REPO_ROOT / ".streamlit" / "config.toml").read_text()
+    (tmp_path / "config.toml").write_text("[server]\nmaxUploadSize = 7\n")
+    assert uploads.server_upload_limit_mb(tmp_path / "config.toml") == 7
+    assert uploads.server_upload_limit_mb(tmp_path / "absent.toml") == 200  # Streamlit's default
+
+
+def test_generate_inputs_from_a_story_in_order_and_when_ready(tiny_vist):
+    from imgstory.app import photo_inputs
+
+    stories = load_sis(tiny_vist / "sis" / "test.story-in-sequence.json").stories
+    story = photo_inputs.find_story(stories, "test10-1")
+    finder = PhotoFinder(tiny_vist / "images")
+    inputs = photo_inputs.from_story(story, finder, "VIST folder 'x'")
+    assert inputs.album_id == "test10" and inputs.split == "test" and len(inputs.photos) == 5
+    assert inputs.origin == "story test10-1 (album test10) of the VIST folder 'x'"
+    reordered, error = photo_inputs.ordered(inputs, "5 4 3 2 1")
+    assert error is None and reordered.labels == inputs.labels[::-1]
+    same, error = photo_inputs.ordered(inputs, "1 2 2 4 5")
+    assert same == inputs and "missing 3" in error
+    ready = photo_inputs.not_ready
+    assert ready(inputs, 1, None, 0, photo_inputs.DATASET) is None
+    assert "photo order is invalid" in ready(inputs, 1, error, 0, photo_inputs.DATASET)
+    assert "at least one model" in ready(inputs, 0, None, 0, photo_inputs.DATASET)
+    nothing = photo_inputs.PhotoInputs()
+    assert "refused by the uploader itself" in ready(nothing, 1, None, 0, photo_inputs.UPLOAD)
+    assert "remove 1" in ready(inputs, 1, None, 11, photo_inputs.UPLOAD)
+    with pytest.raises(UserInputError, match="story nope is not in the story file"):
+        photo_inputs.find_story(stories, "nope")
+    table = explore.stories_table(stories)
+    labels = photo_inputs.sequence_choices(table, width=10)
+    assert labels["test10-1"] == "story test10-1: the party …"
+
+
+def test_uploaded_inputs_keep_the_good_photos_and_name_the_bad_ones():
+    from imgstory.app import photo_inputs
+
+    good = fixtures.jpeg_bytes(fixtures.scene((10, 20, 30), 0, 0))
+    inputs = photo_inputs.from_uploads([("a.jpg", good), ("b.txt", b"hi")])
+    assert inputs.labels == ("a.jpg",) and inputs.origin == "your 1 uploaded photos"
+    assert len(inputs.problems) == 1 and inputs.problems[0].startswith("b.txt:")
+
+
+def test_explorer_row_selection_album_labels_and_heading(tiny_vist):
+    stories = explore.stories_table(
+        load_sis(tiny_vist / "sis" / "test.story-in-sequence.json").stories
+    )
+    albums = explore.albums_table(stories)
+    assert explore.album_choices(albums)["test10"] == "test10 (test)"
+    assert explore.selected_album(albums, {"selection": {"rows": [2]}}) == "test20"
+    assert explore.selected_album(albums, {"selection": {"rows": []}}) is None
+    assert explore.selected_album(albums, None) is None
+    assert explore.album_heading("a", "test", 5, 5) == "Album a (test): 5 stories"
+    assert explore.album_heading("a", "test", 5, 3).startswith("Album a (test): 5 stories, 3 shown")
+
+
+def test_story_score_tables_have_a_row_per_story_and_quiet_notes():
+    from imgstory.app import story_scores
+    from imgstory.eval.story import WORDNET_NOTE, StoryScores
+
+    results = [StoryResult("m", "/x", {"method": "greedy"}, ("a",), ("s .",), ("S.",), 0.1)] * 2
+    scored = StoryScores({"Bleu_1": 0.51234, "METEOR": 0.3, "ROUGE_L": 0.4}, {"rouge1": 0.2},
+                         [WORDNET_NOTE, "CIDEr is not given"])  # fmt: skip
+    tables = story_scores.story_score_tables(results, lambda result: scored)
+    assert list(tables.protocol.columns) == ["metric", "story 1", "story 2"]
+    assert list(tables.protocol["metric"]) == ["METEOR", "ROUGE-L", "BLEU-1"]
+    assert tables.protocol.set_index("metric").loc["BLEU-1", "story 2"] == 0.512
+    assert tables.legend == ["story 1: m · greedy", "story 2: m · greedy"]
+    assert tables.notes == ["CIDEr is not given"]  # the absent nltk extra is not repeated
+
+    def refuse(result):
+        raise UserInputError("no reference story")
+
+    refused = story_scores.story_score_tables(results[:1], refuse)
+    assert refused.protocol is None and refused.warnings == ["m · greedy: no reference story"]
+    assert refused.legend == []  # one story: its column is "score"
+
+
+def test_examples_show_albums_whose_photos_are_all_present(tiny_vist, tmp_path):
+    from imgstory.app import examples
+
+    by_album = load_sis(tiny_vist / "sis" / "test.story-in-sequence.json").stories_by_album()
+    finder = PhotoFinder(tiny_vist / "images")
+    generated = {"nowhere": ["x ."], "test00": ["we went ."], "test10": "a party ."}
+    shown = examples.examples(generated, by_album, finder)
+    assert [e.album_id for e in shown] == ["test00", "test10"]
+    assert shown[0].generated == "we went ." and all(s.path for s in shown[0].slots)
+    assert examples.examples(generated, by_album, None) == []
+    assert examples.examples(generated, by_album, PhotoFinder(tmp_path)) == []  # no photos here
+    assert examples.preferred_system(["a", "b"], ["b"]) == "b"
+    assert examples.preferred_system(["a"], ["z"]) == "a"
+
+
+def test_feature_dimensions_have_names_where_they_mean_something():
+    from imgstory.features.handcrafted import HandcraftedConfig
+
+    names = feature_maps.dimension_names("handcrafted", HandcraftedConfig().dimension)
+    assert len(names) == HandcraftedConfig().dimension
+    assert names[0] == "colour layout: cell (0,0) mean brightness"
+    assert names[3] == "colour layout: cell (0,0) std brightness"
+    assert names[-1] == "coarse texture: LBP-16 pattern 17"
+    assert "edges: cell (3,3), 160° gradient (HOG)" in names
+    assert feature_maps.dimension_names("xception", 2048) is None
+    assert "no human names" in feature_maps.dimension_note("xception", 2048)
+
+
+def test_display_paths_are_never_absolute(tmp_path):
+    from imgstory.paths import DEMO_DIR
+
+    assert sources.display_path(DEMO_DIR / "results") == "assets/demo/results"
+    assert sources.display_path(tmp_path / "a" / "b") == "a/b"
+    assert sources.typed_folder("assets/demo") == DEMO_DIR
+    assert sources.folder_text(DEMO_DIR) == "assets/demo"
+    assert sources.folder_text(tmp_path) == str(tmp_path)  # a user's folder, readable back
+
+
+@pytest.mark.real_data
+def test_arel_test_predictions_against_the_shared_story_file_leave_9_albums_out(vist_dir):
+    from imgstory.data.references import references_from_stories
+
+    stories = load_sis(vist_dir / "sis" / "test.story-in-sequence.json").stories
+    references = references_from_stories(stories)
+    released = vist_dir / "published" / "arel-irl-init-iter100" / "prediction_test.json"
+    predictions = scoring.predictions_from_upload("arel.json", released.read_bytes())
+    kept, note = scoring.predictions_coverage(predictions, references, "test.sis")
+    assert (len(predictions), len(kept)) == (1010, 1001)  # the right split, 9 albums absent
+    assert note.startswith("9 of the 1,010 predicted albums are not in test.sis and were left")

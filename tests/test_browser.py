@@ -1,5 +1,7 @@
 """One real-browser test: ``streamlit run`` on a free port, driven by Playwright on Debian's
-Chromium; visits every page, uploads 5 photos, generates a story and reads it back.
+Chromium; visits every page, uploads 5 photos, generates a story and reads it back; checks the
+Thesis page of a VIST folder without results of its own, a 30 MB upload, an invalid photo order,
+selecting an album by its table row, and that no request leaves the machine.
 
 Screenshots go to ``tmp_path/screenshots`` (or ``$IMGSTORY_SCREENSHOTS`` when set, to keep them).
 """
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import test_app_fixtures as fixtures
@@ -36,11 +39,24 @@ PAGES = {
 }
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
 @pytest.fixture
-def app_url(tmp_path, tiny_vist, tiny_models):
+def no_results_vist(tmp_path, tiny_vist) -> Path:
+    """The tiny VIST folder without a results/ folder of its own (links, no copies)."""
+    folder = tmp_path / "vist"
+    folder.mkdir()
+    for part in ("sis", "images", "reference", "features"):
+        (folder / part).symlink_to(tiny_vist / part, target_is_directory=True)
+    return folder
+
+
+@pytest.fixture
+def app_url(tmp_path, no_results_vist, tiny_models):
     """The app served by ``streamlit run`` on a free port of 127.0.0.1."""
     port = free_port()
-    env = {"IMGSTORY_VIST_DIR": str(tiny_vist), "IMGSTORY_MODELS_DIR": str(tiny_models)}
+    env = {"IMGSTORY_VIST_DIR": str(no_results_vist), "IMGSTORY_MODELS_DIR": str(tiny_models)}
     process = start_app(port, env, log=tmp_path / "streamlit.log")
     try:
         wait_healthy(port, process)
@@ -49,8 +65,20 @@ def app_url(tmp_path, tiny_vist, tiny_models):
         stop_app(process)
 
 
+def generate_button(page):
+    return page.get_by_role("button", name="Generate story")
+
+
+def fits_the_window(page) -> bool:
+    """The main area needs no sideways scrolling (tables and stories fit 1280 px)."""
+    return page.evaluate(
+        "() => { const main = document.querySelector('[data-testid=\"stMain\"]');"
+        " return main.scrollWidth <= main.clientWidth + 1; }"
+    )
+
+
 @pytest.mark.browser
-def test_every_page_in_a_real_browser(chromium, app_url, tmp_path):
+def test_every_page_in_a_real_browser(chromium, app_url, no_results_vist, tmp_path):
     from playwright.sync_api import sync_playwright
 
     shots = Path(os.environ.get("IMGSTORY_SCREENSHOTS") or tmp_path / "screenshots")
@@ -60,29 +88,80 @@ def test_every_page_in_a_real_browser(chromium, app_url, tmp_path):
         path = tmp_path / f"photo{position + 1}.jpg"
         scene(THEMES["beach"][0], position, 0).save(path)
         photos.append(str(path))
+    too_big = tmp_path / "huge.jpg"  # over the 20 MB limit: refused by the uploader itself
+    too_big.write_bytes(b"\xff\xd8\xff\xe0" + bytes(30 * 1024 * 1024))
+    requested = []
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.on("request", lambda request: requested.append(request.url))
+            page = context.new_page()
             for path, title in PAGES.items():
                 page.goto(f"{app_url}/{path}")
                 page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
                 wait_until_idle(page)
                 assert page.locator('[data-testid="stException"]').count() == 0, path
+                assert fits_the_window(page), f"{path or 'home'} scrolls sideways at 1280 px"
                 screenshot_whole_page(page, shots / f"{path or 'home'}.png")
                 page.set_viewport_size({"width": 1280, "height": 900})
+
+            # Thesis on a VIST folder without results: demo numbers under the demo pack's name
+            page.goto(f"{app_url}/thesis")
+            page.get_by_role("heading", name="Headline results").wait_for(timeout=60_000)
+            wait_until_idle(page)
+            shown = page.locator('[data-testid="stMain"]').inner_text()
+            assert f"The VIST folder '{no_results_vist.name}' has no results/ folder" in shown
+            assert "Data: demo pack (generated scenes in VIST format, not real VIST)" in shown
+            assert "These numbers come from the demo pack" in shown
+            assert f"Data: VIST folder '{no_results_vist.name}'" not in shown
+            assert "No example to show" in shown or "Stories written by" in shown
+
+            # the explorer: clicking a table row selects that album
+            page.goto(f"{app_url}/explore")
+            page.get_by_role("heading", name="Dataset explorer").wait_for(timeout=60_000)
+            wait_until_idle(page)
+            grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+            page.mouse.click(grid["x"] + 12, grid["y"] + 35 * 2 + 17)  # row 2's selector
+            wait_until_idle(page)
+            page.get_by_role("heading", name="Album test10 (test): 2 stories").wait_for(
+                timeout=30_000
+            )
+            screenshot_whole_page(page, shots / "explore-row-selected.png")
+            page.set_viewport_size({"width": 1280, "height": 900})
 
             page.goto(f"{app_url}/generate")
             page.get_by_role("heading", name="Generate a story").wait_for(timeout=60_000)
             wait_until_idle(page)
-            page.locator('input[type="file"]').set_input_files(photos)
+            uploader = page.locator('input[type="file"]')
+            # a 30 MB photo never reaches the app: no fallback to a dataset sequence
+            uploader.set_input_files([str(too_big)])
+            page.wait_for_timeout(500)
+            wait_until_idle(page)
+            assert generate_button(page).is_disabled()
+            page.get_by_text("Generate is off: no photo to write about").wait_for(timeout=10_000)
+            page.get_by_text("A file marked in red above was refused").wait_for(timeout=10_000)
+            assert page.get_by_text("Photos: story").count() == 0
+            page.screenshot(path=shots / "generate-30mb-upload.png")
+            uploader.set_input_files(photos)
             page.get_by_text("Photos: your 5 uploaded photos").wait_for(timeout=30_000)
             wait_until_idle(page)
+            order = page.get_by_role("textbox", name="Photo order")
+            order.fill("1 2 2 4 5")
+            order.press("Enter")
+            page.get_by_text("list each of the 5 photos once (missing 3)").wait_for(timeout=30_000)
+            wait_until_idle(page)
+            assert generate_button(page).is_disabled()
+            page.screenshot(path=shots / "generate-invalid-order.png")
+            order.fill("")
+            order.press("Enter")
+            wait_until_idle(page)
+            assert generate_button(page).is_enabled()
             page.locator('[data-testid="stSelectbox"]').filter(has_text="Model").click()
             page.get_by_role("option", name="tiny-lstm").click()  # demo models come first
             wait_until_idle(page)
-            page.get_by_role("button", name="Generate story").click()
+            generate_button(page).click()
             try:  # the first click imports TensorFlow and loads the model
                 page.get_by_role("heading", name="The story").wait_for(timeout=240_000)
             finally:
@@ -95,13 +174,21 @@ def test_every_page_in_a_real_browser(chromium, app_url, tmp_path):
             screenshot_whole_page(page, shots / "generate-story.png")
 
             phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone.on("request", lambda request: requested.append(request.url))
             phone.goto(app_url)
             phone.get_by_role("heading", name="IMG_Story").first.wait_for(timeout=60_000)
             wait_until_idle(phone)
             screenshot_whole_page(phone, shots / "home-phone.png")
         finally:
             browser.close()
+    assert requested, "no request recorded"
+    outside = [
+        url for url in requested
+        if urlparse(url).scheme not in {"data", "blob"} and urlparse(url).hostname not in LOOPBACK
+    ]  # fmt: skip
+    assert not outside, f"requests left the machine: {sorted(set(outside))[:5]}"
     assert sorted(p.name for p in shots.glob("*.png")) == sorted(
         [f"{p or 'home'}.png" for p in PAGES]
         + ["generate-after-click.png", "generate-story.png", "home-phone.png"]
+        + ["explore-row-selected.png", "generate-30mb-upload.png", "generate-invalid-order.png"]
     )

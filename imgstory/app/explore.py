@@ -60,10 +60,34 @@ def albums_table(stories: pd.DataFrame) -> pd.DataFrame:
     grouped = stories.groupby(["split", "album_id"], sort=False)
     return pd.DataFrame(
         {
-            "stories": grouped["story_id"].count(),
+            "stories shown": grouped["story_id"].count(),
             "first story": grouped["text"].first().str.slice(0, 120),
         }
     ).reset_index()
+
+
+def album_choices(albums: pd.DataFrame) -> dict[str, str]:
+    """``album_id -> "album (split)"`` for the album picker, built once per run."""
+    return {
+        album_id: f"{album_id} ({split})"
+        for album_id, split in zip(albums["album_id"], albums["split"], strict=True)
+    }
+
+
+def selected_album(albums: pd.DataFrame, selection: dict | None) -> str | None:
+    """The album of the table row the user selected (``st.dataframe`` selection), or None."""
+    rows = ((selection or {}).get("selection") or {}).get("rows") or []
+    if not rows or rows[0] >= len(albums):
+        return None
+    return str(albums["album_id"].iloc[rows[0]])
+
+
+def album_heading(album_id: str, split: str, in_album: int, shown: int) -> str:
+    """The album's heading: its story count in the file and, when fewer, how many are shown."""
+    heading = f"Album {album_id} ({split}): {in_album} stories"
+    if shown < in_album:
+        heading += f", {shown} shown (the others match no search or miss photos)"
+    return heading
 
 
 @dataclass(frozen=True)

@@ -101,3 +101,70 @@ def feature_map(
     vectors = store.get(list(photos["photo_id"]))  # (n, dimension)
     points = project_features(vectors, method, seed=seed)  # (n, 2)
     return photos.assign(x=points[:, 0], y=points[:, 1])
+
+
+def handcrafted_names(config=None) -> list[str]:
+    """What each dimension of the hand-crafted features measures, in output order."""
+    from imgstory.features.handcrafted import HandcraftedConfig
+
+    config = config or HandcraftedConfig()
+    names = []
+    for row in range(config.layout_grid):  # per cell: the means of Y, Cb, Cr, then their stds
+        for column in range(config.layout_grid):
+            for statistic in ("mean", "std"):
+                for channel in ("brightness", "blueness", "redness"):
+                    names.append(f"colour layout: cell ({row},{column}) {statistic} {channel}")
+    for hue in range(config.hue_bins):
+        for saturation in range(config.saturation_bins):
+            for value in range(config.value_bins):
+                names.append(f"colour: hue {hue * 360 // config.hue_bins}°, sat {saturation}, "
+                             f"value {value}")  # fmt: skip
+    for quadrant in QUADRANTS:
+        for code in range(config.cell_hue_bins * 4):
+            hue, shade = divmod(code, 4)
+            names.append(
+                f"colour ({quadrant}): hue {hue * 360 // config.cell_hue_bins}°, "
+                f"saturation/value bin {shade}"
+            )
+    cell_side = config.hog_grid
+    for row in range(cell_side):
+        for column in range(cell_side):
+            for orientation in range(config.hog_orientations):
+                angle = orientation * 180 // config.hog_orientations
+                names.append(f"edges: cell ({row},{column}), {angle}° gradient (HOG)")
+    names += [f"texture: LBP-8 pattern {code} (whole photo)" for code in range(10)]
+    for quadrant in QUADRANTS:
+        names += [f"texture: LBP-8 pattern {code} ({quadrant})" for code in range(10)]
+    names += [f"coarse texture: LBP-16 pattern {code}" for code in range(18)]
+    return names
+
+
+QUADRANTS = ("top left", "top right", "bottom left", "bottom right")
+
+
+def dimension_names(encoder: str, dimension: int) -> list[str] | None:
+    """Names of a feature store's dimensions (None when they have none: learned features)."""
+    if encoder == "handcrafted":
+        names = handcrafted_names()
+        return names if len(names) == dimension else None
+    return None
+
+
+def dimension_note(encoder: str, dimension: int) -> str:
+    """What a dimension of ``encoder``'s features is, for the caption under the bars."""
+    if dimension_names(encoder, dimension) is not None:
+        return (
+            "Hand-crafted features: each dimension is one measured quantity (a colour-layout "
+            "statistic, a colour-histogram bin, an edge orientation in a cell, a texture "
+            "pattern); histogram blocks are square-rooted, so values are between 0 and 1."
+        )
+    if encoder == "xception":
+        return (
+            f"Xception features: each of the {dimension} dimensions is one channel of the "
+            "network's last layer averaged over the photo, learned on ImageNet; channels have no "
+            "human names (a strong one means the photo has much of what that filter responds to)."
+        )
+    return (
+        f"{encoder} features: {dimension} learned dimensions without human names; the bars show "
+        "which ones this photo fills most."
+    )

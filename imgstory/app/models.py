@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from imgstory.app.sources import display_path
 from imgstory.paths import DEMO_DIR, SHIPPED_MODELS_DIR, models_dir
 
 MODEL_FILES = ("model.keras", "config.json")
@@ -83,7 +84,7 @@ def discover_models(
     if user_dir is not None and user_dir.is_dir():
         candidates = [user_dir, *sorted(p for p in user_dir.iterdir() if p.is_dir())]
         choices += [
-            ModelChoice(f"{path.name} (your models: {path})", path, is_demo=False)
+            ModelChoice(f"{path.name} (your models: {display_path(path)})", path, is_demo=False)
             for path in candidates
             if is_model_dir(path)
         ]

@@ -13,6 +13,9 @@ import pandas as pd
 
 from imgstory.paths import REAL_PHOTO_RESULTS_FILE as RESULTS_FILE
 
+#: The results document's name for the thesis model (shown first in examples).
+THESIS_SYSTEMS = ("VIST LSTM (ours)",)
+
 
 def load_real_photo_results(path: Path = RESULTS_FILE) -> dict[str, Any] | None:
     """The results document, or None when it has not been computed (no VIST photos there)."""

@@ -8,24 +8,49 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from imgstory.app.sources import DEMO as DEMO_KIND
+from imgstory.app.sources import DEMO_LABEL, DataSource, scan_source
+from imgstory.app.sources import VIST_FOLDER as VIST_KIND
 from imgstory.errors import UserInputError
 from imgstory.jsonfile import read_json
+from imgstory.paths import DEMO_DIR
 
 SUMMARY_FILE = "summary.json"
 PREDICTIONS_DIR = "predictions"
 METRICS = ("METEOR", "ROUGE_L", "Bleu_4", "CIDEr")
 SYSTEM_LABELS = {
-    "lstm-beam": "LSTM, beam search (thesis model)",
-    "lstm-greedy": "LSTM, greedy (VIST paper's Greedy baseline)",
-    "gru-beam": "GRU, beam search",
+    "lstm-beam": "LSTM, beam (thesis)",
+    "lstm-greedy": "LSTM, greedy",
+    "gru-beam": "GRU, beam",
     "gru-greedy": "GRU, greedy",
     "retrieval": "Nearest-neighbour retrieval",
     "random": "Random training story (floor)",
 }
+#: The system the thesis is about: set apart in tables and charts.
+THESIS_SYSTEM = "lstm-beam"
+METRIC_LABELS = {
+    "METEOR": "METEOR",
+    "ROUGE_L": "ROUGE-L",
+    "Bleu_4": "BLEU-4",
+    "CIDEr": "CIDEr",
+    "theme_accuracy": "theme accuracy",
+}
+#: What the demo pack's extra column means (shown under the tables that carry it).
+THEME_ACCURACY_NOTE = (
+    "theme accuracy (demo pack only): the share of albums whose generated story names a keyword "
+    "of the album's generated theme (beach, wedding, ...); real VIST has no themes"
+)
+SIGNIFICANCE_LEVEL = 0.05
+DEMO_RESULTS_NOTE = (
+    "These numbers come from the **demo pack**: generated scenes and template stories with "
+    "handcrafted features, trained offline. They show the pipeline works end to end; they say "
+    "nothing about real VIST (see the published results on the comparison page)."
+)
 SYSTEM_ORDER = tuple(SYSTEM_LABELS)
 LONG_COLUMNS = ["system", "metric", "value", "ci_low", "ci_high"]
 
@@ -33,6 +58,16 @@ LONG_COLUMNS = ["system", "metric", "value", "ci_low", "ci_high"]
 def system_label(system: str) -> str:
     """A readable name for a system key (unknown keys are shown as they are)."""
     return SYSTEM_LABELS.get(system, system)
+
+
+def system_labels(systems) -> list[str]:
+    """Readable names of system keys, in the same order (for chart axes)."""
+    return [system_label(system) for system in systems]
+
+
+def with_labels(long: pd.DataFrame) -> pd.DataFrame:
+    """The long table with readable system names (for chart axes)."""
+    return long.assign(system=system_labels(long["system"]))
 
 
 def _system_rank(system: str) -> tuple[int, str]:
@@ -99,6 +134,74 @@ def load_summary(results_dir: str | Path) -> pd.DataFrame:
     return summary_table(document, str(path))
 
 
+@dataclass(frozen=True)
+class ResultsOrigin:
+    """Which data a results folder's numbers come from, read from the folder itself.
+
+    Attributes:
+        data: how captions name the data (never an absolute path).
+        split: the split scored (``summary.json``'s ``split``), when recorded.
+        albums: how many albums were scored, when recorded.
+        source: the data source the numbers were computed on (its references are the ones to
+            re-score against), or None when the folder does not say.
+    """
+
+    data: str
+    split: str | None = None
+    albums: int | None = None
+    source: DataSource | None = None
+
+    @property
+    def is_demo(self) -> bool:
+        """True for the demo pack's results (never shown under a VIST name)."""
+        return self.source is not None and self.source.is_demo
+
+    @property
+    def short(self) -> str:
+        """A name short enough for a chart title."""
+        return "demo pack, not real VIST" if self.is_demo else self.data
+
+    @property
+    def label(self) -> str:
+        """``data, split, N albums``: the caption of every number from this folder."""
+        parts = [self.data]
+        if self.split:
+            parts.append(f"{self.split} split")
+        if self.albums:
+            parts.append(f"{self.albums:,} albums")
+        return ", ".join(parts)
+
+
+def results_origin(results_dir: str | Path) -> ResultsOrigin:
+    """The data behind ``results_dir/summary.json``, from its own metadata and location.
+
+    ``summary.json`` may name its data (``"data": "..."``); otherwise a folder inside the demo
+    pack is the demo pack's, and ``<vist>/results`` is that VIST folder's (``sis/`` beside it).
+    Never the sidebar's choice: a number is captioned by the data that produced it.
+    """
+    folder = Path(results_dir).expanduser()
+    try:
+        document = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        document = {}
+    document = document if isinstance(document, dict) else {}
+    split = document.get("split") if isinstance(document.get("split"), str) else None
+    albums = document.get("albums") if isinstance(document.get("albums"), int) else None
+    named = document.get("data") if isinstance(document.get("data"), str) else None
+    resolved = folder.resolve()
+    if resolved.is_relative_to(DEMO_DIR.resolve()):
+        return ResultsOrigin(DEMO_LABEL, split, albums, scan_source(DEMO_DIR, DEMO_KIND))
+    try:
+        source = scan_source(resolved.parent, VIST_KIND)
+    except UserInputError:
+        source = None
+    if source is not None:
+        return ResultsOrigin(named or source.label, split, albums, source)
+    return ResultsOrigin(
+        named or f"results folder '{folder.name}' (its data are not recorded)", split, albums
+    )
+
+
 def saved_comparisons(results_dir: str | Path) -> pd.DataFrame:
     """Paired tests saved in ``summary.json`` under ``comparisons`` (``"a vs b" -> metric ->
     {value_a, value_b, difference, low, high, p_value, ...}``), one row per pair and metric;
@@ -120,9 +223,13 @@ def saved_comparisons(results_dir: str | Path) -> pd.DataFrame:
 
 
 def wide_table(
-    long: pd.DataFrame, metrics: tuple[str, ...] = METRICS, digits: int = 4
+    long: pd.DataFrame, metrics: tuple[str, ...] = METRICS, digits: int = 3
 ) -> pd.DataFrame:
-    """One row per system, one column per metric, cells ``value [low, high]`` (text)."""
+    """One row per system, one column per metric, cells ``value [low, high]`` (text).
+
+    Columns carry readable names (``ROUGE-L``, ``theme accuracy``); the thesis model's name is
+    marked with a star; 3 digits keep the table within a laptop screen.
+    """
 
     def cell(row: pd.Series) -> str:
         text = f"{row.value:.{digits}f}"
@@ -134,15 +241,30 @@ def wide_table(
     cells = long[long["metric"].isin(shown)].assign(cell=lambda t: t.apply(cell, axis=1))
     table = cells.pivot(index="system", columns="metric", values="cell")
     table = table.reindex(sorted(table.index, key=_system_rank))[shown]
-    table.insert(0, "description", [system_label(s) for s in table.index])
-    table.columns.name = None
-    return table.reset_index()
+    names = [f"★ {system_label(s)}" if s == THESIS_SYSTEM else system_label(s) for s in table.index]
+    table.columns = [METRIC_LABELS.get(m, m) for m in shown]
+    table.insert(0, "system", names)
+    return table.reset_index(drop=True)
 
 
 def plain_table(systems, metric: str, values) -> pd.DataFrame:
     """A long table (as :func:`summary_table`) of values without intervals, for charts."""
     table = pd.DataFrame({"system": list(systems), "value": [float(v) for v in values]})
     return table.assign(metric=metric, ci_low=math.nan, ci_high=math.nan)[LONG_COLUMNS]
+
+
+def published_views(published: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The published-results registry split to fit a screen: the scores (3 digits) and one
+    citation line per row (system: paper; source)."""
+    metrics = [m for m in ("Bleu_4", "METEOR", "ROUGE_L", "CIDEr") if m in published]
+    context = [c for c in ("system", "protocol", "split", "provenance") if c in published]
+    scores = published[context + metrics].round(3)
+    scores = scores.rename(columns={m: METRIC_LABELS.get(m, m) for m in metrics})
+    citations = [
+        f"**{row.get('system', '?')}**: {row.get('paper', '')} Source: {row.get('source', '')}"
+        for row in published.to_dict("records")
+    ]
+    return scores, citations
 
 
 def to_csv(long: pd.DataFrame) -> str:
@@ -161,6 +283,7 @@ _LATEX_SPECIAL = {
     "}": r"\}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
+    "★": r"$\star$",
 }
 
 
@@ -194,10 +317,50 @@ def prediction_files(results_dir: str | Path) -> dict[str, Path]:
     return {system: found[system] for system in sorted(found, key=_system_rank)}
 
 
-def finding(long: pd.DataFrame, first: str, second: str, metric: str = "METEOR") -> str | None:
-    """One sentence comparing two systems on a metric, read from the table (None if absent).
+#: The Thesis page's findings: (first, second, topic); each a paired test of first minus second.
+FINDINGS = (
+    ("lstm-beam", "gru-beam", "LSTM vs GRU (both beam search)"),
+    ("lstm-beam", "lstm-greedy", "Beam search vs greedy (LSTM)"),
+    ("lstm-beam", "random", "Thesis model vs a random training story"),
+    ("lstm-beam", "retrieval", "Thesis model vs nearest-neighbour retrieval"),
+)
 
-    The difference is called clear only when the two 95% intervals do not overlap.
+
+def saved_test(results_dir: str | Path, first: str, second: str, metric: str) -> dict | None:
+    """A paired test saved in ``summary.json`` (``comparisons["a vs b"][metric]``), or None."""
+    saved = saved_comparisons(results_dir)
+    if saved.empty:
+        return None
+    rows = saved[(saved["comparison"] == pair_key(first, second)) & (saved["metric"] == metric)]
+    return rows.iloc[0].to_dict() if len(rows) else None
+
+
+def tests_by_system(tests: pd.DataFrame, metric: str) -> dict[str, dict]:
+    """``other system key -> its paired test row`` on ``metric`` from :func:`paired_tests`."""
+    rows = tests[tests["metric"] == metric] if len(tests) else tests
+    return {row["key"]: row for row in rows.to_dict("records")}
+
+
+def pair_key(first: str, second: str) -> str:
+    """How ``summary.json``'s ``comparisons`` name a pair: ``"a vs b"``."""
+    return f"{first} vs {second}"
+
+
+def finding(
+    long: pd.DataFrame,
+    first: str,
+    second: str,
+    test: dict | None = None,
+    metric: str = "METEOR",
+) -> str | None:
+    """One sentence comparing two systems on a metric (None when either is absent).
+
+    Args:
+        long: the summary table (:func:`summary_table`).
+        test: the paired bootstrap test of ``first`` minus ``second`` on ``metric``
+            (``difference``, ``p_value``, ``albums``, ``resamples``); the verdict comes from its
+            p-value. Without one the sentence says the gap is untested: two overlapping 95%
+            intervals are not a test.
     """
     rows = long[(long["metric"] == metric) & long["system"].isin([first, second])]
     values = rows.set_index("system")
@@ -206,15 +369,26 @@ def finding(long: pd.DataFrame, first: str, second: str, metric: str = "METEOR")
     a, b = values.loc[first], values.loc[second]
     higher, lower = (first, second) if a.value >= b.value else (second, first)
     gap = abs(a.value - b.value)
-    separated = not (math.isnan(a.ci_low) or math.isnan(b.ci_low)) and (
-        a.ci_low > b.ci_high or b.ci_low > a.ci_high
-    )
-    verdict = (
-        "a clear difference (the 95% intervals do not overlap)"
-        if separated
-        else "within the noise (the 95% intervals overlap)"
-    )
+    if test is None:
+        verdict = (
+            "not tested here (overlapping intervals are not a test; Model comparison runs the "
+            "paired bootstrap)"
+        )
+    else:
+        p_value = float(test["p_value"])
+        significant = p_value < SIGNIFICANCE_LEVEL
+        verdict = (
+            f"paired bootstrap p = {p_value:.3f} over {test['albums']} albums "
+            f"({test['resamples']:,} resamples): "
+            + (
+                f"a significant difference (p < {SIGNIFICANCE_LEVEL})"
+                if significant
+                else f"not significant (p >= {SIGNIFICANCE_LEVEL}): this sample cannot tell them "
+                "apart"
+            )
+        )
     return (
-        f"{system_label(higher)} scores {metric} {values.loc[higher].value:.4f}, "
-        f"{gap:.4f} above {system_label(lower)} ({values.loc[lower].value:.4f}): {verdict}."
+        f"{system_label(higher)} scores {METRIC_LABELS.get(metric, metric)} "
+        f"{values.loc[higher].value:.3f}, {gap:.3f} above {system_label(lower)} "
+        f"({values.loc[lower].value:.3f}); {verdict}."
     )

@@ -5,6 +5,7 @@ Thin adapters over ``imgstory.eval`` (imported inside the functions: the scorers
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -73,27 +74,79 @@ def references_from_upload(name: str, data: bytes) -> dict[str, list[str]]:
     return references
 
 
-def score_predictions(
-    predictions: dict[str, str], references: dict[str, list[str]]
-) -> tuple[pd.DataFrame, Any]:
-    """Score predictions with the AREL protocol: a one-row-per-metric table and the full result.
+#: Below this share of predicted albums found in the references, the files do not belong
+#: together (another split, another dataset); above it, the absent albums are left out.
+MIN_SHARED_SHARE = 0.5
+Progress = Callable[[float, str], None]
+
+
+def no_progress(fraction: float, label: str) -> None:
+    """A progress callback that shows nothing."""
+
+
+def predictions_coverage(
+    predictions: dict[str, str], references: dict[str, list[str]], references_name: str
+) -> tuple[dict[str, str], str | None]:
+    """The predictions of albums the references hold, and a note on those left out.
 
     Raises:
-        UserInputError: no album of the predictions has references.
+        UserInputError: fewer than half of the predicted albums are in the references: the
+            files are for different splits or datasets.
+    """
+    kept = {album: story for album, story in predictions.items() if album in references}
+    left_out = [album for album in predictions if album not in references]
+    if len(kept) < MIN_SHARED_SHARE * len(predictions):
+        raise UserInputError(
+            f"only {len(kept):,} of the {len(predictions):,} predicted albums are in "
+            f"{references_name} ({len(references):,} albums): the predictions and references are "
+            "for different splits or datasets; upload the references of the predictions' split"
+        )
+    if not left_out:
+        return kept, None
+    shown = ", ".join(left_out[:5]) + (" ..." if len(left_out) > 5 else "")
+    return kept, (
+        f"{len(left_out):,} of the {len(predictions):,} predicted albums are not in "
+        f"{references_name} and were left out ({shown}): that story file lacks them (VIST's "
+        "copies leave out stories whose photos left Flickr); the scores are over the "
+        f"{len(kept):,} albums present"
+    )
+
+
+def score_predictions(
+    predictions: dict[str, str],
+    references: dict[str, list[str]],
+    references_name: str = "the references",
+    progress: Progress = no_progress,
+) -> tuple[pd.DataFrame, Any, str | None]:
+    """Score predictions with the AREL protocol on the albums the references hold.
+
+    Returns:
+        A one-row-per-metric table, the full ``EvaluationResult``, and a note naming the
+        predicted albums left out (None when every album was scored).
+
+    Raises:
+        UserInputError: the predictions and references do not belong together.
     """
     from imgstory.eval.arel import evaluate_arel
 
-    shared = set(predictions) & set(references)
-    if not shared:
-        raise UserInputError(
-            f"none of the {len(predictions)} predicted albums is in the references "
-            f"({len(references)} albums): upload the references of the same split"
-        )
-    result = evaluate_arel(references, predictions)
+    kept, note = predictions_coverage(predictions, references, references_name)
+    progress(0.1, f"scoring {len(kept):,} albums: BLEU, ROUGE-L and CIDEr beside METEOR")
+    result = evaluate_arel(references, kept, meteor_processes=meteor_jars())
+    progress(1.0, f"scored {len(result.albums_scored):,} albums")
     table = pd.DataFrame(
         {"metric": list(result.scores), "value": [float(v) for v in result.scores.values()]}
     )
-    return table, result
+    return table, result, note
+
+
+def meteor_jars() -> int:
+    """How many METEOR jars a job here uses: the warm ones (started with the app), at least one.
+
+    Starting another full jar costs ~7 s of CPU, more than it saves on this app's jobs.
+    """
+    from imgstory.eval.meteor import shared_meteor
+
+    return max(1, shared_meteor().warm)
 
 
 def story_scores(story: str, references: list[str]) -> Any:
@@ -104,11 +157,41 @@ def story_scores(story: str, references: list[str]) -> Any:
     return score_story(story, references)
 
 
+def paired_problem(
+    predictions: dict[str, dict[str, str]], references: dict[str, list[str]], baseline: str
+) -> str | None:
+    """Why the paired tests cannot run on these files (None when they can).
+
+    Every system's predicted albums must be in the references: a paired test compares two
+    systems on the same albums against the references they were scored on.
+    """
+    if baseline not in predictions:
+        return f"no predictions of {system_name(baseline)} ({baseline}.json) to compare with"
+    if len(predictions) < 2:
+        return "only one system's predictions: nothing to compare it with"
+    for name, stories in predictions.items():
+        absent = [album for album in stories if album not in references]
+        if absent:
+            return (
+                f"{len(absent)} of the {len(stories)} albums predicted by {name} are not in the "
+                "references: these predictions were made for another data set"
+            )
+    return None
+
+
+def system_name(system: str) -> str:
+    """A readable system name (as the result tables show it)."""
+    from imgstory.app.results import system_label
+
+    return system_label(system)
+
+
 def paired_tests(
     predictions: dict[str, dict[str, str]],
     references: dict[str, list[str]],
     baseline: str,
     metrics: tuple[str, ...] = ("METEOR", "ROUGE_L", "Bleu_4", "CIDEr"),
+    progress: Progress = no_progress,
 ) -> pd.DataFrame:
     """Paired bootstrap tests of ``baseline`` against every other system, on shared albums.
 
@@ -116,35 +199,52 @@ def paired_tests(
         predictions: system -> AREL predictions (``album_id -> story``).
         references: the AREL references all systems are scored against.
         baseline: the system the others are compared with (e.g. ``lstm-beam``).
+        progress: called with (fraction done, what is happening) after each system scored
+            and each pair tested.
 
     Returns:
         One row per (system, metric): baseline value, other value, difference (baseline minus
         other) with its 95% interval and the two-sided p-value.
+
+    Raises:
+        UserInputError: the predictions do not match the references (:func:`paired_problem`).
     """
     from imgstory.eval.arel import evaluate_arel
     from imgstory.eval.bootstrap import paired_bootstrap_test
 
-    if baseline not in predictions:
-        raise UserInputError(f"no predictions of {baseline!r} to compare the others with")
-    scored = {name: evaluate_arel(references, stories) for name, stories in predictions.items()}
+    problem = paired_problem(predictions, references, baseline)
+    if problem:
+        raise UserInputError(problem)
+    steps = 2 * len(predictions) - 1
+    scored = {}
+    for name, stories in predictions.items():
+        progress(len(scored) / steps, f"scoring {system_name(name)} ({len(stories)} albums)")
+        scored[name] = evaluate_arel(references, stories, meteor_processes=meteor_jars())
     rows = []
-    for name, result in scored.items():
+    for done, (name, result) in enumerate(scored.items()):
         if name == baseline:
             continue
+        progress(
+            (len(scored) + done) / steps,
+            f"paired bootstrap: {system_name(baseline)} vs {system_name(name)}",
+        )
         shared = [m for m in metrics if m in result.scores and m in scored[baseline].scores]
         tests = paired_bootstrap_test(scored[baseline], result, shared)
         for metric, test in tests.items():
             rows.append(
                 {
-                    "system": name,
+                    "system": system_name(name),
+                    "key": name,
                     "metric": metric,
-                    baseline: test.value_a,
+                    "baseline": test.value_a,
                     "other": test.value_b,
                     "difference": test.difference,
                     "ci_low": test.low,
                     "ci_high": test.high,
                     "p_value": test.p_value,
                     "albums": test.albums,
+                    "resamples": test.resamples,
                 }
             )
+    progress(1.0, f"{len(scored) - 1} systems tested against {system_name(baseline)}")
     return pd.DataFrame(rows)

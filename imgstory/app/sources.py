@@ -13,12 +13,13 @@ from pathlib import Path
 
 from imgstory.data.sis import SIS_SUFFIX
 from imgstory.errors import UserInputError
-from imgstory.paths import DEMO_DIR, vist_dir
+from imgstory.paths import DEMO_DIR, REPO_ROOT, vist_dir
 
 SPLIT_ORDER = ("train", "val", "test")
 DEMO = "Demo pack"
 VIST_FOLDER = "VIST folder"
 SOURCE_KINDS = (DEMO, VIST_FOLDER)
+DEMO_LABEL = "demo pack (generated scenes in VIST format, not real VIST)"
 SOURCE_HELP = (
     "Demo pack: the generated VIST-format scenes and models shipped in assets/demo (not real "
     "VIST). VIST folder: a folder laid out as the official archives, sis/ with "
@@ -46,10 +47,10 @@ class DataSource:
 
     @property
     def label(self) -> str:
-        """How every caption names this data."""
+        """How every caption names this data (the folder's name, never an absolute path)."""
         if self.is_demo:
-            return "demo pack (generated scenes in VIST format, not real VIST)"
-        return f"VIST folder {self.root}"
+            return DEMO_LABEL
+        return f"VIST folder '{self.root.name}'"
 
     @property
     def splits(self) -> list[str]:
@@ -64,6 +65,31 @@ class DataSource:
     def photo_credit(self, photo_id: str) -> str:
         """The caption crediting a photo: its Flickr id for real VIST, the scene id for the demo."""
         return f"generated scene {photo_id}" if self.is_demo else f"Flickr photo {photo_id}"
+
+
+def display_path(path: str | Path) -> str:
+    """A path as captions show it: relative to the app's folder when inside it, else its last
+    two parts (captions never print a machine's absolute paths)."""
+    path = Path(path).expanduser()
+    resolved = path.resolve()
+    if resolved.is_relative_to(REPO_ROOT.resolve()):
+        return str(resolved.relative_to(REPO_ROOT.resolve())) or "."
+    return str(Path(*resolved.parts[-2:])) if len(resolved.parts) > 2 else str(resolved)
+
+
+def folder_text(path: str | Path) -> str:
+    """A folder as a text field shows it: relative to the app's folder when inside it, else in
+    full (the user's own folder, which the field must be able to read back)."""
+    resolved = Path(path).expanduser().resolve()
+    if resolved.is_relative_to(REPO_ROOT.resolve()):
+        return str(resolved.relative_to(REPO_ROOT.resolve()))
+    return str(path)
+
+
+def typed_folder(text: str) -> Path:
+    """A folder typed into the app: ``~`` expanded, a relative path read from the app's folder."""
+    path = Path(text.strip()).expanduser()
+    return path if path.is_absolute() else REPO_ROOT / path
 
 
 def _split_rank(split: str) -> tuple[int, str]:

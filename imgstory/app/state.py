@@ -9,6 +9,7 @@ starts without them.
 from __future__ import annotations
 
 import gc
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,8 @@ SOURCE_KEY = "data_source"
 SOURCE_ERROR_KEY = "data_source_error"
 #: (split, story_id) the explorer hands to the Generate page.
 PICKED_STORY_KEY = "picked_story"
+#: What the Generate page writes for (``photo_inputs.UPLOAD`` or ``DATASET``).
+PHOTO_SOURCE_KEY = "photo_source"
 
 
 def modified(path: str | Path) -> float:
@@ -160,6 +163,119 @@ def encoder(name: str):
     from imgstory.features.encoders import get_encoder
 
     return on_model_thread(get_encoder, name)
+
+
+@st.cache_resource(show_spinner=False)
+def meteor_started() -> str | None:
+    """Start METEOR's jar once per server, in the background (~7 s of CPU), when a page that
+    scores is first shown (Generate, Model comparison, Thesis results): warm by the time the user
+    has chosen what to score, without slowing the pages that never score.
+
+    Returns:
+        None when it is starting or running, else why METEOR cannot run (no Java).
+    """
+    from imgstory.eval.meteor import warm_up  # not via app.scoring: Home starts without pandas
+
+    return warm_up(1)
+
+
+@st.cache_resource(show_spinner=False)
+def story_scorers_warming() -> threading.Thread:
+    """Import what per-story extras need (nltk alone takes ~2 s) in the background, once per
+    server, while the user chooses photos (the Generate page calls this)."""
+    thread = threading.Thread(target=_import_story_scorers, name="imgstory-warm", daemon=True)
+    thread.start()
+    return thread
+
+
+def _import_story_scorers() -> None:
+    import nltk.translate.bleu_score  # noqa: F401
+    import rouge_score.rouge_scorer  # noqa: F401
+
+
+def _predictions_stamp(results_dir: str | Path) -> tuple[tuple[str, float], ...]:
+    from imgstory.app.results import prediction_files
+
+    return tuple((name, modified(path)) for name, path in prediction_files(results_dir).items())
+
+
+@st.cache_resource(show_spinner=False)
+def _paired_results() -> dict:
+    """Paired-test tables computed in this server, keyed by folder, predictions and data
+    (shared by sessions; a changed predictions file makes a new key)."""
+    return {}
+
+
+def paired_tests(results_dir: str | Path, baseline: str, progress=None) -> pd.DataFrame:
+    """Paired bootstrap tests of a results folder's systems against ``baseline``, scored against
+    the references of the data the results came from (cached until a predictions file changes).
+
+    Raises:
+        UserInputError: the folder does not say its data, or its predictions do not match them.
+    """
+    from imgstory.app import results
+
+    origin = results.results_origin(results_dir)
+    split = origin.split or "test"
+    if origin.source is None or split not in origin.source.sis_files:
+        raise UserInputError(
+            f"{origin.data}: no {split} stories to score these predictions against (put the "
+            "results folder inside the VIST folder it was computed on, as <vist>/results)"
+        )
+    from imgstory.app import scoring
+
+    key = (str(results_dir), _predictions_stamp(results_dir), str(origin.source.root), split)
+    key += (baseline,)
+    cache = _paired_results()
+    if key not in cache:  # computed here, not in st.cache_data: its progress bar is the page's
+        predictions = {
+            name: scoring.predictions_from_file(path)
+            for name, path in results.prediction_files(results_dir).items()
+        }
+        cache[key] = scoring.paired_tests(
+            predictions,
+            references(origin.source, split),
+            baseline,
+            progress=progress or scoring.no_progress,
+        )
+    return cache[key]
+
+
+def paired_problem(results_dir: str | Path, baseline: str) -> str | None:
+    """Why the paired tests cannot run on a results folder (None when they can): its data are
+    unknown, or its predictions are not for the references of that data."""
+    from imgstory.app import results, scoring
+
+    origin = results.results_origin(results_dir)
+    split = origin.split or "test"
+    if origin.source is None or split not in origin.source.sis_files:
+        return (
+            f"{origin.data} has no {split} stories to score against (keep a results folder "
+            "inside the VIST folder it was computed on, as <vist>/results)"
+        )
+    found = results.prediction_files(results_dir)
+    try:
+        predictions = {name: scoring.predictions_from_file(path) for name, path in found.items()}
+    except UserInputError as error:
+        return str(error)
+    return scoring.paired_problem(predictions, references(origin.source, split), baseline)
+
+
+def findings_tests(results_dir: str | Path, baseline: str, metric: str = "METEOR") -> dict:
+    """``other system -> paired test of baseline minus it`` on ``metric``: the tests saved in
+    ``summary.json`` where present, the others computed (and cached) from the predictions;
+    empty when the folder's predictions cannot be re-scored (:func:`paired_problem`)."""
+    from imgstory.app import results
+
+    tests = {}
+    if paired_problem(results_dir, baseline) is None:
+        with st.spinner("Testing the differences (paired bootstrap over albums)…"):
+            tests = results.tests_by_system(paired_tests(results_dir, baseline), metric)
+    for system in results.prediction_files(results_dir):
+        saved = results.saved_test(results_dir, baseline, system, metric)
+        if saved is not None:
+            tests[system] = saved
+    return tests
 
 
 def select_source() -> None:

@@ -9,20 +9,36 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import tomllib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from PIL import Image
 
 from imgstory.errors import UserInputError
-from imgstory.images import ImageLoadError, load_image
+from imgstory.generation.storyteller import MAX_PHOTOS
+from imgstory.images import PHOTO_SUFFIXES, ImageLoadError, load_image
+from imgstory.paths import REPO_ROOT
 
-PHOTO_TYPES = ("jpg", "jpeg", "png", "gif", "webp", "bmp")
+#: What the uploader accepts: the suffixes the whole package reads, without their dot.
+PHOTO_TYPES = tuple(suffix[1:] for suffix in PHOTO_SUFFIXES)
 MIN_PHOTOS = 1
-MAX_PHOTOS = 10
-MAX_PHOTO_MB = 20
+
+
+def server_upload_limit_mb(config: Path = REPO_ROOT / ".streamlit" / "config.toml") -> int:
+    """``server.maxUploadSize`` of the app's Streamlit config (Streamlit's default 200 without
+    one): the one upload limit, which the app's own check uses too."""
+    try:
+        settings = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return 200
+    return int(settings.get("server", {}).get("maxUploadSize", 200))
+
+
+#: Stated once, in .streamlit/config.toml: files above it never reach the app.
+MAX_PHOTO_MB = server_upload_limit_mb()
 #: Longest side kept after decoding: encoders resize to ~300 px, so bigger photos only cost memory.
 DISPLAY_SIDE = 768
 #: Verdicts kept for reruns (a decoded copy is at most 768 x 768 x 3 bytes, ~1.8 MB).
@@ -31,6 +47,12 @@ UPLOAD_HELP = (
     f"1 to {MAX_PHOTOS} photos ({', '.join(PHOTO_TYPES)}; at most {MAX_PHOTO_MB} MB each). "
     "The model was trained on 5-photo stories; it writes one sentence per photo. "
     "Photos stay on this machine, in memory."
+)
+
+
+REFUSED_NOTE = (
+    f"A file marked in red above was refused by the uploader itself (over {MAX_PHOTO_MB} MB, the "
+    "server's limit): it never reaches the app and is not among the photos used."
 )
 
 

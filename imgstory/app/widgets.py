@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from imgstory.app import downloads, generation, scoring
+from imgstory.app import downloads, scoring
 from imgstory.app.explore import PhotoSlot
 from imgstory.app.generation import StoryResult
+from imgstory.app.sources import display_path
+from imgstory.app.story_scores import story_score_tables
 from imgstory.decoding import DECODING_HELP, METHODS, DecodingConfig
-from imgstory.errors import UserInputError
 
 
 def show_photo_strip(
@@ -39,6 +39,18 @@ def show_photo_strip(
                 st.markdown(sentence)
 
 
+def show_summary_table(long: Any, origin: Any) -> None:
+    """A results folder's table (one row per system, the thesis model starred), the demo-pack
+    note above it when the numbers are the demo pack's, and what theme accuracy means."""
+    from imgstory.app import results
+
+    if origin.is_demo:
+        st.info(results.DEMO_RESULTS_NOTE)
+    st.table(results.wide_table(long).set_index("system"))
+    if "theme_accuracy" in set(long["metric"]):
+        st.caption(results.THEME_ACCURACY_NOTE)
+
+
 def show_slots(slots: Sequence[PhotoSlot], credit) -> None:
     """A dataset story: each photo (or a 'missing' note) with its Flickr credit and sentence."""
     show_photo_strip(
@@ -48,20 +60,41 @@ def show_slots(slots: Sequence[PhotoSlot], credit) -> None:
     )
 
 
-def _scores_of(result: StoryResult, references: Sequence[str]) -> dict:
+def _scores_of(result: StoryResult, references: Sequence[str]) -> Any:
     """Per-story scores, computed once per story and kept in the session."""
     cache = st.session_state.setdefault("story_scores", {})
     key = (result.story, tuple(references))
     if key not in cache:
-        with st.spinner("Scoring against the references (METEOR starts Java once)…"):
-            cache[key] = scoring.story_scores(result.story, list(references))
+        cache[key] = scoring.story_scores(result.story, list(references))
     return cache[key]
+
+
+STORIES_PER_ROW = 3
+
+
+def show_stories_side_by_side(results: Sequence[StoryResult]) -> None:
+    """Compare mode: each story as a card, at most three to a row (no sideways scrolling)."""
+    for start in range(0, len(results), STORIES_PER_ROW):
+        row = results[start : start + STORIES_PER_ROW]
+        for column, result in zip(st.columns(STORIES_PER_ROW), row, strict=False):
+            with column.container(border=True):
+                st.markdown(f"**{result.model_label}** · {result.decoding_label}")
+                st.markdown(
+                    "\n".join(
+                        f"{number}. {sentence}"
+                        for number, sentence in enumerate(result.display_sentences, start=1)
+                    )
+                )
 
 
 def show_results(
     results: Sequence[StoryResult], photos: Sequence[Any], references: Sequence[str], origin: str
 ) -> None:
-    """Generated stories under their photos, references beside them, scores and downloads."""
+    """Generated stories under their photos, then references and scores, then downloads.
+
+    The stories are drawn before any score is computed, so they show as soon as they exist;
+    the scores fill in below them (the first ones wait for METEOR's jar if it is still starting).
+    """
     first = results[0]
     numbered = [f"{n}. {label}" for n, label in enumerate(first.photo_labels, start=1)]
     if len(results) == 1:
@@ -69,40 +102,36 @@ def show_results(
         show_photo_strip(photos, first.display_sentences, numbered)
     else:
         st.subheader(f"{len(results)} stories side by side")
-        st.dataframe(generation.sentences_table(results), hide_index=True, width="stretch")
+        show_stories_side_by_side(results)
     for result in results:
         st.caption(
             f"{result.model_label} · {result.decoding_label} · {result.seconds:.2f} s · "
-            f"photos: {origin} · model: {result.model_dir}"
+            f"photos: {origin} · model: {display_path(result.model_dir)}"
         )
     if references:
-        story_column, reference_column = st.columns(2)
+        story_column, reference_column = st.columns([3, 2])
         with reference_column:
             st.markdown(f"**Reference stories of album {first.album_id}** ({len(references)})")
             for number, reference in enumerate(references, start=1):
                 st.markdown(f"{number}. {reference}")
         with story_column:
             st.markdown("**Scores against these references**")
-            protocol, extras, notes = [], [], []
-            for result in results:
-                name = f"{result.model_label} · {result.decoding_label}"
-                try:
-                    scores = _scores_of(result, references)
-                except UserInputError as error:
-                    st.warning(str(error))
-                    continue
-                protocol.append({"story": name, **scores.protocol})
-                if scores.extras:
-                    extras.append({"story": name, **scores.extras})
-                notes += [note for note in scores.notes if note not in notes]
-            if protocol:  # one row per metric, one column per story
-                st.dataframe(pd.DataFrame(protocol).set_index("story").T, width="stretch")
-                st.caption(scoring.STORY_PROTOCOL_NOTE)
-            if extras:
-                st.markdown("Other implementations (not protocol numbers):")
-                st.dataframe(pd.DataFrame(extras).set_index("story").T, width="stretch")
-            for note in notes:
-                st.caption(note)
+            scores_place = st.empty()
+            with scores_place, st.spinner("Scoring against the references…"):
+                tables = story_score_tables(results, lambda result: _scores_of(result, references))
+            with scores_place.container():
+                for warning in tables.warnings:
+                    st.warning(warning)
+                if tables.protocol is not None:
+                    st.dataframe(tables.protocol, hide_index=True, width="stretch")
+                    st.caption(scoring.STORY_PROTOCOL_NOTE)
+                for line in tables.legend:
+                    st.caption(line)
+                if tables.extras is not None:
+                    st.markdown("Other implementations (not protocol numbers):")
+                    st.dataframe(tables.extras, hide_index=True, width="stretch")
+                for note in tables.notes:
+                    st.caption(note)
     columns = st.columns(3)
     columns[0].download_button(
         "Download story (text)",

@@ -21,9 +21,19 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from imgstory.cli import data, demo, evaluate, features, model, vist
+    from imgstory.cli import (
+        data,
+        demo,
+        evaluate,
+        features,
+        grounding,
+        human,
+        model,
+        published,
+        vist,
+    )
 
-    for module in (data, features, model, evaluate, demo, vist):
+    for module in (data, features, model, evaluate, demo, vist, human, published, grounding):
         module.register(app)
 
 

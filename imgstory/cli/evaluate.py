@@ -18,7 +18,11 @@ from imgstory.eval.options import (
     PROTOCOLS,
     REFERENCES_HELP,
 )
+from imgstory.eval.story_metrics import PER_STORY_HELP, STORY_COUNTS, STORY_METRICS_HELP
 from imgstory.outputs import OVERWRITE_HELP
+
+#: Keys of the summary that are not one metric's value (the table prints them apart).
+NOT_METRICS = {"protocol", "albums_scored", "albums_missing", "warnings", "ci95", "per_story"}
 
 
 def evaluate(
@@ -29,6 +33,8 @@ def evaluate(
     bootstrap: int = typer.Option(0, "--bootstrap", min=0, help=BOOTSTRAP_HELP),
     json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
+    with_story_metrics: bool = typer.Option(False, "--story-metrics", help=STORY_METRICS_HELP),
+    per_story: bool = typer.Option(False, "--per-story", help=PER_STORY_HELP),
 ) -> None:
     """Score generated stories against reference stories (0-1 scale, as published papers)."""
     if protocol not in PROTOCOLS:
@@ -43,11 +49,19 @@ def evaluate(
             what="per-album scores file",
         )
     if protocol == "arel":
-        result = _evaluate_arel(references, predictions)
+        result, stories = _evaluate_arel(references, predictions)
     else:
-        result = _evaluate_challenge(references, predictions)
+        result, stories = _evaluate_challenge(references, predictions)
 
     summary = result.to_json_dict()
+    if with_story_metrics or per_story:
+        from imgstory.eval.story_metrics import story_metrics
+
+        measured = story_metrics(stories)
+        summary.update(measured.to_json_dict())
+        if per_story:
+            summary["per_story"] = measured.per_story_json()
+        result.per_album = result.per_album.join(measured.per_story)
     if bootstrap:
         from imgstory.eval.bootstrap import bootstrap_ci
 
@@ -67,11 +81,14 @@ def evaluate(
 
 
 def _evaluate_arel(references: Path, predictions: Path):
+    """The result, and the scored stories by album (for the story metrics)."""
     from imgstory.data.references import load_references
     from imgstory.eval.arel import evaluate_arel
     from imgstory.eval.predictions import load_predictions
 
-    return evaluate_arel(load_references(references), load_predictions(predictions))
+    stories = load_predictions(predictions)
+    result = evaluate_arel(load_references(references), stories)
+    return result, {album: stories[album] for album in result.albums_scored}
 
 
 def _evaluate_challenge(references: Path, predictions: Path):
@@ -83,7 +100,10 @@ def _evaluate_challenge(references: Path, predictions: Path):
     stories = load_sis(references).stories
     if not stories:
         raise UserInputError(f"{references}: no valid story to use as a reference")
-    return evaluate_challenge(references_by_sequence(stories), submission)
+    from imgstory.eval.released import scored_stories
+
+    result = evaluate_challenge(references_by_sequence(stories), submission)
+    return result, scored_stories(submission, result)
 
 
 def _print_table(summary: dict[str, object], per_album: Path | None) -> None:
@@ -91,13 +111,24 @@ def _print_table(summary: dict[str, object], per_album: Path | None) -> None:
     unit = "sequences" if summary["protocol"] == "challenge" else "albums"
     print(f"protocol {summary['protocol']}: {summary['albums_scored']} {unit} scored")
     for key, value in summary.items():
-        if key in {"protocol", "albums_scored", "albums_missing", "warnings", "ci95"}:
+        if key in NOT_METRICS or key in STORY_COUNTS:
             continue
         shown = "not computed" if value is None else f"{value:.4f}"
         if key in intervals:
             low, high = intervals[key]
             shown += f"  (95% CI {low:.4f}-{high:.4f})"
         print(f"  {key:<8} {shown}")
+    if "story_metrics_stories" in summary:
+        print(
+            f"  story metrics over {summary['story_metrics_stories']} stories "
+            f"({summary['non_redundancy_undefined']} of one sentence: no non-redundancy)"
+        )
+    for key, values in summary.get("per_story", {}).items():
+        shown = "  ".join(
+            f"{metric} {'n/a' if value is None else f'{value:.4f}'}"
+            for metric, value in values.items()
+        )
+        print(f"    {key}: {shown}")
     if summary["albums_missing"]:
         print(f"  {summary['albums_missing']} reference {unit} had no prediction (not scored)")
     if per_album is not None:

@@ -5,13 +5,14 @@ TensorFlow is imported inside the commands, so ``imgstory --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import inspect
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import typer
@@ -50,12 +51,19 @@ def quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def _one_story_process() -> None:
-    """A process that tells one story: skip Grappler's graph rewrites, which cost more than they
-    save on a handful of photos (~0.3 s less to the first story; benchmarks/bench_cold_start.py)."""
+@contextlib.contextmanager
+def _one_story() -> Iterator[None]:
+    """Tell one story without Grappler's graph rewrites, which cost more than they save on a
+    handful of photos (~0.3 s less to a cold story; benchmarks/bench_cold_start.py). The setting
+    is TensorFlow-wide, so it is put back afterwards (``main()`` may run in a longer process)."""
     import tensorflow as tf
 
+    before = tf.config.optimizer.get_experimental_options().get("disable_meta_optimizer", False)
     tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+    try:
+        yield
+    finally:
+        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": before})
 
 
 #: The decoding options of every story-writing command: (parameter, type, option,
@@ -220,8 +228,8 @@ def generate(
     for photo in photos:
         probe_image(photo)
 
-    _one_story_process()
-    story = Storyteller.load(model, encoder_weights).generate_from_images(photos, options)
+    with _one_story():
+        story = Storyteller.load(model, encoder_weights).generate_from_images(photos, options)
     if as_json:
         print(json.dumps(story.to_json(), ensure_ascii=False))
         return

@@ -209,6 +209,7 @@ def build_efficientnet_lite(config: EfficientNetLiteConfig) -> Any:
 
     layers = keras.layers
     size = config.image_size
+
     def relu6(name: str) -> Any:
         return layers.ReLU(max_value=6.0, name=name)
 

@@ -95,10 +95,19 @@ def similarity_heatmap_figure(
 
 
 def strongest_dimensions_figure(
-    dimensions: Sequence[tuple[int, float]], title: str = ""
+    dimensions: Sequence[tuple[int, float]],
+    title: str = "",
+    names: Sequence[str] | None = None,
 ) -> go.Figure:
-    """Horizontal bars of (dimension index, value) pairs, strongest on top."""
-    labels = [f"dim {index}" for index, _ in dimensions]
+    """Horizontal bars of (dimension index, value) pairs, strongest on top.
+
+    ``names[index]``, when given, says what a dimension measures (e.g. "HOG cell (2,3),
+    orientation 40°"); the bars are labelled ``index: name``.
+    """
+    labels = [
+        f"{index}: {names[index]}" if names is not None else f"dim {index}"
+        for index, _ in dimensions
+    ]
     values = [value for _, value in dimensions]
     figure = go.Figure(
         go.Bar(

@@ -1,37 +1,28 @@
 """Model comparison: our systems with bootstrap intervals, published results, score your own."""
 
-from pathlib import Path
-
 import streamlit as st
 
-from imgstory.app import real_photos, results, scoring, state
+from imgstory.app import published_view, real_photos, results, scoring, sources, state, widgets
 from imgstory.errors import UserInputError
 from imgstory.paths import DEMO_DIR
 from imgstory.text.tokens import display_sentence
 from imgstory.viz.metrics import metric_chart
 
 source = state.current_source(required=False)
+state.meteor_started()  # in the background: warm when scoring starts
 st.title("Model comparison")
 
 default_results = source.results_dir if source and source.results_dir else DEMO_DIR / "results"
-results_dir = Path(
+results_dir = sources.typed_folder(
     st.text_input(
         "Results folder",
-        value=str(default_results),
+        value=sources.folder_text(default_results),
         help="A folder holding summary.json and predictions/<system>.json: the demo pack's "
-        "(assets/demo/results) or one written by your own runs on real VIST.",
+        "(assets/demo/results) or one written by your own runs on real VIST (<vist>/results).",
     )
 )
-if (
-    source is not None
-    and source.results_dir
-    and results_dir.resolve() == source.results_dir.resolve()
-):
-    data_label = f"{source.label}, test split (results in {results_dir})"
-elif results_dir.resolve().is_relative_to(DEMO_DIR.resolve()):
-    data_label = "demo pack test split (generated scenes, not real VIST)"
-else:
-    data_label = f"your results in {results_dir}"
+origin = results.results_origin(results_dir)
+data_label = origin.label
 
 st.header("Our systems")
 try:
@@ -40,17 +31,26 @@ except UserInputError as error:
     long = None
     st.info(f"{error}. Build the demo pack (`imgstory demo build`) or pick another folder.")
 if long is not None:
-    st.caption(f"Data: {data_label}. {scoring.PROTOCOL_NOTE} Bars: 95% bootstrap intervals.")
+    st.caption(
+        f"Data: {data_label} (from {sources.display_path(results_dir)}). "
+        f"{scoring.PROTOCOL_NOTE} Bars: 95% bootstrap intervals; dark bar: the thesis model."
+    )
+    widgets.show_summary_table(long, origin)
     metrics = [m for m in results.METRICS if m in set(long["metric"])]
+    named = results.with_labels(long)
     charts = st.columns(2)
     for index, metric in enumerate(metrics):
         with charts[index % 2]:
             st.plotly_chart(
-                metric_chart(long, metric, title=metric),
+                metric_chart(
+                    named,
+                    metric,
+                    title=f"{results.METRIC_LABELS[metric]} ({origin.short})",
+                    highlight=results.system_label(results.THESIS_SYSTEM),
+                ),
                 width="stretch",
             )
     wide = results.wide_table(long)
-    st.dataframe(wide, hide_index=True, width="stretch")
     caption = f"Results on the {data_label}; {scoring.PROTOCOL_NOTE}"
     downloads = st.columns(2)
     downloads[0].download_button(
@@ -69,33 +69,27 @@ if long is not None:
         st.dataframe(saved, hide_index=True, width="stretch")
         st.caption(f"Difference = first system minus second. {scoring.PAIRED_HELP}")
     with st.expander("Paired significance (re-scores every system's predictions)"):
-        predictions_found = results.prediction_files(results_dir)
-        baseline = "lstm-beam" if "lstm-beam" in predictions_found else None
-        if baseline is None or source is None or "test" not in source.sis_files:
-            st.info(
-                f"Needs {results_dir / results.PREDICTIONS_DIR}/lstm-beam.json and the test "
-                "references of the chosen data source."
-            )
+        baseline = results.THESIS_SYSTEM
+        problem = state.paired_problem(results_dir, baseline)
+        if problem:
+            st.info(f"Paired tests cannot run on this folder: {problem}.")
         elif st.button("Run paired bootstrap tests", help=scoring.PAIRED_HELP):
-            with st.status("Scoring every system (METEOR starts Java)…") as status:
-                try:
-                    tests = scoring.paired_tests(
-                        {n: scoring.predictions_from_file(p) for n, p in predictions_found.items()},
-                        state.references(source, "test"),
-                        baseline,
-                    )
-                    status.update(label="Done", state="complete")
-                except UserInputError as error:
-                    status.update(label="Failed", state="error")
-                    tests = None
-                    st.error(str(error))
+            bar = st.progress(0.0, text="Scoring every system…")
+            try:
+                tests = state.paired_tests(
+                    results_dir, baseline, lambda done, text: bar.progress(done, text=text)
+                )
+            except UserInputError as error:
+                tests = None
+                st.error(f"Paired tests failed: {error}")
+            bar.empty()
             if tests is not None:
                 st.caption(
-                    f"{results.system_label(baseline)} minus each other system on the albums "
-                    f"both scored, against the test references of the {source.label}; "
+                    f"{results.system_label(baseline)} (baseline) minus each other system on the "
+                    f"albums both scored, against the references of the {origin.label}; "
                     f"{scoring.PAIRED_HELP}"
                 )
-                st.dataframe(tests, hide_index=True, width="stretch")
+                st.dataframe(tests.drop(columns="key").round(4), hide_index=True, width="stretch")
 
 st.header("Real VIST photos: our VIST models against baselines")
 real = real_photos.load_real_photo_results()
@@ -111,6 +105,8 @@ else:
     for system, story in real_photos.example_stories(real, album).items():
         st.markdown(f"**{system}:** {display_sentence(story)}")
 
+published_view.show_released_systems(results_dir, source)
+
 st.header("Published results on real VIST")
 try:
     from imgstory.eval.published import published_results_frame
@@ -123,12 +119,11 @@ else:
         "Numbers as published on real VIST, each with its paper, source and protocol, on the 0-1 "
         "scale. Never drawn in one chart with demo-pack numbers: the data differ."
     )
-    st.dataframe(
-        published,
-        hide_index=True,
-        width="stretch",
-        column_config={"url": st.column_config.LinkColumn("url")},
-    )
+    scores, citations = results.published_views(published)
+    st.dataframe(scores, hide_index=True, width="stretch")
+    with st.expander("Papers and sources of these numbers"):
+        for line in citations:
+            st.markdown(f"- {line}")
     if "METEOR" in published:
         shown = published.dropna(subset=["METEOR"])
         label = shown["system"] + " (" + shown["protocol"] + ", " + shown["split"] + ")"
@@ -151,6 +146,7 @@ upload_columns = st.columns(2)
 predictions_file = upload_columns[0].file_uploader("Predictions (JSON)")
 references_file = upload_columns[1].file_uploader("References (JSON, AREL format; optional)")
 if st.button("Score predictions", disabled=predictions_file is None):
+    bar = st.progress(0.0, text="Reading the files…")
     try:
         predictions = scoring.predictions_from_upload(
             predictions_file.name, predictions_file.getvalue()
@@ -162,21 +158,25 @@ if st.button("Score predictions", disabled=predictions_file is None):
             against = references_file.name
         elif source is not None and "test" in source.sis_files:
             references = state.references(source, "test")
-            against = f"the test references of the {source.label}"
+            against = f"the test stories of the {source.label}"
         else:
             raise UserInputError("no references: upload the reference file of your split")
-        with st.status("Scoring (METEOR starts Java: a few seconds)…") as status:
-            table, result = scoring.score_predictions(predictions, references)
-            status.update(label="Scored", state="complete")
+        table, result, left_out = scoring.score_predictions(
+            predictions, references, against, lambda done, text: bar.progress(done, text=text)
+        )
     except UserInputError as error:
         st.error(str(error))
     else:
         st.caption(
             f"{predictions_file.name} against {against}: "
-            f"{len(result.albums_scored)} albums scored, "
-            f"{len(result.albums_missing)} reference albums without a prediction. "
+            f"{len(result.albums_scored):,} albums scored, "
+            f"{len(result.albums_missing):,} reference albums without a prediction. "
             f"{scoring.PROTOCOL_NOTE}"
         )
+        if left_out:
+            st.warning(left_out)
         st.dataframe(table, hide_index=True)
         for warning in result.warnings:
             st.warning(warning)
+    finally:
+        bar.empty()

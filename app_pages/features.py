@@ -2,7 +2,15 @@
 
 import streamlit as st
 
-from imgstory.app import feature_maps, photo_features, state, uploads, widgets
+from imgstory.app import (
+    feature_maps,
+    photo_features,
+    photo_inputs,
+    sources,
+    state,
+    uploads,
+    widgets,
+)
 from imgstory.app.explore import story_slots
 from imgstory.viz import features as figures
 from imgstory.viz.projection import PROJECTIONS, cosine_similarity_matrix, strongest_dimensions
@@ -55,7 +63,7 @@ with st.expander("Your photos: their features and what ImageNet sees in them", e
 
 if not stores:
     st.info(
-        f"{source.label} has no feature store in {source.root / 'features'}: extract one with "
+        f"{source.label} has no feature store in features/: extract one with "
         f"`imgstory features extract --images {source.images_dir or 'IMAGES'} "
         f"--out {source.root / 'features'} --encoder handcrafted`."
     )
@@ -69,7 +77,7 @@ store_path = (
 store = state.feature_store(store_path)
 st.caption(
     f"Data: {source.label}. Features: {store.encoder} encoder, {store.dimension}-d vectors, "
-    f"{len(store)} photos, from {store_path}."
+    f"{len(store)} photos, from {sources.display_path(store_path)}."
 )
 
 controls = st.columns(4)
@@ -102,10 +110,9 @@ if len(photos) < 3 or complete.empty:
     )
     st.stop()
 
+sequence_labels = photo_inputs.sequence_choices(complete, width=90)  # built once, not per option
 story_id = st.selectbox(
-    "Sequence to highlight",
-    complete["story_id"],
-    format_func=lambda s: f"story {s} — {complete.set_index('story_id').loc[s, 'text'][:90]}…",
+    "Sequence to highlight", list(sequence_labels), format_func=sequence_labels.get
 )
 story_row = complete.set_index("story_id").loc[story_id]
 sequence = story_row["photo_ids"].split()
@@ -152,6 +159,8 @@ with right:
         figures.strongest_dimensions_figure(
             strongest_dimensions(vectors[position], 20),
             title=f"Strongest {store.encoder} dimensions of photo {sequence[position]}",
+            names=feature_maps.dimension_names(store.encoder, store.dimension),
         ),
         width="stretch",
     )
+    st.caption(feature_maps.dimension_note(store.encoder, store.dimension))

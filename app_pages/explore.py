@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from imgstory.app import explore, state, widgets
+from imgstory.app import explore, photo_inputs, state, widgets
 
 source = state.current_source()
 st.title("Dataset explorer")
@@ -37,22 +37,37 @@ if albums.empty:
     st.info("No story matches: pick more splits or change the search words.")
     st.stop()
 
-st.dataframe(albums, hide_index=True, width="stretch", height=220)
+selection = st.dataframe(
+    albums,
+    hide_index=True,
+    width="stretch",
+    height=220,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="album_table",
+)
+clicked = explore.selected_album(albums, selection)
+if clicked is not None and clicked != st.session_state.get("album_clicked"):
+    st.session_state["album_clicked"] = clicked  # a new row click selects its album
+    st.session_state["album"] = clicked
+labels = explore.album_choices(albums)
+if st.session_state.get("album") not in labels:  # filtered out since it was chosen
+    st.session_state.pop("album", None)
 album_id = st.selectbox(
     "Album",
-    albums["album_id"],
-    format_func=lambda a: f"{a} ({albums.set_index('album_id').loc[a, 'split']})",
+    list(labels),
+    format_func=labels.get,
+    key="album",
+    help="Or click a row of the table.",
 )
 split = albums.set_index("album_id").loc[album_id, "split"]
-album_stories = [
-    story
-    for story in state.sis_file(source.sis_files[split]).stories_by_album()[album_id]
-    if story.story_id in set(stories["story_id"])
-]
+in_album = state.sis_file(source.sis_files[split]).stories_by_album()[album_id]
+shown_ids = set(stories["story_id"])
+album_stories = [story for story in in_album if story.story_id in shown_ids]
 if finder is None:
-    st.info(f"{source.root} has no images/ folder: stories are shown without their photos.")
+    st.info(f"{source.root.name} has no images/ folder: stories are shown without their photos.")
 
-st.subheader(f"Album {album_id} — {len(album_stories)} stories ({split})")
+st.subheader(explore.album_heading(album_id, split, len(in_album), len(album_stories)))
 tabs = st.tabs([f"Story {story.story_id}" for story in album_stories])
 for tab, story in zip(tabs, album_stories, strict=True):
     with tab:
@@ -60,7 +75,8 @@ for tab, story in zip(tabs, album_stories, strict=True):
         missing = explore.missing_photos(slots)
         if missing and finder is not None:
             st.warning(
-                f"{len(missing)} of {len(slots)} photos are missing from {source.images_dir}: "
+                f"{len(missing)} of {len(slots)} photos are missing from "
+                f"{source.images_dir.name}/: "
                 f"{', '.join(missing)} (some VIST photos left Flickr)."
             )
         widgets.show_slots(slots, source.photo_credit)
@@ -70,7 +86,8 @@ for tab, story in zip(tabs, album_stories, strict=True):
             icon=":material/edit_note:",
         ):
             st.session_state[state.PICKED_STORY_KEY] = (story.split, story.story_id)
-            st.switch_page("pages/generate.py")
+            st.session_state[state.PHOTO_SOURCE_KEY] = photo_inputs.DATASET
+            st.switch_page("app_pages/generate.py")
         st.caption(f"Normalised text (what the models learn and are scored on): {story.story_text}")
 
 with st.expander("All reference stories of this album (AREL format)", expanded=True):

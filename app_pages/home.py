@@ -53,11 +53,11 @@ links = st.columns(5)
 for column, (page, label, what) in zip(
     links,
     [
-        ("pages/explore.py", "Dataset explorer", "albums, photos and their stories"),
-        ("pages/generate.py", "Generate", "upload photos and get a story"),
-        ("pages/features.py", "Feature plots", "maps and similarities of photo features"),
-        ("pages/compare.py", "Model comparison", "metrics with intervals, published results"),
-        ("pages/thesis.py", "Thesis results", "the presentation view"),
+        ("app_pages/explore.py", "Dataset explorer", "albums, photos and their stories"),
+        ("app_pages/generate.py", "Generate", "upload photos and get a story"),
+        ("app_pages/features.py", "Feature plots", "maps and similarities of photo features"),
+        ("app_pages/compare.py", "Model comparison", "metrics with intervals, published results"),
+        ("app_pages/thesis.py", "Thesis results", "the presentation view"),
     ],
     strict=True,
 ):

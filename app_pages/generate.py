@@ -1,0 +1,172 @@
+"""Generate: upload photos or pick a dataset sequence, choose model and decoding, get a story."""
+
+import streamlit as st
+
+from imgstory.app import (
+    explore,
+    generation,
+    models,
+    photo_inputs,
+    state,
+    story_view,
+    uploads,
+    widgets,
+)
+from imgstory.decoding import DECODING_HELP, DecodingConfig
+from imgstory.errors import UserInputError
+
+RESULTS_KEY = "generated_results"
+
+st.title("Generate a story")
+source = state.current_source(required=False)
+state.story_scorers_warming()
+state.meteor_started()  # in the background: warm when scoring starts
+
+finder = state.source_photo_finder(source) if source else None
+picked_split, picked_id = st.session_state.get(state.PICKED_STORY_KEY, (None, None))
+split = picked_split if source and picked_split in source.sis_files else None
+split = split or (source.default_split if source else None)
+table = None
+if source is not None and finder is not None and split:
+    table = state.stories_table(source, [split])
+    table = table[explore.photos_found(table, finder) == 5]
+has_sequences = table is not None and len(table) > 0
+if picked_id is not None and has_sequences:  # the explorer handed a sequence over
+    st.session_state.setdefault(state.PHOTO_SOURCE_KEY, photo_inputs.DATASET)
+kind = st.radio(
+    "Write a story for",
+    photo_inputs.PHOTO_SOURCES if has_sequences else photo_inputs.PHOTO_SOURCES[:1],
+    horizontal=True,
+    help=photo_inputs.PHOTO_SOURCE_HELP,
+    key=state.PHOTO_SOURCE_KEY,
+)
+
+inputs, uploaded = photo_inputs.PhotoInputs(), []
+if kind == photo_inputs.UPLOAD:
+    uploaded = st.file_uploader(
+        f"Your photos, in story order (1-{uploads.MAX_PHOTOS}, at most {uploads.MAX_PHOTO_MB} MB "
+        "each)",
+        accept_multiple_files=True,
+        help=uploads.UPLOAD_HELP,
+        key="photos",
+    )
+    st.caption(uploads.REFUSED_NOTE)
+    inputs = photo_inputs.from_uploads([(f.name, f.getvalue()) for f in uploaded or []])
+else:
+    labels_by_id = photo_inputs.sequence_choices(table)
+    ids = list(labels_by_id)
+    story_id = st.selectbox(
+        "Sequence from the dataset",
+        ids,
+        index=ids.index(picked_id) if picked_id in ids else 0,
+        format_func=labels_by_id.get,
+        help=f"Stories of the {split} split of the {source.label} whose photos are all "
+        "here; the explorer's 'Write a story for these photos' button picks one.",
+    )
+    try:
+        story = photo_inputs.find_story(state.sis_file(source.sis_files[split]).stories, story_id)
+        inputs = photo_inputs.from_story(story, finder, source.label)
+    except UserInputError as error:
+        st.error(str(error))
+for problem in inputs.problems:
+    st.error(problem)
+references = (
+    state.references(source, inputs.split).get(inputs.album_id, []) if inputs.album_id else []
+)
+
+order_column, preview_column = st.columns([1, 3])
+order_text = order_column.text_input(
+    "Photo order",
+    placeholder=" ".join(str(n) for n in range(1, len(inputs.photos) + 1)) or "1 2 3 4 5",
+    help="The photos' numbers in story order, e.g. 2 1 3 5 4; empty keeps the order shown.",
+    key="order",
+)
+inputs, order_error = photo_inputs.ordered(inputs, order_text)
+if order_error:
+    st.error(f"{order_error}. Generate stays off until the order is fixed.")
+if inputs.photos:
+    with preview_column:
+        st.caption(f"Photos: {inputs.origin}, in this order:")
+        st.image(
+            list(inputs.photos),
+            caption=[f"{n}. {x}" for n, x in enumerate(inputs.labels, start=1)],
+            width=110,
+        )
+
+choices = models.discover_models()
+if not choices:
+    st.info(
+        "No model to run: build the demo pack (`imgstory demo build`) or set IMGSTORY_MODELS_DIR "
+        "to a folder of model directories (from `imgstory train`)."
+    )
+    st.stop()
+by_label = {choice.label: choice for choice in choices}
+
+settings = st.columns([2, 2, 1])
+compare = settings[2].toggle(
+    "Compare mode",
+    key="compare",
+    help="Run several models and decodings on the same photos and show the stories side by side.",
+)
+if compare:
+    chosen_models = settings[0].multiselect("Models", list(by_label), default=list(by_label))
+    presets = settings[1].multiselect(
+        "Decodings",
+        list(generation.DECODING_PRESETS),
+        default=list(generation.DECODING_PRESETS)[:2],
+        help=DECODING_HELP["method"],
+    )
+    runs = [
+        (by_label[m], DecodingConfig(**generation.DECODING_PRESETS[p]))
+        for m in chosen_models
+        for p in presets
+    ]
+else:
+    demo_photos = kind == photo_inputs.DATASET and source.is_demo
+    # One widget per kind of photos, so each starts on its own default model.
+    model_label = settings[0].selectbox(
+        "Model",
+        list(by_label),
+        index=models.default_model(choices, demo_photos),
+        key="model_demo" if demo_photos else "model",
+    )
+    runs = [(by_label[model_label], widgets.decoding_controls(settings[1]))]
+    if by_label[model_label].is_demo and not demo_photos and inputs.photos:
+        st.warning(models.DRAWN_SCENES_WARNING)
+
+blocked = photo_inputs.not_ready(inputs, len(runs), order_error, len(uploaded or []), kind)
+if blocked:
+    st.info(f"Generate is off: {blocked}.")
+if st.button("Generate story", type="primary", disabled=blocked is not None):
+    produced = []
+    with st.status("Writing the story…", expanded=False) as status:
+        try:
+            for choice, decoding in runs:
+                status.update(label=f"{choice.label}: loading (once per server) and decoding…")
+                produced.append(
+                    state.on_model_thread(
+                        generation.generate_story,
+                        state.storyteller(choice.path),
+                        list(inputs.photos),
+                        decoding,
+                        model_label=choice.label,
+                        model_dir=str(choice.path),
+                        photo_labels=list(inputs.labels),
+                        album_id=inputs.album_id,
+                    )
+                )
+            status.update(label="Story written", state="complete")
+        except (UserInputError, ValueError, OSError) as error:
+            status.update(label="Generation failed", state="error")
+            st.error(f"Could not generate: {error}")
+    st.session_state[RESULTS_KEY] = dict(
+        results=produced,
+        photos=list(inputs.photos),
+        references=references,
+        origin=inputs.origin,
+    )
+
+shown = st.session_state.get(RESULTS_KEY)
+if shown and shown["results"]:
+    widgets.show_results(**shown)
+    story_view.show_story_metrics(shown["results"], shown["photos"])

@@ -1,0 +1,418 @@
+"""The Human evaluation page's logic: the project database, creating a study, rating, results.
+
+The study design, storage and statistics live in ``imgstory.human``; this module draws them.
+Raters share links such as ``/human?project=P&study=S``; the rater's name joins the link once
+entered, so a reload continues where the rater stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from imgstory.app import sources, state
+from imgstory.app.explore import split_story
+from imgstory.errors import UserInputError
+from imgstory.human import study as studies
+from imgstory.human.export import csv_text, judgement_rows
+from imgstory.human.stats import ALPHA_NOTE, WILSON_NOTE, study_report
+from imgstory.human.store import HumanStore, project_db_path
+from imgstory.text.tokens import display_sentence
+
+DEFAULT_PROJECT = "default"
+MODES = ("Rate", "Results", "Create a study")
+HUMAN_REFERENCE = "Human reference stories"
+FLASH_KEY = "human_flash"
+#: Answer -> (button label, keyboard shortcut).
+PAIRWISE_BUTTONS = {
+    "left": ("Left story", "1"),
+    "tie": ("Tie / unsure", "2"),
+    "right": ("Right story", "3"),
+}
+TURING_BUTTONS = {"human": ("A person", "1"), "machine": ("A machine", "2")}
+PROJECT_HELP = (
+    "a project is one SQLite database file, <IMGSTORY_DATA_DIR>/human/<project>.sqlite "
+    "(default data folder ~/.local/share/imgstory); raters of a study use the same project"
+)
+
+
+def readable_story(story: str) -> list[str]:
+    """A stored (normalised) story as the sentences a rater reads; human and machine stories
+    go through the same formatting, so the form never tells them apart."""
+    return [display_sentence(sentence) for sentence in split_story(story)]
+
+
+def open_project(project: str) -> HumanStore:
+    """The project's database (created when new); raises UserInputError with the reason."""
+    return HumanStore.open(project_db_path(project), create=True)
+
+
+def albums_with_photos(first: dict[str, Any], finder: Any, split: str) -> list[studies.AlbumPhotos]:
+    """Albums whose shown photo sequence (the first story's) has every photo on disk."""
+    if finder is None:
+        return []
+    return [
+        studies.AlbumPhotos(album, story.photo_ids)
+        for album, story in first.items()
+        if all(finder.find(photo, split) is not None for photo in story.photo_ids)
+    ]
+
+
+@dataclass(frozen=True)
+class SystemOption:
+    """A system the creator can pick: a label and how to get its stories."""
+
+    label: str
+    kind: str  # "human", "predictions" or "model"
+    path: Path | None = None
+
+
+def system_options(source: sources.DataSource) -> list[SystemOption]:
+    """The human references, the source's prediction files and every model."""
+    from imgstory.app.models import discover_models
+
+    options = [SystemOption(HUMAN_REFERENCE, "human")]
+    if source.results_dir and (source.results_dir / "predictions").is_dir():
+        options += [
+            SystemOption(f"predictions {path.stem} ({path})", "predictions", path)
+            for path in sorted((source.results_dir / "predictions").glob("*.json"))
+        ]
+    options += [
+        SystemOption(f"model: {choice.label}", "model", choice.path) for choice in discover_models()
+    ]
+    return options
+
+
+def predictions_system(name: str, description: str, data: bytes) -> studies.SystemStories:
+    """A system from AREL-format predictions (an uploaded or shipped file's bytes)."""
+    from imgstory.app.scoring import predictions_from_upload
+
+    return studies.SystemStories(name, description, predictions_from_upload(name, data))
+
+
+def model_system(
+    option: SystemOption, albums: list[studies.AlbumPhotos], finder: Any, split: str
+) -> studies.SystemStories:
+    """Run a model on each album's photos (beam 3) through the app's model thread."""
+    from imgstory.decoding.config import DecodingConfig
+
+    teller = state.storyteller(option.path)
+    decoding = DecodingConfig()
+    bar = st.progress(0.0, text=f"Writing stories with {option.path.name}…")
+    stories = {}
+    for done, album in enumerate(albums):
+        photos = [finder.find(photo, split) for photo in album.photo_ids]
+        stories[album.album_id] = state.on_model_thread(
+            teller.generate_from_images, photos, decoding
+        ).story
+        bar.progress((done + 1) / len(albums), text=f"{option.path.name}: {done + 1} albums")
+    bar.empty()
+    return studies.SystemStories(
+        option.path.name,
+        f"model {option.path} on the photos, beam 3 ({option.label})",
+        stories,
+    )
+
+
+def file_systems(
+    chosen: list[SystemOption], uploads: list[Any], first: dict[str, Any]
+) -> list[studies.SystemStories]:
+    """The chosen systems whose stories already exist: human references, prediction files."""
+    systems = []
+    for option in chosen:
+        if option.kind == "human":
+            systems.append(studies.human_reference_system(first))
+        elif option.kind == "predictions":
+            systems.append(
+                predictions_system(
+                    option.path.stem, f"AREL predictions {option.path}", option.path.read_bytes()
+                )
+            )
+    systems += [
+        predictions_system(
+            Path(upload.name).stem, f"uploaded file {upload.name}", upload.getvalue()
+        )
+        for upload in uploads
+    ]
+    return systems
+
+
+def told_by_all(
+    albums: list[studies.AlbumPhotos], systems: list[studies.SystemStories]
+) -> list[studies.AlbumPhotos]:
+    """The albums every system has a story for."""
+    return [a for a in albums if all(a.album_id in system.stories for system in systems)]
+
+
+def render_create(store: HumanStore, project: str, source: sources.DataSource | None) -> None:
+    """The form that makes a new study from the current data source's albums."""
+    if source is None:
+        st.info("Pick a data source in the sidebar: a study's albums and photos come from it.")
+        return
+    finder = state.source_photo_finder(source)
+    split = st.selectbox(
+        "Split",
+        source.splits,
+        index=source.splits.index(source.default_split),
+        help="the albums come from this split's story file",
+    )
+    first = studies.first_sequences(state.sis_file(source.sis_files[split]).stories)
+    albums = albums_with_photos(first, finder, split)
+    st.caption(
+        f"{len(albums)} of {len(first)} albums of {source.label}, {split} split, have every "
+        "photo of their first story on disk; raters see those photos in order."
+    )
+    options = system_options(source)
+    with st.form("create_study"):
+        name = st.text_input("Study name", placeholder="e.g. lstm-vs-gru")
+        kind = st.radio(
+            "Kind",
+            studies.KINDS,
+            format_func={studies.PAIRWISE: "Pairwise", studies.TURING: "Turing test"}.get,
+            horizontal=True,
+            help=studies.KIND_HELP,
+        )
+        chosen = st.multiselect(
+            "Systems (two or more)",
+            options,
+            format_func=lambda option: option.label,
+            help="human references, AREL prediction files, or models run on the albums' photos; "
+            "a Turing test needs the human references and at least one machine system",
+        )
+        uploads = st.file_uploader(
+            "More AREL prediction files", type=["json"], accept_multiple_files=True
+        )
+        aspects = st.multiselect(
+            "Aspects (pairwise)",
+            list(studies.ASPECTS),
+            default=list(studies.DEFAULT_ASPECTS),
+            help="TAPM's three, then VIST-Edit's six; one question per aspect",
+        )
+        size = st.number_input(
+            "Albums (a random sample; 0 = all with photos)",
+            0,
+            max(len(albums), 1),
+            min(10, len(albums)),
+        )
+        seed = int(st.number_input("Sample seed", 0, 10_000, 0))
+        per_item = st.number_input("Judgements per item", 1, 20, 3, help=studies.JUDGEMENTS_HELP)
+        submitted = st.form_submit_button("Create study", type="primary")
+    if not submitted:
+        return
+    try:
+        systems = file_systems(chosen, uploads or [], first)
+        covered = told_by_all(albums, systems)
+        sampled = set(
+            studies.sample_albums([a.album_id for a in covered], int(size) or len(covered), seed)
+        )
+        common = [album for album in covered if album.album_id in sampled]
+        systems += [
+            model_system(option, common, finder, split)
+            for option in chosen
+            if option.kind == "model"
+        ]
+        spec = studies.StudySpec(
+            name=name,
+            kind=kind,
+            systems=tuple(systems),
+            albums=tuple(common),
+            aspects=tuple(aspects),
+            judgements_per_item=int(per_item),
+            data_label=f"{source.label}, {split} split",
+            images_dir=str(source.images_dir) if source.images_dir else None,
+        )
+        studies.create_study(store, spec, seed=seed)
+    except UserInputError as error:
+        st.error(str(error))
+        return
+    st.success(
+        f"Study {name.strip()!r} created: {len(common)} albums, {len(systems)} systems. "
+        f"Raters open /human?project={project}&study={name.strip()}"
+    )
+
+
+def _answer(store: HumanStore, study: studies.Study, rater: str, item: int, aspect: str, answer):
+    try:
+        studies.record_judgement(store, study, rater, item, aspect, answer)
+    except UserInputError as error:
+        st.session_state[FLASH_KEY] = str(error)
+
+
+def _rater_name() -> str | None:
+    """The rater's name from the link, or the name form; None until one is entered."""
+    given = st.query_params.get("rater", "")
+    if given.strip():
+        return given
+    with st.form("rater"):
+        typed = st.text_input("Your name", help="kept with your answers; use it again to resume")
+        started = st.form_submit_button("Start rating", type="primary")
+    if not started:
+        return None
+    try:
+        name = studies.clean_rater_name(typed)
+    except UserInputError as error:
+        st.error(str(error))
+        return None
+    st.query_params["rater"] = name
+    st.rerun()  # draw the first question without the name form
+
+
+def _photos(assignment: studies.Assignment, study: studies.Study, source) -> None:
+    finder = None
+    if study.images_dir and Path(study.images_dir).is_dir():
+        finder = state.photo_finder(study.images_dir)
+    elif source is not None:
+        finder = state.source_photo_finder(source)
+    columns = st.columns(len(assignment.photo_ids))
+    for position, (column, photo) in enumerate(zip(columns, assignment.photo_ids, strict=True)):
+        path = finder.find(photo) if finder else None
+        with column:
+            if path is None:
+                st.warning(f"photo {position + 1} ({photo}) is missing on this machine")
+            else:
+                st.image(str(path), caption=f"{position + 1}", width="stretch")
+
+
+def render_rating(store: HumanStore, study: studies.Study, source) -> None:
+    """One question at a time: the item's photos, its story or stories, one click per aspect."""
+    rater = _rater_name()
+    if rater is None:
+        st.caption(
+            "Enter a name to start. Which system wrote a story is never shown while you rate."
+        )
+        return
+    try:
+        rater = studies.clean_rater_name(rater)
+        assignment = studies.next_assignment(store, study, rater)
+        progress = studies.rater_progress(store, study, rater)
+    except UserInputError as error:
+        st.error(str(error))
+        return
+    if flash := st.session_state.pop(FLASH_KEY, None):
+        st.error(flash)
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.caption(
+        f"Rating as **{rater}**: your answers are saved at each click; come back to resume."
+    )
+    if right.button("Not you? Change rater", type="tertiary"):
+        del st.query_params["rater"]
+        st.rerun()
+    if assignment is None:
+        st.progress(1.0, text=f"{progress.done} of {progress.total} items")
+        st.success("You have judged every item open to you in this study. Thank you!")
+        return
+    st.progress(
+        progress.done / max(progress.total, 1),
+        text=f"Item {progress.done + 1} of {progress.total}",
+    )
+    _photos(assignment, study, source)
+    if study.kind == studies.PAIRWISE:
+        for column, side, story in zip(
+            st.columns(2), ("Left story", "Right story"), assignment.stories, strict=True
+        ):
+            with column, st.container(border=True):
+                st.markdown(f"**{side}**")
+                st.markdown(" ".join(readable_story(story)))
+    else:
+        with st.container(border=True):
+            st.markdown(" ".join(readable_story(assignment.stories[0])))
+    aspect = assignment.aspects_left[0]
+    asked = len(study.aspects) - len(assignment.aspects_left) + 1
+    question = (
+        studies.ASPECTS[aspect] if study.kind == studies.PAIRWISE else studies.TURING_QUESTION
+    )
+    st.subheader(question)
+    if len(study.aspects) > 1:
+        st.caption(f"Question {asked} of {len(study.aspects)} for these photos")
+    buttons = PAIRWISE_BUTTONS if study.kind == studies.PAIRWISE else TURING_BUTTONS
+    for column, (answer, (label, key)) in zip(
+        st.columns(len(buttons)), buttons.items(), strict=True
+    ):
+        column.button(
+            label,
+            key=f"answer-{assignment.item_id}-{aspect}-{answer}",
+            shortcut=key,
+            on_click=_answer,
+            args=(store, study, rater, assignment.item_id, aspect, answer),
+            width="stretch",
+        )
+    st.caption("Keyboard: press the key shown on a button.")
+
+
+def _cell(cell: dict[str, Any]) -> str:
+    """``count · rate [low–high]``, e.g. ``11 · 46% [28–65%]``."""
+    if not cell.get("n"):
+        return "–"
+    return f"{cell['count']} · {cell['rate']:.0%} [{cell['low'] * 100:.0f}–{cell['high']:.0%}]"
+
+
+def report_tables(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The report's tables as rows of text cells, as the page shows them."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    if "pairwise" in report:
+        tables["pairwise"] = [
+            {
+                "pair": f"{row['system']} vs {row['versus']}",
+                "aspect": row["aspect"],
+                "n": row["n"],
+                "wins": _cell(row["wins"]),
+                "ties": _cell(row["ties"]),
+                "losses": _cell(row["losses"]),
+            }
+            for row in report["pairwise"]
+        ]
+    if "turing" in report:
+        tables["turing"] = [
+            {
+                "system": row["system"],
+                "written by": "people" if row["is_human"] else "a machine",
+                "judgements": row["n"],
+                "judged human": _cell(row["judged_human"]),
+            }
+            for row in report["turing"]
+        ]
+    tables["agreement"] = [
+        {
+            "aspect": row["aspect"],
+            "Krippendorff's alpha": "undefined"
+            if row["krippendorff_alpha"] is None
+            else f"{row['krippendorff_alpha']:.3f}",
+            "items judged by 2+ raters": row["items_with_2_or_more"],
+        }
+        for row in report["agreement"]
+    ]
+    return tables
+
+
+def render_results(store: HumanStore, study: studies.Study) -> None:
+    """Counts, the pairwise or Turing table with intervals, agreement and the CSV download."""
+    report = study_report(store, study.name)
+    st.caption(
+        f"Study **{study.name}** ({study.kind}) on {report['data']}: {report['judgements']} "
+        f"judgements by {report['raters']} raters on {report['items']} items "
+        f"({report['items_fully_judged']} with all {report['judgements_per_item']} judgements)."
+    )
+    st.markdown("Systems: " + "; ".join(f"**{n}**: {d}" for n, d in study.systems.items()))
+    tables = report_tables(report)
+    if "pairwise" in tables:
+        st.subheader("Pairwise: wins / ties / losses of the pair's first system")
+        st.table(tables["pairwise"], hide_index=True)
+    if "turing" in tables:
+        st.subheader("Turing test: how often a story was judged written by a person")
+        st.table(tables["turing"], hide_index=True)
+    st.caption(WILSON_NOTE)
+    st.subheader("Inter-rater agreement")
+    st.table(tables["agreement"], hide_index=True)
+    st.caption(ALPHA_NOTE)
+    st.download_button(
+        "Download every judgement (CSV)",
+        csv_text(judgement_rows(store, study.name)),
+        file_name=f"{study.name}-judgements.csv",
+        mime="text/csv",
+    )
+    st.caption(
+        f"Command line: `imgstory human report --db {store.path} --study {study.name} --json`"
+    )

@@ -1,0 +1,127 @@
+"""What the Generate page writes a story for: uploaded photos or a dataset sequence, in order.
+
+The page picks one kind of input explicitly (never a silent fallback from one to the other),
+and Generate is ready only when the photos, their order and the runs are all valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+
+from imgstory.app import explore, uploads
+from imgstory.data.photos import PhotoFinder
+from imgstory.data.sis import Story
+from imgstory.errors import UserInputError
+from imgstory.images import load_image
+
+UPLOAD = "My photos"
+DATASET = "A dataset sequence"
+PHOTO_SOURCES = (UPLOAD, DATASET)
+PHOTO_SOURCE_HELP = (
+    "My photos: the photos you upload below. A dataset sequence: five photos of a story of the "
+    "chosen data source, scored against its album's reference stories."
+)
+
+
+@dataclass(frozen=True)
+class PhotoInputs:
+    """The photos a story is written for, in story order, and where they came from."""
+
+    photos: tuple[Any, ...] = ()
+    labels: tuple[str, ...] = ()
+    origin: str = ""
+    album_id: str | None = None
+    split: str | None = None
+    problems: tuple[str, ...] = ()
+
+
+def from_uploads(files: Sequence[tuple[str, bytes]]) -> PhotoInputs:
+    """Checked uploads (``(name, bytes)``): the photos that passed and a line per refused file."""
+    checked, problems = uploads.check_uploads(list(files))
+    return PhotoInputs(
+        photos=tuple(photo.image for photo in checked),
+        labels=tuple(photo.name for photo in checked),
+        origin=f"your {len(checked)} uploaded photos",
+        problems=tuple(problems),
+    )
+
+
+def from_story(story: Story, finder: PhotoFinder | None, source_label: str) -> PhotoInputs:
+    """A dataset story's five photos (decoded at display size)."""
+    slots = explore.story_slots(story, finder)
+    missing = explore.missing_photos(slots)
+    if missing:
+        raise UserInputError(
+            f"story {story.story_id}: photos {', '.join(missing)} are not in the data source's "
+            "photo folder; pick another sequence"
+        )
+    return PhotoInputs(
+        photos=tuple(load_image(slot.path, max_side=uploads.DISPLAY_SIDE) for slot in slots),
+        labels=tuple(story.photo_ids),
+        origin=f"story {story.story_id} (album {story.album_id}) of the {source_label}",
+        album_id=story.album_id,
+        split=story.split,
+    )
+
+
+def find_story(stories: Sequence[Story], story_id: str) -> Story:
+    """The story with ``story_id``.
+
+    Raises:
+        UserInputError: no such story (the file changed since the page listed it).
+    """
+    for story in stories:
+        if story.story_id == story_id:
+            return story
+    raise UserInputError(f"story {story_id} is not in the story file any more: pick another one")
+
+
+def sequence_choices(table: pd.DataFrame, width: int = 70) -> dict[str, str]:
+    """``story_id -> "story id: first words…"`` for a picker, built once (no per-option lookup)."""
+    return {
+        story_id: f"story {story_id}: {text[:width]}…"
+        for story_id, text in zip(table["story_id"], table["text"], strict=True)
+    }
+
+
+def ordered(inputs: PhotoInputs, order_text: str) -> tuple[PhotoInputs, str | None]:
+    """The photos in the typed order, or unchanged with the reason the order is invalid."""
+    try:
+        order = uploads.parse_order(order_text, len(inputs.photos))
+    except UserInputError as error:
+        return inputs, str(error)
+    return replace(
+        inputs,
+        photos=tuple(inputs.photos[i] for i in order),
+        labels=tuple(inputs.labels[i] for i in order),
+    ), None
+
+
+def not_ready(
+    inputs: PhotoInputs, runs: int, order_error: str | None, uploaded: int, kind: str
+) -> str | None:
+    """Why Generate cannot run now (None when it can): the button is disabled with this reason.
+
+    Args:
+        uploaded: how many files the uploader holds (accepted by Streamlit's size limit).
+        kind: :data:`UPLOAD` or :data:`DATASET`.
+    """
+    if kind == UPLOAD and uploaded > uploads.MAX_PHOTOS:
+        return f"at most {uploads.MAX_PHOTOS} photos: remove {uploaded - uploads.MAX_PHOTOS}"
+    if not inputs.photos:
+        if kind == UPLOAD:
+            return (
+                "no photo to write about: upload 1-10 photos (a file over "
+                f"{uploads.MAX_PHOTO_MB} MB is refused by the uploader itself and marked in red "
+                "there; the page never sees it)"
+            )
+        return "no dataset sequence with all its photos here: upload your own photos"
+    if order_error:
+        return f"the photo order is invalid: {order_error}"
+    if not runs:
+        return "choose at least one model and one decoding"
+    return None

@@ -1,0 +1,97 @@
+"""Per-story score tables for the Generate page: one row per metric, one short column per story.
+
+Columns are named "score" (one story) or "story 1", "story 2", ... with a legend naming each
+story's model and decoding, so the table fits half a laptop screen however long those names
+are; values carry 3 digits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from imgstory.errors import UserInputError
+
+PROTOCOL_COLUMNS = {
+    "METEOR": "METEOR",
+    "ROUGE_L": "ROUGE-L",
+    "Bleu_1": "BLEU-1",
+    "Bleu_2": "BLEU-2",
+    "Bleu_3": "BLEU-3",
+    "Bleu_4": "BLEU-4",
+}
+EXTRA_COLUMNS = {
+    "rouge1": "ROUGE-1 (rouge-score)",
+    "rouge2": "ROUGE-2 (rouge-score)",
+    "rougeL": "ROUGE-L (rouge-score)",
+    "nltk_bleu": "BLEU-4 (nltk)",
+    "nltk_meteor": "METEOR (nltk)",
+}
+#: Notes that say only that an optional extra is absent: not repeated under every story.
+QUIET_NOTE_STARTS = ("nltk METEOR skipped",)
+DIGITS = 3
+
+
+@dataclass
+class ScoreTables:
+    """What the page shows under the stories: the tables and the lines to say."""
+
+    protocol: pd.DataFrame | None = None
+    extras: pd.DataFrame | None = None
+    legend: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def story_name(result: Any) -> str:
+    """``model · decoding``: how a story is named in the tables."""
+    return f"{result.model_label} · {result.decoding_label}"
+
+
+def _table(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame | None:
+    """``metric`` column plus one column per story (its short name), rounded."""
+    if not rows:
+        return None
+    table = pd.DataFrame(rows).set_index("story")
+    shown = [key for key in columns if key in table]
+    table = table[shown].rename(columns=columns).round(DIGITS).T
+    table.index.name = "metric"
+    table.columns.name = None
+    return table.reset_index()
+
+
+def short_names(count: int) -> list[str]:
+    """Column names of the stories: ``score`` for one, ``story 1``... for several."""
+    return ["score"] if count == 1 else [f"story {n}" for n in range(1, count + 1)]
+
+
+def story_score_tables(results: Sequence[Any], score: Callable[[Any], Any]) -> ScoreTables:
+    """Score each result with ``score`` (-> ``StoryScores``) and lay the scores out.
+
+    A story that cannot be scored (``UserInputError``) becomes a warning naming it.
+    """
+    tables = ScoreTables()
+    protocol, extras = [], []
+    names = short_names(len(results))
+    for short, result in zip(names, results, strict=True):
+        try:
+            scores = score(result)
+        except UserInputError as error:
+            tables.warnings.append(f"{story_name(result)}: {error}")
+            continue
+        protocol.append({"story": short, **scores.protocol})
+        if scores.extras:
+            extras.append({"story": short, **scores.extras})
+        for note in scores.notes:
+            if note not in tables.notes and not note.startswith(QUIET_NOTE_STARTS):
+                tables.notes.append(note)
+    if len(results) > 1:
+        tables.legend = [
+            f"{short}: {story_name(r)}" for short, r in zip(names, results, strict=True)
+        ]
+    tables.protocol = _table(protocol, PROTOCOL_COLUMNS)
+    tables.extras = _table(extras, EXTRA_COLUMNS)
+    return tables

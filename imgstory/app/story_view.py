@@ -1,0 +1,85 @@
+"""Generate's story metrics: non-redundancy, distinct-1/2 and grounding of each generated story.
+
+Non-redundancy and distinct-n need only the text; grounding needs the photos' ImageNet classes,
+so it runs the concepts encoder's classifier (loaded once per server) when asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from imgstory.eval.grounding import GROUNDING_NOTE
+from imgstory.eval.story_metrics import STORY_METRICS_NOTE, story_metrics
+
+GROUNDING_KEY = "story_grounding"
+PER_STORY_NOTE = (
+    "Per story: distinct-1/2 count unique uni/bigrams within this one story (a system's "
+    "distinct-n on Model comparison counts over all its stories)."
+)
+
+
+def _name(result) -> str:
+    return f"{result.model_label} · {result.decoding_label}"
+
+
+def story_metrics_rows(results: Sequence[Any]) -> pd.DataFrame:
+    """One row per generated story (``StoryResult``): non-redundancy, distinct-1, distinct-2."""
+    measured = story_metrics({_name(result): result.story for result in results})
+    table = measured.per_story.reset_index().rename(columns={"story": "story by"})
+    return table.round(4)
+
+
+def photo_probabilities(encoder: Any, photos: Sequence[Any]) -> np.ndarray:
+    """``(photos, 1000)`` ImageNet probabilities of PIL photos from a concepts encoder."""
+    pixels = np.stack([encoder.preprocess(photo) for photo in photos])
+    return encoder.probabilities(pixels)
+
+
+def grounding_rows(results: Sequence[Any], probabilities: np.ndarray, space: Any) -> pd.DataFrame:
+    """One row per story: grounding and the content words its photos support."""
+    from imgstory.eval.grounding import story_grounding
+
+    rows = []
+    for result in results:
+        measured = story_grounding(result.story, probabilities, space)
+        rows.append(
+            {
+                "story by": _name(result),
+                "grounding": None if np.isnan(measured.grounding) else round(measured.grounding, 4),
+                "supported words": ", ".join(measured.grounded_words) or "—",
+                "content words": len(measured.content_words),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def show_story_metrics(results: Sequence[Any], photos: Sequence[Any]) -> None:
+    """Render the story metrics of the generated stories, and grounding on request."""
+    from imgstory.app import state
+
+    st.markdown("**Story metrics** (no references needed)")
+    st.dataframe(story_metrics_rows(results), hide_index=True, width="stretch")
+    st.caption(f"{STORY_METRICS_NOTE} {PER_STORY_NOTE}")
+    key = (tuple(result.story for result in results), len(photos))
+    cache = st.session_state.setdefault(GROUNDING_KEY, {})
+    if (
+        key not in cache
+        and photos
+        and st.button(
+            "Measure grounding in these photos",
+            help="Runs the ImageNet classifier of the concepts encoder on the photos (loaded once "
+            "per server). " + GROUNDING_NOTE,
+        )
+    ):
+        with st.spinner("Classifying the photos…"):
+            encoder = state.encoder("concepts")
+            probabilities = state.on_model_thread(photo_probabilities, encoder, photos)
+            cache[key] = grounding_rows(results, probabilities, encoder.space)
+    if key in cache:
+        st.dataframe(cache[key], hide_index=True, width="stretch")
+        st.caption(GROUNDING_NOTE)

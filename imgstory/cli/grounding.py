@@ -1,0 +1,51 @@
+"""``imgstory grounding``: how much of each story is supported by its photos' ImageNet concepts.
+
+Reads the stories of one system (AREL predictions) or of every system in an ``imgstory vist
+score`` results file, finds each album's photo sequence in a story-in-sequence file and a photo
+folder, and measures grounding (:mod:`imgstory.eval.grounding`) with the album's own photos and,
+as a chance level, with the next album's photos. The human stories of the same sequences are
+measured too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from imgstory.eval.options import JSON_HELP
+
+
+def grounding(
+    photos: Path = typer.Option(..., "--photos", help="Folder of <photo_flickr_id>.jpg photos."),
+    sis: Path = typer.Option(
+        ..., "--sis", help="Story-in-sequence file giving each album's photo sequence."
+    ),
+    stories: Path = typer.Option(
+        ...,
+        "--stories",
+        help="AREL predictions {album_id: story}, or a results file of `imgstory vist score` "
+        "(every system in it is measured).",
+    ),
+    json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Grounding of stories in their photos (share of content words near a photo concept)."""
+    from imgstory.vist_models.grounding import measure_grounding
+
+    report = measure_grounding(photos, sis, stories)
+    if json_output:
+        print(json.dumps(report))
+        return
+    print(report["protocol"])
+    for system, measured in report["systems"].items():
+        own, other = measured["own_photos"], measured["other_album_photos"]
+        print(
+            f"  {system:<34} {own['value']:.3f} [{own['ci95'][0]:.3f}, {own['ci95'][1]:.3f}]"
+            f"   other album's photos {other['value']:.3f}   ({measured['stories']} stories)"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``grounding`` to the main ``imgstory`` app."""
+    app.command("grounding")(grounding)

@@ -1,0 +1,445 @@
+"""Human studies: what they ask, creating one with its items, and handing items to raters.
+
+A pairwise item is one album told by two systems (the rater sees both stories, left/right drawn
+at random and recorded, and answers per aspect: left, right or tie); a Turing item is one album
+told by one system, human or machine (the rater answers: a person or a machine wrote it). The
+stories and photo ids are copied into the database, so results never depend on files that change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import random
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from imgstory.data.sis import Story
+from imgstory.errors import UserInputError
+from imgstory.human.store import HumanStore
+
+PAIRWISE = "pairwise"
+TURING = "turing"
+KINDS = (PAIRWISE, TURING)
+KIND_HELP = (
+    "pairwise: two stories of the same photos side by side, the rater picks the better one per "
+    "aspect or 'tie' (AREL, TAPM); Turing test: one story, the rater says whether a person or a "
+    "machine wrote it (AREL), mixing the album's human reference story with machine ones"
+)
+#: Aspect key -> the question a rater answers (TAPM's three, then VIST-Edit's six).
+ASPECTS = {
+    "expressiveness": "Which story is more expressive (richer, more vivid language)?",
+    "concreteness": "Which story is more concrete (names the things in the photos)?",
+    "relevance": "Which story is more relevant to the photos?",
+    "focused": "Which story is more focused (stays on one topic)?",
+    "coherent": "Which story is more coherent (its sentences follow on)?",
+    "would share": "Which story would you rather share with the photos?",
+    "sounds human": "Which story sounds more like a person wrote it?",
+    "grounded": "Which story is better grounded in what the photos show?",
+    "detailed": "Which story is more detailed?",
+}
+DEFAULT_ASPECTS = ("expressiveness", "concreteness", "relevance")
+TURING_ASPECT = "human"
+TURING_QUESTION = "Was this story written by a person or by a machine?"
+PAIRWISE_ANSWERS = ("left", "tie", "right")
+TURING_ANSWERS = ("human", "machine")
+TIE = "tie"
+#: An open assignment older than this stops holding its item's place for other raters.
+STALE_ASSIGNMENT_S = 30 * 60
+MAX_RATER_NAME = 80
+JUDGEMENTS_HELP = (
+    "how many different raters judge each item (TAPM used 5); an item is offered until it has "
+    "this many, and no rater ever sees an item twice"
+)
+
+
+@dataclass(frozen=True)
+class SystemStories:
+    """One system of a study: its name, where its stories came from, ``album_id -> story``."""
+
+    name: str
+    description: str
+    stories: dict[str, str]
+    is_human: bool = False
+
+
+@dataclass(frozen=True)
+class AlbumPhotos:
+    """An album of a study and the photo sequence raters see, in story order."""
+
+    album_id: str
+    photo_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """Everything a study is made from; :func:`create_study` checks it before writing."""
+
+    name: str
+    kind: str
+    systems: tuple[SystemStories, ...]
+    albums: tuple[AlbumPhotos, ...]
+    aspects: tuple[str, ...] = DEFAULT_ASPECTS
+    judgements_per_item: int = 3
+    data_label: str = ""
+    images_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class Study:
+    """A study as stored."""
+
+    study_id: int
+    name: str
+    kind: str
+    aspects: tuple[str, ...]
+    judgements_per_item: int
+    data_label: str
+    images_dir: str | None
+    systems: dict[str, str]
+    human_systems: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The item a rater is working on: photos, stories in the order shown, aspects left."""
+
+    item_id: int
+    album_id: str
+    photo_ids: tuple[str, ...]
+    stories: tuple[str, ...]
+    left_system: str | None
+    aspects_left: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A rater's progress: items finished, and finished + in hand + still open to them."""
+
+    done: int
+    total: int
+
+
+def first_sequences(stories: list[Story]) -> dict[str, Story]:
+    """``album_id -> its first story`` (AREL predictions tell an album from this sequence)."""
+    chosen: dict[str, Story] = {}
+    for story in stories:
+        chosen.setdefault(story.album_id, story)
+    return chosen
+
+
+def human_reference_system(first: dict[str, Story]) -> SystemStories:
+    """The human system: for each album, the reference story written for the photos shown."""
+    return SystemStories(
+        name="human reference",
+        description="the album's first VIST story (written by a person for these photos)",
+        stories={album: story.story_text for album, story in first.items()},
+        is_human=True,
+    )
+
+
+def sample_albums(album_ids: list[str], size: int, seed: int = 0) -> list[str]:
+    """``size`` albums drawn at random (seeded), in their original order; all when fewer."""
+    if size >= len(album_ids):
+        return list(album_ids)
+    chosen = set(random.Random(seed).sample(album_ids, size))
+    return [album for album in album_ids if album in chosen]
+
+
+def clean_rater_name(name: str) -> str:
+    """A rater's name with spaces tidied.
+
+    Raises:
+        UserInputError: empty or longer than ``MAX_RATER_NAME`` characters.
+    """
+    cleaned = " ".join(str(name).split())
+    if not cleaned:
+        raise UserInputError(
+            "rater name is empty: type your name (or an alias) so your answers are kept "
+            "together and you can resume later"
+        )
+    if len(cleaned) > MAX_RATER_NAME:
+        raise UserInputError(
+            f"rater name is {len(cleaned)} characters; use {MAX_RATER_NAME} or fewer"
+        )
+    return cleaned
+
+
+def _check_spec(spec: StudySpec) -> None:
+    if not spec.name.strip():
+        raise UserInputError("study name is empty: name the study (e.g. 'lstm-vs-gru')")
+    if spec.kind not in KINDS:
+        raise UserInputError(f"study kind {spec.kind!r}: choose {' or '.join(KINDS)}")
+    names = [system.name for system in spec.systems]
+    if len(set(names)) != len(names):
+        raise UserInputError(f"two systems share a name ({', '.join(names)}): rename one")
+    if len(names) < 2:
+        found = f"1 ({names[0]})" if names else "none"
+        raise UserInputError(
+            f"a study compares two systems or more; found {found}. Add another prediction file, "
+            "model or the human references"
+        )
+    if spec.kind == TURING:
+        humans = [s.name for s in spec.systems if s.is_human]
+        if not humans or len(humans) == len(names):
+            raise UserInputError(
+                "a Turing test mixes human reference stories with machine ones: choose the human "
+                "references and at least one machine system"
+            )
+    elif not spec.aspects:
+        raise UserInputError(f"choose at least one aspect to judge ({', '.join(ASPECTS)})")
+    unknown = [aspect for aspect in spec.aspects if aspect not in ASPECTS]
+    if spec.kind == PAIRWISE and unknown:
+        raise UserInputError(f"unknown aspect {unknown[0]!r}: choose from {', '.join(ASPECTS)}")
+    if spec.judgements_per_item < 1:
+        raise UserInputError("judgements per item must be 1 or more")
+    if not spec.albums:
+        raise UserInputError("no albums chosen: pick albums that have photos in this data source")
+    for system in spec.systems:
+        missing = [album.album_id for album in spec.albums if album.album_id not in system.stories]
+        if missing:
+            raise UserInputError(
+                f"system {system.name!r} has no story for {len(missing)} of the chosen albums "
+                f"(e.g. {', '.join(missing[:3])}); choose albums every system has told"
+            )
+
+
+def create_study(store: HumanStore, spec: StudySpec, seed: int = 0) -> int:
+    """Check ``spec`` and write the study, its systems and items in one transaction.
+
+    Returns:
+        The new study's id.
+
+    Raises:
+        UserInputError: a bad spec (see the messages) or a name already used in this database.
+    """
+    _check_spec(spec)
+    aspects = spec.aspects if spec.kind == PAIRWISE else (TURING_ASPECT,)
+    items = []
+    for album in spec.albums:
+        if spec.kind == PAIRWISE:
+            for first, second in itertools.combinations(spec.systems, 2):
+                items.append((album, first, second))
+        else:
+            items += [(album, system, None) for system in spec.systems]
+    random.Random(seed).shuffle(items)
+    with store.transaction() as connection:
+        try:
+            study_id = connection.execute(
+                "INSERT INTO studies (name, kind, aspects, judgements_per_item, data_label, "
+                "images_dir, created_at) VALUES (?, ?, ?, ?, ?, ?, datetime('now'))",
+                (spec.name.strip(), spec.kind, json.dumps(list(aspects)),
+                 spec.judgements_per_item, spec.data_label, spec.images_dir),
+            ).lastrowid  # fmt: skip
+        except sqlite3.IntegrityError:
+            raise UserInputError(
+                f"a study named {spec.name.strip()!r} already exists in {store.path}; choose "
+                "another name (the existing study is unchanged)"
+            ) from None
+        connection.executemany(
+            "INSERT INTO systems (study_id, name, description, is_human) VALUES (?, ?, ?, ?)",
+            [(study_id, s.name, s.description, int(s.is_human)) for s in spec.systems],
+        )
+        connection.executemany(
+            "INSERT INTO items (study_id, position, album_id, photo_ids, system_a, story_a, "
+            "system_b, story_b) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (study_id, position, album.album_id, json.dumps(list(album.photo_ids)),
+                 first.name, first.stories[album.album_id],
+                 second.name if second else None,
+                 second.stories[album.album_id] if second else None)
+                for position, (album, first, second) in enumerate(items)
+            ],
+        )  # fmt: skip
+    return study_id
+
+
+def load_study(store: HumanStore, name: str) -> Study:
+    """A stored study by name.
+
+    Raises:
+        UserInputError: no study of that name (the message lists those there are).
+    """
+    with store.read() as connection:
+        row = connection.execute("SELECT * FROM studies WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            names = [r["name"] for r in connection.execute("SELECT name FROM studies")]
+            there = ", ".join(names) if names else "none yet"
+            raise UserInputError(f"{store.path}: no study named {name!r} (studies: {there})")
+        systems = connection.execute(
+            "SELECT name, description, is_human FROM systems WHERE study_id = ? ORDER BY rowid",
+            (row["study_id"],),
+        ).fetchall()
+    return Study(
+        study_id=row["study_id"],
+        name=row["name"],
+        kind=row["kind"],
+        aspects=tuple(json.loads(row["aspects"])),
+        judgements_per_item=row["judgements_per_item"],
+        data_label=row["data_label"],
+        images_dir=row["images_dir"],
+        systems={s["name"]: s["description"] for s in systems},
+        human_systems=frozenset(s["name"] for s in systems if s["is_human"]),
+    )
+
+
+def _rater_order(rater: str, item_id: int) -> str:
+    """A rater-specific order of items, so raters starting together spread over the study."""
+    return hashlib.sha256(f"{rater}\0{item_id}".encode()).hexdigest()
+
+
+def _open_items(connection: sqlite3.Connection, study: Study, rater: str) -> list[sqlite3.Row]:
+    """Items the rater has not had that still need judgements, fewest judgements first
+    (Turing: only albums the rater has not seen)."""
+    fresh_since = time.time() - STALE_ASSIGNMENT_S
+    rows = connection.execute(
+        "SELECT items.*, (SELECT COUNT(*) FROM assignments a WHERE a.item_id = items.item_id "
+        "  AND (a.completed_at IS NOT NULL OR a.assigned_at > ?)) AS taken "
+        "FROM items WHERE study_id = ? AND item_id NOT IN "
+        "  (SELECT item_id FROM assignments WHERE rater = ?)",
+        (fresh_since, study.study_id, rater),
+    ).fetchall()
+    seen_albums: set[str] = set()
+    if study.kind == TURING:  # seeing a second story of the same photos would give the game away
+        seen_albums = {
+            r["album_id"]
+            for r in connection.execute(
+                "SELECT album_id FROM items JOIN assignments USING (item_id) "
+                "WHERE study_id = ? AND rater = ?",
+                (study.study_id, rater),
+            )
+        }
+    rows = [
+        row
+        for row in rows
+        if row["taken"] < study.judgements_per_item and row["album_id"] not in seen_albums
+    ]
+    return sorted(rows, key=lambda row: (row["taken"], _rater_order(rater, row["item_id"])))
+
+
+def _assignment(connection: sqlite3.Connection, study: Study, row: sqlite3.Row) -> Assignment:
+    answered = {
+        r["aspect"]
+        for r in connection.execute(
+            "SELECT aspect FROM judgements WHERE item_id = ? AND rater = ?",
+            (row["item_id"], row["rater"]),
+        )
+    }
+    left = row["left_system"]
+    stories = (row["story_a"],)
+    if study.kind == PAIRWISE:
+        a_first = left == row["system_a"]
+        stories = (row["story_a"], row["story_b"]) if a_first else (row["story_b"], row["story_a"])
+    return Assignment(
+        item_id=row["item_id"],
+        album_id=row["album_id"],
+        photo_ids=tuple(json.loads(row["photo_ids"])),
+        stories=stories,
+        left_system=left,
+        aspects_left=tuple(aspect for aspect in study.aspects if aspect not in answered),
+    )
+
+
+_ASSIGNED = (
+    "SELECT items.*, assignments.rater, assignments.left_system FROM assignments "
+    "JOIN items USING (item_id) WHERE items.study_id = ? AND assignments.rater = ? "
+)
+
+
+def next_assignment(
+    store: HumanStore, study: Study, rater: str, rng: random.Random | None = None
+) -> Assignment | None:
+    """The rater's unfinished item, else a new one (left/right drawn now), else None (done).
+
+    Runs in one write transaction, so two sessions of the same rater get the same item and two
+    raters never push an item past its judgements per item.
+    """
+    rater = clean_rater_name(rater)
+    rng = rng or random.SystemRandom()
+    with store.transaction() as connection:
+        row = connection.execute(
+            _ASSIGNED + "AND assignments.completed_at IS NULL ORDER BY assigned_at LIMIT 1",
+            (study.study_id, rater),
+        ).fetchone()
+        if row is None:
+            candidates = _open_items(connection, study, rater)
+            if not candidates:
+                return None
+            item = candidates[0]
+            left = None
+            if study.kind == PAIRWISE:
+                left = rng.choice([item["system_a"], item["system_b"]])
+            connection.execute(
+                "INSERT INTO assignments (item_id, rater, left_system, assigned_at) "
+                "VALUES (?, ?, ?, ?)",
+                (item["item_id"], rater, left, time.time()),
+            )
+            row = connection.execute(
+                _ASSIGNED + "AND assignments.item_id = ?", (study.study_id, rater, item["item_id"])
+            ).fetchone()
+        return _assignment(connection, study, row)
+
+
+def record_judgement(
+    store: HumanStore, study: Study, rater: str, item_id: int, aspect: str, answer: str
+) -> bool:
+    """Store one answer; the item is finished for the rater when every aspect is answered.
+
+    Returns:
+        True when stored, False when this rater had already answered this aspect of this item
+        (a repeated click: nothing is counted twice).
+
+    Raises:
+        UserInputError: an unknown aspect or answer, or an item not assigned to this rater.
+    """
+    rater = clean_rater_name(rater)
+    answers = PAIRWISE_ANSWERS if study.kind == PAIRWISE else TURING_ANSWERS
+    if answer not in answers:
+        raise UserInputError(f"answer {answer!r}: choose {', '.join(answers)}")
+    if aspect not in study.aspects:
+        raise UserInputError(f"aspect {aspect!r} is not asked in study {study.name!r}")
+    with store.transaction() as connection:
+        row = connection.execute(
+            _ASSIGNED + "AND assignments.item_id = ?", (study.study_id, rater, item_id)
+        ).fetchone()
+        if row is None:
+            raise UserInputError(
+                f"item {item_id} is not assigned to rater {rater!r} in study {study.name!r}"
+            )
+        choice = answer
+        if study.kind == PAIRWISE and answer != TIE:
+            other = row["system_b"] if row["left_system"] == row["system_a"] else row["system_a"]
+            choice = row["left_system"] if answer == "left" else other
+        inserted = connection.execute(
+            "INSERT OR IGNORE INTO judgements (item_id, rater, aspect, answer, choice, "
+            "left_system, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (item_id, rater, aspect, answer, choice, row["left_system"], time.time()),
+        ).rowcount
+        answered = connection.execute(
+            "SELECT COUNT(*) FROM judgements WHERE item_id = ? AND rater = ?", (item_id, rater)
+        ).fetchone()[0]
+        if answered >= len(study.aspects):
+            connection.execute(
+                "UPDATE assignments SET completed_at = ? WHERE item_id = ? AND rater = ? "
+                "AND completed_at IS NULL",
+                (time.time(), item_id, rater),
+            )
+    return inserted == 1
+
+
+def rater_progress(store: HumanStore, study: Study, rater: str) -> Progress:
+    """Items the rater finished, and the most they can do (finished + in hand + still open)."""
+    rater = clean_rater_name(rater)
+    with store.read() as connection:
+        rows = connection.execute(
+            "SELECT completed_at FROM assignments JOIN items USING (item_id) "
+            "WHERE study_id = ? AND rater = ?",
+            (study.study_id, rater),
+        ).fetchall()
+        still_open = _open_items(connection, study, rater)
+    if study.kind == TURING:  # one item per album
+        still_open = {row["album_id"] for row in still_open}
+    done = sum(row["completed_at"] is not None for row in rows)
+    return Progress(done=done, total=len(rows) + len(still_open))

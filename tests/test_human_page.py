@@ -1,0 +1,131 @@
+"""The Human evaluation page (AppTest): creating a study from the demo pack, rating, results,
+and the bad inputs (an empty rater name, one system, a file that is not a study database)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from imgstory.data.sis import load_sis
+from imgstory.eval.predictions import load_predictions
+from imgstory.human.store import SCHEMA_VERSION, HumanStore
+from imgstory.human.study import first_sequences
+from imgstory.paths import DEMO_DIR
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+LSTM_FILE = DEMO_DIR / "results" / "predictions" / "lstm-beam.json"
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """An empty ``IMGSTORY_DATA_DIR`` and the demo pack as the data source."""
+    monkeypatch.setenv("IMGSTORY_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("IMGSTORY_VIST_DIR", raising=False)
+    return tmp_path
+
+
+def human_page(**query: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        app.query_params[key] = value
+    app.run()
+    app.switch_page("app_pages/human.py")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def fill_create_form(app: AppTest, name: str, systems: list[str], albums: int) -> None:
+    options = app.multiselect[0]
+    for wanted in systems:
+        label = next(option for option in options.options if option.startswith(wanted))
+        options.select(label)
+    app.text_input[1].input(name)
+    app.number_input[0].set_value(albums)
+    app.number_input[2].set_value(2)  # judgements per item
+    next(b for b in app.button if b.label == "Create study").click()
+    app.run()
+
+
+def test_a_study_made_on_the_page_stores_its_stories_and_photos(data_dir):
+    app = human_page()
+    assert app.segmented_control[0].value == "Create a study"  # a new project has none
+    fill_create_form(app, "lstm-vs-people", ["Human reference", "predictions lstm-beam"], 3)
+    assert not app.error, [e.value for e in app.error]
+    assert "created: 3 albums, 2 systems" in app.success[0].value
+    store = HumanStore.open(data_dir / "human" / "default.sqlite")
+    first = first_sequences(load_sis(DEMO_DIR / "sis" / "test.story-in-sequence.json").stories)
+    lstm = load_predictions(LSTM_FILE)
+    with store.read() as connection:
+        items = connection.execute("SELECT * FROM items").fetchall()
+    assert len(items) == 3
+    for item in items:
+        stories = {item["system_a"]: item["story_a"], item["system_b"]: item["story_b"]}
+        album = item["album_id"]
+        assert stories == {"human reference": first[album].story_text, "lstm-beam": lstm[album]}
+        assert tuple(json.loads(item["photo_ids"])) == first[album].photo_ids
+
+
+def test_one_system_is_refused_on_the_page_and_nothing_is_stored(data_dir):
+    app = human_page()
+    fill_create_form(app, "alone", ["predictions lstm-beam"], 3)
+    assert "two systems or more; found 1 (lstm-beam)" in app.error[0].value
+    assert HumanStore.open(data_dir / "human" / "default.sqlite").study_names() == []
+
+
+def test_rating_and_results_on_the_page(data_dir):
+    app = human_page()
+    fill_create_form(app, "s", ["Human reference", "predictions lstm-beam"], 2)
+    app = human_page(study="s")
+    assert app.segmented_control[0].value == "Rate"
+    app.text_input[1].input("   ")
+    app.button[0].click()
+    app.run()
+    assert "rater name is empty" in app.error[0].value
+    with HumanStore.open(data_dir / "human" / "default.sqlite").read() as connection:
+        assert connection.execute("SELECT COUNT(*) FROM assignments").fetchone()[0] == 0
+
+    app.text_input[1].input("Ann")
+    app.button[0].click()
+    app.run()
+    assert app.query_params["rater"] in ("Ann", ["Ann"])  # a reload keeps the rater
+    labels = [button.label for button in app.button]
+    assert labels == ["Not you? Change rater", "Left story", "Tie / unsure", "Right story"]
+    assert "lstm-beam" not in "\n".join(m.value for m in app.markdown)  # blind
+    captions = [item.caption for image in app.get("image") for item in image.proto.imgs]
+    assert captions == ["1", "2", "3", "4", "5"]  # the album's 5 photos in order
+    for _ in range(3 * 2):  # 2 items x 3 aspects
+        next(button for button in app.button if button.label == "Left story").click()
+        app.run()
+    assert "You have judged every item" in app.success[0].value
+
+    app.segmented_control[0].set_value("Results")
+    app.run()
+    pairwise = app.table[0].value
+    assert list(pairwise["aspect"]) == ["expressiveness", "concreteness", "relevance"]
+    assert list(pairwise["n"]) == [2, 2, 2]
+    assert list(pairwise["pair"]) == ["human reference vs lstm-beam"] * 3
+
+
+@pytest.mark.parametrize("kind", ["text", "newer"])
+def test_a_project_file_that_is_not_a_study_database_is_refused_untouched(data_dir, kind):
+    path = data_dir / "human" / "bad.sqlite"
+    path.parent.mkdir(parents=True)
+    if kind == "text":
+        path.write_text("judgements I typed by hand\n")
+    else:
+        HumanStore.open(path, create=True)
+        import sqlite3
+
+        with sqlite3.connect(path) as connection:
+            connection.execute("PRAGMA journal_mode = DELETE")
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        connection.close()
+    before = path.read_bytes()
+    app = human_page(project="bad")
+    message = app.error[0].value
+    assert str(path) in message and "nothing was changed" in message
+    assert path.read_bytes() == before

@@ -1,0 +1,188 @@
+"""The released-systems registry: scored-here entries with provenance, ``imgstory published``
+add / compare, human leave-one-out, and Model comparison's released-systems section."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from imgstory.cli import main
+from imgstory.eval.comparison import COMPARISON_COLUMNS
+from imgstory.eval.published import (
+    AS_REPORTED,
+    SCORED_HERE,
+    SCORED_HERE_HUMAN,
+    load_published_results,
+    published_results_frame,
+)
+from imgstory.eval.released import leave_one_out_passes, load_statistics
+from imgstory.paths import PUBLISHED_RESULTS_FILE
+
+APP = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+AREL = "AREL (IRL-init-iter100 released outputs)"
+KAGS = "KAGS (released outputs)"
+PR_VIST = "PR-VIST (released outputs)"
+#: ../shared/vist/README.md: each released file scored under the AREL protocol.
+SHARED_README = {
+    KAGS: {
+        "Bleu_1": 0.7031,
+        "Bleu_4": 0.1463,
+        "METEOR": 0.3624,
+        "ROUGE_L": 0.3146,
+        "CIDEr": 0.1143,
+    },
+    PR_VIST: {"METEOR": 0.3139, "ROUGE_L": 0.2607, "CIDEr": 0.0777, "Bleu_4": 0.0750},
+}
+SHARED_FILES = {
+    AREL: "published/arel-irl-init-iter100/prediction_test.json",
+    KAGS: "published/kags/prediction_test.json",
+    PR_VIST: "published/pr-vist/prediction_test.json",
+}
+
+
+def arel_entry(system: str):
+    return next(r for r in load_published_results() if r.system == system and r.protocol == "arel")
+
+
+@pytest.mark.parametrize(("system", "albums"), [(AREL, 1010), (KAGS, 1010), (PR_VIST, 1001)])
+def test_shipped_entries_are_scored_here_with_intervals_and_provenance(system, albums):
+    entry = arel_entry(system)
+    assert entry.provenance == SCORED_HERE and entry.scored_here
+    assert re.fullmatch(r"[0-9a-f]{64}", entry.sha256) and entry.licence in {"MIT", ""}
+    assert entry.repository and entry.path and entry.date and "imgstory" in entry.scorer_version
+    assert entry.albums_scored == albums and entry.albums_missing == 1010 - albums
+    for key, value in entry.scores.items():
+        low, high = entry.ci95[key]
+        assert low < value < high < 1
+    assert {"non_redundancy", "distinct_1", "distinct_2"} <= set(entry.story_metrics)
+    # the saved per-album statistics recompute every score exactly (no scorer run)
+    statistics, digests = load_statistics(PUBLISHED_RESULTS_FILE.parent / entry.statistics_file)
+    assert len(statistics.album_ids) == len(digests) == albums
+    recomputed = statistics.scores()
+    for key, value in entry.scores.items():
+        assert float(recomputed[key]) == pytest.approx(value, rel=1e-12)
+
+
+def test_paper_numbers_stay_as_reported_and_apart():
+    results = {r.system: r for r in load_published_results()}
+    for system in ("TAPM", "IRW (Imagine, Reason and Write)", "HSRL", "ReCo-RL"):
+        assert results[system].provenance == AS_REPORTED and results[system].scale == "percent"
+    assert results["TAPM"].scores_0_1["METEOR"] == pytest.approx(0.372)
+    assert results["ReCo-RL (released model)"].scores_0_1["CIDEr"] == pytest.approx(0.118)
+    assert "ROUGE_L" not in results["ReCo-RL"].scores  # not reported: left out, not zero
+    human = next(r for r in results.values() if r.provenance == SCORED_HERE_HUMAN)
+    assert human.albums_scored == 1010 and human.story_metrics["distinct_2"] > 0.4
+    reported, scored = published_results_frame(), published_results_frame(scored_here=True)
+    assert AREL not in set(reported["system"]) and "TAPM" not in set(scored["system"])
+    assert set(scored["provenance"]) == {SCORED_HERE, SCORED_HERE_HUMAN}
+
+
+def test_compare_two_released_systems_from_their_saved_statistics(capsys):
+    assert main(["published", "compare", KAGS, AREL, "--json", "--bootstrap", "200"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    tests = {row["metric"]: row for row in report["tests"]}
+    assert report["albums"] == 1010 and report["albums_with_different_references"] == 0
+    assert tests["METEOR"]["difference"] == pytest.approx(0.3624 - 0.3488, abs=1e-4)
+    assert tests["METEOR"]["p_value"] < 0.01 and tests["METEOR"]["ci_low"] > 0
+    assert main(["published", "compare", KAGS, "TAPM"]) == 2
+    assert "has no per-album statistics (as-reported numbers)" in capsys.readouterr().err
+
+
+def test_leave_one_out_passes_score_each_reference_against_the_others():
+    passes = leave_one_out_passes({"a": ["x", "y", "z"], "b": ["p", "q"], "c": ["only"]})
+    assert len(passes) == 2  # the smallest reference count among usable albums
+    predictions, references = passes[1]
+    assert predictions == {"a": "y", "b": "q"} and references == {"a": ["x", "z"], "b": ["p"]}
+
+
+@pytest.fixture
+def tiny_release(tmp_path):
+    registry = tmp_path / "registry.json"
+    registry.write_text(json.dumps({"results": []}))
+    references = tmp_path / "ref.json"
+    references.write_text(json.dumps({"a1": ["the dog ran in the park .", "a dog played ."],
+                                      "a2": ["we ate cake .", "cake was eaten ."]}))  # fmt: skip
+    predictions = tmp_path / "pred.json"
+    predictions.write_text(json.dumps({"a1": ["the dog ran . the dog ran ."]}))
+    arguments = [
+        "published", "add", "--system", "tiny", "--paper", "nobody 2026", "--repository",
+        "me/tiny", "--path", "out.json", "--licence", "MIT", "--predictions", str(predictions),
+        "--references", str(references), "--registry", str(registry), "--bootstrap", "20",
+    ]  # fmt: skip
+    return registry, arguments
+
+
+def test_published_add_without_java_refuses_with_the_reason(tiny_release, monkeypatch, capsys):
+    registry, arguments = tiny_release
+    monkeypatch.setenv("PATH", str(registry.parent))
+    assert main(arguments) == 2
+    assert "METEOR could not be computed" in capsys.readouterr().err
+    assert json.loads(registry.read_text()) == {"results": []}
+
+
+def test_published_add_appends_a_scored_entry_once(tiny_release, java, capsys):
+    registry, arguments = tiny_release
+    assert main([*arguments, "--json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert entry["provenance"] == SCORED_HERE and entry["albums_missing"] == 1
+    assert entry["story_metrics"]["non_redundancy"] == pytest.approx(0.5)  # a repeated sentence
+    (stored,) = load_published_results(registry)
+    assert stored.sha256 == entry["sha256"] and (registry.parent / stored.statistics_file).is_file()
+    assert main(arguments) == 2
+    assert "already holds 'tiny' (arel); pass --replace" in capsys.readouterr().err
+    compare = ["published", "compare", "tiny", AREL, "--registry", str(registry)]
+    assert main(compare) == 2  # AREL is not in this registry
+    assert "systems that can be compared: tiny" in capsys.readouterr().err
+
+
+def test_published_view_tables():
+    from imgstory.app import published_view
+
+    results = load_published_results()
+    table = published_view.scored_here_table(results)
+    assert {AREL, KAGS, PR_VIST} <= set(table["system"])
+    kags = table[(table["system"] == KAGS)].iloc[0]
+    assert kags["METEOR"].startswith("0.3624 [0.35")
+    long = published_view.scored_here_long(results)
+    assert len(long) == 4 * 4  # 4 metrics of AREL, KAGS, PR-VIST, humans (no challenge rows)
+    assert long["ci_low"].notna().all()
+    metrics = published_view.story_metrics_table(results, {"mine": {"non_redundancy": 0.9}})
+    assert list(metrics["kind"]).count("released") == 3 and metrics.iloc[-1]["kind"] == "local"
+
+
+def test_compare_page_compares_two_released_systems():
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    app.run()
+    app.switch_page("app_pages/compare.py")
+    app.run()
+    assert "Released systems scored here (real VIST test)" in [h.value for h in app.header]
+    app.selectbox(key="paired_a").set_value(KAGS)
+    app.selectbox(key="paired_b").set_value(PR_VIST).run()
+    next(b for b in app.button if b.label == "Compare A and B").click().run()
+    assert not app.exception
+    table = next(f.value for f in app.dataframe if list(f.value.columns) == COMPARISON_COLUMNS)
+    cider = table.set_index("metric").loc["CIDEr"]
+    assert cider["albums"] == 1001  # PR-VIST released no story for 9 albums
+    assert cider["difference"] == pytest.approx(cider["value_a"] - cider["value_b"])
+    assert cider["ci_low"] > 0.02  # KAGS clearly ahead on the albums both told
+
+
+@pytest.mark.real_data
+def test_entries_are_the_shared_files_and_reproduce_the_shared_readme(vist_dir):
+    from imgstory.eval.released import file_sha256
+
+    for system, path in SHARED_FILES.items():
+        assert arel_entry(system).sha256 == file_sha256(vist_dir / path)
+    for system, expected in SHARED_README.items():
+        scores = arel_entry(system).scores
+        assert {key: round(scores[key], 4) for key in expected} == expected
+    released = json.loads(
+        (vist_dir / "published/arel-irl-init-iter100/test_scores.json").read_text()
+    )
+    for key, value in released.items():
+        assert arel_entry(AREL).scores[key] == pytest.approx(value, rel=1e-14)
