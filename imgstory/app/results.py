@@ -272,42 +272,35 @@ def to_csv(long: pd.DataFrame) -> str:
     return long.to_csv(index=False)
 
 
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "★": r"$\star$",
-}
-
-
-def latex_escape(text: str) -> str:
-    """Escape LaTeX's special characters in plain text."""
-    return "".join(_LATEX_SPECIAL.get(character, character) for character in str(text))
+#: LaTeX's special characters in a caption (pandas' Styler escapes cells and headers, not captions).
+_CAPTION_ESCAPES = str.maketrans(
+    {
+        "\\": r"\textbackslash{}",
+        "&": r"\&",
+        "%": r"\%",
+        "$": r"\$",
+        "#": r"\#",
+        "_": r"\_",
+        "{": r"\{",
+        "}": r"\}",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+    }
+)
 
 
 def to_latex(wide: pd.DataFrame, caption: str) -> str:
-    """A booktabs ``table`` of a wide result table; ``caption`` should name data and protocol."""
-    columns = list(wide.columns)
-    lines = [
-        r"\begin{table}[t]",
-        r"\centering",
-        r"\begin{tabular}{" + "l" * 2 + "r" * (len(columns) - 2) + "}",
-        r"\toprule",
-        " & ".join(latex_escape(c) for c in columns) + r" \\",
-        r"\midrule",
-    ]
-    for row in wide.itertuples(index=False):
-        lines.append(" & ".join(latex_escape(value) for value in row) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{latex_escape(caption)}}}"]
-    lines.append(r"\end{table}")
-    return "\n".join(lines) + "\n"
+    """A booktabs ``table`` of a wide result table (pandas' Styler, cells and headers escaped);
+    ``caption`` should name data and protocol."""
+    styler = wide.style.hide(axis="index").format(escape="latex")
+    table = styler.format_index(escape="latex", axis=1).to_latex(
+        column_format="l" * 2 + "r" * (len(wide.columns) - 2),
+        position="t",
+        position_float="centering",
+        hrules=True,
+        caption=caption.translate(_CAPTION_ESCAPES),
+    )
+    return table.replace("★", r"$\star$")  # the thesis model's mark
 
 
 def prediction_files(results_dir: str | Path) -> dict[str, Path]:
