@@ -140,17 +140,24 @@ def test_every_page_in_a_real_browser(chromium, app_url, no_results_vist, tmp_pa
             page.wait_for_timeout(500)
             wait_until_idle(page)
             assert generate_button(page).is_disabled()
-            page.get_by_text("Generate is off: no photo to write about").wait_for(timeout=10_000)
-            page.get_by_text("A file marked in red above was refused").wait_for(timeout=10_000)
+            page.get_by_text("Generate is off: no photo to write about").first.wait_for(
+                timeout=10_000
+            )
+            page.get_by_text("A file marked in red above was refused").first.wait_for(
+                timeout=10_000
+            )
             assert page.get_by_text("Photos: story").count() == 0
             page.screenshot(path=shots / "generate-30mb-upload.png")
             uploader.set_input_files(photos)
-            page.get_by_text("Photos: your 5 uploaded photos").wait_for(timeout=30_000)
+            page.get_by_text("Photos: your 5 uploaded photos").first.wait_for(timeout=30_000)
             wait_until_idle(page)
             order = page.get_by_role("textbox", name="Photo order")
             order.fill("1 2 2 4 5")
             order.press("Enter")
-            page.get_by_text("list each of the 5 photos once (missing 3)").wait_for(timeout=30_000)
+            # the error names what is wrong; the Generate note repeats it (two matches, by design)
+            error = page.get_by_test_id("stAlertContentError")
+            error.get_by_text("list each of the 5 photos once (missing 3)").wait_for(timeout=30_000)
+            page.get_by_text("Generate is off: the photo order is invalid").wait_for(timeout=30_000)
             wait_until_idle(page)
             assert generate_button(page).is_disabled()
             page.screenshot(path=shots / "generate-invalid-order.png")
