@@ -13,12 +13,14 @@ from imgstory.eval.options import (
     BOOTSTRAP_HELP,
     JSON_HELP,
     PER_ALBUM_HELP,
+    PER_STORY_HELP,
     PREDICTIONS_HELP,
     PROTOCOL_HELP,
     PROTOCOLS,
     REFERENCES_HELP,
+    STORY_COUNTS,
+    STORY_METRICS_HELP,
 )
-from imgstory.eval.story_metrics import PER_STORY_HELP, STORY_COUNTS, STORY_METRICS_HELP
 from imgstory.outputs import OVERWRITE_HELP
 
 #: Keys of the summary that are not one metric's value (the table prints them apart).

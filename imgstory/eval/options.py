@@ -25,3 +25,15 @@ BOOTSTRAP_HELP = (
     "Bootstrap resamples for 95% confidence intervals over albums (0 = none; 1000 is usual "
     "and takes well under a second)."
 )
+
+#: The story-metric counts that are not metrics (``--story-metrics`` output).
+STORY_COUNTS = ("story_metrics_stories", "non_redundancy_undefined")
+STORY_METRICS_HELP = (
+    "Also report story-level metrics: non_redundancy (RoViST-NR, 1 = no repeated words between "
+    "or inside sentences), distinct_1 and distinct_2 (unique uni/bigrams over all of them; "
+    "higher = more varied wording); 0-1, reference-free; adds well under a second."
+)
+PER_STORY_HELP = (
+    "Also give each story's values (implies --story-metrics): per_story in --json, one line per "
+    "story otherwise, and columns of --per-album."
+)

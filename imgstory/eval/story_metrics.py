@@ -19,21 +19,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from imgstory.eval.options import STORY_COUNTS
+
 SENTENCE_ENDS = frozenset({".", "!", "?"})
 #: RoViST's intra-sentence window: adjacent non-overlapping windows of this many tokens.
 WINDOW = 4
 DISTINCT_ORDERS = (1, 2)
 STORY_METRIC_KEYS = ("non_redundancy", "distinct_1", "distinct_2")
-STORY_COUNTS = ("story_metrics_stories", "non_redundancy_undefined")
-STORY_METRICS_HELP = (
-    "Also report story-level metrics: non_redundancy (RoViST-NR, 1 = no repeated words between "
-    "or inside sentences), distinct_1 and distinct_2 (unique uni/bigrams over all of them; "
-    "higher = more varied wording); 0-1, reference-free; adds well under a second."
-)
-PER_STORY_HELP = (
-    "Also give each story's values (implies --story-metrics): per_story in --json, one line per "
-    "story otherwise, and columns of --per-album."
-)
 STORY_METRICS_NOTE = (
     "Story metrics (reference-free, 0-1): non-redundancy as RoViST-NR computes it (1 minus the "
     "mean of inter-sentence and intra-sentence 4-token-window overlap; 1 = no repetition), "
