@@ -28,7 +28,7 @@ app: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 # Speed and memory figures (each script prints medians / bests and the ratio to its baseline).
 bench: setup

@@ -42,3 +42,25 @@ def java() -> str:
 def chromium() -> str:
     """Debian's Chromium, driven by Playwright in the browser test."""
     return require_tool("chromium", "chromium")
+
+
+#: The test files that take longest (``pytest --durations``, 2 cores), longest first. pytest-xdist
+#: (``--dist loadfile --no-loadscope-reorder``, as `make test` runs it) hands files to its workers
+#: in collection order, so these go first and the run ends on short files instead of one worker
+#: finishing a long file alone.
+LONGEST_FILES = (
+    "test_train_resume.py",
+    "test_browser.py",
+    "test_app.py",
+    "test_train.py",
+    "test_human_browser.py",
+    "test_features_xception.py",
+    "test_demo_build.py",
+    "test_vist_models.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Collect the longest files first (the order within each file is kept)."""
+    rank = {name: position for position, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))

@@ -7,8 +7,11 @@ is trained for a few seconds with the project's trainer. The tests at the bottom
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -158,26 +161,38 @@ def train_tiny_model(vist_folder: Path, out_dir: Path, cell: str = "lstm") -> Pa
     return out_dir
 
 
-#: Built once per test session and shared by every test module that imports these fixtures.
-_BUILT: dict[str, Path] = {}
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """``build(folder)`` run once per test run, whichever pytest-xdist worker asks first; the
+    others wait on a file lock, then read the same folder (tests treat it as read-only). The
+    folder lives in the run's shared temporary root, so every run builds afresh."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's root, shared by its workers
+    folder = root / f"built-{name}"
+    with open(root / f"built-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (root / f"built-{name}.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a build that failed halfway
+            folder.mkdir()
+            build(folder)
+            (root / f"built-{name}.done").touch()
+    return folder
 
 
 @pytest.fixture(scope="session")
 def tiny_vist(tmp_path_factory) -> Path:
     """The tiny VIST folder (read-only for tests)."""
-    if "vist" not in _BUILT:
-        _BUILT["vist"] = build_vist_folder(tmp_path_factory.mktemp("tiny_vist"))
-    return _BUILT["vist"]
+    return built_once(tmp_path_factory, "tiny_vist", build_vist_folder)
 
 
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory, tiny_vist) -> Path:
     """A models folder (as IMGSTORY_MODELS_DIR) holding one tiny trained LSTM model directory."""
-    if "models" not in _BUILT:
-        models = tmp_path_factory.mktemp("tiny_models")
-        train_tiny_model(tiny_vist, models / "tiny-lstm")
-        _BUILT["models"] = models
-    return _BUILT["models"]
+    return built_once(
+        tmp_path_factory,
+        "tiny_models",
+        lambda models: train_tiny_model(tiny_vist, models / "tiny-lstm"),
+    )
 
 
 def test_tiny_folder_is_a_vist_folder(tiny_vist):
