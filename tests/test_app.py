@@ -130,7 +130,7 @@ def test_explorer_search_and_split_filter(on_tiny_data):
     app = open_page("explore")
     assert "**3 albums, 6 stories** match." in texts(app)
     app.text_input[0].set_value("snowman").run()
-    assert "**1 album, 2 stories** match." in texts(app)
+    assert "**1 albums, 2 stories** match." in texts(app)
     assert "We built a snowman ." in texts(app)
     app.multiselect[0].set_value(["train"]).run()
     assert "**2 albums, 4 stories** match." in texts(app)
