@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 VIST_TEXT ?= ../shared/vist/reference/val_reference.json
 VIST_EVAL ?= $(if $(wildcard ../shared/vist/photos),../shared/vist,)
 
-.PHONY: app test setup lint bench demo vist-models clean
+.PHONY: app test setup lint bench demo vist-models i18n clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-weights.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "IMG_Story needs Python 3.11 or newer: set PYTHON=python3.11")'
@@ -43,6 +43,9 @@ bench: setup
 	$(BIN)/python -m benchmarks.bench_memory
 	$(BIN)/python -m benchmarks.bench_scorers
 	$(BIN)/python -m benchmarks.bench_cold_start
+	$(BIN)/python -m benchmarks.bench_sampling
+	$(BIN)/python -m benchmarks.bench_val_grounding
+	$(BIN)/python -m benchmarks.bench_demo_build
 
 demo: setup
 	$(BIN)/imgstory demo build --out assets/demo --seed 0 --encoder handcrafted --config small
@@ -50,6 +53,16 @@ demo: setup
 # The storytellers for real photos (assets/models/vist-lstm, vist-gru), scored when VIST_EVAL is set.
 vist-models: setup
 	$(BIN)/imgstory vist build --stories $(VIST_TEXT) --out assets/models --overwrite $(if $(VIST_EVAL),--evaluate-on $(VIST_EVAL),)
+
+# The message catalogs (docs/app.md#languages): extract every marked text (babel.cfg) into the
+# template, merge it into each language's .po (then translate the new entries there), compile the
+# .mo files the app reads. The compiled .mo is committed: `make app` needs no Babel.
+LOCALE := imgstory/locale
+BABEL := $(BIN)/python -m babel.messages.frontend
+i18n: setup
+	$(BABEL) extract -F babel.cfg -o $(LOCALE)/imgstory.pot --project=IMG_Story --add-location=file --sort-output -w 100 .
+	$(BABEL) update -i $(LOCALE)/imgstory.pot -d $(LOCALE) -D imgstory -w 100 --no-fuzzy-matching --ignore-obsolete
+	$(BABEL) compile -d $(LOCALE) -D imgstory --statistics
 
 lint: setup
 	$(BIN)/ruff check --fix .

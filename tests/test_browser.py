@@ -102,7 +102,8 @@ def test_every_page_in_a_real_browser(chromium, app_url, no_results_vist, tmp_pa
                 page.goto(f"{app_url}/{path}")
                 page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
                 wait_until_idle(page)
-                assert page.locator('[data-testid="stException"]').count() == 0, path
+                errors = page.locator('[data-testid="stException"]')
+                assert errors.count() == 0, (path, errors.all_inner_texts())
                 assert fits_the_window(page), f"{path or 'home'} scrolls sideways at 1280 px"
                 screenshot_whole_page(page, shots / f"{path or 'home'}.png")
                 page.set_viewport_size({"width": 1280, "height": 900})
