@@ -1,16 +1,18 @@
 """IMG_Story's Streamlit app: the router. Run with ``streamlit run streamlit_app.py``.
 
-It builds the navigation once, puts the shared data-source controls in the sidebar and runs the
-page the user chose; the pages themselves live in ``app_pages/``. Not ``pages/``: Streamlit treats
-a ``pages/`` folder as a legacy multipage app, and a first visit straight to a page's URL then
-runs that page without this router (no sidebar controls, no layout).
+It builds the navigation once, puts the shared controls (language, data source) in the sidebar
+and runs the page the user chose; the pages themselves live in ``app_pages/``. Not ``pages/``:
+Streamlit treats a ``pages/`` folder as a legacy multipage app, and a first visit straight to a
+page's URL then runs that page without this router (no sidebar controls, no layout).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from imgstory.app.i18n import _, language_switch, streamlit_texts
 from imgstory.app.state import select_source
+from imgstory.app.uploads import MAX_PHOTO_MB
 from imgstory.paths import ASSETS_DIR
 
 FAVICON = ASSETS_DIR / "app" / "favicon.png"
@@ -22,22 +24,26 @@ def _page(name: str, title: str, icon: str, **options: object) -> st.Page:
     return st.Page(f"app_pages/{name}.py", title=title, icon=f":material/{icon}:", **url, **options)
 
 
-PAGES = [
-    _page("home", "Home", "home", default=True),
-    _page("explore", "Dataset explorer", "search"),
-    _page("generate", "Generate", "edit_note"),
-    _page("features", "Feature plots", "scatter_plot"),
-    _page("compare", "Model comparison", "bar_chart"),
-    _page("thesis", "Thesis results", "school"),
-    _page("human", "Human evaluation", "groups"),
-]
+def pages() -> list[st.Page]:
+    """The app's pages, titled in the session's language (a page's URL never changes)."""
+    return [
+        _page("home", _("Home"), "home", default=True),
+        _page("explore", _("Dataset explorer"), "search"),
+        _page("generate", _("Generate"), "edit_note"),
+        _page("features", _("Feature plots"), "scatter_plot"),
+        _page("compare", _("Model comparison"), "bar_chart"),
+        _page("thesis", _("Thesis results"), "school"),
+        _page("human", _("Human evaluation"), "groups"),
+    ]
 
 
 def run() -> None:
-    """Configure the page, draw the shared sidebar and run the selected page."""
+    """Configure the page, draw the shared sidebar (language, data) and run the selected page."""
     # A local file: an emoji or :material: favicon makes the browser ask a font server for it.
     st.set_page_config(page_title="IMG_Story", page_icon=str(FAVICON), layout="wide")
-    page = st.navigation(PAGES)
+    page = st.navigation(pages())
+    language_switch()
+    streamlit_texts(MAX_PHOTO_MB)
     select_source()
     page.run()
 

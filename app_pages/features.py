@@ -4,6 +4,7 @@ import streamlit as st
 
 from imgstory.app import (
     feature_maps,
+    models,
     photo_features,
     photo_inputs,
     sources,
@@ -12,22 +13,26 @@ from imgstory.app import (
     widgets,
 )
 from imgstory.app.explore import story_slots
+from imgstory.app.i18n import _
 from imgstory.viz import features as figures
 from imgstory.viz.projection import PROJECTIONS, cosine_similarity_matrix, strongest_dimensions
 
 source = state.current_source()
-st.title("Feature plots")
+st.title(_("Feature plots"))
 stores = feature_maps.feature_stores(source.features_dir)
 
-with st.expander("Your photos: their features and what ImageNet sees in them", expanded=True):
+with st.expander(_("Your photos: their features and what ImageNet sees in them"), expanded=True):
     files = st.file_uploader(
-        "Photos (2-10)", accept_multiple_files=True, key="feature_photos", help=uploads.UPLOAD_HELP
+        _("Photos (2-10)"),
+        accept_multiple_files=True,
+        key="feature_photos",
+        help=uploads.upload_help(),
     )
     encoder_name = st.radio(
-        "Encoder",
+        _("Encoder"),
         list(photo_features.ENCODERS),
-        format_func=photo_features.ENCODERS.get,
-        help=photo_features.ENCODER_HELP,
+        format_func=lambda name: _(photo_features.ENCODERS[name]),
+        help=_(photo_features.ENCODER_HELP),
         key="feature_encoder",
     )
     checked, problems = uploads.check_uploads([(f.name, f.getvalue()) for f in files or []])
@@ -45,8 +50,11 @@ with st.expander("Your photos: their features and what ImageNet sees in them", e
             figures.feature_map_figure(
                 described.map_points(),
                 colour_by="photo",
-                title=f"PCA of your {len(checked)} photos ({encoder_name} features); hover: "
-                "top ImageNet classes",
+                title=_(
+                    "PCA of your {n} photos ({encoder} features); hover: top ImageNet classes"
+                ).format(n=len(checked), encoder=models.encoder_title(encoder_name)),
+                legend=_("photo"),
+                translate=_,
             ),
             width="stretch",
         )
@@ -54,7 +62,10 @@ with st.expander("Your photos: their features and what ImageNet sees in them", e
             figures.similarity_heatmap_figure(
                 cosine_similarity_matrix(described.vectors),
                 described.labels,
-                title=f"Cosine similarity of your photos ({encoder_name} features)",
+                title=_("Cosine similarity of your photos ({encoder} features)").format(
+                    encoder=models.encoder_title(encoder_name)
+                ),
+                translate=_,
             ),
             width="stretch",
         )
@@ -63,41 +74,55 @@ with st.expander("Your photos: their features and what ImageNet sees in them", e
 
 if not stores:
     st.info(
-        f"{source.label} has no feature store in features/: extract one with "
-        f"`imgstory features extract --images {source.images_dir or 'IMAGES'} "
-        f"--out {source.root / 'features'} --encoder handcrafted`."
+        _(
+            "{data} has no feature store in features/: extract one with `imgstory features "
+            "extract --images {images} --out {out} --encoder handcrafted`."
+        ).format(
+            data=source.label, images=source.images_dir or "IMAGES", out=source.root / "features"
+        )
     )
     st.stop()
 
 store_path = (
-    st.selectbox("Feature store", stores, format_func=lambda p: p.name)
+    st.selectbox(_("Feature store"), stores, format_func=lambda p: p.name)
     if len(stores) > 1
     else stores[0]
 )
 store = state.feature_store(store_path)
 st.caption(
-    f"Data: {source.label}. Features: {store.encoder} encoder, {store.dimension}-d vectors, "
-    f"{len(store)} photos, from {sources.display_path(store_path)}."
+    _(
+        "Data: {data}. Features: {encoder} encoder, {dimension}-d vectors, {n} photos, from "
+        "{folder}."
+    ).format(
+        data=source.label,
+        encoder=models.encoder_title(store.encoder),
+        dimension=store.dimension,
+        n=len(store),
+        folder=sources.display_path(store_path),
+    )
 )
 
 controls = st.columns(4)
 with controls[0]:
-    splits = st.multiselect("Splits", source.splits, default=[source.default_split])
+    splits = st.multiselect(_("Splits"), source.splits, default=[source.default_split])
 with controls[1]:
-    method = st.radio("Projection", PROJECTIONS, horizontal=True, help=feature_maps.PROJECTION_HELP)
+    method = st.radio(
+        _("Projection"), PROJECTIONS, horizontal=True, help=_(feature_maps.PROJECTION_HELP)
+    )
 with controls[2]:
     colour_options = [
         option for option in feature_maps.COLOUR_OPTIONS if source.is_demo or option != "theme"
     ]
     colour_by = st.selectbox(
-        "Colour by",
+        _("Colour by"),
         colour_options,
         index=colour_options.index("theme") if "theme" in colour_options else 0,
-        help=feature_maps.COLOUR_HELP,
+        format_func=_,
+        help=_(feature_maps.COLOUR_HELP),
     )
 with controls[3]:
     max_photos = st.slider(
-        "Photos shown", 100, 3000, 800, step=100, help=feature_maps.MAX_PHOTOS_HELP
+        _("Photos shown"), 100, 3000, 800, step=100, help=_(feature_maps.MAX_PHOTOS_HELP)
     )
 
 stories = state.stories_table(source, splits)
@@ -106,13 +131,15 @@ in_store = set(photos["photo_id"])
 complete = stories[[all(p in in_store for p in ids.split()) for ids in stories["photo_ids"]]]
 if len(photos) < 3 or complete.empty:
     st.info(
-        f"Too few photos of {', '.join(splits) or 'these splits'} have features in {store_path}."
+        _("Too few photos of {splits} have features in {store}.").format(
+            splits=", ".join(splits) or _("these splits"), store=store_path
+        )
     )
     st.stop()
 
 sequence_labels = photo_inputs.sequence_choices(complete, width=90)  # built once, not per option
 story_id = st.selectbox(
-    "Sequence to highlight", list(sequence_labels), format_func=sequence_labels.get
+    _("Sequence to highlight"), list(sequence_labels), format_func=sequence_labels.get
 )
 story_row = complete.set_index("story_id").loc[story_id]
 sequence = story_row["photo_ids"].split()
@@ -120,7 +147,9 @@ sequence = story_row["photo_ids"].split()
 sampled = feature_maps.sample_photos(photos, max_photos, keep=sequence)
 if colour_by == "theme":
     sampled = sampled.assign(
-        theme=sampled["album_id"].map(feature_maps.album_themes(stories, source.root))
+        theme=sampled["album_id"]
+        .map(feature_maps.album_themes(stories, source.root))
+        .map(feature_maps.theme_name)
     )
 points = state.feature_map(store_path, sampled, method)
 st.plotly_chart(
@@ -128,7 +157,14 @@ st.plotly_chart(
         points,
         colour_by=feature_maps.COLOUR_COLUMNS[colour_by],
         highlight=sequence,
-        title=f"{method} of {len(points)} photos ({store.encoder} features, {source.label})",
+        title=_("{method} of {n} photos ({encoder} features, {data})").format(
+            method=method,
+            n=len(points),
+            encoder=models.encoder_title(store.encoder),
+            data=source.label,
+        ),
+        legend=_(colour_by),
+        translate=_,
     ),
     width="stretch",
 )
@@ -149,17 +185,21 @@ with left:
         figures.similarity_heatmap_figure(
             cosine_similarity_matrix(vectors),
             labels,
-            title=f"Cosine similarity between the photos of story {story_id}",
+            title=_("Cosine similarity between the photos of story {story}").format(story=story_id),
+            translate=_,
         ),
         width="stretch",
     )
 with right:
-    position = st.selectbox("Photo", range(len(sequence)), format_func=lambda i: labels[i])
+    position = st.selectbox(_("Photo"), range(len(sequence)), format_func=lambda i: labels[i])
     st.plotly_chart(
         figures.strongest_dimensions_figure(
             strongest_dimensions(vectors[position], 20),
-            title=f"Strongest {store.encoder} dimensions of photo {sequence[position]}",
+            title=_("Strongest {encoder} dimensions of photo {photo}").format(
+                encoder=models.encoder_title(store.encoder), photo=sequence[position]
+            ),
             names=feature_maps.dimension_names(store.encoder, store.dimension),
+            translate=_,
         ),
         width="stretch",
     )

@@ -12,12 +12,13 @@ from imgstory.app import (
     uploads,
     widgets,
 )
+from imgstory.app.i18n import _, error_text
 from imgstory.decoding import DECODING_HELP, DecodingConfig
 from imgstory.errors import UserInputError
 
 RESULTS_KEY = "generated_results"
 
-st.title("Generate a story")
+st.title(_("Generate a story"))
 source = state.current_source(required=False)
 state.story_scorers_warming()
 state.meteor_started()  # in the background: warm when scoring starts
@@ -34,40 +35,44 @@ has_sequences = table is not None and len(table) > 0
 if picked_id is not None and has_sequences:  # the explorer handed a sequence over
     st.session_state.setdefault(state.PHOTO_SOURCE_KEY, photo_inputs.DATASET)
 kind = st.radio(
-    "Write a story for",
+    _("Write a story for"),
     photo_inputs.PHOTO_SOURCES if has_sequences else photo_inputs.PHOTO_SOURCES[:1],
+    format_func=_,
     horizontal=True,
-    help=photo_inputs.PHOTO_SOURCE_HELP,
+    help=_(photo_inputs.PHOTO_SOURCE_HELP),
     key=state.PHOTO_SOURCE_KEY,
 )
 
 inputs, uploaded = photo_inputs.PhotoInputs(), []
 if kind == photo_inputs.UPLOAD:
     uploaded = st.file_uploader(
-        f"Your photos, in story order (1-{uploads.MAX_PHOTOS}, at most {uploads.MAX_PHOTO_MB} MB "
-        "each)",
+        _("Your photos, in story order (1-{most}, at most {mb} MB each)").format(
+            most=uploads.MAX_PHOTOS, mb=uploads.MAX_PHOTO_MB
+        ),
         accept_multiple_files=True,
-        help=uploads.UPLOAD_HELP,
+        help=uploads.upload_help(),
         key="photos",
     )
-    st.caption(uploads.REFUSED_NOTE)
+    st.caption(uploads.refused_note())
     inputs = photo_inputs.from_uploads([(f.name, f.getvalue()) for f in uploaded or []])
 else:
     labels_by_id = photo_inputs.sequence_choices(table)
     ids = list(labels_by_id)
     story_id = st.selectbox(
-        "Sequence from the dataset",
+        _("Sequence from the dataset"),
         ids,
         index=ids.index(picked_id) if picked_id in ids else 0,
         format_func=labels_by_id.get,
-        help=f"Stories of the {split} split of the {source.label} whose photos are all "
-        "here; the explorer's 'Write a story for these photos' button picks one.",
+        help=_(
+            "Stories of the {split} split of the {data} whose photos are all here; the "
+            "explorer's 'Write a story for these photos' button picks one."
+        ).format(split=split, data=source.label),
     )
     try:
         story = photo_inputs.find_story(state.sis_file(source.sis_files[split]).stories, story_id)
         inputs = photo_inputs.from_story(story, finder, source.label)
     except UserInputError as error:
-        st.error(str(error))
+        st.error(error_text(error))
 for problem in inputs.problems:
     st.error(problem)
 references = (
@@ -76,17 +81,19 @@ references = (
 
 order_column, preview_column = st.columns([1, 3])
 order_text = order_column.text_input(
-    "Photo order",
+    _("Photo order"),
     placeholder=" ".join(str(n) for n in range(1, len(inputs.photos) + 1)) or "1 2 3 4 5",
-    help="The photos' numbers in story order, e.g. 2 1 3 5 4; empty keeps the order shown.",
+    help=_("The photos' numbers in story order, e.g. 2 1 3 5 4; empty keeps the order shown."),
     key="order",
 )
 inputs, order_error = photo_inputs.ordered(inputs, order_text)
 if order_error:
-    st.error(f"{order_error}. Generate stays off until the order is fixed.")
+    st.error(
+        _("{problem}. Generate stays off until the order is fixed.").format(problem=order_error)
+    )
 if inputs.photos:
     with preview_column:
-        st.caption(f"Photos: {inputs.origin}, in this order:")
+        st.caption(_("Photos: {origin}, in this order:").format(origin=inputs.origin))
         st.image(
             list(inputs.photos),
             caption=[f"{n}. {x}" for n, x in enumerate(inputs.labels, start=1)],
@@ -96,25 +103,38 @@ if inputs.photos:
 choices = models.discover_models()
 if not choices:
     st.info(
-        "No model to run: build the demo pack (`imgstory demo build`) or set IMGSTORY_MODELS_DIR "
-        "to a folder of model directories (from `imgstory train`)."
+        _(
+            "No model to run: build the demo pack (`imgstory demo build`) or set "
+            "IMGSTORY_MODELS_DIR to a folder of model directories (from `imgstory train`)."
+        )
     )
     st.stop()
 by_label = {choice.label: choice for choice in choices}
 
+
+def model_title(label: str) -> str:
+    """A model's name in the pickers (the session's language)."""
+    return by_label[label].title
+
+
 settings = st.columns([2, 2, 1])
 compare = settings[2].toggle(
-    "Compare mode",
+    _("Compare mode"),
     key="compare",
-    help="Run several models and decodings on the same photos and show the stories side by side.",
+    help=_(
+        "Run several models and decodings on the same photos and show the stories side by side."
+    ),
 )
 if compare:
-    chosen_models = settings[0].multiselect("Models", list(by_label), default=list(by_label))
+    chosen_models = settings[0].multiselect(
+        _("Models"), list(by_label), default=list(by_label), format_func=model_title
+    )
     presets = settings[1].multiselect(
-        "Decodings",
+        _("Decodings"),
         list(generation.DECODING_PRESETS),
         default=list(generation.DECODING_PRESETS)[:2],
-        help=DECODING_HELP["method"],
+        format_func=_,
+        help=_(DECODING_HELP["method"]),
     )
     runs = [
         (by_label[m], DecodingConfig(**generation.DECODING_PRESETS[p]))
@@ -125,40 +145,45 @@ else:
     demo_photos = kind == photo_inputs.DATASET and source.is_demo
     # One widget per kind of photos, so each starts on its own default model.
     model_label = settings[0].selectbox(
-        "Model",
+        _("Model"),
         list(by_label),
         index=models.default_model(choices, demo_photos),
+        format_func=model_title,
         key="model_demo" if demo_photos else "model",
     )
     runs = [(by_label[model_label], widgets.decoding_controls(settings[1]))]
     if by_label[model_label].is_demo and not demo_photos and inputs.photos:
-        st.warning(models.DRAWN_SCENES_WARNING)
+        st.warning(_(models.DRAWN_SCENES_WARNING))
 
 blocked = photo_inputs.not_ready(inputs, len(runs), order_error, len(uploaded or []), kind)
 if blocked:
-    st.info(f"Generate is off: {blocked}.")
-if st.button("Generate story", type="primary", disabled=blocked is not None):
+    st.info(_("Generate is off: {reason}.").format(reason=blocked))
+if st.button(_("Generate story"), type="primary", disabled=blocked is not None):
     produced = []
-    with st.status("Writing the story…", expanded=False) as status:
+    with st.status(_("Writing the story…"), expanded=False) as status:
         try:
             for choice, decoding in runs:
-                status.update(label=f"{choice.label}: loading (once per server) and decoding…")
+                status.update(
+                    label=_("{model}: loading (once per server) and decoding…").format(
+                        model=choice.title
+                    )
+                )
                 produced.append(
                     state.on_model_thread(
                         generation.generate_story,
                         state.storyteller(choice.path),
                         list(inputs.photos),
                         decoding,
-                        model_label=choice.label,
+                        model_label=choice.title,
                         model_dir=str(choice.path),
                         photo_labels=list(inputs.labels),
                         album_id=inputs.album_id,
                     )
                 )
-            status.update(label="Story written", state="complete")
+            status.update(label=_("Story written"), state="complete")
         except (UserInputError, ValueError, OSError) as error:
-            status.update(label="Generation failed", state="error")
-            st.error(f"Could not generate: {error}")
+            status.update(label=_("Generation failed"), state="error")
+            st.error(_("Could not generate: {error}").format(error=error_text(error)))
     st.session_state[RESULTS_KEY] = dict(
         results=produced,
         photos=list(inputs.photos),

@@ -3,64 +3,83 @@
 import streamlit as st
 
 from imgstory.app import models, state
+from imgstory.app.i18n import _, ngettext
 from imgstory.viz.architecture import architecture_dot
 
-st.title("IMG_Story — visual storytelling")
+st.title(_("IMG_Story — visual storytelling"))
 st.markdown(
-    "Give IMG_Story an ordered sequence of photos and it writes a short story, **one sentence per "
-    "photo**, the task of the VIST benchmark (Huang et al., NAACL 2016). The thesis model is a "
-    "sequence-to-sequence network: an image encoder turns each photo into a feature vector, an "
-    "LSTM reads the photo sequence, another LSTM reads the story written so far, and a stacked "
-    "LSTM decoder joins both to write the next sentence. Everything runs on this machine."
+    _(
+        "Give IMG_Story an ordered sequence of photos and it writes a short story, **one sentence "
+        "per photo**, the task of the VIST benchmark (Huang et al., NAACL 2016). The thesis model "
+        "is a sequence-to-sequence network: an image encoder turns each photo into a feature "
+        "vector, an LSTM reads the photo sequence, another LSTM reads the story written so far, "
+        "and a stacked LSTM decoder joins both to write the next sentence. Everything runs on "
+        "this machine."
+    )
 )
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader("Architecture")
-    st.graphviz_chart(architecture_dot("LSTM"), width="stretch")
+    st.subheader(_("Architecture"))
+    st.graphviz_chart(architecture_dot("LSTM", translate=_), width="stretch")
     st.caption(
-        "Seq2Seq storyteller as trained by `imgstory train` (the GRU baseline swaps every LSTM "
-        "for a GRU; the Greedy baseline decodes the same model greedily instead of beam search)."
+        _(
+            "Seq2Seq storyteller as trained by `imgstory train` (the GRU baseline swaps every "
+            "LSTM for a GRU; the Greedy baseline decodes the same model greedily instead of beam "
+            "search)."
+        )
     )
 with right:
-    st.subheader("Loaded now")
+    st.subheader(_("Loaded now"))
     source = state.current_source(required=False)
     if source is None:
-        st.info(f"No data source: {st.session_state.get(state.SOURCE_ERROR_KEY)}")
+        st.info(
+            _("No data source: {reason}").format(
+                reason=st.session_state.get(state.SOURCE_ERROR_KEY)
+            )
+        )
     else:
-        st.markdown(f"**Data:** {source.label}")
+        st.markdown(_("**Data:** {data}").format(data=source.label))
         for split, (albums, stories) in state.split_counts(source).items():
-            st.markdown(f"- {split}: {albums} albums, {stories} stories")
+            counts = ngettext("{n} album", "{n} albums", albums).format(n=albums)
+            counts += ", " + ngettext("{n} story", "{n} stories", stories).format(n=stories)
+            st.markdown(f"- {split}: {counts}")
         if source.is_demo:
             st.caption(
-                "The demo pack is generated (drawn scenes, template stories) so the app works "
-                "offline; its numbers are not comparable with results on real VIST."
+                _(
+                    "The demo pack is generated (drawn scenes, template stories) so the app works "
+                    "offline; its numbers are not comparable with results on real VIST."
+                )
             )
     choices = models.discover_models()
     if choices:
-        st.markdown("**Models:**")
+        st.markdown(_("**Models:**"))
         for choice in choices:
             facts = models.card_summary(choice.card())
-            st.markdown(f"- {choice.label}" + (f" — {facts}" if facts else ""))
+            st.markdown(f"- {choice.title}" + (f" — {facts}" if facts else ""))
     else:
         st.info(
-            "No model found: build the demo pack (`imgstory demo build`) or set "
-            "IMGSTORY_MODELS_DIR to a folder of model directories."
+            _(
+                "No model found: build the demo pack (`imgstory demo build`) or set "
+                "IMGSTORY_MODELS_DIR to a folder of model directories."
+            )
         )
 
-st.subheader("Pages")
-links = st.columns(5)
-for column, (page, label, what) in zip(
-    links,
+st.subheader(_("Pages"))
+links = st.columns(3)  # two rows: the longer (Russian) page names fit
+for index, (page, label, what) in enumerate(
     [
-        ("app_pages/explore.py", "Dataset explorer", "albums, photos and their stories"),
-        ("app_pages/generate.py", "Generate", "upload photos and get a story"),
-        ("app_pages/features.py", "Feature plots", "maps and similarities of photo features"),
-        ("app_pages/compare.py", "Model comparison", "metrics with intervals, published results"),
-        ("app_pages/thesis.py", "Thesis results", "the presentation view"),
-    ],
-    strict=True,
+        ("app_pages/explore.py", _("Dataset explorer"), _("albums, photos and their stories")),
+        ("app_pages/generate.py", _("Generate"), _("upload photos and get a story")),
+        ("app_pages/features.py", _("Feature plots"), _("maps and similarities of photo features")),
+        (
+            "app_pages/compare.py",
+            _("Model comparison"),
+            _("metrics with intervals, published results"),
+        ),
+        ("app_pages/thesis.py", _("Thesis results"), _("the presentation view")),
+    ]
 ):
-    with column:
+    with links[index % len(links)]:
         st.page_link(page, label=label, icon=":material/arrow_forward:")
         st.caption(what)

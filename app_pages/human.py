@@ -3,52 +3,58 @@
 import streamlit as st
 
 from imgstory.app import human_view, state
+from imgstory.app.i18n import _, error_text
 from imgstory.errors import UserInputError
 from imgstory.human.study import load_study
 
 source = state.current_source(required=False)
-st.title("Human evaluation")
+st.title(_("Human evaluation"))
 
 params = st.query_params
 project_column, study_column, mode_column = st.columns([2, 2, 3], vertical_alignment="bottom")
 project = project_column.text_input(
-    "Project", value=params.get("project", human_view.DEFAULT_PROJECT), help=human_view.PROJECT_HELP
+    _("Project"),
+    value=params.get("project", human_view.DEFAULT_PROJECT),
+    help=_(human_view.PROJECT_HELP),
 )
 try:
     store = human_view.open_project(project)
     names = store.study_names()
 except UserInputError as error:
-    st.error(str(error))
+    st.error(error_text(error))
     st.stop()
 
-wanted_mode = params.get("mode", "Rate" if names else "Create a study")
+wanted_mode = params.get("mode", human_view.RATE if names else human_view.CREATE)
 mode = mode_column.segmented_control(
-    "View",
+    _("View"),
     human_view.MODES,
-    default=wanted_mode if wanted_mode in human_view.MODES else "Rate",
+    default=wanted_mode if wanted_mode in human_view.MODES else human_view.RATE,
+    format_func=_,
     required=True,
 )
 wanted = params.get("study")
 name = study_column.selectbox(
-    "Study",
+    _("Study"),
     names,
     index=names.index(wanted) if wanted in names else (len(names) - 1 if names else None),
-    disabled=not names or mode == "Create a study",
-    placeholder="no study yet",
+    disabled=not names or mode == human_view.CREATE,
+    placeholder=_("no study yet"),
 )
 st.caption(
-    f"Blind studies of the stories: raters see an album's photos with two stories (which is "
-    f"better, per aspect) or one (a person or a machine?), never which system wrote them. "
-    f"Database: {store.path}"
+    _(
+        "Blind studies of the stories: raters see an album's photos with two stories (which is "
+        "better, per aspect) or one (a person or a machine?), never which system wrote them. "
+        "Database: {database}"
+    ).format(database=store.path)
 )
-if mode == "Create a study":
+if mode == human_view.CREATE:
     human_view.render_create(store, project, source)
     st.stop()
 if not names:
-    st.info("No study in this project yet: choose **Create a study**.")
+    st.info(_("No study in this project yet: choose **Create a study**."))
     st.stop()
 study = load_study(store, name)
-if mode == "Rate":
+if mode == human_view.RATE:
     human_view.render_rating(store, study, source)
 else:
     human_view.render_results(store, study)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from imgstory.app import examples, explore, real_photos, results, scoring, sources, state, widgets
+from imgstory.app.i18n import _, error_text, stories_language_note, story_html, translate_columns
 from imgstory.errors import UserInputError
 from imgstory.paths import DEMO_DIR
 from imgstory.text.tokens import display_sentence
@@ -15,60 +16,73 @@ results_dir = source.results_dir if own_results else DEMO_DIR / "results"
 origin = results.results_origin(results_dir)  # the numbers' own data, not the sidebar's
 real = real_photos.load_real_photo_results()
 
-st.title("Does a sequence model tell better photo stories?")
+st.title(_("Does a sequence model tell better photo stories?"))
 st.markdown(
-    "**Question.** Given five ordered photos, can a Seq2Seq network that remembers both the photo "
-    "sequence and the story written so far write a coherent five-sentence story — and does its "
-    "recurrent cell (LSTM vs GRU) or its decoding (beam search vs greedy) matter?"
+    _(
+        "**Question.** Given five ordered photos, can a Seq2Seq network that remembers both the "
+        "photo sequence and the story written so far write a coherent five-sentence story — and "
+        "does its recurrent cell (LSTM vs GRU) or its decoding (beam search vs greedy) matter?"
+    )
 )
 
-st.header("Architecture")
+st.header(_("Architecture"))
 diagram, notes = st.columns([3, 2])
-diagram.graphviz_chart(architecture_dot("LSTM"), width="stretch")
+diagram.graphviz_chart(architecture_dot("LSTM", translate=_), width="stretch")
 notes.markdown(
-    "- **Photos:** each photo becomes one feature vector (Xception on ImageNet; the offline demo "
-    "uses handcrafted colour/texture features).\n"
-    "- **Sequence context:** an LSTM reads the five vectors in order.\n"
-    "- **Story so far:** word vectors (GloVe 300-d) of the sentences already written, read by "
-    "another LSTM.\n"
-    "- **Memory and decoder:** photo *i*, the sequence context and the story so far feed a "
-    "stacked LSTM that writes sentence *i* word by word (softmax over the vocabulary).\n"
-    "- **Baselines:** GRU cells instead of LSTM; greedy decoding instead of beam search."
+    _(
+        "- **Photos:** each photo becomes one feature vector (Xception on ImageNet; the offline "
+        "demo uses handcrafted colour/texture features; the VIST models read ImageNet concepts).\n"
+        "- **Sequence context:** an LSTM reads the five vectors in order.\n"
+        "- **Story so far:** word vectors (GloVe 50-d) of the sentences already written, read by "
+        "another LSTM.\n"
+        "- **Memory and decoder:** photo *i*, the sequence context and the story so far feed a "
+        "stacked LSTM that writes sentence *i* word by word (softmax over the vocabulary).\n"
+        "- **Baselines:** GRU cells instead of LSTM; greedy decoding instead of beam search."
+    )
 )
 
-st.header("Headline results")
+st.header(_("Headline results"))
 if source is not None and not source.is_demo and not own_results:
     st.info(
-        f"The {source.label} has no results/ folder of its own: the table below is the demo "
-        "pack's and is labelled as such; the VIST models' scores on real photos follow it."
+        _(
+            "The {data} has no results/ folder of its own: the table below is the demo pack's and "
+            "is labelled as such; the VIST models' scores on real photos follow it."
+        ).format(data=source.label)
     )
 try:
     long = state.summary(results_dir)
 except UserInputError as error:
     long = None
-    st.info(f"No saved results to present: {error}")
+    st.info(_("No saved results to present: {error}").format(error=error_text(error)))
 if long is not None:
     st.caption(
-        f"Data: {origin.label} (read from {sources.display_path(results_dir)}/"
-        f"{results.SUMMARY_FILE}). {scoring.PROTOCOL_NOTE} Brackets: 95% bootstrap intervals; "
-        "★ the thesis model."
+        _(
+            "Data: {data} (read from {file}). {protocol} Brackets: 95% bootstrap intervals; ★ the "
+            "thesis model."
+        ).format(
+            data=origin.label,
+            file=f"{sources.display_path(results_dir)}/{results.SUMMARY_FILE}",
+            protocol=_(scoring.PROTOCOL_NOTE),
+        )
     )
     widgets.show_summary_table(long, origin)
 
-    st.header("Findings")
-    st.caption(f"Data: {origin.label}. Verdicts from paired bootstrap tests on METEOR.")
+    st.header(_("Findings"))
+    st.caption(
+        _("Data: {data}. Verdicts from paired bootstrap tests on METEOR.").format(data=origin.label)
+    )
     tests = state.findings_tests(results_dir, results.THESIS_SYSTEM)
     for first, second, topic in results.FINDINGS:
         sentence = results.finding(long, first, second, tests.get(second))
         if sentence:
-            st.markdown(f"- **{topic}:** {sentence}")
+            st.markdown(f"- **{_(topic)}:** {sentence}")
 
 if real is not None:
-    st.header("Real VIST photos: the VIST models")
+    st.header(_("Real VIST photos: the VIST models"))
     st.caption(real_photos.real_photo_caption(real))
-    st.table(real_photos.real_photo_table(real).set_index("system"))
+    st.table(translate_columns(real_photos.real_photo_table(real)).set_index(_("system")))
 
-st.header("Example stories")
+st.header(_("Example stories"))
 shown = []
 if source is not None and "test" in source.sis_files:
     by_album = state.sis_file(source.sis_files["test"]).stories_by_album()
@@ -76,29 +90,37 @@ if source is not None and "test" in source.sis_files:
     predictions = results.prediction_files(results_dir) if own_results or source.is_demo else {}
     if predictions:
         system = examples.preferred_system(list(predictions), [results.THESIS_SYSTEM])
-        written_by = f"the {results.system_label(system)} ({origin.label})"
+        written_by = _("the {system} ({data})").format(
+            system=results.system_label(system), data=origin.label
+        )
         generated = scoring.predictions_from_file(predictions[system])
     elif real is not None:
         system = examples.preferred_system(list(real["systems"]), real_photos.THESIS_SYSTEMS)
-        written_by = f"the {system}, from {real_photos.RESULTS_FILE.name}"
+        written_by = _("the {system}, from {file}").format(
+            system=_(system), file=real_photos.RESULTS_FILE.name
+        )
         generated = real["systems"][system]["stories"]
     else:
         generated = {}
     shown = examples.examples(generated, by_album, finder)
 if not shown:
     st.info(
-        "No example to show: no saved stories for albums whose five photos are all in the "
-        f"{source.label if source else 'chosen data'} (pick the demo pack, or a VIST folder "
-        "with test photos)."
+        _(
+            "No example to show: no saved stories for albums whose five photos are all in the "
+            "{data} (pick the demo pack, or a VIST folder with test photos)."
+        ).format(data=source.label if source else _("chosen data"))
     )
 else:
     st.caption(
-        f"Stories written by {written_by}; photos: one of the album's story sequences in the "
-        f"{source.label}, all five photos present."
+        _(
+            "Stories written by {writer}; photos: one of the album's story sequences in the "
+            "{data}, all five photos present."
+        ).format(writer=written_by, data=source.label)
     )
+    stories_language_note()
 for example in shown:
     sentences = explore.split_story(example.generated)
-    st.subheader(f"Album {example.album_id}")
+    st.subheader(_("Album {album}").format(album=example.album_id))
     credits = [
         f"{slot.position + 1}. {source.photo_credit(slot.photo_id)}" for slot in example.slots
     ]
@@ -110,17 +132,26 @@ for example in shown:
         )
     else:
         widgets.show_slots(example.slots, source.photo_credit)
-        st.markdown(f"**Generated:** {display_sentence(example.generated)}")
-    st.caption(f"A human story of these photos: {' '.join(example.story.original_texts)}")
+        generated = story_html(display_sentence(example.generated))
+        st.markdown(_("**Generated:** {story}").format(story=generated), unsafe_allow_html=True)
+    st.caption(
+        _("A human story of these photos: {story}").format(
+            story=story_html(" ".join(example.story.original_texts))
+        ),
+        unsafe_allow_html=True,
+    )
 
-st.header("Limitations")
+st.header(_("Limitations"))
 notes = [
-    "One story per album is scored against all of the album's references (AREL protocol); "
-    "the VIST challenge protocol (per sequence, max METEOR) gives numbers that are not comparable.",
-    "The model has no attention: it cannot point at the region a word describes.",
-    "Automatic metrics reward common phrasing; they are a weak proxy for a good story.",
+    _(
+        "One story per album is scored against all of the album's references (AREL protocol); "
+        "the VIST challenge protocol (per sequence, max METEOR) gives numbers that are not "
+        "comparable."
+    ),
+    _("The model has no attention: it cannot point at the region a word describes."),
+    _("Automatic metrics reward common phrasing; they are a weak proxy for a good story."),
 ]
 if origin.is_demo:
-    notes.insert(0, results.DEMO_RESULTS_NOTE)
+    notes.insert(0, _(results.DEMO_RESULTS_NOTE))
 for note in notes:
     st.markdown(f"- {note}")

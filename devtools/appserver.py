@@ -42,7 +42,8 @@ def start_app(
     script: Path | None = None,
 ):
     """Start ``streamlit run`` of the app (or ``script``) on 127.0.0.1:``port``; returns the
-    process."""
+    process. The app speaks English unless ``env`` sets ``IMGSTORY_LANGUAGE`` (whatever this
+    shell's own setting)."""
     command = [
         sys.executable, "-m", "streamlit", "run", str(script or APP_SCRIPT),
         "--server.address", "127.0.0.1", "--server.port", str(port),
@@ -53,7 +54,7 @@ def start_app(
         return subprocess.Popen(  # the child keeps its own copy of the log's descriptor
             command,
             cwd=REPO_ROOT,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, "IMGSTORY_LANGUAGE": "en", **(env or {})},
             stdout=output,
             stderr=subprocess.STDOUT,
         )

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from imgstory.errors import UserInputError
+from imgstory.i18n import N_
 
 #: The one pixel limit: the most pixels a photo may decode to (40 M, e.g. 8000x5000), checked
 #: from the file's header before any pixel is decoded. A photo at the limit costs ~160 MB while
@@ -38,7 +39,7 @@ class ImageLoadError(UserInputError):
     """A photo that cannot be read; ``source`` names it and ``reason`` says why."""
 
     def __init__(self, source: str, reason: str) -> None:
-        super().__init__(f"cannot read photo {source}: {reason}")
+        super().__init__(N_("cannot read photo {source}: {reason}"), source=source, reason=reason)
         self.source = source
         self.reason = reason
 
@@ -94,14 +95,14 @@ def _open_stream(source: str | Path | bytes, name: str | None) -> Iterator[tuple
     try:
         stream = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
     except FileNotFoundError:
-        raise ImageLoadError(label, "file not found") from None
+        raise ImageLoadError(label, _NOT_FOUND) from None
     except IsADirectoryError:
-        raise ImageLoadError(label, "this is a folder, not an image file") from None
+        raise ImageLoadError(label, N_("this is a folder, not an image file")) from None
     except OSError as error:
         raise ImageLoadError(label, f"cannot open the file ({error.strerror or error})") from None
     with stream:
         if not stream.read(1):
-            raise ImageLoadError(label, "the file is empty (0 bytes); copy the photo again")
+            raise ImageLoadError(label, N_("the file is empty (0 bytes); copy the photo again"))
         stream.seek(0)
         yield stream, label
 
@@ -120,7 +121,7 @@ def check_image(path: str | Path) -> str | None:
     except ImageLoadError as error:
         return error.reason
     except FileNotFoundError:
-        return "file not found"
+        return _NOT_FOUND
     except UnidentifiedImageError:
         return _NOT_AN_IMAGE
     except Image.DecompressionBombError as error:
@@ -130,7 +131,8 @@ def check_image(path: str | Path) -> str | None:
     return None
 
 
-_NOT_AN_IMAGE = "not an image file Pillow can read (check it is really a JPEG/PNG/GIF/...)"
+_NOT_AN_IMAGE = N_("not an image file Pillow can read (check it is really a JPEG/PNG/GIF/...)")
+_NOT_FOUND = N_("file not found")
 
 
 def _corrupt_reason(error: BaseException) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from imgstory.errors import UserInputError
+from imgstory.i18n import N_
 
 
 def parse_json(data: bytes, name: str, hint: str) -> Any:
@@ -29,12 +30,20 @@ def parse_json(data: bytes, name: str, hint: str) -> Any:
         return json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise UserInputError(
-            f"{name}: not UTF-8 text ({error.reason} at byte {error.start}); {hint}"
+            N_("{name}: not UTF-8 text ({reason} at byte {byte}); {hint}"),
+            name=name,
+            reason=error.reason,
+            byte=error.start,
+            hint=hint,
         ) from None
     except json.JSONDecodeError as error:
         raise UserInputError(
-            f"{name}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
-            f"{hint}"
+            N_("{name}: not valid JSON (line {line}, column {column}: {problem}); {hint}"),
+            name=name,
+            line=error.lineno,
+            column=error.colno,
+            problem=error.msg,
+            hint=hint,
         ) from None
 
 

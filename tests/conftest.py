@@ -51,6 +51,7 @@ def chromium() -> str:
 LONGEST_FILES = (
     "test_train_resume.py",
     "test_browser.py",
+    "test_browser_ru.py",
     "test_app.py",
     "test_train.py",
     "test_human_browser.py",
@@ -64,3 +65,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Collect the longest files first (the order within each file is kept)."""
     rank = {name: position for position, name in enumerate(LONGEST_FILES)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+@pytest.fixture(autouse=True)
+def english_unless_a_test_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's language is English in every test that does not set ``IMGSTORY_LANGUAGE``
+    itself, whatever the shell running the suite has set."""
+    monkeypatch.setenv("IMGSTORY_LANGUAGE", "en")

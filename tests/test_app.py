@@ -57,6 +57,18 @@ def plotly_figures(app: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
 
 
+def metric_charts(app: AppTest) -> list[dict]:
+    """The Vega-Lite metric charts of a run (Model comparison), as specs with their data (which
+    Streamlit sends apart, as Arrow) back under ``data.values``."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    charts = []
+    for chart in app.get("vega_lite_chart"):
+        rows = convert_arrow_bytes_to_pandas_df(chart.proto.data.data)
+        charts.append({**json.loads(chart.proto.spec), "data": {"values": rows.to_dict("records")}})
+    return charts
+
+
 def plotly_array(values) -> np.ndarray:
     """A Plotly array, which may be a list or base64 'bdata' with a dtype."""
     if isinstance(values, dict):
@@ -130,7 +142,7 @@ def test_explorer_search_and_split_filter(on_tiny_data):
     app = open_page("explore")
     assert "**3 albums, 6 stories** match." in texts(app)
     app.text_input[0].set_value("snowman").run()
-    assert "**1 albums, 2 stories** match." in texts(app)
+    assert "**1 album, 2 stories** match." in texts(app)
     assert "We built a snowman ." in texts(app)
     app.multiselect[0].set_value(["train"]).run()
     assert "**2 albums, 4 stories** match." in texts(app)
@@ -189,18 +201,24 @@ def test_features_page_maps_and_heatmap(on_tiny_data):
 
 def test_compare_page_charts_tables_and_downloads(on_tiny_data):
     app = open_page("compare")
-    charts = app.get("plotly_chart")
+    charts = metric_charts(app)
     assert len(charts) == 6  # 4 metrics of ours + released systems scored here + published METEOR
+    assert not app.get("plotly_chart")  # Vega-Lite: Plotly's script made the page ~1 s slower
     wide = app.table[0].value  # a static table: wraps instead of scrolling sideways
     assert list(wide.index) == [
         "★ LSTM, beam (thesis)", "LSTM, greedy", "Random training story (floor)"
     ]  # fmt: skip
     assert wide.loc["★ LSTM, beam (thesis)", "METEOR"] == "0.310 [0.290, 0.330]"
-    meteor = plotly_figures(app)[0]
-    assert list(meteor["data"][0]["x"]) == list(wide.index.str.removeprefix("★ "))
-    assert meteor["layout"]["title"]["text"] == f"METEOR (VIST folder '{on_tiny_data.name}')"
+    meteor = charts[0]
+    bars = meteor["data"]["values"]
+    assert [bar["system"] for bar in bars] == list(wide.index.str.removeprefix("★ "))
+    assert (bars[0]["ci_low"], bars[0]["value"], bars[0]["ci_high"]) == pytest.approx(
+        (0.29, 0.31, 0.33), abs=5e-4
+    )
+    assert [layer["mark"]["type"] for layer in meteor["layer"]] == ["bar", "errorbar"]
+    assert meteor["title"] == f"METEOR (VIST folder '{on_tiny_data.name}')"
     assert "Data: demo pack" not in texts(app)  # captioned with its own data
-    assert len(set(meteor["data"][0]["marker"]["color"])) == 2  # the thesis model set apart
+    assert len({bar["colour"] for bar in bars}) == 2  # the thesis model set apart
     labels = [b.label for b in app.get("download_button")]
     assert "Download table (CSV)" in labels and "Download table (LaTeX)" in labels
 
@@ -234,9 +252,10 @@ def test_compare_paired_tests_and_published_panel(on_tiny_data, java):
     assert {"system", "protocol", "METEOR", "CIDEr"} <= set(published.columns)
     assert (published["protocol"] != "").all()
     assert any("No Metrics Are Perfect" in m.value for m in app.markdown)  # citations
-    figure = next(f for f in plotly_figures(app) if "as published" in f["layout"]["title"]["text"])
-    assert "error_y" not in figure["data"][0]  # no intervals published: none drawn
-    titles = [f["layout"]["title"]["text"] for f in plotly_figures(app)]
+    figure = next(f for f in metric_charts(app) if "as published" in f["title"])
+    assert [layer["mark"]["type"] for layer in figure["layer"]] == ["bar"]  # none published
+    assert all(np.isnan(bar["ci_low"] or np.nan) for bar in figure["data"]["values"])
+    titles = [f["title"] for f in metric_charts(app)]
     assert "METEOR as published on real VIST (no intervals published)" in titles
     assert not any("VIST folder" in title for title in titles[-1:])  # never mixed with ours
     next(b for b in app.button if b.label == "Run paired bootstrap tests").click().run(timeout=120)

@@ -360,6 +360,22 @@ def test_predictions_for_albums_absent_from_the_story_file_are_left_out_and_coun
         scoring.predictions_coverage(predictions, {"0": ["x ."]}, "r")
 
 
+def test_scoring_progress_names_each_scorer_and_its_albums():
+    from imgstory.eval.arel import ScoringProgress
+
+    label = scoring.scoring_label(ScoringProgress(1010, 1010, 400))
+    assert label == "METEOR: 400 of 1,010 albums scored; BLEU, ROUGE-L and CIDEr: 1,010"
+    without_java = scoring.scoring_label(ScoringProgress(1, 0, None))
+    assert without_java == "BLEU, ROUGE-L and CIDEr: 0 of 1 album (METEOR is not computed)"
+    seen = []
+    scoring.score_predictions(
+        {"a1": "we ate cake ."}, {"a1": ["we ate cake ."]}, progress=lambda *step: seen.append(step)
+    )
+    fractions = [fraction for fraction, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert seen[-1][1] == "scored 1 album"
+
+
 def test_paired_tests_say_why_they_cannot_run():
     references = {"1": ["a ."], "2": ["b ."]}
     ours = {"1": "a .", "2": "b ."}

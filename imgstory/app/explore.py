@@ -1,4 +1,5 @@
-"""Browsing stories: a searchable story table and the photos of one story (no Streamlit here)."""
+"""Browsing stories: a searchable story table and the photos of one story (no Streamlit widgets
+here; texts in the session's language)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from imgstory.app.i18n import N_, _, ngettext
 from imgstory.data.photos import PhotoFinder
 from imgstory.data.sis import Story
 
-STORY_COLUMNS = ("split", "album_id", "story_id", "photo_ids", "text")
+#: Column names (English, as the code reads them; tables on screen show them translated).
+STORY_COLUMNS = (N_("split"), N_("album_id"), N_("story_id"), N_("photo_ids"), N_("text"))
 
 
 def stories_table(stories: Iterable[Story]) -> pd.DataFrame:
@@ -60,8 +63,8 @@ def albums_table(stories: pd.DataFrame) -> pd.DataFrame:
     grouped = stories.groupby(["split", "album_id"], sort=False)
     return pd.DataFrame(
         {
-            "stories shown": grouped["story_id"].count(),
-            "first story": grouped["text"].first().str.slice(0, 120),
+            N_("stories shown"): grouped["story_id"].count(),
+            N_("first story"): grouped["text"].first().str.slice(0, 120),
         }
     ).reset_index()
 
@@ -84,9 +87,13 @@ def selected_album(albums: pd.DataFrame, selection: dict | None) -> str | None:
 
 def album_heading(album_id: str, split: str, in_album: int, shown: int) -> str:
     """The album's heading: its story count in the file and, when fewer, how many are shown."""
-    heading = f"Album {album_id} ({split}): {in_album} stories"
+    heading = ngettext(
+        "Album {album} ({split}): {n} story", "Album {album} ({split}): {n} stories", in_album
+    ).format(album=album_id, split=split, n=in_album)
     if shown < in_album:
-        heading += f", {shown} shown (the others match no search or miss photos)"
+        heading += _(", {shown} shown (the others match no search or miss photos)").format(
+            shown=shown
+        )
     return heading
 
 

@@ -1,6 +1,7 @@
 """Data behind the feature plots: which feature stores a source has, and the photos to map.
 
-No Streamlit here; the page caches these results with ``st.cache_data``.
+No Streamlit widgets here (texts are in the session's language); the page caches these results
+with ``st.cache_data``.
 """
 
 from __future__ import annotations
@@ -11,28 +12,48 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from imgstory.app.i18n import N_, _
 from imgstory.features.store import METADATA_FILE, FeatureStore
 from imgstory.viz.projection import project_features
 
 #: Colour choice shown to the user -> column of the photo table.
 COLOUR_COLUMNS = {
-    "album": "album_id",
-    "split": "split",
-    "story position": "story position",
-    "theme": "theme",
+    N_("album"): "album_id",
+    N_("split"): "split",
+    N_("story position"): "story position",
+    N_("theme"): "theme",
 }
 COLOUR_OPTIONS = tuple(COLOUR_COLUMNS)
-COLOUR_HELP = (
+#: The demo pack's themes (``imgstory.demo.themes``) and the placeholders of
+#: :func:`album_themes`, as the map's legend names them.
+THEME_NAMES = {
+    "beach": N_("beach"),
+    "birthday": N_("birthday"),
+    "wedding": N_("wedding"),
+    "snowy_hike": N_("snowy hike"),
+    "snowy_city": N_("snowy city"),
+    "concert": N_("concert"),
+    "graduation": N_("graduation"),
+    "football": N_("football"),
+    "(unknown)": N_("(unknown)"),
+    "(none named)": N_("(none named)"),
+}
+COLOUR_HELP = N_(
     "album: photos of one album share a colour; split: train/val/test; story position: where "
     "the photo sits in its story (1-5); theme: the demo theme the album's stories name (demo pack "
     "only: real VIST has no theme labels)"
 )
-PROJECTION_HELP = (
+PROJECTION_HELP = N_(
     "PCA: a linear projection, instant, keeps global spread. t-SNE: keeps neighbourhoods (similar "
     "photos close together), takes a few seconds for ~1,000 photos; distances between clusters "
     "mean little."
 )
-MAX_PHOTOS_HELP = "Photos drawn in the map (a fixed random sample when the data has more)."
+MAX_PHOTOS_HELP = N_("Photos drawn in the map (a fixed random sample when the data has more).")
+
+
+def theme_name(theme: str) -> str:
+    """A demo theme as the map's legend shows it (in the session's language)."""
+    return _(THEME_NAMES[theme]) if theme in THEME_NAMES else theme
 
 
 def feature_stores(features_dir: Path | None) -> list[Path]:
@@ -108,38 +129,50 @@ def handcrafted_names(config=None) -> list[str]:
     from imgstory.features.handcrafted import HandcraftedConfig
 
     config = config or HandcraftedConfig()
+    statistics = (_("mean"), _("std"))
+    channels = (_("brightness"), _("blueness"), _("redness"))
+    quadrants = [_(quadrant) for quadrant in QUADRANTS]
+    layout = _("colour layout: cell ({row},{column}) {statistic} {channel}")
+    histogram = _("colour: hue {hue}°, sat {saturation}, value {value}")
+    cell_colour = _("colour ({quadrant}): hue {hue}°, saturation/value bin {shade}")
+    edges = _("edges: cell ({row},{column}), {angle}° gradient (HOG)")
+    texture = _("texture: LBP-8 pattern {code} ({where})")
     names = []
     for row in range(config.layout_grid):  # per cell: the means of Y, Cb, Cr, then their stds
         for column in range(config.layout_grid):
-            for statistic in ("mean", "std"):
-                for channel in ("brightness", "blueness", "redness"):
-                    names.append(f"colour layout: cell ({row},{column}) {statistic} {channel}")
+            for statistic in statistics:
+                for channel in channels:
+                    names.append(
+                        layout.format(row=row, column=column, statistic=statistic, channel=channel)
+                    )
     for hue in range(config.hue_bins):
         for saturation in range(config.saturation_bins):
             for value in range(config.value_bins):
-                names.append(f"colour: hue {hue * 360 // config.hue_bins}°, sat {saturation}, "
-                             f"value {value}")  # fmt: skip
-    for quadrant in QUADRANTS:
+                names.append(histogram.format(hue=hue * 360 // config.hue_bins,
+                                              saturation=saturation, value=value))  # fmt: skip
+    for quadrant in quadrants:
         for code in range(config.cell_hue_bins * 4):
             hue, shade = divmod(code, 4)
             names.append(
-                f"colour ({quadrant}): hue {hue * 360 // config.cell_hue_bins}°, "
-                f"saturation/value bin {shade}"
+                cell_colour.format(
+                    quadrant=quadrant, hue=hue * 360 // config.cell_hue_bins, shade=shade
+                )
             )
     cell_side = config.hog_grid
     for row in range(cell_side):
         for column in range(cell_side):
             for orientation in range(config.hog_orientations):
                 angle = orientation * 180 // config.hog_orientations
-                names.append(f"edges: cell ({row},{column}), {angle}° gradient (HOG)")
-    names += [f"texture: LBP-8 pattern {code} (whole photo)" for code in range(10)]
-    for quadrant in QUADRANTS:
-        names += [f"texture: LBP-8 pattern {code} ({quadrant})" for code in range(10)]
-    names += [f"coarse texture: LBP-16 pattern {code}" for code in range(18)]
+                names.append(edges.format(row=row, column=column, angle=angle))
+    names += [texture.format(code=code, where=_("whole photo")) for code in range(10)]
+    for quadrant in quadrants:
+        names += [texture.format(code=code, where=quadrant) for code in range(10)]
+    coarse = _("coarse texture: LBP-16 pattern {code}")
+    names += [coarse.format(code=code) for code in range(18)]
     return names
 
 
-QUADRANTS = ("top left", "top right", "bottom left", "bottom right")
+QUADRANTS = (N_("top left"), N_("top right"), N_("bottom left"), N_("bottom right"))
 
 
 def dimension_names(encoder: str, dimension: int) -> list[str] | None:
@@ -153,18 +186,18 @@ def dimension_names(encoder: str, dimension: int) -> list[str] | None:
 def dimension_note(encoder: str, dimension: int) -> str:
     """What a dimension of ``encoder``'s features is, for the caption under the bars."""
     if dimension_names(encoder, dimension) is not None:
-        return (
+        return _(
             "Hand-crafted features: each dimension is one measured quantity (a colour-layout "
             "statistic, a colour-histogram bin, an edge orientation in a cell, a texture "
             "pattern); histogram blocks are square-rooted, so values are between 0 and 1."
         )
     if encoder == "xception":
-        return (
-            f"Xception features: each of the {dimension} dimensions is one channel of the "
+        return _(
+            "Xception features: each of the {dimension} dimensions is one channel of the "
             "network's last layer averaged over the photo, learned on ImageNet; channels have no "
             "human names (a strong one means the photo has much of what that filter responds to)."
-        )
-    return (
-        f"{encoder} features: {dimension} learned dimensions without human names; the bars show "
+        ).format(dimension=dimension)
+    return _(
+        "{encoder} features: {dimension} learned dimensions without human names; the bars show "
         "which ones this photo fills most."
-    )
+    ).format(encoder=encoder, dimension=dimension)

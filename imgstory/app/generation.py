@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from imgstory.app.i18n import N_, _
+
 if TYPE_CHECKING:
     from PIL import Image
 
@@ -19,10 +21,28 @@ if TYPE_CHECKING:
     from imgstory.generation.storyteller import Storyteller
 
 DECODING_PRESETS = {
-    "greedy": {"method": "greedy"},
-    "beam 3": {"method": "beam", "beam_size": 3},
-    "sample (T=0.8)": {"method": "sample", "temperature": 0.8},
+    N_("greedy"): {"method": "greedy"},
+    N_("beam 3"): {"method": "beam", "beam_size": 3},
+    N_("sample (T=0.8)"): {"method": "sample", "temperature": 0.8},
 }
+#: Decoding methods and options as labels name them (the CLI's names, translated on screen).
+DECODING_NAMES = {
+    "greedy": N_("greedy"),
+    "beam": N_("beam"),
+    "sample": N_("sample"),
+    "beam_size": N_("beam_size"),
+    "length_penalty": N_("length_penalty"),
+    "temperature": N_("temperature"),
+    "top_k": N_("top_k"),
+    "top_p": N_("top_p"),
+    "seed": N_("seed"),
+    "no_repeat_ngram_size": N_("no_repeat_ngram_size"),
+}
+
+
+def decoding_name(name: str) -> str:
+    """A decoding method or option in the session's language (unknown names as they are)."""
+    return _(DECODING_NAMES[name]) if name in DECODING_NAMES else name
 
 
 @dataclass(frozen=True)
@@ -46,16 +66,24 @@ class StoryResult:
 
     @property
     def decoding_label(self) -> str:
-        """Short description of the decoding, e.g. ``beam (beam_size=3)``."""
+        """Short description of the decoding, e.g. ``beam (beam_size=3)`` (in the session's
+        language)."""
         method = self.decoding.get("method", "?")
         details = {
             "beam": ("beam_size", "length_penalty"),
             "sample": ("temperature", "top_k", "top_p", "seed"),
         }.get(method, ())
-        shown = ", ".join(f"{k}={self.decoding[k]}" for k in details if k in self.decoding)
+        option = _("{name}={value}")
+        shown = ", ".join(
+            option.format(name=decoding_name(k), value=self.decoding[k])
+            for k in details
+            if k in self.decoding
+        )
         repeat = self.decoding.get("no_repeat_ngram_size")
         if repeat:
-            shown = f"{shown}, no_repeat_ngram_size={repeat}" if shown else f"no-repeat {repeat}"
+            no_repeat = option.format(name=decoding_name("no_repeat_ngram_size"), value=repeat)
+            shown = f"{shown}, {no_repeat}" if shown else _("no-repeat {n}").format(n=repeat)
+        method = decoding_name(method)
         return f"{method} ({shown})" if shown else method
 
 

@@ -15,6 +15,7 @@ import streamlit as st
 
 from imgstory.app import sources, state
 from imgstory.app.explore import split_story
+from imgstory.app.i18n import N_, _, error_text, ngettext, stories_language_note, story_html
 from imgstory.errors import UserInputError
 from imgstory.human import study as studies
 from imgstory.human.export import csv_text, judgement_rows
@@ -23,17 +24,18 @@ from imgstory.human.store import HumanStore, project_db_path
 from imgstory.text.tokens import display_sentence
 
 DEFAULT_PROJECT = "default"
-MODES = ("Rate", "Results", "Create a study")
-HUMAN_REFERENCE = "Human reference stories"
+RATE, RESULTS, CREATE = N_("Rate"), N_("Results"), N_("Create a study")
+MODES = (RATE, RESULTS, CREATE)
+HUMAN_REFERENCE = N_("Human reference stories")
 FLASH_KEY = "human_flash"
 #: Answer -> (button label, keyboard shortcut).
 PAIRWISE_BUTTONS = {
-    "left": ("Left story", "1"),
-    "tie": ("Tie / unsure", "2"),
-    "right": ("Right story", "3"),
+    "left": (N_("Left story"), "1"),
+    "tie": (N_("Tie / unsure"), "2"),
+    "right": (N_("Right story"), "3"),
 }
-TURING_BUTTONS = {"human": ("A person", "1"), "machine": ("A machine", "2")}
-PROJECT_HELP = (
+TURING_BUTTONS = {"human": (N_("A person"), "1"), "machine": (N_("A machine"), "2")}
+PROJECT_HELP = N_(
     "a project is one SQLite database file, <IMGSTORY_DATA_DIR>/human/<project>.sqlite "
     "(default data folder ~/.local/share/imgstory); raters of a study use the same project"
 )
@@ -74,14 +76,19 @@ def system_options(source: sources.DataSource) -> list[SystemOption]:
     """The human references, the source's prediction files and every model."""
     from imgstory.app.models import discover_models
 
-    options = [SystemOption(HUMAN_REFERENCE, "human")]
+    options = [SystemOption(_(HUMAN_REFERENCE), "human")]
     if source.results_dir and (source.results_dir / "predictions").is_dir():
         options += [
-            SystemOption(f"predictions {path.stem} ({path})", "predictions", path)
+            SystemOption(
+                _("predictions {name} ({file})").format(name=path.stem, file=path),
+                "predictions",
+                path,
+            )
             for path in sorted((source.results_dir / "predictions").glob("*.json"))
         ]
     options += [
-        SystemOption(f"model: {choice.label}", "model", choice.path) for choice in discover_models()
+        SystemOption(_("model: {model}").format(model=choice.title), "model", choice.path)
+        for choice in discover_models()
     ]
     return options
 
@@ -101,14 +108,19 @@ def model_system(
 
     teller = state.storyteller(option.path)
     decoding = DecodingConfig()
-    bar = st.progress(0.0, text=f"Writing stories with {option.path.name}…")
+    bar = st.progress(0.0, text=_("Writing stories with {model}…").format(model=option.path.name))
     stories = {}
     for done, album in enumerate(albums):
         photos = [finder.find(photo, split) for photo in album.photo_ids]
         stories[album.album_id] = state.on_model_thread(
             teller.generate_from_images, photos, decoding
         ).story
-        bar.progress((done + 1) / len(albums), text=f"{option.path.name}: {done + 1} albums")
+        bar.progress(
+            (done + 1) / len(albums),
+            text=ngettext("{model}: {n} album", "{model}: {n} albums", done + 1).format(
+                model=option.path.name, n=done + 1
+            ),
+        )
     bar.empty()
     return studies.SystemStories(
         option.path.name,
@@ -150,56 +162,66 @@ def told_by_all(
 def render_create(store: HumanStore, project: str, source: sources.DataSource | None) -> None:
     """The form that makes a new study from the current data source's albums."""
     if source is None:
-        st.info("Pick a data source in the sidebar: a study's albums and photos come from it.")
+        st.info(_("Pick a data source in the sidebar: a study's albums and photos come from it."))
         return
     finder = state.source_photo_finder(source)
     split = st.selectbox(
-        "Split",
+        _("Split"),
         source.splits,
         index=source.splits.index(source.default_split),
-        help="the albums come from this split's story file",
+        help=_("the albums come from this split's story file"),
     )
     first = studies.first_sequences(state.sis_file(source.sis_files[split]).stories)
     albums = albums_with_photos(first, finder, split)
     st.caption(
-        f"{len(albums)} of {len(first)} albums of {source.label}, {split} split, have every "
-        "photo of their first story on disk; raters see those photos in order."
+        ngettext(
+            "{shown} of {albums} album of {data}, {split} split, has every photo of its first "
+            "story on disk; raters see those photos in order.",
+            "{shown} of {albums} albums of {data}, {split} split, have every photo of their first "
+            "story on disk; raters see those photos in order.",
+            len(first),
+        ).format(shown=len(albums), albums=len(first), data=source.label, split=split)
     )
     options = system_options(source)
     with st.form("create_study"):
-        name = st.text_input("Study name", placeholder="e.g. lstm-vs-gru")
+        name = st.text_input(_("Study name"), placeholder=_("e.g. lstm-vs-gru"))
         kind = st.radio(
-            "Kind",
+            _("Kind"),
             studies.KINDS,
-            format_func={studies.PAIRWISE: "Pairwise", studies.TURING: "Turing test"}.get,
+            format_func={studies.PAIRWISE: _("Pairwise"), studies.TURING: _("Turing test")}.get,
             horizontal=True,
-            help=studies.KIND_HELP,
+            help=_(studies.KIND_HELP),
         )
         chosen = st.multiselect(
-            "Systems (two or more)",
+            _("Systems (two or more)"),
             options,
             format_func=lambda option: option.label,
-            help="human references, AREL prediction files, or models run on the albums' photos; "
-            "a Turing test needs the human references and at least one machine system",
+            help=_(
+                "human references, AREL prediction files, or models run on the albums' photos; a "
+                "Turing test needs the human references and at least one machine system"
+            ),
         )
         uploads = st.file_uploader(
-            "More AREL prediction files", type=["json"], accept_multiple_files=True
+            _("More AREL prediction files"), type=["json"], accept_multiple_files=True
         )
         aspects = st.multiselect(
-            "Aspects (pairwise)",
+            _("Aspects (pairwise)"),
             list(studies.ASPECTS),
             default=list(studies.DEFAULT_ASPECTS),
-            help="TAPM's three, then VIST-Edit's six; one question per aspect",
+            format_func=aspect_name,
+            help=_("TAPM's three, then VIST-Edit's six; one question per aspect"),
         )
         size = st.number_input(
-            "Albums (a random sample; 0 = all with photos)",
+            _("Albums (a random sample; 0 = all with photos)"),
             0,
             max(len(albums), 1),
             min(10, len(albums)),
         )
-        seed = int(st.number_input("Sample seed", 0, 10_000, 0))
-        per_item = st.number_input("Judgements per item", 1, 20, 3, help=studies.JUDGEMENTS_HELP)
-        submitted = st.form_submit_button("Create study", type="primary")
+        seed = int(st.number_input(_("Sample seed"), 0, 10_000, 0))
+        per_item = st.number_input(
+            _("Judgements per item"), 1, 20, 3, help=_(studies.JUDGEMENTS_HELP)
+        )
+        submitted = st.form_submit_button(_("Create study"), type="primary")
     if not submitted:
         return
     try:
@@ -221,24 +243,52 @@ def render_create(store: HumanStore, project: str, source: sources.DataSource | 
             albums=tuple(common),
             aspects=tuple(aspects),
             judgements_per_item=int(per_item),
-            data_label=f"{source.label}, {split} split",
+            data_label=f"{source.label}, {split} split",  # stored: the study's record
             images_dir=str(source.images_dir) if source.images_dir else None,
         )
         studies.create_study(store, spec, seed=seed)
     except UserInputError as error:
-        st.error(str(error))
+        st.error(error_text(error))
         return
     st.success(
-        f"Study {name.strip()!r} created: {len(common)} albums, {len(systems)} systems. "
-        f"Raters open /human?project={project}&study={name.strip()}"
+        _(
+            "Study {name} created: {albums} albums, {systems} systems. Raters open "
+            "/human?project={project}&study={study}"
+        ).format(
+            name=repr(name.strip()),
+            albums=len(common),
+            systems=len(systems),
+            project=project,
+            study=name.strip(),
+        )
     )
+
+
+#: The aspects of ``imgstory.human.study.ASPECTS`` (and the Turing test's) as the page names them.
+ASPECT_NAMES = {
+    "expressiveness": N_("expressiveness"),
+    "concreteness": N_("concreteness"),
+    "relevance": N_("relevance"),
+    "focused": N_("focused"),
+    "coherent": N_("coherent"),
+    "would share": N_("would share"),
+    "sounds human": N_("sounds human"),
+    "grounded": N_("grounded"),
+    "detailed": N_("detailed"),
+    "human": N_("written by a person"),
+}
+
+
+def aspect_name(aspect: str) -> str:
+    """An aspect key as the page shows it (the session's language)."""
+    return _(ASPECT_NAMES[aspect]) if aspect in ASPECT_NAMES else aspect
 
 
 def _answer(store: HumanStore, study: studies.Study, rater: str, item: int, aspect: str, answer):
     try:
         studies.record_judgement(store, study, rater, item, aspect, answer)
     except UserInputError as error:
-        st.session_state[FLASH_KEY] = str(error)
+        st.session_state[FLASH_KEY] = error_text(error)
 
 
 def _rater_name() -> str | None:
@@ -247,14 +297,16 @@ def _rater_name() -> str | None:
     if given.strip():
         return given
     with st.form("rater"):
-        typed = st.text_input("Your name", help="kept with your answers; use it again to resume")
-        started = st.form_submit_button("Start rating", type="primary")
+        typed = st.text_input(
+            _("Your name"), help=_("kept with your answers; use it again to resume")
+        )
+        started = st.form_submit_button(_("Start rating"), type="primary")
     if not started:
         return None
     try:
         name = studies.clean_rater_name(typed)
     except UserInputError as error:
-        st.error(str(error))
+        st.error(error_text(error))
         return None
     st.query_params["rater"] = name
     st.rerun()  # draw the first question without the name form
@@ -271,7 +323,11 @@ def _photos(assignment: studies.Assignment, study: studies.Study, source) -> Non
         path = finder.find(photo) if finder else None
         with column:
             if path is None:
-                st.warning(f"photo {position + 1} ({photo}) is missing on this machine")
+                st.warning(
+                    _("photo {position} ({photo}) is missing on this machine").format(
+                        position=position + 1, photo=photo
+                    )
+                )
             else:
                 st.image(str(path), caption=f"{position + 1}", width="stretch")
 
@@ -281,7 +337,7 @@ def render_rating(store: HumanStore, study: studies.Study, source) -> None:
     rater = _rater_name()
     if rater is None:
         st.caption(
-            "Enter a name to start. Which system wrote a story is never shown while you rate."
+            _("Enter a name to start. Which system wrote a story is never shown while you rate.")
         )
         return
     try:
@@ -289,57 +345,69 @@ def render_rating(store: HumanStore, study: studies.Study, source) -> None:
         assignment = studies.next_assignment(store, study, rater)
         progress = studies.rater_progress(store, study, rater)
     except UserInputError as error:
-        st.error(str(error))
+        st.error(error_text(error))
         return
     if flash := st.session_state.pop(FLASH_KEY, None):
         st.error(flash)
     left, right = st.columns([4, 1], vertical_alignment="center")
     left.caption(
-        f"Rating as **{rater}**: your answers are saved at each click; come back to resume."
+        _(
+            "Rating as **{rater}**: your answers are saved at each click; come back to resume."
+        ).format(rater=rater)
     )
-    if right.button("Not you? Change rater", type="tertiary"):
+    if right.button(_("Not you? Change rater"), type="tertiary"):
         del st.query_params["rater"]
         st.rerun()
     if assignment is None:
-        st.progress(1.0, text=f"{progress.done} of {progress.total} items")
-        st.success("You have judged every item open to you in this study. Thank you!")
+        st.progress(
+            1.0,
+            text=_("{done} of {total} items").format(done=progress.done, total=progress.total),
+        )
+        st.success(_("You have judged every item open to you in this study. Thank you!"))
         return
     st.progress(
         progress.done / max(progress.total, 1),
-        text=f"Item {progress.done + 1} of {progress.total}",
+        text=_("Item {n} of {total}").format(n=progress.done + 1, total=progress.total),
     )
     _photos(assignment, study, source)
     if study.kind == studies.PAIRWISE:
         for column, side, story in zip(
-            st.columns(2), ("Left story", "Right story"), assignment.stories, strict=True
+            st.columns(2),
+            (_(PAIRWISE_BUTTONS["left"][0]), _(PAIRWISE_BUTTONS["right"][0])),
+            assignment.stories,
+            strict=True,
         ):
             with column, st.container(border=True):
                 st.markdown(f"**{side}**")
-                st.markdown(" ".join(readable_story(story)))
+                st.markdown(story_html(" ".join(readable_story(story))), unsafe_allow_html=True)
     else:
         with st.container(border=True):
-            st.markdown(" ".join(readable_story(assignment.stories[0])))
+            story = " ".join(readable_story(assignment.stories[0]))
+            st.markdown(story_html(story), unsafe_allow_html=True)
+    stories_language_note()
     aspect = assignment.aspects_left[0]
     asked = len(study.aspects) - len(assignment.aspects_left) + 1
     question = (
         studies.ASPECTS[aspect] if study.kind == studies.PAIRWISE else studies.TURING_QUESTION
     )
-    st.subheader(question)
+    st.subheader(_(question))
     if len(study.aspects) > 1:
-        st.caption(f"Question {asked} of {len(study.aspects)} for these photos")
+        st.caption(
+            _("Question {n} of {total} for these photos").format(n=asked, total=len(study.aspects))
+        )
     buttons = PAIRWISE_BUTTONS if study.kind == studies.PAIRWISE else TURING_BUTTONS
     for column, (answer, (label, key)) in zip(
         st.columns(len(buttons)), buttons.items(), strict=True
     ):
         column.button(
-            label,
+            _(label),
             key=f"answer-{assignment.item_id}-{aspect}-{answer}",
             shortcut=key,
             on_click=_answer,
             args=(store, study, rater, assignment.item_id, aspect, answer),
             width="stretch",
         )
-    st.caption("Keyboard: press the key shown on a button.")
+    st.caption(_("Keyboard: press the key shown on a button."))
 
 
 def _cell(cell: dict[str, Any]) -> str:
@@ -355,32 +423,34 @@ def report_tables(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     if "pairwise" in report:
         tables["pairwise"] = [
             {
-                "pair": f"{row['system']} vs {row['versus']}",
-                "aspect": row["aspect"],
+                _("pair"): _("{first} vs {second}").format(
+                    first=row["system"], second=row["versus"]
+                ),
+                _("aspect"): aspect_name(row["aspect"]),
                 "n": row["n"],
-                "wins": _cell(row["wins"]),
-                "ties": _cell(row["ties"]),
-                "losses": _cell(row["losses"]),
+                _("wins"): _cell(row["wins"]),
+                _("ties"): _cell(row["ties"]),
+                _("losses"): _cell(row["losses"]),
             }
             for row in report["pairwise"]
         ]
     if "turing" in report:
         tables["turing"] = [
             {
-                "system": row["system"],
-                "written by": "people" if row["is_human"] else "a machine",
-                "judgements": row["n"],
-                "judged human": _cell(row["judged_human"]),
+                _("system"): row["system"],
+                _("written by"): _("people") if row["is_human"] else _("a machine"),
+                _("judgements"): row["n"],
+                _("judged human"): _cell(row["judged_human"]),
             }
             for row in report["turing"]
         ]
     tables["agreement"] = [
         {
-            "aspect": row["aspect"],
-            "Krippendorff's alpha": "undefined"
+            _("aspect"): aspect_name(row["aspect"]),
+            _("Krippendorff's alpha"): _("undefined")
             if row["krippendorff_alpha"] is None
             else f"{row['krippendorff_alpha']:.3f}",
-            "items judged by 2+ raters": row["items_with_2_or_more"],
+            _("items judged by 2+ raters"): row["items_with_2_or_more"],
         }
         for row in report["agreement"]
     ]
@@ -391,28 +461,44 @@ def render_results(store: HumanStore, study: studies.Study) -> None:
     """Counts, the pairwise or Turing table with intervals, agreement and the CSV download."""
     report = study_report(store, study.name)
     st.caption(
-        f"Study **{study.name}** ({study.kind}) on {report['data']}: {report['judgements']} "
-        f"judgements by {report['raters']} raters on {report['items']} items "
-        f"({report['items_fully_judged']} with all {report['judgements_per_item']} judgements)."
+        _(
+            "Study **{name}** ({kind}) on {data}: {judgements} judgements by {raters} raters on "
+            "{items} items ({complete} with all {per_item} judgements)."
+        ).format(
+            name=study.name,
+            kind=_("Pairwise") if study.kind == studies.PAIRWISE else _("Turing test"),
+            data=report["data"],
+            judgements=report["judgements"],
+            raters=report["raters"],
+            items=report["items"],
+            complete=report["items_fully_judged"],
+            per_item=report["judgements_per_item"],
+        )
     )
-    st.markdown("Systems: " + "; ".join(f"**{n}**: {d}" for n, d in study.systems.items()))
+    st.markdown(
+        _("Systems: {systems}").format(
+            systems="; ".join(f"**{n}**: {d}" for n, d in study.systems.items())
+        )
+    )
     tables = report_tables(report)
     if "pairwise" in tables:
-        st.subheader("Pairwise: wins / ties / losses of the pair's first system")
+        st.subheader(_("Pairwise: wins / ties / losses of the pair's first system"))
         st.table(tables["pairwise"], hide_index=True)
     if "turing" in tables:
-        st.subheader("Turing test: how often a story was judged written by a person")
+        st.subheader(_("Turing test: how often a story was judged written by a person"))
         st.table(tables["turing"], hide_index=True)
-    st.caption(WILSON_NOTE)
-    st.subheader("Inter-rater agreement")
+    st.caption(_(WILSON_NOTE))
+    st.subheader(_("Inter-rater agreement"))
     st.table(tables["agreement"], hide_index=True)
-    st.caption(ALPHA_NOTE)
+    st.caption(_(ALPHA_NOTE))
     st.download_button(
-        "Download every judgement (CSV)",
+        _("Download every judgement (CSV)"),
         csv_text(judgement_rows(store, study.name)),
         file_name=f"{study.name}-judgements.csv",
         mime="text/csv",
     )
     st.caption(
-        f"Command line: `imgstory human report --db {store.path} --study {study.name} --json`"
+        _("Command line: {command}").format(
+            command=f"`imgstory human report --db {store.path} --study {study.name} --json`"
+        )
     )

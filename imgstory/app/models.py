@@ -11,21 +11,24 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from imgstory.app.i18n import N_, _, ngettext
 from imgstory.app.sources import display_path
 from imgstory.paths import DEMO_DIR, SHIPPED_MODELS_DIR, models_dir
 
 MODEL_FILES = ("model.keras", "config.json")
 SHIPPED_DIR = SHIPPED_MODELS_DIR
 VIST_MODELS = {
-    "vist-lstm": "VIST LSTM (thesis model; learned from real VIST stories, reads photos as "
-    "ImageNet concepts)",
-    "vist-gru": "VIST GRU (baseline; learned from real VIST stories)",
+    "vist-lstm": N_(
+        "VIST LSTM (thesis model; learned from real VIST stories, reads photos as ImageNet "
+        "concepts)"
+    ),
+    "vist-gru": N_("VIST GRU (baseline; learned from real VIST stories)"),
 }
 DEMO_MODELS = {
-    "lstm": "LSTM (demo pack: learned from drawn scenes, not real photos)",
-    "gru": "GRU (demo pack: learned from drawn scenes, not real photos)",
+    "lstm": N_("LSTM (demo pack: learned from drawn scenes, not real photos)"),
+    "gru": N_("GRU (demo pack: learned from drawn scenes, not real photos)"),
 }
-DRAWN_SCENES_WARNING = (
+DRAWN_SCENES_WARNING = N_(
     "This model learned from the demo pack's drawn scenes, not from real photos: on real photos "
     "its stories are about beach days and weddings whatever the photos show. For real photos "
     "choose a VIST model."
@@ -34,11 +37,17 @@ DRAWN_SCENES_WARNING = (
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """A model the user can pick: how it is shown, where it lives, whether it is a demo model."""
+    """A model the user can pick: its label (English, the picker's value), where it lives,
+    whether it is a demo model, and its title (the label in the session's language)."""
 
     label: str
     path: Path
     is_demo: bool
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", _(self.label))
 
     def card(self) -> dict:
         """The model card (data, encoder, training facts), or {} when it has none or is broken."""
@@ -49,16 +58,40 @@ class ModelChoice:
         return card if isinstance(card, dict) else {}
 
 
+#: Encoder names (``--encoder``) as captions say them; others are shown as they are.
+ENCODER_TITLES = {
+    "handcrafted": N_("handcrafted"),
+    "concepts": N_("concepts"),
+    "xception": N_("xception"),
+}
+
+
+def encoder_title(name: str) -> str:
+    """An encoder's name in the session's language (``handcrafted`` -> ``ручные``)."""
+    return _(ENCODER_TITLES[name]) if name in ENCODER_TITLES else name
+
+
 def card_summary(card: dict) -> str:
-    """A one-line description of a model card: cell, encoder, vocabulary, training stories."""
+    """A one-line description of a model card: cell, encoder, vocabulary, training stories
+    (in the session's language; cell and encoder names as the card writes them)."""
     encoder, vocabulary, data = card.get("encoder"), card.get("vocabulary"), card.get("data")
+    words = vocabulary.get("size") if isinstance(vocabulary, dict) else None
+    stories = data.get("train_stories") if isinstance(data, dict) else None
     facts = [
         str(card["cell"]).upper() if card.get("cell") else "",
-        f"{encoder.get('name')} features" if isinstance(encoder, dict) else "",
-        f"{vocabulary.get('size')} words" if isinstance(vocabulary, dict) else "",
-        f"{data.get('train_stories')} training stories" if isinstance(data, dict) else "",
+        _("{name} features").format(name=encoder_title(str(encoder.get("name"))))
+        if isinstance(encoder, dict)
+        else "",
+        ngettext("{n} word", "{n} words", words).format(n=words) if _counted(words) else "",
+        ngettext("{n} training story", "{n} training stories", stories).format(n=stories)
+        if _counted(stories)
+        else "",
     ]
     return ", ".join(fact for fact in facts if fact)
+
+
+def _counted(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def is_model_dir(path: Path) -> bool:
@@ -83,8 +116,14 @@ def discover_models(
     user_dir = user_dir if user_dir is not None else models_dir()
     if user_dir is not None and user_dir.is_dir():
         candidates = [user_dir, *sorted(p for p in user_dir.iterdir() if p.is_dir())]
+        yours = N_("{name} (your models: {path})")
         choices += [
-            ModelChoice(f"{path.name} (your models: {display_path(path)})", path, is_demo=False)
+            ModelChoice(
+                yours.format(name=path.name, path=display_path(path)),
+                path,
+                is_demo=False,
+                title=_(yours).format(name=path.name, path=display_path(path)),
+            )
             for path in candidates
             if is_model_dir(path)
         ]

@@ -12,14 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from imgstory.app.i18n import N_
 from imgstory.viz.projection import project_features
 
 ENCODERS = {
-    "concepts": "ImageNet concepts (EfficientNet-Lite0 classes in GloVe space: what the VIST "
-    "models read)",
-    "xception": "Xception ImageNet features (the thesis encoder, 2048-d)",
+    "concepts": N_(
+        "ImageNet concepts (EfficientNet-Lite0 classes in GloVe space: what the VIST models read)"
+    ),
+    "xception": N_("Xception ImageNet features (the thesis encoder, 2048-d)"),
 }
-ENCODER_HELP = (
+ENCODER_HELP = N_(
     "Both run offline on weights installed with the app. Concepts: each photo as a mix of the "
     "word vectors of its top-5 ImageNet classes. Xception: the thesis's 2048-d pooled features."
 )

@@ -13,15 +13,16 @@ from typing import Any
 import pandas as pd
 
 from imgstory.app import explore, uploads
+from imgstory.app.i18n import N_, _, error_text
 from imgstory.data.photos import PhotoFinder
 from imgstory.data.sis import Story
 from imgstory.errors import UserInputError
 from imgstory.images import load_image
 
-UPLOAD = "My photos"
-DATASET = "A dataset sequence"
+UPLOAD = N_("My photos")
+DATASET = N_("A dataset sequence")
 PHOTO_SOURCES = (UPLOAD, DATASET)
-PHOTO_SOURCE_HELP = (
+PHOTO_SOURCE_HELP = N_(
     "My photos: the photos you upload below. A dataset sequence: five photos of a story of the "
     "chosen data source, scored against its album's reference stories."
 )
@@ -45,7 +46,7 @@ def from_uploads(files: Sequence[tuple[str, bytes]]) -> PhotoInputs:
     return PhotoInputs(
         photos=tuple(photo.image for photo in checked),
         labels=tuple(photo.name for photo in checked),
-        origin=f"your {len(checked)} uploaded photos",
+        origin=_("your {n} uploaded photos").format(n=len(checked)),
         problems=tuple(problems),
     )
 
@@ -56,13 +57,19 @@ def from_story(story: Story, finder: PhotoFinder | None, source_label: str) -> P
     missing = explore.missing_photos(slots)
     if missing:
         raise UserInputError(
-            f"story {story.story_id}: photos {', '.join(missing)} are not in the data source's "
-            "photo folder; pick another sequence"
+            N_(
+                "story {story}: photos {photos} are not in the data source's photo folder; pick "
+                "another sequence"
+            ),
+            story=story.story_id,
+            photos=", ".join(missing),
         )
     return PhotoInputs(
         photos=tuple(load_image(slot.path, max_side=uploads.DISPLAY_SIDE) for slot in slots),
         labels=tuple(story.photo_ids),
-        origin=f"story {story.story_id} (album {story.album_id}) of the {source_label}",
+        origin=_("story {story} (album {album}) of the {data}").format(
+            story=story.story_id, album=story.album_id, data=source_label
+        ),
         album_id=story.album_id,
         split=story.split,
     )
@@ -77,13 +84,16 @@ def find_story(stories: Sequence[Story], story_id: str) -> Story:
     for story in stories:
         if story.story_id == story_id:
             return story
-    raise UserInputError(f"story {story_id} is not in the story file any more: pick another one")
+    raise UserInputError(
+        N_("story {story} is not in the story file any more: pick another one"), story=story_id
+    )
 
 
 def sequence_choices(table: pd.DataFrame, width: int = 70) -> dict[str, str]:
     """``story_id -> "story id: first words…"`` for a picker, built once (no per-option lookup)."""
+    template = _("story {story}: {text}…")
     return {
-        story_id: f"story {story_id}: {text[:width]}…"
+        story_id: template.format(story=story_id, text=text[:width])
         for story_id, text in zip(table["story_id"], table["text"], strict=True)
     }
 
@@ -93,7 +103,7 @@ def ordered(inputs: PhotoInputs, order_text: str) -> tuple[PhotoInputs, str | No
     try:
         order = uploads.parse_order(order_text, len(inputs.photos))
     except UserInputError as error:
-        return inputs, str(error)
+        return inputs, error_text(error)
     return replace(
         inputs,
         photos=tuple(inputs.photos[i] for i in order),
@@ -111,17 +121,18 @@ def not_ready(
         kind: :data:`UPLOAD` or :data:`DATASET`.
     """
     if kind == UPLOAD and uploaded > uploads.MAX_PHOTOS:
-        return f"at most {uploads.MAX_PHOTOS} photos: remove {uploaded - uploads.MAX_PHOTOS}"
+        return _("at most {most} photos: remove {extra}").format(
+            most=uploads.MAX_PHOTOS, extra=uploaded - uploads.MAX_PHOTOS
+        )
     if not inputs.photos:
         if kind == UPLOAD:
-            return (
-                "no photo to write about: upload 1-10 photos (a file over "
-                f"{uploads.MAX_PHOTO_MB} MB is refused by the uploader itself and marked in red "
-                "there; the page never sees it)"
-            )
-        return "no dataset sequence with all its photos here: upload your own photos"
+            return _(
+                "no photo to write about: upload 1-10 photos (a file over {mb} MB is refused by "
+                "the uploader itself and marked in red there; the page never sees it)"
+            ).format(mb=uploads.MAX_PHOTO_MB)
+        return _("no dataset sequence with all its photos here: upload your own photos")
     if order_error:
-        return f"the photo order is invalid: {order_error}"
+        return _("the photo order is invalid: {problem}").format(problem=order_error)
     if not runs:
-        return "choose at least one model and one decoding"
+        return _("choose at least one model and one decoding")
     return None

@@ -14,23 +14,44 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from imgstory.app.i18n import N_, _, error_text, ngettext, translate_columns
 from imgstory.errors import UserInputError
 from imgstory.eval.comparison import COMPARED_METRICS
 from imgstory.eval.published import PublishedResult, load_published_results
 from imgstory.eval.story_metrics import STORY_METRIC_KEYS, STORY_METRICS_NOTE
 from imgstory.paths import PUBLISHED_RESULTS_FILE
 
-SCORED_HERE_NOTE = (
+SCORED_HERE_NOTE = N_(
     "Scored here by `imgstory published add` from the outputs each system's authors released, "
     "VIST test set, 0-1 scale, 95% bootstrap intervals over albums (1,000 resamples). AREL "
     "protocol unless the protocol column says challenge (avg. max METEOR per photo sequence: "
     "not comparable). The human row scores each reference against the album's other 4."
 )
-PAIRED_NOTE = (
+PAIRED_NOTE = N_(
     "Paired bootstrap on the albums both systems scored against the same reference stories: "
     "albums resampled 1,000 times, A minus B recomputed on each resample; p is two-sided."
 )
 LOCAL_PREFIX = "local: "
+#: The registry's own words shown in tables (system names, provenance, protocol, source); the
+#: catalog holds them (``babel.cfg`` extracts them from the registry).
+REGISTRY_TEXT_COLUMNS = ("system", "protocol", "provenance", "source")
+
+
+def translated_registry(table: pd.DataFrame) -> pd.DataFrame:
+    """A registry table with its text cells and headers in the session's language, and "—" for
+    a number a paper did not report (the grid would print "None")."""
+    shown = table.astype(object).where(table.notna(), "—")
+    for column in REGISTRY_TEXT_COLUMNS:
+        if column in shown:
+            shown[column] = [_(text) for text in shown[column]]
+    return translate_columns(shown)
+
+
+def choice_title(choice: str) -> str:
+    """A system in the paired-comparison pickers: a registry name, or ``local: <system>``."""
+    if choice.startswith(LOCAL_PREFIX):
+        return _("local: {system}").format(system=choice.removeprefix(LOCAL_PREFIX))
+    return _(choice)
 
 
 def _cell(value: float, interval: Sequence[float] | None, digits: int = 4) -> str:
@@ -51,19 +72,19 @@ def scored_here_table(results: Sequence[PublishedResult]) -> pd.DataFrame:
     for result in scored_here(results):
         rows.append(
             {
-                "system": result.system,
-                "protocol": result.protocol,
+                N_("system"): result.system,
+                N_("protocol"): result.protocol,
                 **{
                     key: _cell(result.scores[key], result.ci95.get(key))
                     for key in COMPARED_METRICS
                     if key in result.scores
                 },
-                "albums scored": result.albums_scored,
-                "albums missing": result.albums_missing,
-                "provenance": result.provenance,
-                "source": result.source,
+                N_("albums scored"): result.albums_scored,
+                N_("albums missing"): result.albums_missing,
+                N_("provenance"): result.provenance,
+                N_("source"): result.source,
                 "sha256": result.sha256[:12],
-                "scored on": result.date,
+                N_("scored on"): result.date,
             }
         )
     return pd.DataFrame(rows)
@@ -95,14 +116,16 @@ def story_metrics_table(
     rows = [
         {
             "system": result.system,
-            "kind": "human" if "human" in result.provenance else "released",
+            N_("kind"): _("human") if "human" in result.provenance else _("released"),
             **{key: result.story_metrics.get(key) for key in STORY_METRIC_KEYS},
-            "stories": result.story_metrics.get("story_metrics_stories"),
+            N_("stories"): result.story_metrics.get("story_metrics_stories"),
         }
         for result in scored_here(results)
         if result.protocol == "arel" and result.story_metrics
     ]
-    rows += [{"system": name, "kind": "local", **values} for name, values in (local or {}).items()]
+    rows += [
+        {"system": name, "kind": _("local"), **values} for name, values in (local or {}).items()
+    ]
     return pd.DataFrame(rows, columns=["system", "kind", *STORY_METRIC_KEYS, "stories"])
 
 
@@ -123,12 +146,20 @@ def comparison_table(first, second) -> tuple[pd.DataFrame, str]:
     from imgstory.eval.comparison import compare_systems
 
     comparison = compare_systems(first, second)
-    caption = (
-        f"A = {first.label}, B = {second.label}: {comparison.albums} albums in common. "
-        + PAIRED_NOTE
+    caption = ngettext(
+        "A = {first}, B = {second}: {albums} album in common.",
+        "A = {first}, B = {second}: {albums} albums in common.",
+        comparison.albums,
+    ).format(
+        first=choice_title(first.label), second=choice_title(second.label), albums=comparison.albums
     )
+    caption += " " + _(PAIRED_NOTE)
     if comparison.different_references:
-        caption += f" {comparison.different_references} shared albums had other references."
+        caption += " " + ngettext(
+            "{n} shared album had other references.",
+            "{n} shared albums had other references.",
+            comparison.different_references,
+        ).format(n=comparison.different_references)
     return comparison.table, caption
 
 
@@ -158,8 +189,10 @@ def resolve_system(
         return registered_system(choice, registry)
     if references is None:
         raise UserInputError(
-            "local systems are scored against the data source's test references, and this "
-            "data source has none"
+            N_(
+                "local systems are scored against the data source's test references, and this "
+                "data source has none"
+            )
         )
     name = choice.removeprefix(LOCAL_PREFIX)
     return _local_system(name, prediction_files[name], references)
@@ -190,59 +223,79 @@ def show_released_systems(
 
     prediction_files = find_predictions(results_dir)
 
-    st.header("Released systems scored here (real VIST test)")
+    st.header(_("Released systems scored here (real VIST test)"))
     try:
         results = load_published_results(registry)
     except UserInputError as error:
-        st.info(f"The published-results registry cannot be read: {error}")
+        st.info(
+            _("The published-results registry cannot be read: {error}").format(
+                error=error_text(error)
+            )
+        )
         return
     if not scored_here(results):
-        st.info("No released outputs scored yet: `imgstory published add` scores them.")
+        st.info(_("No released outputs scored yet: `imgstory published add` scores them."))
         return
-    st.caption(SCORED_HERE_NOTE)
-    st.dataframe(scored_here_table(results), hide_index=True, width="stretch")
+    st.caption(_(SCORED_HERE_NOTE))
+    st.dataframe(translated_registry(scored_here_table(results)), hide_index=True, width="stretch")
     metric = st.selectbox(
-        "Metric to chart", COMPARED_METRICS, key="released_metric", help=SCORED_HERE_NOTE
+        _("Metric to chart"), COMPARED_METRICS, key="released_metric", help=_(SCORED_HERE_NOTE)
     )
-    st.plotly_chart(
-        metric_chart(
-            scored_here_long(results),
+    long = scored_here_long(results)
+    st.vega_lite_chart(
+        spec=metric_chart(
+            long.assign(system=[_(system) for system in long["system"]]),
             metric,
-            title=f"{metric}, released outputs scored here (VIST test, AREL protocol, 95% CI)",
+            title=_(
+                "{metric}, released outputs scored here (VIST test, AREL protocol, 95% CI)"
+            ).format(metric=metric),
             colour="#2e86c1",
+            translate=_,
         ),
         width="stretch",
     )
 
-    st.subheader("Story metrics per system")
+    st.subheader(_("Story metrics per system"))
     try:
         local = local_story_metrics(prediction_files)
     except UserInputError as error:
         local = {}
-        st.warning(str(error))
-    st.dataframe(story_metrics_table(results, local), hide_index=True, width="stretch")
+        st.warning(error_text(error))
+    st.dataframe(
+        translated_registry(story_metrics_table(results, local)), hide_index=True, width="stretch"
+    )
     st.caption(
-        STORY_METRICS_NOTE + " Released and human rows: VIST test, one story per album (humans: "
-        "mean over the 5 leave-one-out passes); local rows: the chosen results folder's stories."
+        _(STORY_METRICS_NOTE)
+        + " "
+        + _(
+            "Released and human rows: VIST test, one story per album (humans: mean over the 5 "
+            "leave-one-out passes); local rows: the chosen results folder's stories."
+        )
     )
 
-    st.subheader("Paired comparison of two systems")
+    st.subheader(_("Paired comparison of two systems"))
     choices = comparable_systems(registry) + [LOCAL_PREFIX + name for name in prediction_files]
     columns = st.columns(2)
-    first = columns[0].selectbox("System A", choices, index=0, key="paired_a")
-    second = columns[1].selectbox(
-        "System B", choices, index=min(1, len(choices) - 1), key="paired_b"
+    first = columns[0].selectbox(
+        _("System A"), choices, index=0, format_func=choice_title, key="paired_a"
     )
-    if st.button("Compare A and B", help=PAIRED_NOTE, disabled=first == second):
+    second = columns[1].selectbox(
+        _("System B"),
+        choices,
+        index=min(1, len(choices) - 1),
+        format_func=choice_title,
+        key="paired_b",
+    )
+    if st.button(_("Compare A and B"), help=_(PAIRED_NOTE), disabled=first == second):
         try:
-            with st.spinner("Loading (a local system is scored first: METEOR starts Java)…"):
+            with st.spinner(_("Loading (a local system is scored first: METEOR starts Java)…")):
                 references = source_test_references(source)
                 table, caption = comparison_table(
                     resolve_system(first, prediction_files, references, registry),
                     resolve_system(second, prediction_files, references, registry),
                 )
         except UserInputError as error:
-            st.error(str(error))
+            st.error(error_text(error))
         else:
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.dataframe(translate_columns(table), hide_index=True, width="stretch")
             st.caption(caption)

@@ -1,6 +1,8 @@
 """The real-photo results of the VIST storytellers (``imgstory vist score``) as a table and chart.
 
-Kept apart from demo-pack and published results: a dozen real test albums, their own label.
+Kept apart from demo-pack and published results: a dozen real test albums, their own label. The
+document's texts (system names, data, protocol) are in the catalog too (``babel.cfg`` extracts
+them), so they are shown in the session's language.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from imgstory.app.i18n import N_, _
 from imgstory.paths import REAL_PHOTO_RESULTS_FILE as RESULTS_FILE
 
 #: The results document's name for the thesis model (shown first in examples).
@@ -44,13 +47,13 @@ def real_photo_table(document: dict[str, Any]) -> pd.DataFrame:
         scores, found = result["scores"], result["identification"]
         rows.append(
             {
-                "system": system,
+                N_("system"): _(system),
                 "CIDEr": _with_interval(scores.get("CIDEr")),
                 "METEOR": _with_interval(scores.get("METEOR")),
                 "ROUGE-L": _with_interval(scores.get("ROUGE_L")),
                 "BLEU-4": _with_interval(scores.get("Bleu_4")),
-                "own album first": _share(found["top1"], found["top1_ci95"]),
-                "own album in top 3": _share(found["top3"], found["top3_ci95"]),
+                N_("own album first"): _share(found["top1"], found["top1_ci95"]),
+                N_("own album in top 3"): _share(found["top3"], found["top3_ci95"]),
             }
         )
     return pd.DataFrame(rows)
@@ -58,10 +61,14 @@ def real_photo_table(document: dict[str, Any]) -> pd.DataFrame:
 
 def real_photo_caption(document: dict[str, Any]) -> str:
     """Which data, training text and protocol produced the table."""
-    return (
-        f"Data: {document['data']} ({len(document['albums'])} albums). "
-        f"Training text: {document['training_text']}. Protocol: {document['protocol']}. "
-        "Small sample: read the intervals, not the digits."
+    return _(
+        "Data: {data} ({albums} albums). Training text: {text}. Protocol: {protocol}. Small "
+        "sample: read the intervals, not the digits."
+    ).format(
+        data=_(document["data"]),
+        albums=len(document["albums"]),
+        text=_(document["training_text"]),
+        protocol=_(document["protocol"]),
     )
 
 

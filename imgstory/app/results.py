@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from imgstory.app.i18n import N_, _, ngettext, number
 from imgstory.app.sources import DEMO as DEMO_KIND
 from imgstory.app.sources import DEMO_LABEL, DataSource, scan_source
 from imgstory.app.sources import VIST_FOLDER as VIST_KIND
@@ -24,12 +25,12 @@ SUMMARY_FILE = "summary.json"
 PREDICTIONS_DIR = "predictions"
 METRICS = ("METEOR", "ROUGE_L", "Bleu_4", "CIDEr")
 SYSTEM_LABELS = {
-    "lstm-beam": "LSTM, beam (thesis)",
-    "lstm-greedy": "LSTM, greedy",
-    "gru-beam": "GRU, beam",
-    "gru-greedy": "GRU, greedy",
-    "retrieval": "Nearest-neighbour retrieval",
-    "random": "Random training story (floor)",
+    "lstm-beam": N_("LSTM, beam (thesis)"),
+    "lstm-greedy": N_("LSTM, greedy"),
+    "gru-beam": N_("GRU, beam"),
+    "gru-greedy": N_("GRU, greedy"),
+    "retrieval": N_("Nearest-neighbour retrieval"),
+    "random": N_("Random training story (floor)"),
 }
 #: The system the thesis is about: set apart in tables and charts.
 THESIS_SYSTEM = "lstm-beam"
@@ -38,26 +39,43 @@ METRIC_LABELS = {
     "ROUGE_L": "ROUGE-L",
     "Bleu_4": "BLEU-4",
     "CIDEr": "CIDEr",
-    "theme_accuracy": "theme accuracy",
+    "theme_accuracy": N_("theme accuracy"),
 }
 #: What the demo pack's extra column means (shown under the tables that carry it).
-THEME_ACCURACY_NOTE = (
+THEME_ACCURACY_NOTE = N_(
     "theme accuracy (demo pack only): the share of albums whose generated story names a keyword "
     "of the album's generated theme (beach, wedding, ...); real VIST has no themes"
 )
 SIGNIFICANCE_LEVEL = 0.05
-DEMO_RESULTS_NOTE = (
+DEMO_RESULTS_NOTE = N_(
     "These numbers come from the **demo pack**: generated scenes and template stories with "
     "handcrafted features, trained offline. They show the pipeline works end to end; they say "
     "nothing about real VIST (see the published results on the comparison page)."
 )
 SYSTEM_ORDER = tuple(SYSTEM_LABELS)
-LONG_COLUMNS = ["system", "metric", "value", "ci_low", "ci_high"]
+LONG_COLUMNS = [N_("system"), N_("metric"), N_("value"), N_("ci_low"), N_("ci_high")]
+#: Columns of the paired-test tables (``summary.json``'s comparisons, imgstory.eval.comparison),
+#: named here so that the catalog translates their headers.
+PAIRED_COLUMNS = (
+    N_("value_a"),
+    N_("value_b"),
+    N_("difference"),
+    N_("low"),
+    N_("high"),
+    N_("p_value"),
+    N_("albums"),
+    N_("resamples"),
+)
 
 
 def system_label(system: str) -> str:
-    """A readable name for a system key (unknown keys are shown as they are)."""
-    return SYSTEM_LABELS.get(system, system)
+    """A readable name for a system key in the session's language (unknown keys as they are)."""
+    return _(SYSTEM_LABELS[system]) if system in SYSTEM_LABELS else system
+
+
+def metric_label(metric: str) -> str:
+    """How tables and charts name a metric (``ROUGE-L``; ``theme accuracy`` translated)."""
+    return _(METRIC_LABELS[metric]) if metric in METRIC_LABELS else metric
 
 
 def system_labels(systems) -> list[str]:
@@ -77,7 +95,9 @@ def _system_rank(system: str) -> tuple[int, str]:
 
 def _number(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise UserInputError(f"{where}: expected a number, found {json.dumps(value)}")
+        raise UserInputError(
+            N_("{where}: expected a number, found {value}"), where=where, value=json.dumps(value)
+        )
     return float(value)
 
 
@@ -93,14 +113,21 @@ def summary_table(document: dict, source: str = SUMMARY_FILE) -> pd.DataFrame:
     systems = document.get("systems") if isinstance(document, dict) else None
     if not isinstance(systems, dict) or not systems:
         raise UserInputError(
-            f'{source}: expected {{"systems": {{"<system>": {{"METEOR": {{"value": v, '
-            '"ci": [low, high]}, ...}}}; no "systems" object found'
+            N_(
+                '{source}: expected {{"systems": {{"<system>": {{"METEOR": {{"value": v, '
+                '"ci": [low, high]}}, ...}}}}}}; no "systems" object found'
+            ),
+            source=source,
         )
     rows = []
     for system in sorted(systems, key=_system_rank):
         metrics = systems[system]
         if not isinstance(metrics, dict):
-            raise UserInputError(f"{source}: systems.{system} must be an object of metrics")
+            raise UserInputError(
+                N_("{source}: systems.{system} must be an object of metrics"),
+                source=source,
+                system=system,
+            )
         for metric, entry in metrics.items():
             where = f"{source}: systems.{system}.{metric}"
             if isinstance(entry, dict):
@@ -128,7 +155,9 @@ def load_summary(results_dir: str | Path) -> pd.DataFrame:
     path = Path(results_dir) / SUMMARY_FILE
     if not path.is_file():
         raise UserInputError(
-            f"{path}: no results summary here; point to a results folder holding {SUMMARY_FILE}"
+            N_("{path}: no results summary here; point to a results folder holding {file}"),
+            path=path,
+            file=SUMMARY_FILE,
         )
     document = read_json(path, "a results summary written by `imgstory demo build`")
     return summary_table(document, str(path))
@@ -159,16 +188,18 @@ class ResultsOrigin:
     @property
     def short(self) -> str:
         """A name short enough for a chart title."""
-        return "demo pack, not real VIST" if self.is_demo else self.data
+        return _("demo pack, not real VIST") if self.is_demo else self.data
 
     @property
     def label(self) -> str:
         """``data, split, N albums``: the caption of every number from this folder."""
         parts = [self.data]
         if self.split:
-            parts.append(f"{self.split} split")
+            parts.append(_("{split} split").format(split=self.split))
         if self.albums:
-            parts.append(f"{self.albums:,} albums")
+            parts.append(
+                ngettext("{n} album", "{n} albums", self.albums).format(n=number(self.albums))
+            )
         return ", ".join(parts)
 
 
@@ -190,16 +221,15 @@ def results_origin(results_dir: str | Path) -> ResultsOrigin:
     named = document.get("data") if isinstance(document.get("data"), str) else None
     resolved = folder.resolve()
     if resolved.is_relative_to(DEMO_DIR.resolve()):
-        return ResultsOrigin(DEMO_LABEL, split, albums, scan_source(DEMO_DIR, DEMO_KIND))
+        return ResultsOrigin(_(DEMO_LABEL), split, albums, scan_source(DEMO_DIR, DEMO_KIND))
     try:
         source = scan_source(resolved.parent, VIST_KIND)
     except UserInputError:
         source = None
     if source is not None:
         return ResultsOrigin(named or source.label, split, albums, source)
-    return ResultsOrigin(
-        named or f"results folder '{folder.name}' (its data are not recorded)", split, albums
-    )
+    unnamed = _("results folder '{name}' (its data are not recorded)").format(name=folder.name)
+    return ResultsOrigin(named or unnamed, split, albums)
 
 
 def saved_comparisons(results_dir: str | Path) -> pd.DataFrame:
@@ -213,7 +243,7 @@ def saved_comparisons(results_dir: str | Path) -> pd.DataFrame:
         return pd.DataFrame()
     comparisons = document.get("comparisons") if isinstance(document, dict) else None
     rows = [
-        {"comparison": pair, "metric": metric, **test}
+        {N_("comparison"): pair, N_("metric"): metric, **test}
         for pair, tests in (comparisons or {}).items()
         if isinstance(tests, dict)
         for metric, test in tests.items()
@@ -242,7 +272,7 @@ def wide_table(
     table = cells.pivot(index="system", columns="metric", values="cell")
     table = table.reindex(sorted(table.index, key=_system_rank))[shown]
     names = [f"★ {system_label(s)}" if s == THESIS_SYSTEM else system_label(s) for s in table.index]
-    table.columns = [METRIC_LABELS.get(m, m) for m in shown]
+    table.columns = [metric_label(m) for m in shown]
     table.insert(0, "system", names)
     return table.reset_index(drop=True)
 
@@ -259,9 +289,14 @@ def published_views(published: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     metrics = [m for m in ("Bleu_4", "METEOR", "ROUGE_L", "CIDEr") if m in published]
     context = [c for c in ("system", "protocol", "split", "provenance") if c in published]
     scores = published[context + metrics].round(3)
-    scores = scores.rename(columns={m: METRIC_LABELS.get(m, m) for m in metrics})
-    citations = [
-        f"**{row.get('system', '?')}**: {row.get('paper', '')} Source: {row.get('source', '')}"
+    scores = scores.rename(columns={m: metric_label(m) for m in metrics})
+    citation = _("**{system}**: {paper} Source: {source}")
+    citations = [  # system names and sources are in the catalog (babel.cfg); papers stay as cited
+        citation.format(
+            system=_(row.get("system", "?")),
+            paper=row.get("paper", ""),
+            source=_(row.get("source", "")),
+        )
         for row in published.to_dict("records")
     ]
     return scores, citations
@@ -312,10 +347,10 @@ def prediction_files(results_dir: str | Path) -> dict[str, Path]:
 
 #: The Thesis page's findings: (first, second, topic); each a paired test of first minus second.
 FINDINGS = (
-    ("lstm-beam", "gru-beam", "LSTM vs GRU (both beam search)"),
-    ("lstm-beam", "lstm-greedy", "Beam search vs greedy (LSTM)"),
-    ("lstm-beam", "random", "Thesis model vs a random training story"),
-    ("lstm-beam", "retrieval", "Thesis model vs nearest-neighbour retrieval"),
+    ("lstm-beam", "gru-beam", N_("LSTM vs GRU (both beam search)")),
+    ("lstm-beam", "lstm-greedy", N_("Beam search vs greedy (LSTM)")),
+    ("lstm-beam", "random", N_("Thesis model vs a random training story")),
+    ("lstm-beam", "retrieval", N_("Thesis model vs nearest-neighbour retrieval")),
 )
 
 
@@ -328,10 +363,26 @@ def saved_test(results_dir: str | Path, first: str, second: str, metric: str) ->
     return rows.iloc[0].to_dict() if len(rows) else None
 
 
+def paired_view(tests: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
+    """:func:`~imgstory.app.scoring.paired_tests`' table as the page shows it: systems by their
+    readable names (the table is kept per server, in no one language), 4 digits."""
+    named = tests.assign(system=system_labels(tests["key"])) if len(tests) else tests
+    return named.drop(columns="key").round(digits)
+
+
 def tests_by_system(tests: pd.DataFrame, metric: str) -> dict[str, dict]:
     """``other system key -> its paired test row`` on ``metric`` from :func:`paired_tests`."""
     rows = tests[tests["metric"] == metric] if len(tests) else tests
     return {row["key"]: row for row in rows.to_dict("records")}
+
+
+def comparisons_view(saved: pd.DataFrame) -> pd.DataFrame:
+    """:func:`saved_comparisons` as the page shows it: ``"a vs b"`` in the session's language."""
+    if saved.empty:
+        return saved
+    pairs = [pair.split(" vs ", 1) for pair in saved["comparison"]]
+    shown = [_("{first} vs {second}").format(first=p[0], second=p[-1]) for p in pairs]
+    return saved.assign(comparison=shown)
 
 
 def pair_key(first: str, second: str) -> str:
@@ -363,25 +414,32 @@ def finding(
     higher, lower = (first, second) if a.value >= b.value else (second, first)
     gap = abs(a.value - b.value)
     if test is None:
-        verdict = (
+        verdict = _(
             "not tested here (overlapping intervals are not a test; Model comparison runs the "
             "paired bootstrap)"
         )
     else:
         p_value = float(test["p_value"])
         significant = p_value < SIGNIFICANCE_LEVEL
-        verdict = (
-            f"paired bootstrap p = {p_value:.3f} over {test['albums']} albums "
-            f"({test['resamples']:,} resamples): "
-            + (
-                f"a significant difference (p < {SIGNIFICANCE_LEVEL})"
-                if significant
-                else f"not significant (p >= {SIGNIFICANCE_LEVEL}): this sample cannot tell them "
-                "apart"
-            )
+        tested = ngettext(
+            "paired bootstrap p = {p} over {albums} album ({resamples} resamples): ",
+            "paired bootstrap p = {p} over {albums} albums ({resamples} resamples): ",
+            int(test["albums"]),
+        ).format(p=f"{p_value:.3f}", albums=test["albums"], resamples=number(test["resamples"]))
+        outcome = (
+            _("a significant difference (p < {level})")
+            if significant
+            else _("not significant (p >= {level}): this sample cannot tell them apart")
         )
-    return (
-        f"{system_label(higher)} scores {METRIC_LABELS.get(metric, metric)} "
-        f"{values.loc[higher].value:.3f}, {gap:.3f} above {system_label(lower)} "
-        f"({values.loc[lower].value:.3f}); {verdict}."
+        verdict = tested + outcome.format(level=SIGNIFICANCE_LEVEL)
+    return _(
+        "{higher} scores {metric} {value}, {gap} above {lower} ({lower_value}); {verdict}."
+    ).format(
+        higher=system_label(higher),
+        metric=metric_label(metric),
+        value=f"{values.loc[higher].value:.3f}",
+        gap=f"{gap:.3f}",
+        lower=system_label(lower),
+        lower_value=f"{values.loc[lower].value:.3f}",
+        verdict=verdict,
     )

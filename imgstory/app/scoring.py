@@ -10,18 +10,19 @@ from typing import Any
 
 import pandas as pd
 
+from imgstory.app.i18n import N_, _, ngettext, number
 from imgstory.errors import UserInputError
 from imgstory.jsonfile import parse_json
 
-PROTOCOL_NOTE = (
+PROTOCOL_NOTE = N_(
     "AREL protocol: one story per album scored against all of the album's references with the "
     "coco-caption scorers (BLEU 'closest', ROUGE-L beta 1.2, CIDEr, METEOR 1.5 -t hter); 0-1 scale."
 )
-STORY_PROTOCOL_NOTE = (
+STORY_PROTOCOL_NOTE = N_(
     "Per-story scores with the protocol scorers (METEOR 1.5, coco-caption ROUGE-L and BLEU) of "
     "this one story against the album's references; single-story BLEU is noisy."
 )
-PAIRED_HELP = (
+PAIRED_HELP = N_(
     "paired bootstrap: albums are resampled 1,000 times and each corpus metric is recomputed "
     "for both systems on the same resample; p is two-sided."
 )
@@ -34,8 +35,8 @@ def read_json_upload(name: str, data: bytes, what: str) -> Any:
         UserInputError: empty, not UTF-8 or not JSON; the message names the file and ``what``.
     """
     if not data.strip():
-        raise UserInputError(f"{name}: the file is empty; upload {what}")
-    return parse_json(data, name, f"upload {what}")
+        raise UserInputError(N_("{name}: the file is empty; upload {what}"), name=name, what=what)
+    return parse_json(data, name, _("upload {what}").format(what=_(what)))
 
 
 def predictions_from_upload(name: str, data: bytes) -> dict[str, str]:
@@ -45,8 +46,11 @@ def predictions_from_upload(name: str, data: bytes) -> dict[str, str]:
     document = read_json_upload(name, data, PREDICTIONS_FORMAT)
     if isinstance(document, dict) and "output_stories" in document:
         raise UserInputError(
-            f"{name}: this is a VIST challenge submission; upload AREL-format predictions "
-            "(score challenge files with `imgstory evaluate --protocol challenge`)"
+            N_(
+                "{name}: this is a VIST challenge submission; upload AREL-format predictions "
+                "(score challenge files with `imgstory evaluate --protocol challenge`)"
+            ),
+            name=name,
         )
     return normalise_predictions(document, source=name)
 
@@ -64,12 +68,16 @@ def references_from_upload(name: str, data: bytes) -> dict[str, list[str]]:
 
     document = read_json_upload(name, data, REFERENCE_FORMAT)
     if not isinstance(document, dict) or "annotations" in document or not document:
-        raise UserInputError(f"{name}: expected {REFERENCE_FORMAT}")
+        raise UserInputError(N_("{name}: expected {format}"), name=name, format=REFERENCE_FORMAT)
     references = {}
     for album_id, stories in document.items():
         stories = [stories] if isinstance(stories, str) else stories
         if not isinstance(stories, list) or not all(isinstance(s, str) for s in stories):
-            raise UserInputError(f"{name}: album {album_id!r} must map to a list of story strings")
+            raise UserInputError(
+                N_("{name}: album {album} must map to a list of story strings"),
+                name=name,
+                album=repr(album_id),
+            )
         references[str(album_id)] = [s.strip() for s in stories if s.strip()]
     return references
 
@@ -97,18 +105,29 @@ def predictions_coverage(
     left_out = [album for album in predictions if album not in references]
     if len(kept) < MIN_SHARED_SHARE * len(predictions):
         raise UserInputError(
-            f"only {len(kept):,} of the {len(predictions):,} predicted albums are in "
-            f"{references_name} ({len(references):,} albums): the predictions and references are "
-            "for different splits or datasets; upload the references of the predictions' split"
+            N_(
+                "only {kept} of the {predicted} predicted albums are in {references} ({albums} "
+                "albums): the predictions and references are for different splits or datasets; "
+                "upload the references of the predictions' split"
+            ),
+            kept=number(len(kept)),
+            predicted=number(len(predictions)),
+            references=references_name,
+            albums=number(len(references)),
         )
     if not left_out:
         return kept, None
     shown = ", ".join(left_out[:5]) + (" ..." if len(left_out) > 5 else "")
-    return kept, (
-        f"{len(left_out):,} of the {len(predictions):,} predicted albums are not in "
-        f"{references_name} and were left out ({shown}): that story file lacks them (VIST's "
-        "copies leave out stories whose photos left Flickr); the scores are over the "
-        f"{len(kept):,} albums present"
+    return kept, _(
+        "{left_out} of the {predicted} predicted albums are not in {references} and were left "
+        "out ({shown}): that story file lacks them (VIST's copies leave out stories whose photos "
+        "left Flickr); the scores are over the {kept} albums present"
+    ).format(
+        left_out=number(len(left_out)),
+        predicted=number(len(predictions)),
+        references=references_name,
+        shown=shown,
+        kept=number(len(kept)),
     )
 
 
@@ -130,19 +149,46 @@ def score_predictions(
     from imgstory.eval.arel import evaluate_arel
 
     kept, note = predictions_coverage(predictions, references, references_name)
-    progress(0.1, f"scoring {len(kept):,} albums: BLEU, ROUGE-L and CIDEr beside METEOR")
-    result = evaluate_arel(references, kept, meteor_processes=meteor_jars())
-    progress(1.0, f"scored {len(result.albums_scored):,} albums")
+    result = evaluate_arel(
+        references,
+        kept,
+        meteor_processes=meteor_jars(),
+        progress=lambda step: progress(step.fraction, scoring_label(step)),
+    )
+    scored = len(result.albums_scored)
+    progress(
+        1.0, ngettext("scored {n} album", "scored {n} albums", scored).format(n=number(scored))
+    )
     table = pd.DataFrame(
         {"metric": list(result.scores), "value": [float(v) for v in result.scores.values()]}
     )
     return table, result, note
 
 
-def meteor_jars() -> int:
-    """How many METEOR jars a job here uses: the warm ones (started with the app), at least one.
+def scoring_label(step: Any) -> str:
+    """What the progress bar says while predictions are scored: each scorer's albums done
+    (``step``: an ``imgstory.eval.arel.ScoringProgress``)."""
+    if step.meteor_scored is None:
+        return ngettext(
+            "BLEU, ROUGE-L and CIDEr: {ngram} of {n} album (METEOR is not computed)",
+            "BLEU, ROUGE-L and CIDEr: {ngram} of {n} albums (METEOR is not computed)",
+            step.albums,
+        ).format(ngram=number(step.ngram_scored), n=number(step.albums))
+    return ngettext(
+        "METEOR: {meteor} of {n} album scored; BLEU, ROUGE-L and CIDEr: {ngram}",
+        "METEOR: {meteor} of {n} albums scored; BLEU, ROUGE-L and CIDEr: {ngram}",
+        step.albums,
+    ).format(
+        meteor=number(step.meteor_scored), ngram=number(step.ngram_scored), n=number(step.albums)
+    )
 
-    Starting another full jar costs ~7 s of CPU, more than it saves on this app's jobs.
+
+def meteor_jars() -> int:
+    """How many METEOR jars a job here uses: the warm ones, at least one (``state.meteor_started``
+    starts them in the background: one for Generate and Thesis results, a second one after it
+    for Model comparison, whose whole-test-set jobs it halves). A jar still loading joins a job
+    when it is ready (``MeteorPool.score``); starting one for a job costs ~7 s of CPU, more than
+    it saves.
     """
     from imgstory.eval.meteor import shared_meteor
 
@@ -166,16 +212,18 @@ def paired_problem(
     systems on the same albums against the references they were scored on.
     """
     if baseline not in predictions:
-        return f"no predictions of {system_name(baseline)} ({baseline}.json) to compare with"
+        return _("no predictions of {system} ({file}.json) to compare with").format(
+            system=system_name(baseline), file=baseline
+        )
     if len(predictions) < 2:
-        return "only one system's predictions: nothing to compare it with"
+        return _("only one system's predictions: nothing to compare it with")
     for name, stories in predictions.items():
         absent = [album for album in stories if album not in references]
         if absent:
-            return (
-                f"{len(absent)} of the {len(stories)} albums predicted by {name} are not in the "
+            return _(
+                "{absent} of the {predicted} albums predicted by {system} are not in the "
                 "references: these predictions were made for another data set"
-            )
+            ).format(absent=len(absent), predicted=len(stories), system=name)
     return None
 
 
@@ -218,7 +266,12 @@ def paired_tests(
     steps = 2 * len(predictions) - 1
     scored = {}
     for name, stories in predictions.items():
-        progress(len(scored) / steps, f"scoring {system_name(name)} ({len(stories)} albums)")
+        progress(
+            len(scored) / steps,
+            ngettext(
+                "scoring {system} ({n} album)", "scoring {system} ({n} albums)", len(stories)
+            ).format(system=system_name(name), n=len(stories)),
+        )
         scored[name] = evaluate_arel(references, stories, meteor_processes=meteor_jars())
     rows = []
     for done, (name, result) in enumerate(scored.items()):
@@ -226,25 +279,34 @@ def paired_tests(
             continue
         progress(
             (len(scored) + done) / steps,
-            f"paired bootstrap: {system_name(baseline)} vs {system_name(name)}",
+            _("paired bootstrap: {first} vs {second}").format(
+                first=system_name(baseline), second=system_name(name)
+            ),
         )
         shared = [m for m in metrics if m in result.scores and m in scored[baseline].scores]
         tests = paired_bootstrap_test(scored[baseline], result, shared)
         for metric, test in tests.items():
             rows.append(
                 {
-                    "system": system_name(name),
+                    N_("system"): system_name(name),
                     "key": name,
-                    "metric": metric,
-                    "baseline": test.value_a,
-                    "other": test.value_b,
-                    "difference": test.difference,
-                    "ci_low": test.low,
-                    "ci_high": test.high,
-                    "p_value": test.p_value,
-                    "albums": test.albums,
-                    "resamples": test.resamples,
+                    N_("metric"): metric,
+                    N_("baseline"): test.value_a,
+                    N_("other"): test.value_b,
+                    N_("difference"): test.difference,
+                    N_("ci_low"): test.low,
+                    N_("ci_high"): test.high,
+                    N_("p_value"): test.p_value,
+                    N_("albums"): test.albums,
+                    N_("resamples"): test.resamples,
                 }
             )
-    progress(1.0, f"{len(scored) - 1} systems tested against {system_name(baseline)}")
+    progress(
+        1.0,
+        ngettext(
+            "{n} system tested against {system}",
+            "{n} systems tested against {system}",
+            len(scored) - 1,
+        ).format(n=len(scored) - 1, system=system_name(baseline)),
+    )
     return pd.DataFrame(rows)

@@ -11,16 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from imgstory.app.i18n import N_, _
 from imgstory.data.sis import SIS_SUFFIX
 from imgstory.errors import UserInputError
 from imgstory.paths import DEMO_DIR, REPO_ROOT, vist_dir
 
 SPLIT_ORDER = ("train", "val", "test")
-DEMO = "Demo pack"
-VIST_FOLDER = "VIST folder"
+DEMO = N_("Demo pack")
+VIST_FOLDER = N_("VIST folder")
 SOURCE_KINDS = (DEMO, VIST_FOLDER)
-DEMO_LABEL = "demo pack (generated scenes in VIST format, not real VIST)"
-SOURCE_HELP = (
+DEMO_LABEL = N_("demo pack (generated scenes in VIST format, not real VIST)")
+SOURCE_HELP = N_(
     "Demo pack: the generated VIST-format scenes and models shipped in assets/demo (not real "
     "VIST). VIST folder: a folder laid out as the official archives, sis/ with "
     "{split}.story-in-sequence.json and images/{split}/ with the photos (IMGSTORY_VIST_DIR sets "
@@ -49,8 +50,8 @@ class DataSource:
     def label(self) -> str:
         """How every caption names this data (the folder's name, never an absolute path)."""
         if self.is_demo:
-            return DEMO_LABEL
-        return f"VIST folder '{self.root.name}'"
+            return _(DEMO_LABEL)
+        return _("VIST folder '{name}'").format(name=self.root.name)
 
     @property
     def splits(self) -> list[str]:
@@ -64,7 +65,9 @@ class DataSource:
 
     def photo_credit(self, photo_id: str) -> str:
         """The caption crediting a photo: its Flickr id for real VIST, the scene id for the demo."""
-        return f"generated scene {photo_id}" if self.is_demo else f"Flickr photo {photo_id}"
+        if self.is_demo:
+            return _("generated scene {photo}").format(photo=photo_id)
+        return _("Flickr photo {photo}").format(photo=photo_id)
 
 
 def display_path(path: str | Path) -> str:
@@ -109,7 +112,8 @@ def scan_source(root: str | Path, kind: str) -> DataSource:
     root = Path(root).expanduser()
     if not root.is_dir():
         raise UserInputError(
-            f"{root}: folder not found; point to a VIST folder holding sis/ and images/"
+            N_("{root}: folder not found; point to a VIST folder holding sis/ and images/"),
+            root=root,
         )
     sis_dir = root / "sis"
     sis_files = {
@@ -119,8 +123,12 @@ def scan_source(root: str | Path, kind: str) -> DataSource:
     }
     if not sis_files:
         raise UserInputError(
-            f"{root}: no sis/{{split}}{SIS_SUFFIX} file; a VIST folder is laid out as the "
-            "official archives (sis/, images/{split}/)"
+            N_(
+                "{root}: no sis/{{split}}{suffix} file; a VIST folder is laid out as the "
+                "official archives (sis/, images/{{split}}/)"
+            ),
+            root=root,
+            suffix=SIS_SUFFIX,
         )
     references = {
         path.name[: -len("_reference.json")]: path
@@ -144,7 +152,8 @@ def demo_source(demo_dir: Path = DEMO_DIR) -> DataSource:
         return scan_source(demo_dir, DEMO)
     except UserInputError:
         raise UserInputError(
-            f"the demo pack is not built at {demo_dir}: run `imgstory demo build`"
+            N_("the demo pack is not built at {folder}: run `imgstory demo build`"),
+            folder=demo_dir,
         ) from None
 
 
@@ -163,9 +172,13 @@ def choose_source(kind: str, folder: str = "") -> DataSource:
     if kind == DEMO:
         return demo_source()
     if kind != VIST_FOLDER:
-        raise UserInputError(f"unknown data source {kind!r}: use {' or '.join(SOURCE_KINDS)}")
+        raise UserInputError(
+            N_("unknown data source {kind}: use {kinds}"),
+            kind=repr(kind),
+            kinds=" or ".join(SOURCE_KINDS),
+        )
     if not folder.strip():
         raise UserInputError(
-            "no VIST folder given: type its path in the sidebar or set IMGSTORY_VIST_DIR"
+            N_("no VIST folder given: type its path in the sidebar or set IMGSTORY_VIST_DIR")
         )
     return scan_source(folder.strip(), VIST_FOLDER)

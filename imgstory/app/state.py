@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from imgstory.app import sources
+from imgstory.app.i18n import N_, _, error_text
 from imgstory.data.photos import PhotoFinder
 from imgstory.data.references import load_references
 from imgstory.data.sis import SisFile, load_sis
@@ -41,14 +42,15 @@ def modified(path: str | Path) -> float:
         return 0.0
 
 
-@st.cache_data(show_spinner="Reading stories…", max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def _sis(path: str, mtime: float) -> SisFile:
     return load_sis(path)
 
 
 def sis_file(path: str | Path) -> SisFile:
     """A SIS file, loaded once per modification."""
-    return _sis(str(path), modified(path))
+    with st.spinner(_("Reading stories…")):
+        return _sis(str(path), modified(path))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -61,9 +63,10 @@ def _stories_table(path: str, mtime: float) -> pd.DataFrame:
 def stories_table(source: sources.DataSource, splits: list[str] | None = None) -> pd.DataFrame:
     """The story table of a source's splits (all splits by default)."""
     chosen = splits if splits is not None else source.splits
-    tables = [
-        _stories_table(str(source.sis_files[s]), modified(source.sis_files[s])) for s in chosen
-    ]
+    with st.spinner(_("Reading stories…")):
+        tables = [
+            _stories_table(str(source.sis_files[s]), modified(source.sis_files[s])) for s in chosen
+        ]
     import pandas as pd
 
     from imgstory.app import explore
@@ -80,10 +83,15 @@ def split_counts(source: sources.DataSource) -> dict[str, tuple[int, int]]:
     return counts
 
 
-@st.cache_resource(show_spinner="Indexing photos…", max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _photo_finder(images_dir: str) -> PhotoFinder:
+    return PhotoFinder(images_dir)
+
+
 def photo_finder(images_dir: str) -> PhotoFinder:
     """Photo lookup for a folder (scanned once per process; read-only, shared by sessions)."""
-    return PhotoFinder(images_dir)
+    with st.spinner(_("Indexing photos…")):
+        return _photo_finder(images_dir)
 
 
 def source_photo_finder(source: sources.DataSource) -> PhotoFinder | None:
@@ -136,7 +144,7 @@ def on_model_thread(function, /, *args, **kwargs):
     return model_thread().submit(function, *args, **kwargs).result()
 
 
-@st.cache_resource(show_spinner="Loading the model (once per server)…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _storyteller(model_dir: str, mtime: float):
     from imgstory.generation.storyteller import Storyteller
 
@@ -154,29 +162,40 @@ def storyteller(model_dir: str | Path):
 
     Call its methods through :func:`on_model_thread`.
     """
-    return _storyteller(str(model_dir), modified(Path(model_dir) / "model.keras"))
+    with st.spinner(_("Loading the model (once per server)…")):
+        return _storyteller(str(model_dir), modified(Path(model_dir) / "model.keras"))
 
 
-@st.cache_resource(show_spinner="Loading the photo encoder (once per server)…", max_entries=4)
-def encoder(name: str):
-    """A photo encoder (``concepts``, ``xception``), built once per process on the model thread."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _encoder(name: str):
     from imgstory.features.encoders import get_encoder
 
     return on_model_thread(get_encoder, name)
 
 
+def encoder(name: str):
+    """A photo encoder (``concepts``, ``xception``), built once per process on the model thread."""
+    with st.spinner(_("Loading the photo encoder (once per server)…")):
+        return _encoder(name)
+
+
 @st.cache_resource(show_spinner=False)
-def meteor_started() -> str | None:
-    """Start METEOR's jar once per server, in the background (~7 s of CPU), when a page that
-    scores is first shown (Generate, Model comparison, Thesis results): warm by the time the user
-    has chosen what to score, without slowing the pages that never score.
+def meteor_started(processes: int = 1) -> str | None:
+    """Start METEOR's jars once per server, in the background (~7 s of CPU each), when a page
+    that scores is first shown (Generate, Model comparison, Thesis results): warm by the time the
+    user has chosen what to score, without slowing the pages that never score.
+
+    Args:
+        processes: jars wanted (at most one per core); a second one starts once the first has
+            loaded, so the two never take both cores together.
 
     Returns:
         None when it is starting or running, else why METEOR cannot run (no Java).
     """
-    from imgstory.eval.meteor import warm_up  # not via app.scoring: Home starts without pandas
+    # not via app.scoring: Home starts without pandas
+    from imgstory.eval.meteor import useful_processes, warm_up
 
-    return warm_up(1)
+    return warm_up(min(processes, useful_processes()))
 
 
 @st.cache_resource(show_spinner=False)
@@ -219,8 +238,12 @@ def paired_tests(results_dir: str | Path, baseline: str, progress=None) -> pd.Da
     split = origin.split or "test"
     if origin.source is None or split not in origin.source.sis_files:
         raise UserInputError(
-            f"{origin.data}: no {split} stories to score these predictions against (put the "
-            "results folder inside the VIST folder it was computed on, as <vist>/results)"
+            N_(
+                "{data}: no {split} stories to score these predictions against (put the "
+                "results folder inside the VIST folder it was computed on, as <vist>/results)"
+            ),
+            data=origin.data,
+            split=split,
         )
     from imgstory.app import scoring
 
@@ -249,15 +272,15 @@ def paired_problem(results_dir: str | Path, baseline: str) -> str | None:
     origin = results.results_origin(results_dir)
     split = origin.split or "test"
     if origin.source is None or split not in origin.source.sis_files:
-        return (
-            f"{origin.data} has no {split} stories to score against (keep a results folder "
-            "inside the VIST folder it was computed on, as <vist>/results)"
-        )
+        return _(
+            "{data} has no {split} stories to score against (keep a results folder inside the "
+            "VIST folder it was computed on, as <vist>/results)"
+        ).format(data=origin.data, split=split)
     found = results.prediction_files(results_dir)
     try:
         predictions = {name: scoring.predictions_from_file(path) for name, path in found.items()}
     except UserInputError as error:
-        return str(error)
+        return error_text(error)
     return scoring.paired_problem(predictions, references(origin.source, split), baseline)
 
 
@@ -269,7 +292,7 @@ def findings_tests(results_dir: str | Path, baseline: str, metric: str = "METEOR
 
     tests = {}
     if paired_problem(results_dir, baseline) is None:
-        with st.spinner("Testing the differences (paired bootstrap over albums)…"):
+        with st.spinner(_("Testing the differences (paired bootstrap over albums)…")):
             tests = results.tests_by_system(paired_tests(results_dir, baseline), metric)
     for system in results.prediction_files(results_dir):
         saved = results.saved_test(results_dir, baseline, system, metric)
@@ -281,34 +304,39 @@ def findings_tests(results_dir: str | Path, baseline: str, metric: str = "METEOR
 def select_source() -> None:
     """Sidebar controls of the router: pick the demo pack or a VIST folder; remember the choice."""
     with st.sidebar:
-        st.subheader("Data")
+        st.subheader(_("Data"))
         default_folder = sources.default_folder()
         kind = st.radio(
-            "Data source",
+            _("Data source"),
             sources.SOURCE_KINDS,
             index=1 if default_folder else 0,
+            format_func=_,
             key="source_kind",
-            help=sources.SOURCE_HELP,
+            help=_(sources.SOURCE_HELP),
         )
         folder = ""
         if kind == sources.VIST_FOLDER:
             folder = st.text_input(
-                "VIST folder",
+                _("VIST folder"),
                 value=default_folder,
                 key="vist_folder",
-                placeholder="/path/to/vist (holds sis/ and images/)",
-                help=sources.SOURCE_HELP,
+                placeholder=_("/path/to/vist (holds sis/ and images/)"),
+                help=_(sources.SOURCE_HELP),
             )
     try:
         st.session_state[SOURCE_KEY] = sources.choose_source(kind, folder)
         st.session_state[SOURCE_ERROR_KEY] = None
     except UserInputError as error:
         st.session_state[SOURCE_KEY] = None
-        st.session_state[SOURCE_ERROR_KEY] = str(error)
+        st.session_state[SOURCE_ERROR_KEY] = error_text(error)
     with st.sidebar:
         chosen = st.session_state[SOURCE_KEY]
         if chosen is not None:
-            st.caption(f"Showing: {chosen.label} — splits {', '.join(chosen.splits)}")
+            st.caption(
+                _("Showing: {data} — splits {splits}").format(
+                    data=chosen.label, splits=", ".join(chosen.splits)
+                )
+            )
         else:
             st.warning(st.session_state[SOURCE_ERROR_KEY])
 
@@ -323,12 +351,13 @@ def current_source(required: bool = True) -> sources.DataSource | None:
             )
         except UserInputError as error:
             st.session_state[SOURCE_KEY] = None
-            st.session_state[SOURCE_ERROR_KEY] = str(error)
+            st.session_state[SOURCE_ERROR_KEY] = error_text(error)
     chosen = st.session_state[SOURCE_KEY]
     if chosen is None and required:
         st.info(
-            f"No data to show: {st.session_state.get(SOURCE_ERROR_KEY)}. "
-            "Pick another data source in the sidebar."
+            _("No data to show: {reason}. Pick another data source in the sidebar.").format(
+                reason=st.session_state.get(SOURCE_ERROR_KEY)
+            )
         )
         st.stop()
     return chosen
@@ -346,7 +375,7 @@ def feature_store(path: str | Path):
     return _feature_store(str(path), modified(Path(path) / "metadata.json"))
 
 
-@st.cache_data(show_spinner="Projecting features…", max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32)
 def _feature_map(
     store_path: str, mtime: float, photos: pd.DataFrame, method: str, seed: int
 ) -> pd.DataFrame:
@@ -358,4 +387,5 @@ def _feature_map(
 def feature_map(store_path: str | Path, photos: pd.DataFrame, method: str, seed: int = 0):
     """``photos`` with 2-D coordinates from ``method`` (cached per store, photos and method)."""
     mtime = modified(Path(store_path) / "metadata.json")
-    return _feature_map(str(store_path), mtime, photos, method, seed)
+    with st.spinner(_("Projecting features…")):
+        return _feature_map(str(store_path), mtime, photos, method, seed)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from imgstory.app.i18n import N_, _, error_text
 from imgstory.errors import UserInputError
 
 PROTOCOL_COLUMNS = {
@@ -58,14 +59,17 @@ def _table(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame 
     table = pd.DataFrame(rows).set_index("story")
     shown = [key for key in columns if key in table]
     table = table[shown].rename(columns=columns).round(DIGITS).T
-    table.index.name = "metric"
+    table.index.name = N_("metric")
     table.columns.name = None
     return table.reset_index()
 
 
 def short_names(count: int) -> list[str]:
-    """Column names of the stories: ``score`` for one, ``story 1``... for several."""
-    return ["score"] if count == 1 else [f"story {n}" for n in range(1, count + 1)]
+    """Column names of the stories: ``score`` for one, ``story 1``... for several (in the
+    session's language)."""
+    if count == 1:
+        return [_("score")]
+    return [_("story {n}").format(n=n) for n in range(1, count + 1)]
 
 
 def story_score_tables(results: Sequence[Any], score: Callable[[Any], Any]) -> ScoreTables:
@@ -80,7 +84,7 @@ def story_score_tables(results: Sequence[Any], score: Callable[[Any], Any]) -> S
         try:
             scores = score(result)
         except UserInputError as error:
-            tables.warnings.append(f"{story_name(result)}: {error}")
+            tables.warnings.append(f"{story_name(result)}: {error_text(error)}")
             continue
         protocol.append({"story": short, **scores.protocol})
         if scores.extras:

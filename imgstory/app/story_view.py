@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from imgstory.app.i18n import N_, _, translate_columns
 from imgstory.eval.grounding import GROUNDING_NOTE
 from imgstory.eval.story_metrics import STORY_METRICS_NOTE, story_metrics
 
 GROUNDING_KEY = "story_grounding"
-PER_STORY_NOTE = (
+PER_STORY_NOTE = N_(
     "Per story: distinct-1/2 count unique uni/bigrams within this one story (a system's "
     "distinct-n on Model comparison counts over all its stories)."
 )
@@ -30,7 +31,7 @@ def _name(result) -> str:
 def story_metrics_rows(results: Sequence[Any]) -> pd.DataFrame:
     """One row per generated story (``StoryResult``): non-redundancy, distinct-1, distinct-2."""
     measured = story_metrics({_name(result): result.story for result in results})
-    table = measured.per_story.reset_index().rename(columns={"story": "story by"})
+    table = measured.per_story.reset_index().rename(columns={"story": N_("story by")})
     return table.round(4)
 
 
@@ -49,10 +50,12 @@ def grounding_rows(results: Sequence[Any], probabilities: np.ndarray, space: Any
         measured = story_grounding(result.story, probabilities, space)
         rows.append(
             {
-                "story by": _name(result),
-                "grounding": None if np.isnan(measured.grounding) else round(measured.grounding, 4),
-                "supported words": ", ".join(measured.grounded_words) or "—",
-                "content words": len(measured.content_words),
+                N_("story by"): _name(result),
+                N_("grounding"): None
+                if np.isnan(measured.grounding)
+                else round(measured.grounding, 4),
+                N_("supported words"): ", ".join(measured.grounded_words) or "—",
+                N_("content words"): len(measured.content_words),
             }
         )
     return pd.DataFrame(rows)
@@ -62,24 +65,28 @@ def show_story_metrics(results: Sequence[Any], photos: Sequence[Any]) -> None:
     """Render the story metrics of the generated stories, and grounding on request."""
     from imgstory.app import state
 
-    st.markdown("**Story metrics** (no references needed)")
-    st.dataframe(story_metrics_rows(results), hide_index=True, width="stretch")
-    st.caption(f"{STORY_METRICS_NOTE} {PER_STORY_NOTE}")
+    st.markdown(_("**Story metrics** (no references needed)"))
+    st.dataframe(translate_columns(story_metrics_rows(results)), hide_index=True, width="stretch")
+    st.caption(f"{_(STORY_METRICS_NOTE)} {_(PER_STORY_NOTE)}")
     key = (tuple(result.story for result in results), len(photos))
     cache = st.session_state.setdefault(GROUNDING_KEY, {})
     if (
         key not in cache
         and photos
         and st.button(
-            "Measure grounding in these photos",
-            help="Runs the ImageNet classifier of the concepts encoder on the photos (loaded once "
-            "per server). " + GROUNDING_NOTE,
+            _("Measure grounding in these photos"),
+            help=_(
+                "Runs the ImageNet classifier of the concepts encoder on the photos (loaded once "
+                "per server)."
+            )
+            + " "
+            + _(GROUNDING_NOTE),
         )
     ):
-        with st.spinner("Classifying the photos…"):
+        with st.spinner(_("Classifying the photos…")):
             encoder = state.encoder("concepts")
             probabilities = state.on_model_thread(photo_probabilities, encoder, photos)
             cache[key] = grounding_rows(results, probabilities, encoder.space)
     if key in cache:
-        st.dataframe(cache[key], hide_index=True, width="stretch")
-        st.caption(GROUNDING_NOTE)
+        st.dataframe(translate_columns(cache[key]), hide_index=True, width="stretch")
+        st.caption(_(GROUNDING_NOTE))

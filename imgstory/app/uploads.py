@@ -17,6 +17,7 @@ from pathlib import Path, PurePath
 
 from PIL import Image
 
+from imgstory.app.i18n import N_, _, error_text
 from imgstory.errors import UserInputError
 from imgstory.generation.storyteller import MAX_PHOTOS
 from imgstory.images import PHOTO_SUFFIXES, ImageLoadError, load_image
@@ -43,17 +44,22 @@ MAX_PHOTO_MB = server_upload_limit_mb()
 DISPLAY_SIDE = 768
 #: Verdicts kept for reruns (a decoded copy is at most 768 x 768 x 3 bytes, ~1.8 MB).
 CHECKED_KEPT = 4 * MAX_PHOTOS
-UPLOAD_HELP = (
-    f"1 to {MAX_PHOTOS} photos ({', '.join(PHOTO_TYPES)}; at most {MAX_PHOTO_MB} MB each). "
-    "The model was trained on 5-photo stories; it writes one sentence per photo. "
-    "Photos stay on this machine, in memory."
-)
 
 
-REFUSED_NOTE = (
-    f"A file marked in red above was refused by the uploader itself (over {MAX_PHOTO_MB} MB, the "
-    "server's limit): it never reaches the app and is not among the photos used."
-)
+def upload_help() -> str:
+    """The uploaders' help text: how many photos, which types, the size limit."""
+    return _(
+        "1 to {most} photos ({types}; at most {mb} MB each). The model was trained on 5-photo "
+        "stories; it writes one sentence per photo. Photos stay on this machine, in memory."
+    ).format(most=MAX_PHOTOS, types=", ".join(PHOTO_TYPES), mb=MAX_PHOTO_MB)
+
+
+def refused_note() -> str:
+    """Under the uploader: what a file marked in red by Streamlit's own size check means."""
+    return _(
+        "A file marked in red above was refused by the uploader itself (over {mb} MB, the "
+        "server's limit): it never reaches the app and is not among the photos used."
+    ).format(mb=MAX_PHOTO_MB)
 
 
 @dataclass(frozen=True)
@@ -75,28 +81,36 @@ def check_upload(name: str, data: bytes, *, max_megabytes: float = MAX_PHOTO_MB)
     extension = PurePath(name).suffix.lower().lstrip(".")
     if extension not in PHOTO_TYPES:
         raise UserInputError(
-            f"{name}: .{extension or '(none)'} files are not photos this app reads; "
-            f"upload {', '.join(PHOTO_TYPES)}"
+            N_("{name}: .{extension} files are not photos this app reads; upload {types}"),
+            name=name,
+            extension=extension or "(none)",
+            types=", ".join(PHOTO_TYPES),
         )
     if not data:
-        raise UserInputError(f"{name}: the file is empty; upload the photo again")
+        raise UserInputError(N_("{name}: the file is empty; upload the photo again"), name=name)
     size_mb = len(data) / 2**20
     if size_mb > max_megabytes:
         raise UserInputError(
-            f"{name}: {size_mb:.1f} MB is over the {max_megabytes:g} MB limit; "
-            "upload a smaller copy"
+            N_("{name}: {size} MB is over the {limit} MB limit; upload a smaller copy"),
+            name=name,
+            size=f"{size_mb:.1f}",
+            limit=f"{max_megabytes:g}",
         )
     verdict = _decoded(name, data, extension)
-    if isinstance(verdict, str):
-        raise UserInputError(verdict)
+    if isinstance(verdict, ImageLoadError):
+        raise UserInputError(
+            N_("{problem}; upload a valid {type} photo"),
+            problem=error_text(verdict),
+            type=extension.upper(),
+        )
     return UploadedPhoto(name=name, data=data, image=verdict.copy())
 
 
-_CHECKED: OrderedDict[tuple[str, bytes], Image.Image | str] = OrderedDict()
+_CHECKED: OrderedDict[tuple[str, bytes], Image.Image | ImageLoadError] = OrderedDict()
 _CHECKED_LOCK = threading.Lock()
 
 
-def _decoded(name: str, data: bytes, extension: str) -> Image.Image | str:
+def _decoded(name: str, data: bytes, extension: str) -> Image.Image | ImageLoadError:
     """The photo decoded at display size, or why it cannot be; each file decoded only once."""
     key = (name, hashlib.sha256(data).digest())
     with _CHECKED_LOCK:
@@ -104,9 +118,9 @@ def _decoded(name: str, data: bytes, extension: str) -> Image.Image | str:
             _CHECKED.move_to_end(key)
             return _CHECKED[key]
     try:
-        verdict: Image.Image | str = load_image(data, name=name, max_side=DISPLAY_SIDE)
+        verdict: Image.Image | ImageLoadError = load_image(data, name=name, max_side=DISPLAY_SIDE)
     except ImageLoadError as error:
-        verdict = f"{error}; upload a valid {extension.upper()} photo"
+        verdict = error
     with _CHECKED_LOCK:
         _CHECKED[key] = verdict
         while len(_CHECKED) > CHECKED_KEPT:
@@ -124,16 +138,18 @@ def check_uploads(
     """
     problems = []
     if len(files) > MAX_PHOTOS:
+        too_many = _("{n} photos uploaded: the storyteller takes {least} to {most}; remove {extra}")
         problems.append(
-            f"{len(files)} photos uploaded: the storyteller takes {MIN_PHOTOS} to {MAX_PHOTOS}; "
-            f"remove {len(files) - MAX_PHOTOS}"
+            too_many.format(
+                n=len(files), least=MIN_PHOTOS, most=MAX_PHOTOS, extra=len(files) - MAX_PHOTOS
+            )
         )
     photos = []
     for name, data in files:
         try:
             photos.append(check_upload(name, data, max_megabytes=max_megabytes))
         except UserInputError as error:
-            problems.append(str(error))
+            problems.append(error_text(error))
     return photos, problems
 
 
@@ -152,16 +168,29 @@ def parse_order(text: str, count: int) -> list[int]:
         numbers = [int(token) for token in tokens]
     except ValueError:
         raise UserInputError(
-            f"photo order {text!r}: use numbers separated by spaces, e.g. "
-            f"{' '.join(str(n) for n in range(1, count + 1))}"
+            N_("photo order {text}: use numbers separated by spaces, e.g. {example}"),
+            text=repr(text),
+            example=" ".join(str(n) for n in range(1, count + 1)),
         ) from None
     wrong = [n for n in numbers if not 1 <= n <= count]
     if wrong:
-        raise UserInputError(f"photo order: {wrong[0]} is not a photo number (1 to {count})")
+        raise UserInputError(
+            N_("photo order: {number} is not a photo number (1 to {count})"),
+            number=wrong[0],
+            count=count,
+        )
     if len(set(numbers)) != len(numbers) or len(numbers) != count:
         missing = sorted(set(range(1, count + 1)) - set(numbers))
+        if missing:
+            raise UserInputError(
+                N_("photo order {text}: list each of the {count} photos once (missing {missing})"),
+                text=repr(text),
+                count=count,
+                missing=", ".join(map(str, missing)),
+            )
         raise UserInputError(
-            f"photo order {text!r}: list each of the {count} photos once"
-            + (f" (missing {', '.join(map(str, missing))})" if missing else " (one is repeated)")
+            N_("photo order {text}: list each of the {count} photos once (one is repeated)"),
+            text=repr(text),
+            count=count,
         )
     return [n - 1 for n in numbers]

@@ -11,7 +11,15 @@ import streamlit as st
 
 from imgstory.app import downloads, scoring
 from imgstory.app.explore import PhotoSlot
-from imgstory.app.generation import StoryResult
+from imgstory.app.generation import StoryResult, decoding_name
+from imgstory.app.i18n import (
+    N_,
+    _,
+    ngettext,
+    stories_language_note,
+    story_html,
+    translate_columns,
+)
 from imgstory.app.sources import display_path
 from imgstory.app.story_scores import story_score_tables
 from imgstory.decoding import DECODING_HELP, METHODS, DecodingConfig
@@ -31,12 +39,12 @@ def show_photo_strip(
         with column:
             if photo is None:
                 with st.container(border=True):
-                    st.markdown("🖼️ **photo missing**")
+                    st.markdown(_("🖼️ **photo missing**"))
                     st.caption(caption)
             else:
                 st.image(str(photo) if isinstance(photo, Path) else photo, caption=caption)
             if sentence:
-                st.markdown(sentence)
+                st.markdown(story_html(sentence), unsafe_allow_html=True)
 
 
 def show_summary_table(long: Any, origin: Any) -> None:
@@ -45,10 +53,10 @@ def show_summary_table(long: Any, origin: Any) -> None:
     from imgstory.app import results
 
     if origin.is_demo:
-        st.info(results.DEMO_RESULTS_NOTE)
-    st.table(results.wide_table(long).set_index("system"))
+        st.info(_(results.DEMO_RESULTS_NOTE))
+    st.table(translate_columns(results.wide_table(long)).set_index(_("system")))
     if "theme_accuracy" in set(long["metric"]):
-        st.caption(results.THEME_ACCURACY_NOTE)
+        st.caption(_(results.THEME_ACCURACY_NOTE))
 
 
 def show_slots(slots: Sequence[PhotoSlot], credit) -> None:
@@ -81,9 +89,10 @@ def show_stories_side_by_side(results: Sequence[StoryResult]) -> None:
                 st.markdown(f"**{result.model_label}** · {result.decoding_label}")
                 st.markdown(
                     "\n".join(
-                        f"{number}. {sentence}"
+                        f"{number}. {story_html(sentence)}"
                         for number, sentence in enumerate(result.display_sentences, start=1)
-                    )
+                    ),
+                    unsafe_allow_html=True,
                 )
 
 
@@ -98,49 +107,64 @@ def show_results(
     first = results[0]
     numbered = [f"{n}. {label}" for n, label in enumerate(first.photo_labels, start=1)]
     if len(results) == 1:
-        st.subheader("The story")
+        st.subheader(_("The story"))
         show_photo_strip(photos, first.display_sentences, numbered)
     else:
-        st.subheader(f"{len(results)} stories side by side")
+        st.subheader(
+            ngettext("{n} story side by side", "{n} stories side by side", len(results)).format(
+                n=len(results)
+            )
+        )
         show_stories_side_by_side(results)
+    stories_language_note()
     for result in results:
         st.caption(
-            f"{result.model_label} · {result.decoding_label} · {result.seconds:.2f} s · "
-            f"photos: {origin} · model: {display_path(result.model_dir)}"
+            _("{model} · {decoding} · {seconds} s · photos: {origin} · model: {folder}").format(
+                model=result.model_label,
+                decoding=result.decoding_label,
+                seconds=f"{result.seconds:.2f}",
+                origin=origin,
+                folder=display_path(result.model_dir),
+            )
         )
     if references:
         story_column, reference_column = st.columns([3, 2])
         with reference_column:
-            st.markdown(f"**Reference stories of album {first.album_id}** ({len(references)})")
+            st.markdown(
+                _("**Reference stories of album {album}** ({n})").format(
+                    album=first.album_id, n=len(references)
+                )
+            )
             for number, reference in enumerate(references, start=1):
-                st.markdown(f"{number}. {reference}")
+                st.markdown(f"{number}. {story_html(reference)}", unsafe_allow_html=True)
         with story_column:
-            st.markdown("**Scores against these references**")
+            st.markdown(_("**Scores against these references**"))
             scores_place = st.empty()
-            with scores_place, st.spinner("Scoring against the references…"):
+            with scores_place, st.spinner(_("Scoring against the references…")):
                 tables = story_score_tables(results, lambda result: _scores_of(result, references))
             with scores_place.container():
                 for warning in tables.warnings:
                     st.warning(warning)
                 if tables.protocol is not None:
-                    st.dataframe(tables.protocol, hide_index=True, width="stretch")
-                    st.caption(scoring.STORY_PROTOCOL_NOTE)
+                    protocol = translate_columns(tables.protocol)
+                    st.dataframe(protocol, hide_index=True, width="stretch")
+                    st.caption(_(scoring.STORY_PROTOCOL_NOTE))
                 for line in tables.legend:
                     st.caption(line)
                 if tables.extras is not None:
-                    st.markdown("Other implementations (not protocol numbers):")
-                    st.dataframe(tables.extras, hide_index=True, width="stretch")
+                    st.markdown(_("Other implementations (not protocol numbers):"))
+                    st.dataframe(translate_columns(tables.extras), hide_index=True, width="stretch")
                 for note in tables.notes:
-                    st.caption(note)
+                    st.caption(_(note))
     columns = st.columns(3)
     columns[0].download_button(
-        "Download story (text)",
+        _("Download story (text)"),
         "\n".join(downloads.story_text(result) for result in results),
         "story.txt",
         "text/plain",
     )
     columns[1].download_button(
-        "Download story (JSON)",
+        _("Download story (JSON)"),
         "[\n" + ",\n".join(downloads.story_json(r).rstrip() for r in results) + "\n]\n"
         if len(results) > 1
         else downloads.story_json(first),
@@ -148,14 +172,14 @@ def show_results(
         "application/json",
     )
     columns[2].download_button(
-        "Download (VIST challenge format)",
+        _("Download (VIST challenge format)"),
         downloads.challenge_json(list(results)),
         "story_challenge.json",
         "application/json",
     )
 
 
-FIX_SEED_HELP = (
+FIX_SEED_HELP = N_(
     "off: every press draws a new seed (shown under the story), so each press tells another "
     "story; on: the seed below is used, so the same photos give the same story again"
 )
@@ -171,69 +195,74 @@ def decoding_controls(method_place: Any) -> DecodingConfig:
     """
     defaults = DecodingConfig()
     method = method_place.radio(
-        "Decoding",
+        _("Decoding"),
         METHODS,
         index=METHODS.index(defaults.method),
+        format_func=decoding_name,
         horizontal=True,
-        help=DECODING_HELP["method"],
+        help=_(DECODING_HELP["method"]),
         key="method",
     )
-    options = st.expander("Decoding options (the defaults work: press Generate)")
+    options = st.expander(_("Decoding options (the defaults work: press Generate)"))
     left, middle, right = options.columns(3)
     beam_size = left.slider(
-        "Beam width",
+        _("Beam width"),
         1,
         8,
         defaults.beam_size,
-        help=DECODING_HELP["beam_size"],
+        help=_(DECODING_HELP["beam_size"]),
         disabled=method != "beam",
         key="beam_size",
     )
     no_repeat = left.selectbox(
-        "No-repeat n-gram size",
+        _("No-repeat n-gram size"),
         [0, 2, 3, 4],
         index=0,
-        help=DECODING_HELP["no_repeat_ngram_size"],
+        help=_(DECODING_HELP["no_repeat_ngram_size"]),
         key="no_repeat",
     )
     temperature = middle.slider(
-        "Sampling temperature",
+        _("Sampling temperature"),
         0.1,
         2.0,
         defaults.temperature,
         step=0.1,
-        help=DECODING_HELP["temperature"],
+        help=_(DECODING_HELP["temperature"]),
         disabled=method != "sample",
         key="temperature",
     )
     top_p = middle.slider(
-        "Sampling top-p (nucleus)",
+        _("Sampling top-p (nucleus)"),
         0.1,
         1.0,
         defaults.top_p,
         step=0.05,
-        help=DECODING_HELP["top_p"],
+        help=_(DECODING_HELP["top_p"]),
         disabled=method != "sample",
         key="top_p",
     )
     fix_seed = middle.toggle(
-        "Fix the seed", value=False, help=FIX_SEED_HELP, disabled=method != "sample", key="fix_seed"
+        _("Fix the seed"),
+        value=False,
+        help=_(FIX_SEED_HELP),
+        disabled=method != "sample",
+        key="fix_seed",
     )
     seed = middle.number_input(
-        "Sampling seed",
+        _("Sampling seed"),
         0,
         MAX_SEED,
         defaults.seed,
-        help=DECODING_HELP["seed"],
+        help=_(DECODING_HELP["seed"]),
         disabled=method != "sample" or not fix_seed,
         key="seed",
     )
     if not fix_seed:
         seed = secrets.randbelow(MAX_SEED + 1)  # small enough to type back in to fix it
     block = right.checkbox(
-        "Never repeat a sentence",
+        _("Never repeat a sentence"),
         value=defaults.block_repeated_sentences,
-        help=DECODING_HELP["block_repeated_sentences"],
+        help=_(DECODING_HELP["block_repeated_sentences"]),
         key="block",
     )
     return DecodingConfig(

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from imgstory.data.sis import Story
 from imgstory.errors import UserInputError
+from imgstory.i18n import N_
 from imgstory.jsonfile import read_json
 from imgstory.outputs import write_text_atomic
 
-REFERENCE_FORMAT = 'an AREL reference file: {"album_id": ["story", ...], ...}'
+REFERENCE_FORMAT = N_('an AREL reference file: {"album_id": ["story", ...], ...}')
 
 
 def load_references(path: str | Path) -> dict[str, list[str]]:

@@ -11,39 +11,41 @@ from typing import Any
 
 from imgstory.configs import config_from_json
 from imgstory.errors import UserInputError
+from imgstory.i18n import N_
 
 METHODS = ("greedy", "beam", "sample")
 
+#: Marked for the app's catalog (``N_`` returns the text unchanged: the CLI shows it as is).
 DECODING_HELP = {
-    "method": (
+    "method": N_(
         "how words are chosen: 'beam' keeps the best few partial sentences (best scores), "
         "'greedy' takes the likeliest word each step (fastest), 'sample' draws words at random "
         "(varied stories; set temperature/top-p/seed)"
     ),
-    "beam_size": "beam width: 2-3 usually best; wider is slower and rarely better",
-    "length_penalty": (
+    "beam_size": N_("beam width: 2-3 usually best; wider is slower and rarely better"),
+    "length_penalty": N_(
         "beam only: a sentence that ends is scored by log-probability / ((5 + length) / 6) ** "
         "alpha (GNMT) while the search runs, so it competes with the unfinished ones on that "
         "score; 0 = total log-probability (favours short sentences), 0.6-1.0 favours longer ones"
     ),
-    "temperature": (
+    "temperature": N_(
         "sampling only: below 1 keeps to likely words, above 1 takes more risks; with top-p 0.9, "
         "0.7 (the defaults) writes 99-100% well-formed sentences on the demo models, 1.0 "
         "without top-p only 75-90% ('The street were dance ice.'; benchmarks/bench_sampling.py)"
     ),
-    "top_k": "sampling only: draw from the k likeliest words (0 = all words)",
-    "top_p": (
+    "top_k": N_("sampling only: draw from the k likeliest words (0 = all words)"),
+    "top_p": N_(
         "sampling only (nucleus): draw from the fewest likeliest words that together hold this "
         "share of the probability; 0.9 (the default) cuts the tail of unlikely words that "
         "breaks sentences; 1.0 = off"
     ),
-    "seed": (
+    "seed": N_(
         "sampling only: the same seed gives the same story for the same photos, alone or in a batch"
     ),
-    "no_repeat_ngram_size": (
+    "no_repeat_ngram_size": N_(
         "never repeat a word sequence of this length within the story (3 is common; 0 = off)"
     ),
-    "block_repeated_sentences": (
+    "block_repeated_sentences": N_(
         "never write a sentence already in the story (the VIST paper's trick): the search may "
         "not end a sentence that would be identical to one already written, so another "
         "candidate sentence is taken instead"

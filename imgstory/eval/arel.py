@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
-from collections.abc import Mapping
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
@@ -19,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from imgstory.errors import UserInputError
-from imgstory.eval.bleu import bleu_from_statistics, bleu_statistics, corpus_bleu
-from imgstory.eval.cider import cider_scores, corpus_cider
+from imgstory.eval.bleu import bleu_from_statistics, corpus_bleu, statistics_row
+from imgstory.eval.cider import album_cider, corpus_cider
 from imgstory.eval.corpus import BLEU_KEYS, METRIC_KEYS, AlbumStatistics
 from imgstory.eval.meteor import (
     FIELD_SEPARATOR,
@@ -29,10 +30,12 @@ from imgstory.eval.meteor import (
     capped_warning,
     corpus_pool,
     java_missing_message,
+    shared_meteor,
     useful_processes,
 )
 from imgstory.eval.ngrams import ngram_counts
 from imgstory.eval.predictions import normalise_predictions
+from imgstory.eval.reference_statistics import reference_statistics
 from imgstory.eval.rouge import rouge_l
 
 EXAMPLES_SHOWN = 5
@@ -98,11 +101,40 @@ def check_references(references: object, source: str = "references") -> dict[str
     return checked
 
 
+@dataclass(frozen=True)
+class ScoringProgress:
+    """How far :func:`evaluate_arel` has got, in albums.
+
+    Attributes:
+        albums: albums being scored.
+        ngram_scored: albums BLEU, ROUGE-L and CIDEr have scored (0 until the end when they
+            run in a second process).
+        meteor_scored: albums the METEOR jars have scored; None when METEOR is not computed.
+    """
+
+    albums: int
+    ngram_scored: int = 0
+    meteor_scored: int | None = None
+
+    @property
+    def fraction(self) -> float:
+        """The share of the work done: that of the scorer furthest behind."""
+        done = [self.ngram_scored] + (
+            [self.meteor_scored] if self.meteor_scored is not None else []
+        )
+        return min(done) / self.albums if self.albums else 1.0
+
+
+#: How often :func:`evaluate_arel` reports progress (seconds).
+PROGRESS_INTERVAL = 0.5
+
+
 def evaluate_arel(
     references: Mapping[str, list[str]],
     predictions: Mapping[str, str | list[str]],
     meteor: bool = True,
     meteor_processes: int | None = None,
+    progress: Callable[[ScoringProgress], None] | None = None,
 ) -> EvaluationResult:
     """Score predictions with the AREL protocol.
 
@@ -113,6 +145,8 @@ def evaluate_arel(
         meteor: compute METEOR (needs Java; without it a warning says how to install it).
         meteor_processes: METEOR jars to split a large job across (started once per process);
             default: one per CPU core, at most two.
+        progress: called on this thread about every :data:`PROGRESS_INTERVAL` seconds while
+            scoring, when the albums scored have changed, and once at the end.
 
     Raises:
         UserInputError: bad input, or predicted album ids that are not in the references.
@@ -133,7 +167,11 @@ def evaluate_arel(
         album_ids, hypotheses, album_references
     )
 
-    ngram_job = _start_ngram_scores(album_ids, hypotheses, album_references)
+    # Warm jars leave this process idle while they score: BLEU, ROUGE-L and CIDEr then run on
+    # a thread here (reusing cached reference statistics); otherwise this process cuts the
+    # paraphrase table meanwhile and a large job's n-gram scores go to a second process.
+    warm = meteor and shared_meteor().warm > 0
+    ngram_process = None if warm else _start_ngram_process(album_ids, hypotheses, album_references)
     pool = None
     owned = False
     processes = meteor_processes or useful_processes()
@@ -151,15 +189,21 @@ def evaluate_arel(
                 pool, owned = corpus_pool(meteor_hypotheses, meteor_references, processes)
             except MeteorUnavailable as error:
                 warnings.append(f"METEOR not computed: {error}")
+    done = _Counts(len(album_ids), meteor_scored=0 if pool is not None else None)
     meteor_segments = None
     try:
-        with ThreadPoolExecutor(max_workers=1) as executor:
-            # the jars score while BLEU, ROUGE-L and CIDEr run here
+        with ThreadPoolExecutor(max_workers=2) as executor:
             meteor_job = (
-                executor.submit(pool.score, meteor_hypotheses, meteor_references, processes)
+                executor.submit(
+                    pool.score, meteor_hypotheses, meteor_references, processes, done.add_meteor
+                )
                 if pool is not None
                 else None
             )
+            ngram_job = ngram_process or executor.submit(
+                _ngram_scores, album_ids, hypotheses, album_references, done.set_ngram
+            )
+            _report_until_done([job for job in (meteor_job, ngram_job) if job], done, progress)
             statistics, scores = _ngram_result(ngram_job, album_ids, hypotheses, album_references)
             if meteor_job is not None:
                 try:
@@ -173,6 +217,9 @@ def evaluate_arel(
     finally:
         if owned:
             pool.close()
+    if progress is not None:
+        albums = len(album_ids)
+        progress(ScoringProgress(albums, albums, albums if "METEOR" in scores else None))
 
     per_album_bleu = bleu_from_statistics(statistics.bleu)  # (albums, 4)
     per_album = pd.DataFrame(
@@ -188,12 +235,47 @@ def evaluate_arel(
     return EvaluationResult(ordered, per_album, album_ids, missing, warnings, statistics)
 
 
+class _Counts:
+    """Albums scored so far, updated by the scorers' threads and read by the reporting one."""
+
+    def __init__(self, albums: int, meteor_scored: int | None) -> None:
+        self.albums = albums
+        self.ngram_scored = 0
+        self.meteor_scored = meteor_scored
+        self._lock = threading.Lock()
+
+    def set_ngram(self, scored: int) -> None:
+        self.ngram_scored = scored
+
+    def add_meteor(self, scored: int) -> None:
+        with self._lock:
+            self.meteor_scored += scored
+
+    def snapshot(self) -> ScoringProgress:
+        return ScoringProgress(self.albums, self.ngram_scored, self.meteor_scored)
+
+
+def _report_until_done(
+    jobs: list[Future], counts: _Counts, progress: Callable[[ScoringProgress], None] | None
+) -> None:
+    """Wait for the jobs, calling ``progress`` (on this thread) as the albums scored change."""
+    if progress is None:
+        wait(jobs)
+        return
+    shown = None
+    while len(wait(jobs, timeout=PROGRESS_INTERVAL).done) < len(jobs):
+        now = counts.snapshot()
+        if now != shown:
+            progress(now)
+            shown = now
+
+
 #: From this many albums on, BLEU/ROUGE-L/CIDEr run in a second process (spawned: safe beside
 #: threads) while this one cuts METEOR's paraphrase table and feeds the jars.
 ALBUMS_WORTH_A_PROCESS = 200
 
 
-def _start_ngram_scores(
+def _start_ngram_process(
     album_ids: list[str], hypotheses: list[str], references: list[list[str]]
 ) -> Future | None:
     """Start :func:`_ngram_scores` in a spawned process for a large job on a multi-core machine."""
@@ -206,42 +288,42 @@ def _start_ngram_scores(
 
 
 def _ngram_result(
-    job: Future | None, album_ids: list[str], hypotheses: list[str], references: list[list[str]]
+    job: Future, album_ids: list[str], hypotheses: list[str], references: list[list[str]]
 ) -> tuple[AlbumStatistics, dict[str, float]]:
-    """The spawned job's result, or the scores computed here (no job, or its process died)."""
-    if job is not None:
-        try:
-            return job.result()
-        except BrokenProcessPool:
-            pass
-    return _ngram_scores(album_ids, hypotheses, references)
+    """The job's result (thread or spawned process), or the scores computed here when the
+    spawned process died."""
+    try:
+        return job.result()
+    except BrokenProcessPool:
+        return _ngram_scores(album_ids, hypotheses, references)
 
 
 def _ngram_scores(
-    album_ids: list[str], hypotheses: list[str], references: list[list[str]]
+    album_ids: list[str],
+    hypotheses: list[str],
+    references: list[list[str]],
+    on_album: Callable[[int], None] | None = None,
 ) -> tuple[AlbumStatistics, dict[str, float]]:
-    """BLEU, ROUGE-L and CIDEr (coco-caption arithmetic) with their per-album statistics."""
-    hypothesis_words = [hypothesis.split() for hypothesis in hypotheses]
-    hypothesis_counts = [ngram_counts(words) for words in hypothesis_words]
-    reference_counts = []
-    bleu_rows = []
-    for words, counts, album_references in zip(
-        hypothesis_words, hypothesis_counts, references, strict=True
+    """BLEU, ROUGE-L and CIDEr (coco-caption arithmetic) with their per-album statistics.
+
+    Args:
+        on_album: called with the number of albums scored so far, after each album.
+    """
+    prepared = reference_statistics(references)
+    bleu_rows, rouge, cider = [], [], []
+    for album, (hypothesis, album_references) in enumerate(
+        zip(hypotheses, references, strict=True)
     ):
-        album_counts = []
-        with_lengths = []
-        for reference in album_references:
-            reference_words = reference.split()
-            reference_ngrams = ngram_counts(reference_words)
-            album_counts.append(reference_ngrams)
-            with_lengths.append((reference_ngrams, len(reference_words)))
-        reference_counts.append(album_counts)
-        bleu_rows.append(bleu_statistics(counts, len(words), with_lengths))
+        words = hypothesis.split()
+        counts = ngram_counts(words)
+        bleu_rows.append(statistics_row(counts, len(words), prepared.bleu[album]))
+        rouge.append(rouge_l(hypothesis, album_references))
+        cider.append(album_cider(counts, album, prepared.cider))
+        if on_album is not None:
+            on_album(album + 1)
     bleu = np.array(bleu_rows, dtype=np.float64)
-    rouge = np.array(
-        [rouge_l(hypothesis, refs) for hypothesis, refs in zip(hypotheses, references, strict=True)]
-    )
-    cider = cider_scores(hypothesis_counts, reference_counts)
+    rouge = np.array(rouge)
+    cider = np.array(cider, dtype=np.float64)
     scores = dict(zip(BLEU_KEYS, corpus_bleu(bleu), strict=True))
     scores["ROUGE_L"] = float(np.mean(rouge))
     scores["CIDEr"] = corpus_cider(cider)

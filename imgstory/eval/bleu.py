@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,6 +27,24 @@ STATISTICS_WIDTH = 2 + 2 * MAX_ORDER
 SMALL, TINY = 1e-9, 1e-15  # coco-caption's guards against division by zero
 
 
+@dataclass(frozen=True)
+class BleuReferences:
+    """What BLEU needs of one album's references: per order the maximum count of each n-gram
+    over the references (the clipping counts), and the references' lengths in words."""
+
+    max_counts: tuple[Counter[str], ...]
+    lengths: tuple[int, ...]
+
+
+def bleu_references(references: list[tuple[NgramCounts, int]]) -> BleuReferences:
+    """The clipping counts and lengths of one album's ``(n-gram counts, words)`` references."""
+    max_counts: list[Counter[str]] = [Counter() for _ in range(MAX_ORDER)]
+    for counts, _length in references:
+        for order in range(MAX_ORDER):
+            max_counts[order] |= counts[order]
+    return BleuReferences(tuple(max_counts), tuple(length for _counts, length in references))
+
+
 def bleu_statistics(
     hypothesis: NgramCounts, hypothesis_length: int, references: list[tuple[NgramCounts, int]]
 ) -> list[float]:
@@ -36,14 +55,20 @@ def bleu_statistics(
         hypothesis_length: its number of words.
         references: ``(n-gram counts, number of words)`` of each reference story.
     """
-    max_counts: list[Counter[str]] = [Counter() for _ in range(MAX_ORDER)]
-    for counts, _length in references:
-        for order in range(MAX_ORDER):
-            max_counts[order] |= counts[order]
+    return statistics_row(hypothesis, hypothesis_length, bleu_references(references))
+
+
+def statistics_row(
+    hypothesis: NgramCounts, hypothesis_length: int, references: BleuReferences
+) -> list[float]:
+    """:func:`bleu_statistics` against references prepared by :func:`bleu_references`."""
     reference_length = min(
-        (abs(length - hypothesis_length), length) for _counts, length in references
+        (abs(length - hypothesis_length), length) for length in references.lengths
     )[1]
-    correct = [sum((hypothesis[order] & max_counts[order]).values()) for order in range(MAX_ORDER)]
+    correct = [
+        sum((hypothesis[order] & references.max_counts[order]).values())
+        for order in range(MAX_ORDER)
+    ]
     guess = [max(0, hypothesis_length - order + 1) for order in range(1, MAX_ORDER + 1)]
     return [hypothesis_length, reference_length, *guess, *correct]
 

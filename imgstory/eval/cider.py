@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,16 +25,18 @@ SIGMA = 6.0  # coco-caption's length-penalty width
 Vector = tuple[list[dict[str, float]], list[float], int]
 
 
-def cider_scores(hypotheses: list[NgramCounts], references: list[list[NgramCounts]]) -> np.ndarray:
-    """Per-album CIDEr-D.
+@dataclass(frozen=True)
+class CiderReferences:
+    """CIDEr-D's view of a set of albums' references: the IDF of every reference n-gram (from
+    these albums only) and each reference's tf-idf vector."""
 
-    Args:
-        hypotheses: n-gram counts of each album's generated story.
-        references: n-gram counts of each album's reference stories, same order.
+    idf: dict[str, float]
+    log_reference_count: float  # the IDF of an n-gram no reference holds
+    vectors: list[list[Vector]]  # [album][reference]
 
-    Returns:
-        ``(albums,)`` scores; the corpus CIDEr is their ``np.mean``.
-    """
+
+def cider_references(references: list[list[NgramCounts]]) -> CiderReferences:
+    """The IDF and reference vectors of albums' references (n-gram counts, one list per album)."""
     document_frequency: Counter[str] = Counter()
     for album_references in references:
         document_frequency.update(
@@ -46,32 +49,59 @@ def cider_scores(hypotheses: list[NgramCounts], references: list[list[NgramCount
     idf = {
         ngram: log_reference_count - log_of[count] for ngram, count in document_frequency.items()
     }
-    penalty_scale = 2 * SIGMA**2
-    scores = []
-    for hypothesis, album_references in zip(hypotheses, references, strict=True):
-        hypothesis_vector, hypothesis_norm, hypothesis_length = _tf_idf(
-            hypothesis, idf, log_reference_count
-        )
-        total = np.zeros(MAX_ORDER)
-        for reference in album_references:
-            reference_vector, reference_norm, reference_length = _tf_idf(
-                reference, idf, log_reference_count
-            )
-            delta = float(hypothesis_length - reference_length)
-            penalty = np.e ** (-(delta**2) / penalty_scale)
-            similarity = [0.0] * MAX_ORDER
-            for order in range(MAX_ORDER):
-                reference_weights = reference_vector[order]
-                value = 0.0
-                for ngram, weight in hypothesis_vector[order].items():
-                    reference_weight = reference_weights.get(ngram, 0.0)
-                    value += min(weight, reference_weight) * reference_weight
-                if hypothesis_norm[order] != 0 and reference_norm[order] != 0:
-                    value /= hypothesis_norm[order] * reference_norm[order]
-                similarity[order] = value * penalty
-            total += similarity
-        scores.append(np.mean(total) / len(album_references) * 10.0)
+    vectors = [
+        [_tf_idf(reference, idf, log_reference_count) for reference in album_references]
+        for album_references in references
+    ]
+    return CiderReferences(idf, log_reference_count, vectors)
+
+
+def cider_scores(hypotheses: list[NgramCounts], references: list[list[NgramCounts]]) -> np.ndarray:
+    """Per-album CIDEr-D.
+
+    Args:
+        hypotheses: n-gram counts of each album's generated story.
+        references: n-gram counts of each album's reference stories, same order.
+
+    Returns:
+        ``(albums,)`` scores; the corpus CIDEr is their ``np.mean``.
+    """
+    prepared = cider_references(references)
+    scores = [
+        album_cider(hypothesis, album, prepared) for album, hypothesis in enumerate(hypotheses)
+    ]
     return np.array(scores, dtype=np.float64)
+
+
+def album_cider(hypothesis: NgramCounts, album: int, references: CiderReferences) -> float:
+    """CIDEr-D of one album's story (its n-gram counts) against that album's references.
+
+    Args:
+        hypothesis: n-gram counts of the generated story.
+        album: the album's position in the reference set.
+        references: :func:`cider_references` of the albums scored together.
+    """
+    hypothesis_vector, hypothesis_norm, hypothesis_length = _tf_idf(
+        hypothesis, references.idf, references.log_reference_count
+    )
+    penalty_scale = 2 * SIGMA**2
+    album_references = references.vectors[album]
+    total = np.zeros(MAX_ORDER)
+    for reference_vector, reference_norm, reference_length in album_references:
+        delta = float(hypothesis_length - reference_length)
+        penalty = np.e ** (-(delta**2) / penalty_scale)
+        similarity = [0.0] * MAX_ORDER
+        for order in range(MAX_ORDER):
+            reference_weights = reference_vector[order]
+            value = 0.0
+            for ngram, weight in hypothesis_vector[order].items():
+                reference_weight = reference_weights.get(ngram, 0.0)
+                value += min(weight, reference_weight) * reference_weight
+            if hypothesis_norm[order] != 0 and reference_norm[order] != 0:
+                value /= hypothesis_norm[order] * reference_norm[order]
+            similarity[order] = value * penalty
+        total += similarity
+    return np.mean(total) / len(album_references) * 10.0
 
 
 def _tf_idf(counts: NgramCounts, idf: dict[str, float], unseen_idf: float) -> Vector:

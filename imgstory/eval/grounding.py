@@ -19,12 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from imgstory.i18n import N_
+
 #: ``calibrate_threshold`` on ../shared/vist/reference/val_reference.json (VIST val stories,
 #: 91,818 content-word tokens x 1,000 class names; percentile 99: 0.6378), rounded to 0.64.
 #: So a word unrelated to every class passes against one given class 1% of the time.
 VAL_THRESHOLD = 0.64
 CALIBRATION_PERCENTILE = 99.0
-GROUNDING_NOTE = (
+GROUNDING_NOTE = N_(
     "Grounding: share of a story's content words whose GloVe-50 vector is within cosine 0.64 "
     "(fixed on VIST val text) of the name of one of its photos' top-5 ImageNet classes "
     "(EfficientNet-Lite0); 0-1, higher = more of the story is about what the classifier sees."

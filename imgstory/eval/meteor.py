@@ -3,8 +3,8 @@
 A :class:`MeteorJar` is one long-lived jar process answering requests over its stdio protocol
 (``SCORE ||| ref ||| ... ||| hyp`` -> a statistics line; ``EVAL ||| stats ||| ...`` -> scores).
 :func:`shared_meteor` keeps a process-wide :class:`MeteorPool`, so a process pays the jar's
-start-up (~7 s, mostly loading the paraphrase table) once, and can split large jobs across
-several jars started together; :func:`corpus_pool` gives a process without warm jars jars on a
+start-up (~7 s, mostly loading the paraphrase table) once, and shares large jobs among
+several jars chunk by chunk; :func:`corpus_pool` gives a process without warm jars jars on a
 paraphrase table cut to the texts (fast start, same scores). :func:`meteor_from_statistics`
 recomputes the jar's aggregate from summed statistics in numpy (for bootstrap resamples).
 """
@@ -15,11 +15,13 @@ import atexit
 import contextlib
 import importlib.util
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -53,6 +55,13 @@ STAGES = len(HTER_STAGE_WEIGHTS)
 STATISTICS_WIDTH = 4 + 4 * STAGES + 3
 CHUNKS = 4 + 4 * STAGES
 SEGMENTS_WORTH_A_JAR = 200  # below this, another jar's start-up costs more than it saves
+#: Segments a jar is given at a time (~0.3 s of its work on VIST stories): jars share a job
+#: chunk by chunk, and progress is reported per chunk.
+SEGMENTS_PER_CHUNK = 50
+CHUNKS_IN_FLIGHT = 3  # chunks a jar holds at once: the one it scores and the next ones
+JOIN_POLL_SECONDS = 0.05  # how often a loading jar checks whether work is left for it
+#: The request a new jar is sent to learn when it has loaded (its answer is discarded).
+PROBE_REQUEST = "SCORE ||| ready ||| ready"
 #: METEOR reads at most this many words of each story (generated or reference). Its aligner's
 #: memory and time grow much faster than the length: a 2,000-word story against a long
 #: reference takes over a minute, 10,000 words exhaust the jar's 2 GB. A VIST story has ~50
@@ -173,11 +182,31 @@ class MeteorJar:
                 f"cannot start Java ({java}: {error.strerror or error}); {JAVA_INSTALL_HINT}"
             ) from None
         self._lock = threading.Lock()
+        self._ready = threading.Event()
+        threading.Thread(target=self._probe, name="imgstory-meteor-probe", daemon=True).start()
 
     @property
     def alive(self) -> bool:
         """Whether the jar process is still running."""
         return self._process.poll() is None
+
+    @property
+    def ready(self) -> bool:
+        """Whether the jar has loaded its paraphrase table and answered (it then scores at once)."""
+        return self._ready.is_set()
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for :attr:`ready`; returns it."""
+        return self._ready.wait(timeout)
+
+    def _probe(self) -> None:
+        """Ask the jar one tiny question so that :attr:`ready` says when it has loaded."""
+        with self._lock:
+            if self._ready.is_set():
+                return
+            self._write([PROBE_REQUEST])
+            if self._process.stdout.readline():  # b"" when the jar died; a request says why
+                self._ready.set()
 
     def statistics(
         self, hypotheses: Sequence[str], references: Sequence[Sequence[str]]
@@ -187,18 +216,56 @@ class MeteorJar:
         Requests are written by a helper thread while answers are read, so the jar never waits
         for a round trip.
         """
-        lines = [
-            " ||| ".join(
-                ("SCORE", *(reference_field(text) for text in refs), hypothesis_field(hypothesis))
-            )
-            for hypothesis, refs in zip(hypotheses, references, strict=True)
-        ]
-        with self._lock:
-            writer = threading.Thread(target=self._write, args=(lines,), daemon=True)
-            writer.start()
-            answers = [self._read_line() for _ in lines]
-            writer.join()
+        answers: list[str] = []
+        requests = iter([(None, hypotheses, references)])
+        self.stream(lambda: next(requests, None), lambda _token, lines: answers.extend(lines))
         return answers
+
+    def stream(
+        self,
+        take: Callable[[], tuple[object, Sequence[str], Sequence[Sequence[str]]] | None],
+        deliver: Callable[[object, list[str]], None],
+    ) -> None:
+        """Score chunks of segments as fast as the jar can, until ``take`` has none left.
+
+        A helper thread writes the next chunk while the jar works on the one before (at most
+        :data:`CHUNKS_IN_FLIGHT` chunks are taken and unanswered), so the jar is never idle
+        between chunks, and a jar shared with others takes only what it can soon answer.
+
+        Args:
+            take: the next ``(token, hypotheses, their references)``, or None when done.
+            deliver: called with each chunk's token and statistics lines, in the order taken.
+
+        Raises:
+            MeteorUnavailable: the jar died (the message says why).
+        """
+        written: queue.SimpleQueue = queue.SimpleQueue()
+        slots = threading.Semaphore(CHUNKS_IN_FLIGHT)
+        stopped = threading.Event()
+
+        def write() -> None:
+            while True:
+                slots.acquire()
+                chunk = None if stopped.is_set() else take()
+                written.put(chunk)
+                if chunk is None:
+                    return
+                _token, hypotheses, references = chunk
+                self._write(_requests(hypotheses, references))
+
+        with self._lock:
+            writer = threading.Thread(target=write, name="imgstory-meteor-writer", daemon=True)
+            writer.start()
+            try:
+                while (chunk := written.get()) is not None:
+                    token, hypotheses, _references = chunk
+                    deliver(token, [self._read_line() for _ in hypotheses])
+                    slots.release()
+            finally:
+                stopped.set()
+                slots.release()  # a writer waiting for a slot sees ``stopped`` and ends
+                writer.join()
+            self._ready.set()
 
     def evaluate(self, statistics: Sequence[str]) -> tuple[float, list[float]]:
         """The jar's aggregate score and per-segment scores for statistics lines."""
@@ -256,6 +323,16 @@ class MeteorJar:
         return jar_death_reason(code, output)
 
 
+def _requests(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> list[str]:
+    """The jar's ``SCORE`` request of each (hypothesis, its references) pair."""
+    return [
+        " ||| ".join(
+            ("SCORE", *(reference_field(text) for text in refs), hypothesis_field(hypothesis))
+        )
+        for hypothesis, refs in zip(hypotheses, references, strict=True)
+    ]
+
+
 def jar_death_reason(code: int | None, output: str) -> str:
     """One line saying why a METEOR jar stopped: out of memory, killed, crashed, or nothing said.
 
@@ -305,6 +382,7 @@ class MeteorPool:
         self._lock = threading.Lock()
         self._paraphrase_table = paraphrase_table
         self._cleanup: list[Callable[[], None]] = []
+        self._stopped = threading.Event()  # set by close(): grow() starts no more jars
 
     @property
     def warm(self) -> int:
@@ -319,10 +397,39 @@ class MeteorPool:
             while len(self._jars) < processes:
                 self._jars.append(MeteorJar(paraphrase_table=self._paraphrase_table))
 
+    def grow(self, processes: int) -> None:
+        """Start jars one at a time, each once the running ones have loaded, until ``processes``
+        run (blocking; :func:`warm_up` calls it on a thread). Two tables loading at once would
+        take both cores of a small machine from everything else for ~8 s."""
+        for _ in range(processes):
+            with self._lock:
+                running = [jar for jar in self._jars if jar.alive]
+            if len(running) >= processes or self._stopped.is_set():
+                return
+            for jar in running:
+                while jar.alive and not jar.wait_ready(1.0):
+                    pass
+            try:
+                self.start(len(running) + 1)
+            except MeteorUnavailable:
+                return
+
     def score(
-        self, hypotheses: Sequence[str], references: Sequence[Sequence[str]], processes: int = 1
+        self,
+        hypotheses: Sequence[str],
+        references: Sequence[Sequence[str]],
+        processes: int = 1,
+        on_scored: Callable[[int], None] | None = None,
     ) -> MeteorScores:
-        """Score each hypothesis against its references; segments are split across jars.
+        """Score each hypothesis against its references; segments are shared across jars.
+
+        Segments go out in chunks of :data:`SEGMENTS_PER_CHUNK` to whichever jar is free, so
+        a jar still loading its table joins in when it is ready (or not at all) instead of
+        holding back a share of the job. Each segment's statistics do not depend on the jar.
+
+        Args:
+            on_scored: called with the number of segments in each chunk scored (from the
+                jars' threads).
 
         Raises:
             MeteorUnavailable: no Java, or a jar died (the message says why).
@@ -336,24 +443,44 @@ class MeteorPool:
         processes = max(1, min(max(wanted, self.warm), processes, len(hypotheses)))
         self.start(processes)
         jars = self._jars[:processes]
-        bounds = np.linspace(0, len(hypotheses), len(jars) + 1).astype(int)
+        starts = range(0, len(hypotheses), SEGMENTS_PER_CHUNK)
+        chunks: list[list[str]] = [[] for _ in starts]
+        unclaimed = deque(range(len(starts)))
+
+        def take() -> tuple[int, Sequence[str], Sequence[Sequence[str]]] | None:
+            try:
+                index = unclaimed.popleft()  # atomic: each chunk goes to one jar
+            except IndexError:
+                return None
+            low = starts[index]
+            high = min(low + SEGMENTS_PER_CHUNK, len(hypotheses))
+            return index, hypotheses[low:high], references[low:high]
+
+        def deliver(index: int, lines: list[str]) -> None:
+            chunks[index] = lines
+            if on_scored is not None:
+                on_scored(len(lines))
+
+        def work(jar: MeteorJar, first: bool) -> None:
+            # the first jar always works (it may be the only one, still loading); another
+            # one waits until it is ready and leaves if the others have taken every chunk
+            while not first and not jar.wait_ready(JOIN_POLL_SECONDS):
+                if not jar.alive or not unclaimed:
+                    return
+            jar.stream(take, deliver)
+
         with ThreadPoolExecutor(max_workers=len(jars)) as executor:
-            parts = list(
-                executor.map(
-                    lambda jar, low, high: jar.statistics(
-                        hypotheses[low:high], references[low:high]
-                    ),
-                    jars,
-                    bounds[:-1],
-                    bounds[1:],
-                )
-            )
-        lines = [line for part in parts for line in part]
-        score, segments = jars[0].evaluate(lines)
+            jobs = [executor.submit(work, jar, index == 0) for index, jar in enumerate(jars)]
+            for job in jobs:
+                job.result()
+        lines = [line for chunk in chunks for line in chunk]
+        evaluator = next((jar for jar in jars if jar.ready), jars[0])
+        score, segments = evaluator.evaluate(lines)
         return MeteorScores(score, segments, parse_statistics(lines))
 
     def close(self) -> None:
         """Stop every jar (and remove a cut table)."""
+        self._stopped.set()
         with self._lock:
             for jar in self._jars:
                 jar.close()
@@ -406,10 +533,17 @@ def shared_meteor() -> MeteorPool:
 
 
 def warm_up(processes: int = 1) -> str | None:
-    """Start the shared jars now (non-blocking); returns a message when Java is missing."""
+    """Start the shared jars now (non-blocking): one at once, any further ones one after the
+    other as each has loaded (:meth:`MeteorPool.grow`). Returns a message when Java is missing.
+    """
     missing = java_missing_message()
     if missing is None:
-        shared_meteor().start(processes)
+        pool = shared_meteor()
+        pool.start(1)
+        if processes > 1:
+            threading.Thread(
+                target=pool.grow, args=(processes,), name="imgstory-meteor-start", daemon=True
+            ).start()
     return missing
 
 

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imgstory.errors import UserInputError
+from imgstory.i18n import N_
 from imgstory.jsonfile import read_json
 
-PREDICTIONS_FORMAT = 'AREL predictions: {"album_id": ["story"], ...} or {"album_id": "story", ...}'
+PREDICTIONS_FORMAT = N_(
+    'AREL predictions: {"album_id": ["story"], ...} or {"album_id": "story", ...}'
+)
 #: The ``team_name`` of every challenge document IMG_Story writes.
 TEAM_NAME = "IMG_Story"
 CHALLENGE_FORMAT = (

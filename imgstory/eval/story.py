@@ -18,6 +18,7 @@ from imgstory.eval.corpus import BLEU_KEYS
 from imgstory.eval.meteor import MeteorUnavailable, java_missing_message, shared_meteor
 from imgstory.eval.ngrams import ngram_counts
 from imgstory.eval.rouge import rouge_l
+from imgstory.i18n import N_
 
 EXTRA_LABELS = {
     "rouge1": "ROUGE-1 F1 (rouge-score package, its own tokenizer)",
@@ -26,11 +27,11 @@ EXTRA_LABELS = {
     "nltk_bleu": "sentence BLEU-4 (nltk, smoothing method 1)",
     "nltk_meteor": "METEOR (nltk's reimplementation with WordNet; not METEOR 1.5)",
 }
-CIDER_NOTE = (
+CIDER_NOTE = N_(
     "CIDEr is not given for one story: its IDF weights need a whole test set "
     "(see `imgstory evaluate`)"
 )
-WORDNET_NOTE = (
+WORDNET_NOTE = N_(
     "nltk METEOR skipped: nltk's WordNet data is not installed "
     "(python -m nltk.downloader wordnet, where the network allows)"
 )

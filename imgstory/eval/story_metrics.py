@@ -20,13 +20,14 @@ import numpy as np
 import pandas as pd
 
 from imgstory.eval.options import STORY_COUNTS
+from imgstory.i18n import N_
 
 SENTENCE_ENDS = frozenset({".", "!", "?"})
 #: RoViST's intra-sentence window: adjacent non-overlapping windows of this many tokens.
 WINDOW = 4
 DISTINCT_ORDERS = (1, 2)
 STORY_METRIC_KEYS = ("non_redundancy", "distinct_1", "distinct_2")
-STORY_METRICS_NOTE = (
+STORY_METRICS_NOTE = N_(
     "Story metrics (reference-free, 0-1): non-redundancy as RoViST-NR computes it (1 minus the "
     "mean of inter-sentence and intra-sentence 4-token-window overlap; 1 = no repetition), "
     "distinct-1/2 = unique uni/bigrams over all uni/bigrams of a system's stories (higher = more "

@@ -15,13 +15,14 @@ from typing import Any
 
 from imgstory.human.store import HumanStore
 from imgstory.human.study import PAIRWISE, TIE, Study, load_study
+from imgstory.i18n import N_
 
 CONFIDENCE = 0.95
-WILSON_NOTE = (
+WILSON_NOTE = N_(
     "95% Wilson score intervals (binomial, each judgement one trial; judgements of the same item "
     "by different raters are treated as independent, so the intervals are a little narrow)"
 )
-ALPHA_NOTE = (
+ALPHA_NOTE = N_(
     "Krippendorff's alpha, nominal: 1 = raters always agree, 0 = agreement no better than "
     "chance; only items judged by two raters or more count"
 )

@@ -19,37 +19,38 @@ from dataclasses import dataclass
 from imgstory.data.sis import Story
 from imgstory.errors import UserInputError
 from imgstory.human.store import HumanStore
+from imgstory.i18n import N_
 
 PAIRWISE = "pairwise"
 TURING = "turing"
 KINDS = (PAIRWISE, TURING)
-KIND_HELP = (
+KIND_HELP = N_(
     "pairwise: two stories of the same photos side by side, the rater picks the better one per "
     "aspect or 'tie' (AREL, TAPM); Turing test: one story, the rater says whether a person or a "
     "machine wrote it (AREL), mixing the album's human reference story with machine ones"
 )
 #: Aspect key -> the question a rater answers (TAPM's three, then VIST-Edit's six).
 ASPECTS = {
-    "expressiveness": "Which story is more expressive (richer, more vivid language)?",
-    "concreteness": "Which story is more concrete (names the things in the photos)?",
-    "relevance": "Which story is more relevant to the photos?",
-    "focused": "Which story is more focused (stays on one topic)?",
-    "coherent": "Which story is more coherent (its sentences follow on)?",
-    "would share": "Which story would you rather share with the photos?",
-    "sounds human": "Which story sounds more like a person wrote it?",
-    "grounded": "Which story is better grounded in what the photos show?",
-    "detailed": "Which story is more detailed?",
+    "expressiveness": N_("Which story is more expressive (richer, more vivid language)?"),
+    "concreteness": N_("Which story is more concrete (names the things in the photos)?"),
+    "relevance": N_("Which story is more relevant to the photos?"),
+    "focused": N_("Which story is more focused (stays on one topic)?"),
+    "coherent": N_("Which story is more coherent (its sentences follow on)?"),
+    "would share": N_("Which story would you rather share with the photos?"),
+    "sounds human": N_("Which story sounds more like a person wrote it?"),
+    "grounded": N_("Which story is better grounded in what the photos show?"),
+    "detailed": N_("Which story is more detailed?"),
 }
 DEFAULT_ASPECTS = ("expressiveness", "concreteness", "relevance")
 TURING_ASPECT = "human"
-TURING_QUESTION = "Was this story written by a person or by a machine?"
+TURING_QUESTION = N_("Was this story written by a person or by a machine?")
 PAIRWISE_ANSWERS = ("left", "tie", "right")
 TURING_ANSWERS = ("human", "machine")
 TIE = "tie"
 #: An open assignment older than this stops holding its item's place for other raters.
 STALE_ASSIGNMENT_S = 30 * 60
 MAX_RATER_NAME = 80
-JUDGEMENTS_HELP = (
+JUDGEMENTS_HELP = N_(
     "how many different raters judge each item (TAPM used 5); an item is offered until it has "
     "this many, and no rater ever sees an item twice"
 )
@@ -157,52 +158,71 @@ def clean_rater_name(name: str) -> str:
     cleaned = " ".join(str(name).split())
     if not cleaned:
         raise UserInputError(
-            "rater name is empty: type your name (or an alias) so your answers are kept "
-            "together and you can resume later"
+            N_(
+                "rater name is empty: type your name (or an alias) so your answers are kept "
+                "together and you can resume later"
+            )
         )
     if len(cleaned) > MAX_RATER_NAME:
         raise UserInputError(
-            f"rater name is {len(cleaned)} characters; use {MAX_RATER_NAME} or fewer"
+            N_("rater name is {length} characters; use {most} or fewer"),
+            length=len(cleaned),
+            most=MAX_RATER_NAME,
         )
     return cleaned
 
 
 def _check_spec(spec: StudySpec) -> None:
     if not spec.name.strip():
-        raise UserInputError("study name is empty: name the study (e.g. 'lstm-vs-gru')")
+        raise UserInputError(N_("study name is empty: name the study (e.g. 'lstm-vs-gru')"))
     if spec.kind not in KINDS:
         raise UserInputError(f"study kind {spec.kind!r}: choose {' or '.join(KINDS)}")
     names = [system.name for system in spec.systems]
     if len(set(names)) != len(names):
-        raise UserInputError(f"two systems share a name ({', '.join(names)}): rename one")
-    if len(names) < 2:
-        found = f"1 ({names[0]})" if names else "none"
         raise UserInputError(
-            f"a study compares two systems or more; found {found}. Add another prediction file, "
-            "model or the human references"
+            N_("two systems share a name ({names}): rename one"), names=", ".join(names)
+        )
+    if len(names) < 2:
+        raise UserInputError(
+            N_(
+                "a study compares two systems or more; found {found}. Add another prediction "
+                "file, model or the human references"
+            ),
+            found=f"1 ({names[0]})" if names else N_("none"),
         )
     if spec.kind == TURING:
         humans = [s.name for s in spec.systems if s.is_human]
         if not humans or len(humans) == len(names):
             raise UserInputError(
-                "a Turing test mixes human reference stories with machine ones: choose the human "
-                "references and at least one machine system"
+                N_(
+                    "a Turing test mixes human reference stories with machine ones: choose the "
+                    "human references and at least one machine system"
+                )
             )
     elif not spec.aspects:
-        raise UserInputError(f"choose at least one aspect to judge ({', '.join(ASPECTS)})")
+        raise UserInputError(
+            N_("choose at least one aspect to judge ({aspects})"), aspects=", ".join(ASPECTS)
+        )
     unknown = [aspect for aspect in spec.aspects if aspect not in ASPECTS]
     if spec.kind == PAIRWISE and unknown:
         raise UserInputError(f"unknown aspect {unknown[0]!r}: choose from {', '.join(ASPECTS)}")
     if spec.judgements_per_item < 1:
         raise UserInputError("judgements per item must be 1 or more")
     if not spec.albums:
-        raise UserInputError("no albums chosen: pick albums that have photos in this data source")
+        raise UserInputError(
+            N_("no albums chosen: pick albums that have photos in this data source")
+        )
     for system in spec.systems:
         missing = [album.album_id for album in spec.albums if album.album_id not in system.stories]
         if missing:
             raise UserInputError(
-                f"system {system.name!r} has no story for {len(missing)} of the chosen albums "
-                f"(e.g. {', '.join(missing[:3])}); choose albums every system has told"
+                N_(
+                    "system {system} has no story for {missing} of the chosen albums (e.g. "
+                    "{examples}); choose albums every system has told"
+                ),
+                system=repr(system.name),
+                missing=len(missing),
+                examples=", ".join(missing[:3]),
             )
 
 
@@ -235,8 +255,12 @@ def create_study(store: HumanStore, spec: StudySpec, seed: int = 0) -> int:
             ).lastrowid  # fmt: skip
         except sqlite3.IntegrityError:
             raise UserInputError(
-                f"a study named {spec.name.strip()!r} already exists in {store.path}; choose "
-                "another name (the existing study is unchanged)"
+                N_(
+                    "a study named {name} already exists in {path}; choose another name (the "
+                    "existing study is unchanged)"
+                ),
+                name=repr(spec.name.strip()),
+                path=store.path,
             ) from None
         connection.executemany(
             "INSERT INTO systems (study_id, name, description, is_human) VALUES (?, ?, ?, ?)",

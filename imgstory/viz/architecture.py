@@ -2,35 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from imgstory.i18n import N_
+
+#: Node -> (label, colour); a line break is written ``\\n`` (DOT's escape).
 _NODES = {
-    "photos": ("5 ordered photos", "#fdebd0"),
+    "photos": (N_("5 ordered photos"), "#fdebd0"),
     "encoder": (
-        "Image encoder\\n(Xception, ImageNet; demo: handcrafted)\\n1 vector per photo",
+        N_("Image encoder\\n(Xception, ImageNet; demo: handcrafted)\\n1 vector per photo"),
         "#fad7a0",
     ),
-    "photo_lstm": ("Photo-sequence {cell}\\nover the 5 feature vectors", "#f5cba7"),
-    "story": ("Story so far\\n(previous sentences)", "#d6eaf8"),
-    "glove": ("Word vectors\\n(GloVe 300-d)", "#aed6f1"),
-    "text_lstm": ("Text {cell}\\nover the story so far", "#85c1e9"),
-    "memory": ("Memory\\n(photo i + sequence context + text so far)", "#d5f5e3"),
-    "decoder": ("Stacked {cell} decoder\\nsoftmax over the vocabulary", "#abebc6"),
-    "sentence": ("Sentence i\\n(greedy / beam / sampling)", "#f9e79f"),
+    "photo_lstm": (N_("Photo-sequence {cell}\\nover the 5 feature vectors"), "#f5cba7"),
+    "story": (N_("Story so far\\n(previous sentences)"), "#d6eaf8"),
+    "glove": (N_("Word vectors\\n(GloVe 50-d)"), "#aed6f1"),
+    "text_lstm": (N_("Text {cell}\\nover the story so far"), "#85c1e9"),
+    "memory": (N_("Memory\\n(photo i + sequence context + text so far)"), "#d5f5e3"),
+    "decoder": (N_("Stacked {cell} decoder\\nsoftmax over the vocabulary"), "#abebc6"),
+    "sentence": (N_("Sentence i\\n(greedy / beam / sampling)"), "#f9e79f"),
 }
 _EDGES = [
-    ("photos", "encoder", "pixels"),
+    ("photos", "encoder", N_("pixels")),
     ("encoder", "photo_lstm", "(5, d)"),
-    ("story", "glove", "tokens"),
-    ("glove", "text_lstm", "(words, 300)"),
+    ("story", "glove", N_("tokens")),
+    ("glove", "text_lstm", N_("(words, 50)")),
     ("photo_lstm", "memory", ""),
     ("text_lstm", "memory", ""),
     ("memory", "decoder", ""),
-    ("decoder", "sentence", "one per photo"),
-    ("sentence", "story", "appended"),
+    ("decoder", "sentence", N_("one per photo")),
+    ("sentence", "story", N_("appended")),
 ]
 
 
-def architecture_dot(cell: str = "LSTM") -> str:
-    """DOT source of the Seq2Seq storyteller; ``cell`` names the recurrent cell (LSTM or GRU)."""
+def architecture_dot(cell: str = "LSTM", translate: Callable[[str], str] = str) -> str:
+    """DOT source of the Seq2Seq storyteller.
+
+    Args:
+        cell: the recurrent cell (LSTM or GRU).
+        translate: looks each label up in the reader's language (the app's ``_``); the
+            default leaves them English.
+    """
     lines = [
         "digraph storyteller {",
         '  rankdir=TB; bgcolor="transparent"; nodesep=0.4; ranksep=0.35;',
@@ -38,10 +49,12 @@ def architecture_dot(cell: str = "LSTM") -> str:
         '  edge [fontname="Helvetica", fontsize=9, color="#555555"];',
     ]
     for name, (label, colour) in _NODES.items():
-        lines.append(f'  {name} [label="{label.format(cell=cell)}", fillcolor="{colour}"];')
+        text = translate(label).format(cell=cell)
+        lines.append(f'  {name} [label="{text}", fillcolor="{colour}"];')
     for source, target, label in _EDGES:
         feedback = (source, target) == ("sentence", "story")
         style = ", style=dashed, constraint=false" if feedback else ""
-        lines.append(f'  {source} -> {target} [label="{label}"{style}];')
+        text = translate(label) if label else ""
+        lines.append(f'  {source} -> {target} [label="{text}"{style}];')
     lines.append("}")
     return "\n".join(lines)

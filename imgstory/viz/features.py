@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,8 @@ def feature_map_figure(
     colour_by: str,
     highlight: Sequence[str] = (),
     title: str = "",
+    legend: str | None = None,
+    translate: Callable[[str], str] = str,
 ) -> go.Figure:
     """A scatter map of photos with the highlighted sequence drawn on top in order.
 
@@ -24,7 +26,10 @@ def feature_map_figure(
         colour_by: the column whose values colour the points (theme, album, split).
         highlight: photo ids of the selected sequence, in story order (joined by arrows 1..n).
         title: the figure title (say which data, encoder and projection made it).
+        legend: the legend's title (default: ``colour_by``).
+        translate: looks the figure's own words up in the reader's language (the app's ``_``).
     """
+    _ = translate
     figure = go.Figure()
     for value, group in points.groupby(colour_by, sort=True):
         figure.add_trace(
@@ -36,7 +41,7 @@ def feature_map_figure(
                 marker={"size": 6, "opacity": 0.6},
                 text=group["photo_id"],
                 customdata=group.get("hover"),
-                hovertemplate="photo %{text}"
+                hovertemplate=_("photo %{text}")
                 + ("<br>%{customdata}" if "hover" in group else "")
                 + "<extra>"
                 + str(value)
@@ -51,20 +56,20 @@ def feature_map_figure(
                 x=chosen["x"],
                 y=chosen["y"],
                 mode="lines+markers+text",
-                name="selected sequence",
+                name=_("selected sequence"),
                 text=[str(position + 1) for position in range(len(chosen))],
                 textposition="top center",
                 line={"color": "black", "width": 2},
                 marker={"size": 14, "color": "black", "symbol": "star"},
                 hovertext=list(chosen.index),
-                hovertemplate="photo %{hovertext} (position %{text})<extra></extra>",
+                hovertemplate=_("photo %{hovertext} (position %{text})") + "<extra></extra>",
             )
         )
     figure.update_layout(
         title=title,
-        xaxis_title="component 1",
-        yaxis_title="component 2",
-        legend_title=colour_by,
+        xaxis_title=_("component 1"),
+        yaxis_title=_("component 2"),
+        legend_title=legend or colour_by,
         height=520,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
@@ -72,9 +77,14 @@ def feature_map_figure(
 
 
 def similarity_heatmap_figure(
-    similarity: np.ndarray, labels: Sequence[str], title: str = ""
+    similarity: np.ndarray,
+    labels: Sequence[str],
+    title: str = "",
+    translate: Callable[[str], str] = str,
 ) -> go.Figure:
-    """Heatmap of a (n, n) cosine-similarity matrix between the photos named by ``labels``."""
+    """Heatmap of a (n, n) cosine-similarity matrix between the photos named by ``labels``;
+    ``translate`` looks the hover text up in the reader's language (the app's ``_``)."""
+    _ = translate
     figure = go.Figure(
         go.Heatmap(
             z=similarity,
@@ -85,7 +95,7 @@ def similarity_heatmap_figure(
             colorscale="Viridis",
             text=np.round(similarity, 2),
             texttemplate="%{text}",
-            hovertemplate="%{y} vs %{x}: %{z:.3f}<extra></extra>",
+            hovertemplate=_("%{y} vs %{x}: %{z:.3f}") + "<extra></extra>",
         )
     )
     figure.update_layout(title=title, height=420, margin={"l": 10, "r": 10, "t": 50, "b": 10})
@@ -98,17 +108,20 @@ def strongest_dimensions_figure(
     dimensions: Sequence[tuple[int, float]],
     title: str = "",
     names: Sequence[str] | None = None,
+    translate: Callable[[str], str] = str,
 ) -> go.Figure:
     """Horizontal bars of (dimension index, value) pairs, strongest on top.
 
     ``names[index]``, when given, says what a dimension measures (e.g. "HOG cell (2,3),
-    orientation 40°"); the bars are labelled ``index: name``.
+    orientation 40°"); the bars are labelled ``index: name``. ``translate`` looks the figure's
+    own words up in the reader's language (the app's ``_``).
     """
+    _ = translate
     labels = [
-        f"{index}: {names[index]}" if names is not None else f"dim {index}"
-        for index, _ in dimensions
+        f"{index}: {names[index]}" if names is not None else _("dim {index}").format(index=index)
+        for index, _value in dimensions
     ]
-    values = [value for _, value in dimensions]
+    values = [value for _index, value in dimensions]
     figure = go.Figure(
         go.Bar(
             x=values,
@@ -120,7 +133,7 @@ def strongest_dimensions_figure(
     )
     figure.update_layout(
         title=title,
-        xaxis_title="feature value",
+        xaxis_title=_("feature value"),
         height=max(300, 22 * len(labels) + 80),
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
