@@ -18,6 +18,9 @@ from imgstory.paths import REPO_ROOT
 APP_SCRIPT = REPO_ROOT / "streamlit_app.py"
 #: Debian's Chromium, driven by Playwright (never `playwright install`).
 CHROMIUM = "/usr/bin/chromium"
+#: Playwright's wait for a click, fill or locator in the browser tests: 90 s, not its default
+#: 30 s, because a page can take that long to answer on 2 cores shared with other test workers.
+BROWSER_TIMEOUT_MS = 90_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -17,6 +17,7 @@ import test_app_fixtures as fixtures
 from test_app_fixtures import THEMES, scene
 
 from devtools.appserver import (
+    BROWSER_TIMEOUT_MS,
     CHROMIUM_ARGS,
     free_port,
     screenshot_whole_page,
@@ -96,6 +97,7 @@ def test_every_page_in_a_real_browser(chromium, app_url, no_results_vist, tmp_pa
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.set_default_timeout(BROWSER_TIMEOUT_MS)
             context.on("request", lambda request: requested.append(request.url))
             page = context.new_page()
             for path, title in PAGES.items():
@@ -182,6 +184,7 @@ def test_every_page_in_a_real_browser(chromium, app_url, no_results_vist, tmp_pa
             screenshot_whole_page(page, shots / "generate-story.png")
 
             phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone.set_default_timeout(BROWSER_TIMEOUT_MS)
             phone.on("request", lambda request: requested.append(request.url))
             phone.goto(app_url)
             phone.get_by_role("heading", name="IMG_Story").first.wait_for(timeout=60_000)

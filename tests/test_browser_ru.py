@@ -16,6 +16,7 @@ import pytest
 from human_fixtures import demo_study
 
 from devtools.appserver import (
+    BROWSER_TIMEOUT_MS,
     CHROMIUM_ARGS,
     free_port,
     screenshot_whole_page,
@@ -127,6 +128,7 @@ def test_every_page_in_russian_in_a_real_browser(chromium, russian_app, tmp_path
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
             for path, title in PAGES.items():
                 page.goto(f"{russian_app}/{path}")
                 page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)

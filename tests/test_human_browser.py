@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 from human_fixtures import demo_study
 
-from devtools.appserver import CHROMIUM_ARGS, free_port, start_app, stop_app, wait_healthy
+from devtools.appserver import (
+    BROWSER_TIMEOUT_MS,
+    CHROMIUM_ARGS,
+    free_port,
+    start_app,
+    stop_app,
+    wait_healthy,
+)
 
 RATERS = 8
 ALBUMS = 2
@@ -101,6 +108,7 @@ async def rate(browser, url: str, index: int, shots: Path) -> dict:
     """One rater: name, then every question; even raters answer with keys, odd ones click;
     :data:`RELOADERS` reload the page midway."""
     context = await browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = await context.new_page()
     name = f"rater {index}"
     await page.goto(f"{url}/human?project=browser&study=demo", timeout=60_000)
@@ -141,6 +149,7 @@ async def rate_all(url: str, chromium: str, shots: Path) -> list[dict]:
         try:
             raters = await asyncio.gather(*(rate(browser, url, n, shots) for n in range(RATERS)))
             page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
             await page.goto(f"{url}/human?project=browser&study=demo&mode=Results")
             pair = page.get_by_role("cell", name="human reference vs lstm-beam")
             await pair.first.wait_for(timeout=60_000)
