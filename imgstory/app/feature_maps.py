@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from imgstory.app.i18n import N_, _
+from imgstory.app.i18n import N_, _, name_in
 from imgstory.features.store import METADATA_FILE, FeatureStore
 from imgstory.viz.projection import project_features
 
@@ -53,7 +53,7 @@ MAX_PHOTOS_HELP = N_("Photos drawn in the map (a fixed random sample when the da
 
 def theme_name(theme: str) -> str:
     """A demo theme as the map's legend shows it (in the session's language)."""
-    return _(THEME_NAMES[theme]) if theme in THEME_NAMES else theme
+    return name_in(THEME_NAMES, theme)
 
 
 def feature_stores(features_dir: Path | None) -> list[Path]:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imgstory.app.i18n import N_, _
+from imgstory.app.i18n import N_, _, name_in
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -42,7 +42,7 @@ DECODING_NAMES = {
 
 def decoding_name(name: str) -> str:
     """A decoding method or option in the session's language (unknown names as they are)."""
-    return _(DECODING_NAMES[name]) if name in DECODING_NAMES else name
+    return name_in(DECODING_NAMES, name)
 
 
 @dataclass(frozen=True)

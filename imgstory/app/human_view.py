@@ -15,7 +15,15 @@ import streamlit as st
 
 from imgstory.app import sources, state
 from imgstory.app.explore import split_story
-from imgstory.app.i18n import N_, _, error_text, ngettext, stories_language_note, story_html
+from imgstory.app.i18n import (
+    N_,
+    _,
+    error_text,
+    name_in,
+    ngettext,
+    stories_language_note,
+    story_html,
+)
 from imgstory.errors import UserInputError
 from imgstory.human import study as studies
 from imgstory.human.export import csv_text, judgement_rows
@@ -281,7 +289,7 @@ ASPECT_NAMES = {
 
 def aspect_name(aspect: str) -> str:
     """An aspect key as the page shows it (the session's language)."""
-    return _(ASPECT_NAMES[aspect]) if aspect in ASPECT_NAMES else aspect
+    return name_in(ASPECT_NAMES, aspect)
 
 
 def _answer(store: HumanStore, study: studies.Study, rater: str, item: int, aspect: str, answer):

@@ -23,6 +23,7 @@ __all__ = [
     "default_language",
     "error_text",
     "language_switch",
+    "name_in",
     "ngettext",
     "number",
     "stories_language_note",
@@ -75,6 +76,12 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     """The form of ``singular``/``plural`` for ``count`` in the session's language (Russian has
     three forms); format the count in yourself: ``ngettext("{n} album", "{n} albums", n)``."""
     return translations(current_language()).ngettext(singular, plural, count)
+
+
+def name_in(names: dict[str, str], key: str) -> str:
+    """``names[key]`` (a text marked with ``N_``) in the session's language; a key the table
+    does not hold (a metric or model id, say) is shown as it is."""
+    return _(names[key]) if key in names else key
 
 
 def number(value: int) -> str:

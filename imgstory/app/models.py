@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from imgstory.app.i18n import N_, _, ngettext
+from imgstory.app.i18n import N_, _, name_in, ngettext
 from imgstory.app.sources import display_path
 from imgstory.paths import DEMO_DIR, SHIPPED_MODELS_DIR, models_dir
 
@@ -68,7 +68,7 @@ ENCODER_TITLES = {
 
 def encoder_title(name: str) -> str:
     """An encoder's name in the session's language (``handcrafted`` -> ``ручные``)."""
-    return _(ENCODER_TITLES[name]) if name in ENCODER_TITLES else name
+    return name_in(ENCODER_TITLES, name)
 
 
 def card_summary(card: dict) -> str:

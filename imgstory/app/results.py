@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from imgstory.app.i18n import N_, _, ngettext, number
+from imgstory.app.i18n import N_, _, name_in, ngettext, number
 from imgstory.app.sources import DEMO as DEMO_KIND
 from imgstory.app.sources import DEMO_LABEL, DataSource, scan_source
 from imgstory.app.sources import VIST_FOLDER as VIST_KIND
@@ -70,12 +70,12 @@ PAIRED_COLUMNS = (
 
 def system_label(system: str) -> str:
     """A readable name for a system key in the session's language (unknown keys as they are)."""
-    return _(SYSTEM_LABELS[system]) if system in SYSTEM_LABELS else system
+    return name_in(SYSTEM_LABELS, system)
 
 
 def metric_label(metric: str) -> str:
     """How tables and charts name a metric (``ROUGE-L``; ``theme accuracy`` translated)."""
-    return _(METRIC_LABELS[metric]) if metric in METRIC_LABELS else metric
+    return name_in(METRIC_LABELS, metric)
 
 
 def system_labels(systems) -> list[str]:
