@@ -292,6 +292,34 @@ def test_saved_comparisons_are_read_from_the_summary(tmp_path):
     assert table.loc[0, "comparison"] == "lstm-beam vs random" and table.loc[0, "p_value"] == 0.001
 
 
+def test_findings_use_saved_tests_and_score_only_what_is_missing(tmp_path, monkeypatch):
+    from imgstory.app import state
+
+    test = {"difference": 0.1, "p_value": 0.001, "albums": 40, "resamples": 1000}
+    (tmp_path / "predictions").mkdir()
+    for system in ("lstm-beam", "gru-beam", "random"):
+        (tmp_path / "predictions" / f"{system}.json").write_text("{}")
+    comparisons = {"lstm-beam vs gru-beam": {"METEOR": test}}
+    (tmp_path / "summary.json").write_text(json.dumps({**SUMMARY, "comparisons": comparisons}))
+    scored = []
+
+    def paired_tests(results_dir, baseline):  # the re-scoring the page would run
+        scored.append(baseline)
+        return pd.DataFrame([{"key": "random", "metric": "METEOR", "p_value": 0.5}])
+
+    monkeypatch.setattr(state, "paired_tests", paired_tests)
+    monkeypatch.setattr(state, "paired_problem", lambda results_dir, baseline: None)
+    tests = state.findings_tests(tmp_path, "lstm-beam")
+    assert scored == ["lstm-beam"]  # random had no saved test
+    assert tests["gru-beam"]["p_value"] == 0.001 and tests["random"]["p_value"] == 0.5
+
+    comparisons["lstm-beam vs random"] = {"METEOR": {**test, "p_value": 0.02}}
+    (tmp_path / "summary.json").write_text(json.dumps({**SUMMARY, "comparisons": comparisons}))
+    scored.clear()
+    tests = state.findings_tests(tmp_path, "lstm-beam")
+    assert scored == [] and tests["random"]["p_value"] == 0.02  # every test saved: no scoring
+
+
 def test_findings_take_their_verdict_from_the_paired_test_p_value():
     long = results.summary_table(SUMMARY)
     untested = results.finding(long, "lstm-beam", "random")

@@ -129,6 +129,10 @@ def test_tiny_build_writes_the_whole_pack(tiny_pack):
     systems = summary["systems"]
     assert systems["retrieval"]["theme_accuracy"] == 1.0
     assert systems["retrieval"]["CIDEr"]["value"] > systems["random"]["CIDEr"]["value"]
+    # The thesis model is tested against every other system (the Thesis page reads these).
+    assert set(summary["comparisons"]) == {f"lstm-beam vs {s}" for s in SYSTEMS[1:]}
+    for tests in summary["comparisons"].values():
+        assert set(SUMMARY_METRICS) <= set(tests)
 
     manifest = json.loads((out / MANIFEST_FILE).read_text())
     assert manifest["seed"] == 0 and manifest["encoder"] == "handcrafted"

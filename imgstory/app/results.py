@@ -17,6 +17,7 @@ from imgstory.app.i18n import N_, _, name_in, ngettext, number
 from imgstory.app.sources import DEMO as DEMO_KIND
 from imgstory.app.sources import DEMO_LABEL, DataSource, scan_source
 from imgstory.app.sources import VIST_FOLDER as VIST_KIND
+from imgstory.demo.builder import THESIS_SYSTEM as DEMO_THESIS_SYSTEM
 from imgstory.errors import UserInputError
 from imgstory.jsonfile import read_json
 from imgstory.paths import DEMO_DIR
@@ -33,7 +34,7 @@ SYSTEM_LABELS = {
     "random": N_("Random training story (floor)"),
 }
 #: The system the thesis is about: set apart in tables and charts.
-THESIS_SYSTEM = "lstm-beam"
+THESIS_SYSTEM = DEMO_THESIS_SYSTEM
 METRIC_LABELS = {
     "METEOR": "METEOR",
     "ROUGE_L": "ROUGE-L",

@@ -286,18 +286,20 @@ def paired_problem(results_dir: str | Path, baseline: str) -> str | None:
 
 def findings_tests(results_dir: str | Path, baseline: str, metric: str = "METEOR") -> dict:
     """``other system -> paired test of baseline minus it`` on ``metric``: the tests saved in
-    ``summary.json`` where present, the others computed (and cached) from the predictions;
-    empty when the folder's predictions cannot be re-scored (:func:`paired_problem`)."""
+    ``summary.json`` where present; when some are not, the others computed (and cached) from the
+    predictions, unless the folder's predictions cannot be re-scored (:func:`paired_problem`)."""
     from imgstory.app import results
 
-    tests = {}
-    if paired_problem(results_dir, baseline) is None:
+    saved = {
+        system: results.saved_test(results_dir, baseline, system, metric)
+        for system in results.prediction_files(results_dir)
+        if system != baseline
+    }
+    tests = {system: test for system, test in saved.items() if test is not None}
+    if len(tests) < len(saved) and paired_problem(results_dir, baseline) is None:
         with st.spinner(_("Testing the differences (paired bootstrap over albums)…")):
-            tests = results.tests_by_system(paired_tests(results_dir, baseline), metric)
-    for system in results.prediction_files(results_dir):
-        saved = results.saved_test(results_dir, baseline, system, metric)
-        if saved is not None:
-            tests[system] = saved
+            computed = results.tests_by_system(paired_tests(results_dir, baseline), metric)
+        tests = {**computed, **tests}
     return tests
 
 
