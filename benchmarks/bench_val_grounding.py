@@ -14,7 +14,7 @@ held-out albums), the mean log-probability per token of the written stories unde
 This is where decoding ideas for real photos can be measured without touching test photos; it
 is small (about 50 albums), so differences of one or two albums are noise.
 
-    .venv/bin/python -m benchmarks.bench_val_grounding [--stories VAL_REFERENCES]
+    .venv/bin/python -m benchmarks.bench_val_grounding [--stories VAL_REFERENCES] [--models-dir DIR]
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stories", type=Path, default=VAL_STORIES)
     parser.add_argument("--models", default="vist-lstm,vist-gru")
+    parser.add_argument("--models-dir", type=Path, default=MODELS, help="folder of the models")
     args = parser.parse_args()
     if not args.stories.exists():
         raise SystemExit(f"{args.stories} is absent: point --stories at VIST val references")
@@ -102,7 +103,7 @@ def main() -> None:
     report("concept retrieval", references, retrieval_stories(photo_vectors, sequences, train))
     report("random val story", references, random_stories(sequences, train, seed=0))
     for name in args.models.split(","):
-        teller = Storyteller.load(MODELS / name)
+        teller = Storyteller.load(args.models_dir / name)
         for label, options in SETTINGS.items():
             config = DecodingConfig(**options)
             tokens = teller.search(config)(features, config)  # (albums, 5, width)

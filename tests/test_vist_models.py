@@ -12,6 +12,7 @@ import pytest
 from imgstory import pretrained
 from imgstory.errors import UserInputError
 from imgstory.paths import ASSETS_DIR
+from imgstory.vist_models.build import VIST_INPUTS
 from imgstory.vist_models.text_stories import load_text_stories, split_sentences
 
 REPO = Path(__file__).resolve().parents[1]
@@ -127,7 +128,12 @@ def test_the_shipped_models_say_what_they_learned_from() -> None:
         assert (
             card["embeddings"]["source"] == "glove" and "glove-6b-50d" in card["embeddings"]["path"]
         )
-        assert card["encoder"]["text_only_bridge"]["feature_noise"] > 0
+        bridge = card["encoder"]["text_only_bridge"]
+        assert bridge["feature_noise"] > 0
+        # trained on the kind of vector a photo gives: a mix of ImageNet class names
+        assert (
+            bridge["inputs"] == VIST_INPUTS == "mixture" and "class mixture" in bridge["training"]
+        )
     sizes = sum(f.stat().st_size for f in (ASSETS_DIR / "models").rglob("*") if f.is_file())
     assert sizes < 40 * 2**20
 

@@ -42,6 +42,17 @@ VIST_TRAINING = TrainingConfig(
     unigram_bias=True,
 )
 MODEL_NAMES = {"lstm": "vist-lstm", "gru": "vist-gru"}
+#: What stands in for a photo while training: a sentence's ``meaning`` (the unit mean GloVe
+#: vector of its content words) or its ``mixture`` (the ImageNet classes nearest that meaning,
+#: mixed as a photo's top classes are: :meth:`ConceptSpace.sentence_vectors`).
+BRIDGE_INPUTS = {
+    "meaning": "meaning vector (the unit mean GloVe vector of its content words)",
+    "mixture": "class mixture (the ImageNet class names nearest its meaning, mixed as a "
+    "photo's top classes are)",
+}
+#: The shipped models learn from class mixtures: the only kind of vector a photo can give (a
+#: meaning vector holds words no classifier names). docs/model.md has both measured.
+VIST_INPUTS = "mixture"
 
 
 @dataclass(frozen=True)
@@ -53,13 +64,18 @@ class BuiltModel:
     report: dict
 
 
-def sentence_features(space: ConceptSpace, noise: float, text: TextStories):
-    """The text-only stand-in for photo features: each story's 5 sentence concept vectors."""
+def sentence_features(
+    space: ConceptSpace, noise: float, text: TextStories, inputs: str = VIST_INPUTS
+):
+    """The text-only stand-in for photo features: each story's 5 sentence concept vectors
+    (``inputs``: a key of :data:`BRIDGE_INPUTS`)."""
     from imgstory.model.training import SentenceFeatures
+
+    encode = {"meaning": space.sentence_meanings, "mixture": space.sentence_vectors}[inputs]
 
     def vectors(stories: Sequence[Story]) -> np.ndarray:
         texts = [sentence for story in stories for sentence in story.texts]
-        return space.sentence_meanings(texts).reshape(len(stories), STORY_LENGTH, -1)
+        return encode(texts).reshape(len(stories), STORY_LENGTH, -1)
 
     return SentenceFeatures(
         encoder="concepts",
@@ -68,7 +84,8 @@ def sentence_features(space: ConceptSpace, noise: float, text: TextStories):
         vectors=vectors,
         card={
             "training": "text only: no photo was seen; each photo slot held its sentence's "
-            "meaning vector (the unit mean GloVe vector of its content words) plus noise",
+            f"{BRIDGE_INPUTS[inputs]} plus noise",
+            "inputs": inputs,
             "concepts": vars(space.config),
             "feature_noise": noise,
             "text": text.card(),
@@ -87,6 +104,7 @@ def build_vist_models(
     progress: bool = True,
     overwrite: bool = False,
     parallel: bool | None = None,
+    inputs: str = VIST_INPUTS,
 ) -> list[BuiltModel]:
     """Train one storyteller per cell on ``text`` and write ``out_dir/vist-<cell>/``.
 
@@ -95,7 +113,7 @@ def build_vist_models(
     per model does more than two threads on one (benchmarks/bench_training.py: 62 stories/s per
     process for two 1-thread processes at once, 44 for one 2-thread process on 2 busy cores).
     Progress bars are drawn only when training in this process. An existing model directory is
-    replaced only with ``overwrite``.
+    replaced only with ``overwrite``. ``inputs`` picks the photo stand-in (:data:`BRIDGE_INPUTS`).
     """
     jobs = [
         _TrainingJob(
@@ -107,6 +125,7 @@ def build_vist_models(
             work_dir=Path(work_dir) / MODEL_NAMES[cell] if work_dir else None,
             progress=progress,
             overwrite=overwrite,
+            inputs=inputs,
         )
         for cell in cells
     ]
@@ -134,6 +153,7 @@ class _TrainingJob:
     work_dir: Path | None
     progress: bool
     overwrite: bool
+    inputs: str = VIST_INPUTS
     threads: int | None = None  # TensorFlow intra-op threads; None = TensorFlow's choice
 
     def run(self) -> BuiltModel:
@@ -146,7 +166,7 @@ class _TrainingJob:
         from imgstory.model.training import train_model
 
         space = ConceptSpace.packaged(ConceptConfig())
-        features = sentence_features(space, self.model_config.feature_noise, self.text)
+        features = sentence_features(space, self.model_config.feature_noise, self.text, self.inputs)
         name = MODEL_NAMES[self.cell]
         report = train_model(
             features,
