@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -45,14 +46,15 @@ MODEL_NAMES = {"lstm": "vist-lstm", "gru": "vist-gru"}
 #: What stands in for a photo while training: a sentence's ``meaning`` (the unit mean GloVe
 #: vector of its content words) or its ``mixture`` (the ImageNet classes nearest that meaning,
 #: mixed as a photo's top classes are: :meth:`ConceptSpace.sentence_vectors`).
-BRIDGE_INPUTS = {
+BridgeInputs = Literal["meaning", "mixture"]
+BRIDGE_INPUTS: dict[BridgeInputs, str] = {
     "meaning": "meaning vector (the unit mean GloVe vector of its content words)",
     "mixture": "class mixture (the ImageNet class names nearest its meaning, mixed as a "
     "photo's top classes are)",
 }
 #: The shipped models learn from class mixtures: the only kind of vector a photo can give (a
 #: meaning vector holds words no classifier names). docs/model.md has both measured.
-VIST_INPUTS = "mixture"
+VIST_INPUTS: BridgeInputs = "mixture"
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class BuiltModel:
 
 
 def sentence_features(
-    space: ConceptSpace, noise: float, text: TextStories, inputs: str = VIST_INPUTS
+    space: ConceptSpace, noise: float, text: TextStories, inputs: BridgeInputs = VIST_INPUTS
 ):
     """The text-only stand-in for photo features: each story's 5 sentence concept vectors
     (``inputs``: a key of :data:`BRIDGE_INPUTS`)."""
@@ -104,7 +106,7 @@ def build_vist_models(
     progress: bool = True,
     overwrite: bool = False,
     parallel: bool | None = None,
-    inputs: str = VIST_INPUTS,
+    inputs: BridgeInputs = VIST_INPUTS,
 ) -> list[BuiltModel]:
     """Train one storyteller per cell on ``text`` and write ``out_dir/vist-<cell>/``.
 
@@ -153,7 +155,7 @@ class _TrainingJob:
     work_dir: Path | None
     progress: bool
     overwrite: bool
-    inputs: str = VIST_INPUTS
+    inputs: BridgeInputs = VIST_INPUTS
     threads: int | None = None  # TensorFlow intra-op threads; None = TensorFlow's choice
 
     def run(self) -> BuiltModel:
