@@ -292,6 +292,13 @@ def test_saved_comparisons_are_read_from_the_summary(tmp_path):
     assert table.loc[0, "comparison"] == "lstm-beam vs random" and table.loc[0, "p_value"] == 0.001
 
 
+def test_the_app_and_the_demo_build_name_the_same_thesis_system():
+    from imgstory.demo import builder
+
+    assert results.THESIS_SYSTEM == builder.THESIS_SYSTEM
+    assert set(results.SYSTEM_LABELS) == set(builder.SYSTEMS)
+
+
 def test_findings_use_saved_tests_and_score_only_what_is_missing(tmp_path, monkeypatch):
     from imgstory.app import state
 

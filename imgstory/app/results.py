@@ -17,7 +17,6 @@ from imgstory.app.i18n import N_, _, name_in, ngettext, number
 from imgstory.app.sources import DEMO as DEMO_KIND
 from imgstory.app.sources import DEMO_LABEL, DataSource, scan_source
 from imgstory.app.sources import VIST_FOLDER as VIST_KIND
-from imgstory.demo.builder import THESIS_SYSTEM as DEMO_THESIS_SYSTEM
 from imgstory.errors import UserInputError
 from imgstory.jsonfile import read_json
 from imgstory.paths import DEMO_DIR
@@ -33,8 +32,9 @@ SYSTEM_LABELS = {
     "retrieval": N_("Nearest-neighbour retrieval"),
     "random": N_("Random training story (floor)"),
 }
-#: The system the thesis is about: set apart in tables and charts.
-THESIS_SYSTEM = DEMO_THESIS_SYSTEM
+#: The system the thesis is about: set apart in tables and charts. The demo build's own
+#: ``THESIS_SYSTEM``, not imported from it: that would load the scene painter on every page.
+THESIS_SYSTEM = "lstm-beam"
 METRIC_LABELS = {
     "METEOR": "METEOR",
     "ROUGE_L": "ROUGE-L",
