@@ -150,13 +150,21 @@ def score_systems(
     """
     from imgstory.eval.arel import evaluate_arel
     from imgstory.eval.bootstrap import bootstrap_ci, paired_bootstrap_test
+    from imgstory.eval.meteor import corpus_jars
 
     systems: dict[str, Any] = {}
     results = {}
     warnings: list[str] = []
+    every_story = [story for stories in predictions.values() for story in stories.values()]
+    their_references = [references[a] for stories in predictions.values() for a in stories]
+    with corpus_jars(every_story, their_references) as jars:  # one start-up for all systems
+        for system, stories in predictions.items():
+            results[system] = evaluate_arel(
+                references, {a: [s] for a, s in stories.items()}, meteor_processes=1,
+                meteor_pool=jars,
+            )  # fmt: skip
     for system, stories in predictions.items():
-        result = evaluate_arel(references, {a: [s] for a, s in stories.items()}, meteor_processes=1)
-        results[system] = result
+        result = results[system]
         warnings.extend(w for w in result.warnings if w not in warnings)
         intervals = bootstrap_ci(result, n=resamples, seed=seed)
         entry: dict[str, Any] = {
@@ -280,6 +288,7 @@ def build_demo_pack(
                     learning_rate=build.learning_rate,
                     seed=seed,
                     patience=build.patience,
+                    backup_every_epochs=0,  # the work dir is temporary: nothing could resume
                 ),
                 val_stories=splits["val"],
                 progress=progress,

@@ -25,6 +25,7 @@ from imgstory.eval.cider import album_cider, corpus_cider
 from imgstory.eval.corpus import BLEU_KEYS, METRIC_KEYS, AlbumStatistics
 from imgstory.eval.meteor import (
     FIELD_SEPARATOR,
+    MeteorPool,
     MeteorUnavailable,
     capped_segments,
     capped_warning,
@@ -135,6 +136,7 @@ def evaluate_arel(
     meteor: bool = True,
     meteor_processes: int | None = None,
     progress: Callable[[ScoringProgress], None] | None = None,
+    meteor_pool: MeteorPool | None = None,
 ) -> EvaluationResult:
     """Score predictions with the AREL protocol.
 
@@ -147,6 +149,9 @@ def evaluate_arel(
             default: one per CPU core, at most two.
         progress: called on this thread about every :data:`PROGRESS_INTERVAL` seconds while
             scoring, when the albums scored have changed, and once at the end.
+        meteor_pool: jars to score METEOR with, left running (e.g. one :func:`corpus_pool` cut
+            to several systems' texts, so each system pays no start-up); default: the
+            process's warm jars, else jars started for this job alone.
 
     Raises:
         UserInputError: bad input, or predicted album ids that are not in the references.
@@ -170,7 +175,7 @@ def evaluate_arel(
     # Warm jars leave this process idle while they score: BLEU, ROUGE-L and CIDEr then run on
     # a thread here (reusing cached reference statistics); otherwise this process cuts the
     # paraphrase table meanwhile and a large job's n-gram scores go to a second process.
-    warm = meteor and shared_meteor().warm > 0
+    warm = meteor and (meteor_pool is not None or shared_meteor().warm > 0)
     ngram_process = None if warm else _start_ngram_process(album_ids, hypotheses, album_references)
     pool = None
     owned = False
@@ -186,7 +191,11 @@ def evaluate_arel(
             if cut:
                 warnings.append(capped_warning([album_ids[position] for position in cut]))
             try:
-                pool, owned = corpus_pool(meteor_hypotheses, meteor_references, processes)
+                pool, owned = (
+                    (meteor_pool, False)
+                    if meteor_pool is not None
+                    else corpus_pool(meteor_hypotheses, meteor_references, processes)
+                )
             except MeteorUnavailable as error:
                 warnings.append(f"METEOR not computed: {error}")
     done = _Counts(len(album_ids), meteor_scored=0 if pool is not None else None)

@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -516,6 +516,25 @@ def corpus_pool(
         pool.close()
         raise
     return pool, True
+
+
+@contextlib.contextmanager
+def corpus_jars(
+    hypotheses: Sequence[str], references: Sequence[Sequence[str]], processes: int = 1
+) -> Iterator[MeteorPool | None]:
+    """:func:`corpus_pool` for several jobs on these texts (e.g. every system of one test set,
+    each scored with ``evaluate_arel(..., meteor_pool=pool)``), closed on leaving; None when
+    Java is missing or the jars cannot start (each job then says why in its warnings)."""
+    pool = None
+    owned = False
+    if java_missing_message() is None:
+        with contextlib.suppress(MeteorUnavailable):
+            pool, owned = corpus_pool(hypotheses, references, processes)
+    try:
+        yield pool
+    finally:
+        if owned:
+            pool.close()
 
 
 _SHARED_POOL: MeteorPool | None = None
