@@ -186,3 +186,28 @@ def test_the_arel_job_scores_ngrams_on_a_thread_beside_warm_jars(java, cut_pool,
     monkeypatch.setattr(arel, "_start_ngram_process", lambda *args: spawned.append(args))
     evaluate_arel(REFERENCES, PREDICTIONS)
     assert spawned == []
+
+
+def test_systems_sharing_one_pool_score_as_each_alone(java, monkeypatch):
+    """`corpus_jars` + `meteor_pool` (the demo build's scoring): one start-up for every system,
+    the same scores and per-album values as scoring each system with jars of its own."""
+    monkeypatch.setattr(meteor, "_SHARED_POOL", meteor.MeteorPool())  # none warm here
+    systems = {
+        "ours": PREDICTIONS,
+        "other": {"a1": "a cat sat .", "a2": "dogs run", "a3": "we won"},
+    }
+    alone = {name: evaluate_arel(REFERENCES, stories) for name, stories in systems.items()}
+    hypotheses = [story for stories in systems.values() for story in stories.values()]
+    references = [REFERENCES[album] for stories in systems.values() for album in stories]
+    with meteor.corpus_jars(hypotheses, references) as jars:
+        assert jars is not None and jars.warm == 1
+        shared = {
+            name: evaluate_arel(REFERENCES, stories, meteor_pool=jars)
+            for name, stories in systems.items()
+        }
+        assert jars.warm == 1  # the jobs left it running
+    assert jars.warm == 0  # closed on leaving
+    for name in systems:
+        assert shared[name].scores == alone[name].scores and "METEOR" in shared[name].scores
+        assert shared[name].per_album.equals(alone[name].per_album)
+    assert shared["ours"].scores != shared["other"].scores
