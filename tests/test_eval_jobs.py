@@ -196,7 +196,7 @@ def test_systems_sharing_one_pool_score_as_each_alone(java, monkeypatch):
         "ours": PREDICTIONS,
         "other": {"a1": "a cat sat .", "a2": "dogs run", "a3": "we won"},
     }
-    alone = {name: evaluate_arel(REFERENCES, stories) for name, stories in systems.items()}
+    alone = evaluate_arel(REFERENCES, systems["other"])  # jars of its own
     hypotheses = [story for stories in systems.values() for story in stories.values()]
     references = [REFERENCES[album] for stories in systems.values() for album in stories]
     with meteor.corpus_jars(hypotheses, references) as jars:
@@ -207,7 +207,7 @@ def test_systems_sharing_one_pool_score_as_each_alone(java, monkeypatch):
         }
         assert jars.warm == 1  # the jobs left it running
     assert jars.warm == 0  # closed on leaving
-    for name in systems:
-        assert shared[name].scores == alone[name].scores and "METEOR" in shared[name].scores
-        assert shared[name].per_album.equals(alone[name].per_album)
-    assert shared["ours"].scores != shared["other"].scores
+    assert shared["other"].scores == alone.scores and "METEOR" in alone.scores
+    assert shared["other"].per_album.equals(alone.per_album)
+    assert shared["ours"].scores != shared["other"].scores  # (the demo build's test of its
+    # summary against `imgstory evaluate` checks the same for every metric of a whole pack)
