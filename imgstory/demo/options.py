@@ -11,6 +11,6 @@ BUILD_HELP = {
     ),
     "config": (
         "'small': the shipped pack (320 albums, hidden 256; ~10-15 min on 2 cores); "
-        "'tiny': 24 albums and a tiny model, for tests (about a minute)"
+        "'tiny': 24 albums and a tiny model, for tests (about 30 s)"
     ),
 }
