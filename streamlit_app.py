@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from imgstory.app.i18n import _, language_switch, streamlit_texts
-from imgstory.app.state import select_source
+from imgstory.app.state import background_imports_finished, select_source
 from imgstory.app.uploads import MAX_PHOTO_MB
 from imgstory.paths import ASSETS_DIR
 
@@ -45,6 +45,7 @@ def run() -> None:
     language_switch()
     streamlit_texts(MAX_PHOTO_MB)
     select_source()
+    background_imports_finished()  # a page never imports what a warm-up thread is importing
     page.run()
 
 

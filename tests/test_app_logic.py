@@ -636,3 +636,29 @@ def test_arel_test_predictions_against_the_shared_story_file_leave_9_albums_out(
     kept, note = scoring.predictions_coverage(predictions, references, "test.sis")
     assert (len(predictions), len(kept)) == (1010, 1001)  # the right split, 9 albums absent
     assert note.startswith("9 of the 1,010 predicted albums are not in test.sis and were left")
+
+
+def test_every_page_waits_for_the_background_imports(monkeypatch):
+    """A page must never import while a warm-up thread imports the same package (nltk imports
+    scikit-learn; Feature plots, opened meanwhile, got a partially initialised sklearn)."""
+    import threading
+    import time
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from imgstory.app import state
+
+    monkeypatch.setattr(state, "_BACKGROUND_IMPORTS", [])
+    finished = threading.Event()
+
+    def slow_imports() -> None:
+        time.sleep(1.0)
+        finished.set()
+
+    state.import_in_background(slow_imports)
+    assert not finished.is_set()
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "streamlit_app.py"))
+    app.run(timeout=60)
+    assert finished.is_set()  # the router waited before running the page
+    assert not app.exception

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -198,13 +199,35 @@ def meteor_started(processes: int = 1) -> str | None:
     return warm_up(min(processes, useful_processes()))
 
 
+#: Imports running on background threads (see :func:`background_imports_finished`).
+_BACKGROUND_IMPORTS: list[threading.Thread] = []
+
+
+def import_in_background(target: Callable[[], None]) -> threading.Thread:
+    """Run ``target`` (imports) on a daemon thread that :func:`background_imports_finished`
+    waits for."""
+    thread = threading.Thread(target=target, name="imgstory-warm", daemon=True)
+    _BACKGROUND_IMPORTS.append(thread)
+    thread.start()
+    return thread
+
+
+def background_imports_finished() -> None:
+    """Wait for the background imports still running (the router calls this before every page).
+
+    Two threads importing the same package at once can be handed a partially initialised module:
+    nltk (warmed by Generate) imports scikit-learn, and Feature plots opened meanwhile failed
+    with ``ImportError: cannot import name 'BaseLibSVM' from partially initialized module``.
+    """
+    for thread in list(_BACKGROUND_IMPORTS):
+        thread.join()  # at once when it has finished
+
+
 @st.cache_resource(show_spinner=False)
 def story_scorers_warming() -> threading.Thread:
     """Import what per-story extras need (nltk alone takes ~2 s) in the background, once per
     server, while the user chooses photos (the Generate page calls this)."""
-    thread = threading.Thread(target=_import_story_scorers, name="imgstory-warm", daemon=True)
-    thread.start()
-    return thread
+    return import_in_background(_import_story_scorers)
 
 
 def _import_story_scorers() -> None:
