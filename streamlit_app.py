@@ -11,8 +11,9 @@ from __future__ import annotations
 import streamlit as st
 
 from imgstory.app.i18n import _, language_switch, streamlit_texts
-from imgstory.app.state import background_imports_finished, select_source
+from imgstory.app.state import select_source
 from imgstory.app.uploads import MAX_PHOTO_MB
+from imgstory.app.warmup import background_imports_finished
 from imgstory.paths import ASSETS_DIR
 
 FAVICON = ASSETS_DIR / "app" / "favicon.png"

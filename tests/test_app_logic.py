@@ -640,25 +640,54 @@ def test_arel_test_predictions_against_the_shared_story_file_leave_9_albums_out(
 
 def test_every_page_waits_for_the_background_imports(monkeypatch):
     """A page must never import while a warm-up thread imports the same package (nltk imports
-    scikit-learn; Feature plots, opened meanwhile, got a partially initialised sklearn)."""
-    import threading
-    import time
+    scikit-learn; Feature plots, opened meanwhile, got a partially initialised sklearn): the
+    router waits for the warm-up threads before it runs the page."""
     from pathlib import Path
 
+    from streamlit.navigation.page import StreamlitPage
     from streamlit.testing.v1 import AppTest
 
-    from imgstory.app import state
+    from imgstory.app import warmup
 
-    monkeypatch.setattr(state, "_BACKGROUND_IMPORTS", [])
-    finished = threading.Event()
+    order = []
+    monkeypatch.setattr(warmup, "background_imports_finished", lambda: order.append("wait"))
+    run_page = StreamlitPage.run
 
-    def slow_imports() -> None:
-        time.sleep(1.0)
-        finished.set()
+    def recorded_run(page):
+        order.append("page")
+        return run_page(page)
 
-    state.import_in_background(slow_imports)
-    assert not finished.is_set()
+    monkeypatch.setattr(StreamlitPage, "run", recorded_run)
     app = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "streamlit_app.py"))
     app.run(timeout=60)
-    assert finished.is_set()  # the router waited before running the page
+    assert order == ["wait", "page"]
     assert not app.exception
+
+
+def test_the_wait_joins_every_warm_up_thread_and_story_scores_wait(monkeypatch):
+    """`background_imports_finished` returns only once every warm-up thread has ended, and the
+    per-story extras (nltk, warmed by Generate) wait for it before they import."""
+    import threading
+
+    from imgstory.app import scoring, warmup
+
+    monkeypatch.setattr(warmup, "_BACKGROUND_IMPORTS", [])
+    release = threading.Event()
+    ended = []
+
+    def imports() -> None:
+        release.wait(timeout=30)
+        ended.append("warm-up")
+
+    warm = warmup.import_in_background(imports)
+    threading.Timer(0.2, release.set).start()
+    warmup.background_imports_finished()
+    assert ended == ["warm-up"] and not warm.is_alive()
+
+    from imgstory.eval import story
+
+    order = []
+    monkeypatch.setattr(scoring, "background_imports_finished", lambda: order.append("wait"))
+    monkeypatch.setattr(story, "score_story", lambda *texts: order.append(("score", *texts)))
+    scoring.story_scores("we went to the beach .", ["a day at the beach ."])
+    assert order == ["wait", ("score", "we went to the beach .", ["a day at the beach ."])]

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from imgstory.app.i18n import N_, _, ngettext, number
+from imgstory.app.warmup import background_imports_finished
 from imgstory.errors import UserInputError
 from imgstory.jsonfile import parse_json
 
@@ -200,6 +201,7 @@ def story_scores(story: str, references: list[str]) -> Any:
     (``imgstory.eval.story.StoryScores``: ``protocol``, ``extras``, ``notes``)."""
     from imgstory.eval.story import score_story
 
+    background_imports_finished()  # the extras import nltk, which Generate warms meanwhile
     return score_story(story, references)
 
 

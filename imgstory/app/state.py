@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ import streamlit as st
 
 from imgstory.app import sources
 from imgstory.app.i18n import N_, _, error_text
+from imgstory.app.warmup import import_in_background
 from imgstory.data.photos import PhotoFinder
 from imgstory.data.references import load_references
 from imgstory.data.sis import SisFile, load_sis
@@ -197,30 +197,6 @@ def meteor_started(processes: int = 1) -> str | None:
     from imgstory.eval.meteor import useful_processes, warm_up
 
     return warm_up(min(processes, useful_processes()))
-
-
-#: Imports running on background threads (see :func:`background_imports_finished`).
-_BACKGROUND_IMPORTS: list[threading.Thread] = []
-
-
-def import_in_background(target: Callable[[], None]) -> threading.Thread:
-    """Run ``target`` (imports) on a daemon thread that :func:`background_imports_finished`
-    waits for."""
-    thread = threading.Thread(target=target, name="imgstory-warm", daemon=True)
-    _BACKGROUND_IMPORTS.append(thread)
-    thread.start()
-    return thread
-
-
-def background_imports_finished() -> None:
-    """Wait for the background imports still running (the router calls this before every page).
-
-    Two threads importing the same package at once can be handed a partially initialised module:
-    nltk (warmed by Generate) imports scikit-learn, and Feature plots opened meanwhile failed
-    with ``ImportError: cannot import name 'BaseLibSVM' from partially initialized module``.
-    """
-    for thread in list(_BACKGROUND_IMPORTS):
-        thread.join()  # at once when it has finished
 
 
 @st.cache_resource(show_spinner=False)

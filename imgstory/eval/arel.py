@@ -7,6 +7,7 @@ CIDEr, on the 0-1 scale. METEOR runs in warm jars while the other scorers run in
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
@@ -177,30 +178,31 @@ def evaluate_arel(
     # paraphrase table meanwhile and a large job's n-gram scores go to a second process.
     warm = meteor and (meteor_pool is not None or shared_meteor().warm > 0)
     ngram_process = None if warm else _start_ngram_process(album_ids, hypotheses, album_references)
-    pool = None
-    owned = False
     processes = meteor_processes or useful_processes()
-    if meteor:
-        missing_java = java_missing_message()
-        if missing_java:
-            warnings.append(missing_java)
-        else:
-            meteor_hypotheses, meteor_references, cut = capped_segments(
-                hypotheses, album_references
-            )
-            if cut:
-                warnings.append(capped_warning([album_ids[position] for position in cut]))
-            try:
-                pool, owned = (
-                    (meteor_pool, False)
-                    if meteor_pool is not None
-                    else corpus_pool(meteor_hypotheses, meteor_references, processes)
+    with contextlib.ExitStack() as jars:  # jars started for this job stop on leaving
+        pool = None
+        if meteor:
+            missing_java = java_missing_message()
+            if missing_java:
+                warnings.append(missing_java)
+            else:
+                meteor_hypotheses, meteor_references, cut = capped_segments(
+                    hypotheses, album_references
                 )
-            except MeteorUnavailable as error:
-                warnings.append(f"METEOR not computed: {error}")
-    done = _Counts(len(album_ids), meteor_scored=0 if pool is not None else None)
-    meteor_segments = None
-    try:
+                if cut:
+                    warnings.append(capped_warning([album_ids[position] for position in cut]))
+                try:
+                    pool = (
+                        meteor_pool
+                        if meteor_pool is not None
+                        else jars.enter_context(
+                            corpus_pool(meteor_hypotheses, meteor_references, processes)
+                        )
+                    )
+                except MeteorUnavailable as error:
+                    warnings.append(f"METEOR not computed: {error}")
+        done = _Counts(len(album_ids), meteor_scored=0 if pool is not None else None)
+        meteor_segments = None
         with ThreadPoolExecutor(max_workers=2) as executor:
             meteor_job = (
                 executor.submit(
@@ -223,9 +225,6 @@ def evaluate_arel(
                     scores["METEOR"] = meteor_scores.score
                     meteor_segments = meteor_scores.segments
                     statistics = replace(statistics, meteor=meteor_scores.statistics)
-    finally:
-        if owned:
-            pool.close()
     if progress is not None:
         albums = len(album_ids)
         progress(ScoringProgress(albums, albums, albums if "METEOR" in scores else None))

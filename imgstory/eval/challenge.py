@@ -77,12 +77,8 @@ def evaluate_challenge(
     hypotheses, pair_references, cut = capped_segments(hypotheses, pair_references)
     cut_sequences = list(dict.fromkeys(" ".join(submission[owners[i]].photo_sequence) for i in cut))
     try:
-        pool, owned = corpus_pool(hypotheses, pair_references, processes)
-        try:
+        with corpus_pool(hypotheses, pair_references, processes) as pool:
             scores = pool.score(hypotheses, pair_references, processes)
-        finally:
-            if owned:
-                pool.close()
     except MeteorUnavailable as error:
         raise UserInputError(f"cannot score: {error}") from None
     best = [-1.0] * len(submission)

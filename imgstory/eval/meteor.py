@@ -490,18 +490,23 @@ class MeteorPool:
             self._cleanup = []
 
 
+@contextlib.contextmanager
 def corpus_pool(
     hypotheses: Sequence[str], references: Sequence[Sequence[str]], processes: int
-) -> tuple[MeteorPool, bool]:
-    """Jars for scoring a whole corpus, and whether the caller must close them.
+) -> Iterator[MeteorPool]:
+    """Jars for scoring a whole corpus (``with corpus_pool(...) as pool``).
 
-    The process's warm jars when it has some (no start-up at all); otherwise jars started now on
-    a paraphrase table cut to these texts (identical scores, start-up under a second instead of
-    ~8 s of CPU), already loading when this returns.
+    The process's warm jars when it has some (no start-up at all, left running); otherwise jars
+    started now on a paraphrase table cut to these texts (identical scores, start-up under a
+    second instead of ~8 s of CPU), already loading on entry and closed on leaving.
+
+    Raises:
+        MeteorUnavailable: on entry, when the jars cannot start.
     """
     shared = shared_meteor()
     if shared.warm:
-        return shared, False
+        yield shared
+        return
     staging = tempfile.TemporaryDirectory(prefix="imgstory-meteor-")
     table = Path(staging.name) / TABLE_NAME
     texts = [hypothesis_field(text) for text in hypotheses]
@@ -512,10 +517,9 @@ def corpus_pool(
     processes = min(processes, 1 + len(hypotheses) // SEGMENTS_WORTH_A_JAR)
     try:
         pool.start(max(1, processes))
-    except MeteorUnavailable:
+        yield pool
+    finally:
         pool.close()
-        raise
-    return pool, True
 
 
 @contextlib.contextmanager
@@ -523,18 +527,14 @@ def corpus_jars(
     hypotheses: Sequence[str], references: Sequence[Sequence[str]], processes: int = 1
 ) -> Iterator[MeteorPool | None]:
     """:func:`corpus_pool` for several jobs on these texts (e.g. every system of one test set,
-    each scored with ``evaluate_arel(..., meteor_pool=pool)``), closed on leaving; None when
-    Java is missing or the jars cannot start (each job then says why in its warnings)."""
-    pool = None
-    owned = False
-    if java_missing_message() is None:
-        with contextlib.suppress(MeteorUnavailable):
-            pool, owned = corpus_pool(hypotheses, references, processes)
-    try:
+    each scored with ``evaluate_arel(..., meteor_pool=pool)``); None when Java is missing or the
+    jars cannot start (each job then says why in its warnings)."""
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if java_missing_message() is None:
+            with contextlib.suppress(MeteorUnavailable):
+                pool = stack.enter_context(corpus_pool(hypotheses, references, processes))
         yield pool
-    finally:
-        if owned:
-            pool.close()
 
 
 _SHARED_POOL: MeteorPool | None = None
