@@ -174,3 +174,25 @@ def test_the_shuffle_of_an_epoch_depends_on_the_epoch_alone():
     assert rows == list(range(len(stories)))  # every story once per epoch
     for batch in orders[0]:  # one length bucket per batch
         assert len({int(batches.lengths[r]) // 4 for r in batch}) == 1
+
+
+def test_the_train_step_creates_no_variable_so_it_is_traced_once(tmp_path, monkeypatch):
+    """Adam's slots and the metric's totals exist before fit: a variable created inside the
+    traced train step makes TensorFlow trace the whole step a second time (~3 s per run)."""
+    import keras
+    import tensorflow as tf
+
+    created_while_tracing = []
+    create = keras.Variable.__init__
+
+    def recording_init(variable, *args, **kwargs):
+        create(variable, *args, **kwargs)
+        if tf.inside_function():
+            created_while_tracing.append(variable.path)
+
+    monkeypatch.setattr(keras.Variable, "__init__", recording_init)
+    stories = toy_stories(albums=2, stories_per_album=2)
+    store = toy_feature_store(tmp_path / "features", stories)
+    training = TrainingConfig(epochs=1, batch_size=2, validation_fraction=0.5)
+    train_model(store.path, stories, tmp_path / "m", ModelConfig(**TINY), training, progress=False)
+    assert created_while_tracing == []

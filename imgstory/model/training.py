@@ -91,8 +91,14 @@ def compile_for_training(model: keras.Model, config: TrainingConfig) -> keras.Mo
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clip_norm),
         loss=masked_loss,
-        metrics=[masked_accuracy],
+        # A metric object, not the bare function: its variables then exist before fit.
+        metrics=[keras.metrics.MeanMetricWrapper(masked_accuracy, name="masked_accuracy")],
     )
+    # Without a distribution strategy Keras creates Adam's slots (and a bare function's metric
+    # variables) inside the first traced train step, and TensorFlow then traces the step again
+    # (no variable may be created on a later call). Built here, it is traced once: ~3 s less
+    # per training on this CPU, the same weights.
+    model.optimizer.build(model.trainable_variables)
     return model
 
 
