@@ -20,8 +20,6 @@ RESULTS_KEY = "generated_results"
 
 st.title(_("Generate a story"))
 source = state.current_source(required=False)
-state.story_scorers_warming()
-state.meteor_started()  # in the background: warm when scoring starts
 
 finder = state.source_photo_finder(source) if source else None
 picked_split, picked_id = st.session_state.get(state.PICKED_STORY_KEY, (None, None))
@@ -78,6 +76,9 @@ for problem in inputs.problems:
 references = (
     state.references(source, inputs.split).get(inputs.album_id, []) if inputs.album_id else []
 )
+if references:  # the story will be scored: warm the scorers meanwhile, in the background
+    state.story_scorers_warming()
+    state.meteor_started()
 
 order_column, preview_column = st.columns([1, 3])
 order_text = order_column.text_input(

@@ -10,7 +10,6 @@ from imgstory.text.tokens import display_sentence
 from imgstory.viz.architecture import architecture_dot
 
 source = state.current_source(required=False)
-state.meteor_started()  # in the background: warm when scoring starts
 own_results = source is not None and source.results_dir is not None
 results_dir = source.results_dir if own_results else DEMO_DIR / "results"
 origin = results.results_origin(results_dir)  # the numbers' own data, not the sidebar's

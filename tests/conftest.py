@@ -12,6 +12,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_VIST = Path(os.environ.get("IMGSTORY_SHARED_VIST", REPO_ROOT.parent / "shared" / "vist"))
 UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# The app's scoring pages start METEOR's jars ahead of time (~8-14 s of CPU each, for a scoring
+# that most page tests never do): off for the app servers and pages the suite runs. A test that
+# scores starts its jars itself; test_app.py checks which pages warm them when it is on.
+os.environ.setdefault("IMGSTORY_METEOR_WARM_UP", "0")
+
 
 def require_tool(executable: str, package: str) -> str:
     """Path of a system tool; skip with a reason when absent (fail under ``CI=true``)."""

@@ -9,6 +9,7 @@ starts without them.
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -180,22 +181,35 @@ def encoder(name: str):
         return _encoder(name)
 
 
+#: Set to ``0`` (or ``off``, ``no``) to start no METEOR jar ahead of time, e.g. on a machine short
+#: of memory (a jar holds up to 2 GB) or CPU: each job then starts the jars it needs itself.
+METEOR_WARM_UP_ENV = "IMGSTORY_METEOR_WARM_UP"
+
+
+def meteor_warm_up_wanted() -> bool:
+    """Whether scoring pages may start METEOR ahead of time (``IMGSTORY_METEOR_WARM_UP``)."""
+    return os.environ.get(METEOR_WARM_UP_ENV, "").strip().lower() not in {"0", "off", "no"}
+
+
 @st.cache_resource(show_spinner=False)
 def meteor_started(processes: int = 1) -> str | None:
-    """Start METEOR's jars once per server, in the background (~7 s of CPU each), when a page
-    that scores is first shown (Generate, Model comparison, Thesis results): warm by the time the
-    user has chosen what to score, without slowing the pages that never score.
+    """Start METEOR's jars once per server, in the background (~8 s of CPU each), where scoring
+    is about to follow: Generate once a dataset sequence with reference stories is chosen, Model
+    comparison when it is shown. Warm by the time the user presses the button, without slowing
+    the pages that never score. Nothing starts when :func:`meteor_warm_up_wanted` is False.
 
     Args:
         processes: jars wanted (at most one per core); a second one starts once the first has
             loaded, so the two never take both cores together.
 
     Returns:
-        None when it is starting or running, else why METEOR cannot run (no Java).
+        None when it is starting, running or not wanted, else why METEOR cannot run (no Java).
     """
     # not via app.scoring: Home starts without pandas
-    from imgstory.eval.meteor import useful_processes, warm_up
+    from imgstory.eval.meteor import java_missing_message, useful_processes, warm_up
 
+    if not meteor_warm_up_wanted():
+        return java_missing_message()
     return warm_up(min(processes, useful_processes()))
 
 
