@@ -20,6 +20,7 @@ from devtools.appserver import (
     BROWSER_TIMEOUT_MS,
     CHROMIUM_ARGS,
     free_port,
+    open_from_sidebar,
     screenshot_whole_page,
     start_app,
     stop_app,
@@ -100,8 +101,9 @@ def test_every_page_in_a_real_browser(chromium, app_url, no_results_vist, tmp_pa
             context.set_default_timeout(BROWSER_TIMEOUT_MS)
             context.on("request", lambda request: requested.append(request.url))
             page = context.new_page()
+            page.goto(app_url)  # then from page to page by the sidebar, as a user goes
             for path, title in PAGES.items():
-                page.goto(f"{app_url}/{path}")
+                open_from_sidebar(page, path)
                 page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
                 wait_until_idle(page)
                 errors = page.locator('[data-testid="stException"]')
@@ -110,8 +112,9 @@ def test_every_page_in_a_real_browser(chromium, app_url, no_results_vist, tmp_pa
                 screenshot_whole_page(page, shots / f"{path or 'home'}.png")
                 page.set_viewport_size({"width": 1280, "height": 900})
 
-            # Thesis on a VIST folder without results: demo numbers under the demo pack's name
-            page.goto(f"{app_url}/thesis")
+            # Thesis (the last page above) on a VIST folder without results: demo numbers under
+            # the demo pack's name
+            assert urlparse(page.url).path == "/thesis"
             page.get_by_role("heading", name="Headline results").wait_for(timeout=60_000)
             wait_until_idle(page)
             shown = page.locator('[data-testid="stMain"]').inner_text()
@@ -122,7 +125,7 @@ def test_every_page_in_a_real_browser(chromium, app_url, no_results_vist, tmp_pa
             assert "No example to show" in shown or "Stories written by" in shown
 
             # the explorer: clicking a table row selects that album
-            page.goto(f"{app_url}/explore")
+            open_from_sidebar(page, "explore")
             page.get_by_role("heading", name="Dataset explorer").wait_for(timeout=60_000)
             wait_until_idle(page)
             grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
@@ -134,7 +137,7 @@ def test_every_page_in_a_real_browser(chromium, app_url, no_results_vist, tmp_pa
             screenshot_whole_page(page, shots / "explore-row-selected.png")
             page.set_viewport_size({"width": 1280, "height": 900})
 
-            page.goto(f"{app_url}/generate")
+            open_from_sidebar(page, "generate")
             page.get_by_role("heading", name="Generate a story").wait_for(timeout=60_000)
             wait_until_idle(page)
             uploader = page.locator('input[type="file"]')
