@@ -189,17 +189,16 @@ def test_the_arel_job_scores_ngrams_on_a_thread_beside_warm_jars(java, cut_pool,
 
 
 def test_systems_sharing_one_pool_score_as_each_alone(java, monkeypatch):
-    """`corpus_jars` + `meteor_pool` (the demo build's scoring): one start-up for every system,
-    the same scores and per-album values as scoring each system with jars of its own."""
+    """`corpus_jars` + `meteor_pool` (the demo build's and the app's paired tests' scoring): one
+    start-up for every system, the same scores and per-album values as scoring each system with
+    jars of its own."""
     monkeypatch.setattr(meteor, "_SHARED_POOL", meteor.MeteorPool())  # none warm here
     systems = {
         "ours": PREDICTIONS,
         "other": {"a1": "a cat sat .", "a2": "dogs run", "a3": "we won"},
     }
     alone = evaluate_arel(REFERENCES, systems["other"])  # jars of its own
-    hypotheses = [story for stories in systems.values() for story in stories.values()]
-    references = [REFERENCES[album] for stories in systems.values() for album in stories]
-    with meteor.corpus_jars(hypotheses, references) as jars:
+    with meteor.corpus_jars(REFERENCES, systems) as jars:
         assert jars is not None and jars.warm == 1
         shared = {
             name: evaluate_arel(REFERENCES, stories, meteor_pool=jars)
@@ -211,3 +210,33 @@ def test_systems_sharing_one_pool_score_as_each_alone(java, monkeypatch):
     assert shared["other"].per_album.equals(alone.per_album)
     assert shared["ours"].scores != shared["other"].scores  # (the demo build's test of its
     # summary against `imgstory evaluate` checks the same for every metric of a whole pack)
+
+
+def test_the_apps_paired_tests_start_one_jar_for_every_system(java, monkeypatch):
+    """Thesis and Model comparison re-score a results folder's systems for their paired tests:
+    one METEOR jar for them all (it was one per system)."""
+    from imgstory.app import scoring
+
+    monkeypatch.setattr(meteor, "_SHARED_POOL", meteor.MeteorPool())  # none warm here
+    started = []
+
+    class CountedJar(meteor.MeteorJar):
+        def __init__(self, *args, **kwargs):
+            started.append(kwargs.get("paraphrase_table"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(meteor, "MeteorJar", CountedJar)
+    systems = {
+        "lstm-beam": PREDICTIONS,
+        "gru-beam": {"a1": "the wedding was happy .", "a2": "the sea .", "a3": "the fans won ."},
+        "random": {"a1": "a cat sat .", "a2": "dogs run", "a3": "we won"},
+    }
+    table = scoring.paired_tests(systems, REFERENCES, "lstm-beam")
+    assert len(started) == 1 and started[0] is not None  # one jar, on a cut table
+    meteor_rows = table[table["metric"] == "METEOR"].set_index("key")
+    assert sorted(meteor_rows.index) == ["gru-beam", "random"]
+    # the same values as each system scored alone: see the test above (one more jar here would
+    # only repeat it); here the three systems' METEOR differ and the baseline's is one value
+    values = [meteor_rows.loc["gru-beam", "other"], meteor_rows.loc["random", "other"]]
+    assert len({*values, meteor_rows.loc["gru-beam", "baseline"]}) == 3
+    assert meteor_rows["baseline"].nunique() == 1 and all(0 < v < 1 for v in values)

@@ -261,20 +261,24 @@ def paired_tests(
     """
     from imgstory.eval.arel import evaluate_arel
     from imgstory.eval.bootstrap import paired_bootstrap_test
+    from imgstory.eval.meteor import corpus_jars
 
     problem = paired_problem(predictions, references, baseline)
     if problem:
         raise UserInputError(problem)
     steps = 2 * len(predictions) - 1
     scored = {}
-    for name, stories in predictions.items():
-        progress(
-            len(scored) / steps,
-            ngettext(
-                "scoring {system} ({n} album)", "scoring {system} ({n} albums)", len(stories)
-            ).format(system=system_name(name), n=len(stories)),
-        )
-        scored[name] = evaluate_arel(references, stories, meteor_processes=meteor_jars())
+    with corpus_jars(references, predictions, meteor_jars()) as jars:  # one start-up for all
+        for name, stories in predictions.items():
+            progress(
+                len(scored) / steps,
+                ngettext(
+                    "scoring {system} ({n} album)", "scoring {system} ({n} albums)", len(stories)
+                ).format(system=system_name(name), n=len(stories)),
+            )
+            scored[name] = evaluate_arel(
+                references, stories, meteor_processes=meteor_jars(), meteor_pool=jars
+            )
     rows = []
     for done, (name, result) in enumerate(scored.items()):
         if name == baseline:

@@ -155,9 +155,7 @@ def score_systems(
     systems: dict[str, Any] = {}
     results = {}
     warnings: list[str] = []
-    every_story = [story for stories in predictions.values() for story in stories.values()]
-    their_references = [references[a] for stories in predictions.values() for a in stories]
-    with corpus_jars(every_story, their_references) as jars:  # one start-up for all systems
+    with corpus_jars(references, predictions) as jars:  # one start-up for all systems
         for system, stories in predictions.items():
             results[system] = evaluate_arel(
                 references, {a: [s] for a, s in stories.items()}, meteor_processes=1,

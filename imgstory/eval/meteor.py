@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -524,16 +524,27 @@ def corpus_pool(
 
 @contextlib.contextmanager
 def corpus_jars(
-    hypotheses: Sequence[str], references: Sequence[Sequence[str]], processes: int = 1
+    references: Mapping[str, Sequence[str]],
+    systems: Mapping[str, Mapping[str, str | Sequence[str]]],
+    processes: int = 1,
 ) -> Iterator[MeteorPool | None]:
-    """:func:`corpus_pool` for several jobs on these texts (e.g. every system of one test set,
-    each scored with ``evaluate_arel(..., meteor_pool=pool)``); None when Java is missing or the
-    jars cannot start (each job then says why in its warnings)."""
+    """:func:`corpus_pool` for several systems' predictions (``system -> album_id -> story``)
+    on these references, each then scored with ``evaluate_arel(..., meteor_pool=pool)``: one
+    start-up for them all instead of one per system, with the same scores. None when Java is
+    missing or the jars cannot start (each job then says why in its warnings)."""
+    from imgstory.eval.predictions import normalise_predictions
+
+    hypotheses, their_references = [], []
+    for predictions in systems.values():
+        for album_id, story in normalise_predictions(predictions).items():
+            if album_id in references:  # evaluate_arel refuses the others
+                hypotheses.append(story)
+                their_references.append(references[album_id])
     with contextlib.ExitStack() as stack:
         pool = None
         if java_missing_message() is None:
             with contextlib.suppress(MeteorUnavailable):
-                pool = stack.enter_context(corpus_pool(hypotheses, references, processes))
+                pool = stack.enter_context(corpus_pool(hypotheses, their_references, processes))
         yield pool
 
 
