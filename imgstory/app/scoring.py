@@ -268,7 +268,8 @@ def paired_tests(
         raise UserInputError(problem)
     steps = 2 * len(predictions) - 1
     scored = {}
-    with corpus_jars(references, predictions, meteor_jars()) as jars:  # one start-up for all
+    processes = meteor_jars()
+    with corpus_jars(references, predictions, processes) as jars:  # one start-up for all
         for name, stories in predictions.items():
             progress(
                 len(scored) / steps,
@@ -277,7 +278,7 @@ def paired_tests(
                 ).format(system=system_name(name), n=len(stories)),
             )
             scored[name] = evaluate_arel(
-                references, stories, meteor_processes=meteor_jars(), meteor_pool=jars
+                references, stories, meteor_processes=processes, meteor_pool=jars
             )
     rows = []
     for done, (name, result) in enumerate(scored.items()):
