@@ -165,8 +165,8 @@ async def rate_all(url: str, chromium: str, shots: Path) -> list[dict]:
         try:
             # One browser, a tab per rater: each tab is a Streamlit session of its own and the
             # app keeps a rater in the tab's URL (``?rater=``), nothing in cookies or storage.
-            # Eight isolated contexts cost ~60% more browser CPU (each loads and compiles the
-            # app's scripts without a shared cache; 57 s against 35 s of CPU on 2 cores).
+            # Eight isolated contexts (each with its own cache, so each loads and compiles the
+            # app's scripts) cost ~60% more: 57 s against 35 s of the machine's CPU, 2 cores.
             context = await browser.new_context(viewport={"width": 1280, "height": 1000})
             context.set_default_timeout(BROWSER_TIMEOUT_MS)
             raters = await asyncio.gather(*(rate(context, url, n, shots) for n in range(RATERS)))
