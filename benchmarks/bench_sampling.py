@@ -30,6 +30,7 @@ import tensorflow as tf
 
 from imgstory.data.sis import load_sis
 from imgstory.decoding import DecodingConfig
+from imgstory.eval.story_metrics import distinct_2
 from imgstory.features.store import FeatureStore
 from imgstory.generation.storyteller import Storyteller
 from imgstory.text.vocabulary import END_ID, PAD_ID
@@ -63,12 +64,6 @@ def token_log_probability(teller: Storyteller, features: np.ndarray, tokens: np.
 def sentences_of(teller: Storyteller, tokens: np.ndarray) -> list[str]:
     """Every sentence of ``(n, photos, width)`` ids, normalised."""
     return [teller.vocabulary.decode(row) for story in tokens for row in story]
-
-
-def distinct_2(sentences: list[str]) -> float:
-    """Distinct word bigrams over all bigrams (0 when there are none)."""
-    bigrams = [pair for s in sentences for pair in zip(s.split(), s.split()[1:], strict=False)]
-    return len(set(bigrams)) / len(bigrams) if bigrams else 0.0
 
 
 def measure(teller, features, training_sentences, config: DecodingConfig) -> dict[str, float]:

@@ -41,15 +41,21 @@ def story_sentences(story: str) -> list[list[str]]:
     A sentence ends at a ``.``/``!``/``?`` token; words after the last one form a final sentence
     (whose last word is dropped too, as the reference implementation drops it).
     """
+    return [tokens[:-1] for tokens in sentence_tokens(story)]
+
+
+def sentence_tokens(story: str) -> list[list[str]]:
+    """The story's sentences as token lists, each with its ending ``.``/``!``/``?`` token (words
+    after the last one form a final sentence)."""
     sentences: list[list[str]] = []
     current: list[str] = []
     for token in story.split():
         current.append(token)
         if token in SENTENCE_ENDS:
-            sentences.append(current[:-1])
+            sentences.append(current)
             current = []
     if current:
-        sentences.append(current[:-1])
+        sentences.append(current)
     return sentences
 
 
@@ -106,6 +112,30 @@ def distinct_n(stories: Iterable[str], order: int) -> float:
         total += len(grams)
         seen.update(grams)
     return len(seen) / total if total else math.nan
+
+
+def distinct_2(sentences: str | Iterable[str]) -> float:
+    """Distinct word bigrams over all word bigrams of a story, bigrams never crossing a sentence.
+
+    Args:
+        sentences: a story (split into sentences at ``.``/``!``/``?`` tokens) or its sentences.
+
+    Returns:
+        The share on the 0-1 scale (1 = no bigram repeated); 0.0 when there is no bigram.
+    """
+    if isinstance(sentences, str):
+        token_lists = sentence_tokens(sentences)
+    else:
+        token_lists = [sentence.split() for sentence in sentences]
+    bigrams = [pair for tokens in token_lists for pair in _ngrams(tokens, 2)]
+    return len(set(bigrams)) / len(bigrams) if bigrams else 0.0
+
+
+def repeated_ngrams(story: str, order: int = 3) -> int:
+    """How many word ``order``-grams of the story occur again later in it, across sentences
+    (punctuation tokens are words here, as the decoder's n-gram blocking sees them)."""
+    grams = list(_ngrams(story.split(), order))
+    return len(grams) - len(set(grams))
 
 
 @dataclass
