@@ -94,7 +94,7 @@ if source is not None and "test" in source.sis_files:
         )
         generated = scoring.predictions_from_file(predictions[system])
     elif real is not None:
-        system = examples.preferred_system(list(real["systems"]), real_photos.THESIS_SYSTEMS)
+        system = real_photos.thesis_system(real)
         written_by = _("the {system}, from {file}").format(
             system=_(system), file=real_photos.RESULTS_FILE.name
         )

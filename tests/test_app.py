@@ -540,6 +540,6 @@ def test_thesis_on_a_real_vist_folder_labels_demo_numbers_and_shows_real_example
     assert "Data: demo pack (generated scenes in VIST format, not real VIST)" in shown
     assert "These numbers come from the **demo pack**" in shown
     assert "Data: VIST folder 'vist'" not in shown  # no number under the wrong name
-    assert "Stories written by the VIST LSTM (ours)" in shown
+    assert "Stories written by the VIST LSTM, beam search (thesis model)" in shown
     assert len([h for h in app.subheader if h.value.startswith("Album ")]) == 3
     assert sum("Flickr photo" in caption for caption in image_captions(app)) == 15

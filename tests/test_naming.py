@@ -74,3 +74,6 @@ def test_repeated_trigrams_are_counted_across_sentences() -> None:
     # (had a great) (a great time) (great time .) occur twice
     assert repeated_ngrams("we had a great time . they had a great time .") == 3
     assert repeated_ngrams("we drove to a beach . sun shone bright !") == 0
+    # no trigram crosses a sentence: (. we took) is not one
+    assert repeated_ngrams("we took a bus . we took pictures .") == 0
+    assert repeated_ngrams("we took a bus . we took a cab .") == 1

@@ -7,12 +7,23 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
 
 from imgstory.paths import REAL_PHOTO_RESULTS_FILE as RESULTS_FILE
 from imgstory.paths import SHIPPED_MODELS_DIR as MODELS_DIR
+
+#: What the results file says of the text (the files themselves are listed beside it).
+TRAINING_TEXT = (
+    "VIST train/val text only (the files under training_files); test stories, photos and "
+    "references only scored"
+)
+FLOOR_TEXT = (
+    "the models' own training text (training_files): the random story, concept retrieval and "
+    "sentence retrieval draw from exactly what the models learned from"
+)
 
 vist_app = typer.Typer(
     help="Storytellers for real photos, trained on VIST val text alone (concept bridge).",
@@ -79,53 +90,91 @@ def build(
 
 
 def evaluate(
-    folder: Path, train_stories: str, models: dict[str, Path], *, overwrite: bool = False
+    folder: Path,
+    train_stories: str | Path | Sequence[str | Path],
+    models: dict[str, Path],
+    *,
+    overwrite: bool = False,
 ) -> dict:
-    """Score ``models`` and the baselines on the photos of a VIST folder; write the results."""
+    """Tell and score ``models``, the released systems, the humans and the floors on the photos
+    of a VIST folder; write the results file (``imgstory vist score`` and the build).
+
+    Args:
+        folder: a VIST folder (sis/, reference/, photos/ or images/test/, optionally the released
+            systems' outputs under published/).
+        train_stories: the training text file(s) the models learned from; the floors draw from
+            the same stories.
+        models: label -> model directory (the demo LSTM is added).
+        overwrite: replace an existing results file.
+    """
     from imgstory.data.index import load_stories
     from imgstory.data.references import load_references
+    from imgstory.eval.released import find_released_files
     from imgstory.outputs import check_output_file, write_text_atomic
     from imgstory.paths import DEMO_DIR
     from imgstory.vist_models.real_photos import evaluate_on_real_photos
     from imgstory.vist_models.text_stories import load_text_stories
 
     check_output_file(RESULTS_FILE, overwrite=overwrite, what="real-photo results file")
+    sources = [train_stories] if isinstance(train_stories, str | Path) else list(train_stories)
+    texts = [load_text_stories(source) for source in sources]
     photos = folder / "photos" if (folder / "photos").is_dir() else folder / "images" / "test"
     models = {**models, "demo LSTM (drawn scenes)": DEMO_DIR / "models" / "lstm"}
-    results = evaluate_on_real_photos(
+    released = find_released_files(folder / "published")
+    report = evaluate_on_real_photos(
         load_stories(folder / "sis" / "test.story-in-sequence.json"),
         photos,
         load_references(folder / "reference" / "test_reference.json"),
         models,
-        load_text_stories(train_stories).stories,
+        [story for text in texts for story in text.stories],
+        released=released,
+        training_text=TRAINING_TEXT,
+        training_files=[{**text.card(), "file": Path(text.source).name} for text in texts],
+        floor_text=FLOOR_TEXT,
     )
-    write_text_atomic(RESULTS_FILE, json.dumps(results, indent=1) + "\n")
-    for label, system in results["systems"].items():
-        scores = system["scores"]
-        found = system["identification"]
-        print(
-            f"{label}: CIDEr {scores['CIDEr']['value']:.3f} {scores['CIDEr']['ci95']}, "
-            f"METEOR {scores.get('METEOR', {}).get('value')}, identified first "
-            f"{found['top1']:.0%} {found['top1_ci95']}, top-3 {found['top3']:.0%}",
-            file=sys.stderr,
-        )
+    results = report.to_json()
+    write_text_atomic(RESULTS_FILE, json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+    if not released:
+        print(f"no released outputs found under {folder / 'published'}", file=sys.stderr)
+    for label, system in report.systems.items():
+        print(_summary_line(label, system), file=sys.stderr)
     print(f"wrote {RESULTS_FILE}", file=sys.stderr)
     return results
 
 
+def _summary_line(label: str, system) -> str:
+    """One row of the comparison as the build prints it."""
+    scores, found, naming = system.scores, system.identification, system.naming
+    parts = [f"{key} {scores[key].value:.3f}" for key in ("METEOR", "CIDEr") if key in scores]
+    parts.append(f"first {found.top1:.0%}, top-3 {found.top3:.0%}")
+    if naming is not None and naming.rate is not None:
+        parts.append(f"naming {naming.named}/{naming.eligible}")
+    versus = system.versus_thesis.get("CIDEr")
+    if versus is not None:
+        parts.append(f"thesis minus this CIDEr {versus.difference:+.3f} (p = {versus.p_value:.3f})")
+    if system.albums_missing:
+        parts.append(f"no story for {len(system.albums_missing)} album(s)")
+    return f"{label}: " + ", ".join(parts)
+
+
 def score(
     folder: Path = typer.Argument(..., help="VIST folder (sis/, reference/, photos/)"),
-    stories: Path = typer.Option(..., "--stories", help="the val text the models learned from"),
-    models_dir: Path = typer.Option(MODELS_DIR, "--models", help="folder of vist-lstm/gru"),
+    stories: list[Path] = typer.Option(
+        ...,
+        "--stories",
+        help="the training text the models learned from (repeat for several files, e.g. "
+        "--stories val_reference.json --stories train_stories.json); the floors draw from it",
+    ),
+    models_dir: Path = typer.Option(
+        MODELS_DIR, "--models", help="folder of the VIST models (vist-lstm, vist-gru, ...)"
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace the results file"),
 ) -> None:
-    """Score the built VIST models and the baselines on a VIST folder's photos."""
-    models = {
-        f"VIST {cell.upper()} (ours)": models_dir / f"vist-{cell}"
-        for cell in ("lstm", "gru")
-        if (models_dir / f"vist-{cell}").is_dir()
-    }
-    evaluate(folder, str(stories), models, overwrite=overwrite)
+    """Score the built VIST models, the released systems, the humans and the floors on a VIST
+    folder's photos."""
+    found = sorted(path for path in models_dir.glob("vist-*") if (path / "config.json").is_file())
+    models = {path.name: path for path in found}  # vist-lstm is the thesis model's row
+    evaluate(folder, list(stories), models, overwrite=overwrite)
 
 
 def register(app: typer.Typer) -> None:

@@ -223,17 +223,45 @@ def paired_bootstrap_test(
         statistics_b, AlbumStatistics
     ):
         raise TypeError("paired_bootstrap_test needs EvaluationResult or AlbumStatistics inputs")
-    in_b = set(statistics_b.album_ids)
-    common = [album_id for album_id in statistics_a.album_ids if album_id in in_b]
+    return paired_bootstrap_passes([statistics_a], [statistics_b], metrics, n, seed, confidence)
+
+
+def paired_bootstrap_passes(
+    passes_a: Sequence[AlbumStatistics],
+    passes_b: Sequence[AlbumStatistics],
+    metrics: Sequence[str] | None = None,
+    n: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> dict[str, PairedComparison]:
+    """Paired bootstrap of A minus B where each system's score is a mean over passes.
+
+    Pass ``k`` of A and pass ``k`` of B were scored against the same references (e.g. a model
+    and the human story ``k``, both against an album's other references: leave-one-out). Every
+    pass is resampled with the same album draw. One pass each is :func:`paired_bootstrap_test`.
+
+    Raises:
+        ValueError: no pass, unequal numbers of passes, or no album in common.
+    """
+    if not passes_a or len(passes_a) != len(passes_b):
+        raise ValueError(f"{len(passes_a)} and {len(passes_b)} passes: give as many, at least one")
+    in_b = set(passes_b[0].album_ids)
+    common = [album_id for album_id in passes_a[0].album_ids if album_id in in_b]
     if not common:
         raise ValueError("the two systems share no album: they cannot be compared")
-    statistics_a, statistics_b = statistics_a.subset(common), statistics_b.subset(common)
-    keys = list(metrics or [key for key in statistics_a.metrics if key in statistics_b.metrics])
+    passes_a = [statistics.subset(common) for statistics in passes_a]
+    passes_b = [statistics.subset(common) for statistics in passes_b]
+    keys = list(metrics or [key for key in passes_a[0].metrics if key in passes_b[0].metrics])
+
+    def mean_scores(passes: Sequence[AlbumStatistics], weights: np.ndarray) -> dict:
+        scored = [statistics.scores(weights) for statistics in passes]
+        return {key: sum(scores[key] for scores in scored) / len(scored) for key in keys}
+
     everyone = np.ones(len(common))
-    observed_a, observed_b = statistics_a.scores(everyone), statistics_b.scores(everyone)
+    observed_a, observed_b = mean_scores(passes_a, everyone), mean_scores(passes_b, everyone)
 
     def differences(weights: np.ndarray) -> np.ndarray:  # -> (keys, resamples)
-        resampled_a, resampled_b = statistics_a.scores(weights), statistics_b.scores(weights)
+        resampled_a, resampled_b = mean_scores(passes_a, weights), mean_scores(passes_b, weights)
         return np.stack([resampled_a[key] - resampled_b[key] for key in keys])
 
     if len(common) < 2:

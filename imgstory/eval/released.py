@@ -255,6 +255,59 @@ def leave_one_out_passes(
     ]
 
 
+@dataclass(frozen=True)
+class LeaveOneOutScores:
+    """The human references scored leave-one-out: each pass's statistics, and the means.
+
+    Attributes:
+        passes: ``(predictions, references)`` of each pass (:func:`leave_one_out_passes`).
+        statistics: each pass's per-album statistics (same albums, same order).
+        scores: metric key -> mean over passes.
+        ci95: metric key -> ``[low, high]``, resampling albums with the same draw in every pass.
+        warnings: the scorer's warnings, each once.
+    """
+
+    passes: list[tuple[dict[str, str], dict[str, list[str]]]]
+    statistics: list[AlbumStatistics]
+    scores: dict[str, float]
+    ci95: dict[str, list[float]]
+    warnings: list[str]
+
+
+def leave_one_out_scores(
+    references: Mapping[str, list[str]], resamples: int = RESAMPLES, meteor_pool=None
+) -> LeaveOneOutScores:
+    """Score the human references leave-one-out (see :func:`score_human_leave_one_out`).
+
+    Args:
+        references: ``album_id -> [reference story, ...]``.
+        resamples: bootstrap resamples of the intervals.
+        meteor_pool: METEOR jars to share (``evaluate_arel``'s ``meteor_pool``).
+
+    Raises:
+        UserInputError: METEOR could not be computed, or no album has two references.
+    """
+    from imgstory.eval.arel import evaluate_arel
+    from imgstory.eval.bootstrap import resample_weights
+
+    passes = leave_one_out_passes(references)
+    warnings: list[str] = []
+    statistics = []
+    for predictions, others in passes:
+        result = evaluate_arel(others, predictions, meteor_pool=meteor_pool)
+        if "METEOR" not in result.scores:
+            raise UserInputError("METEOR could not be computed: " + "; ".join(result.warnings))
+        warnings += [w for w in result.warnings if w not in warnings]
+        statistics.append(result.statistics)
+    weights = resample_weights(len(statistics[0].album_ids), resamples, seed=0)
+    scores, intervals = {}, {}
+    for key in METRIC_KEYS:
+        scores[key] = float(np.mean([s.scores()[key] for s in statistics]))
+        samples = np.mean([s.scores(weights)[key] for s in statistics], axis=0)  # (resamples,)
+        intervals[key] = [float(v) for v in np.percentile(samples, [2.5, 97.5])]
+    return LeaveOneOutScores(passes, statistics, scores, intervals, warnings)
+
+
 def score_human_leave_one_out(
     references_file: str | Path, resamples: int = RESAMPLES, paper: str = ""
 ) -> tuple[PublishedResult, list[str]]:
@@ -265,28 +318,13 @@ def score_human_leave_one_out(
     than a system's (4 instead of 5 on VIST test), which lowers BLEU and METEOR a little.
     """
     from imgstory.data.references import load_references
-    from imgstory.eval.arel import evaluate_arel
-    from imgstory.eval.bootstrap import resample_weights
 
     references_file = Path(references_file)
     references = load_references(references_file)
-    passes = leave_one_out_passes(references)
-    warnings: list[str] = []
-    statistics = []
-    for predictions, others in passes:
-        result = evaluate_arel(others, predictions)
-        if "METEOR" not in result.scores:
-            raise UserInputError("METEOR could not be computed: " + "; ".join(result.warnings))
-        warnings += [w for w in result.warnings if w not in warnings]
-        statistics.append(result.statistics)
-    albums = len(statistics[0].album_ids)
+    scored = leave_one_out_scores(references, resamples)
+    passes, scores, intervals = scored.passes, scored.scores, scored.ci95
+    albums = len(scored.statistics[0].album_ids)
     measured = [story_metrics(predictions).scores for predictions, _ in passes]
-    weights = resample_weights(albums, resamples, seed=0)
-    scores, intervals = {}, {}
-    for key in METRIC_KEYS:
-        scores[key] = float(np.mean([s.scores()[key] for s in statistics]))
-        samples = np.mean([s.scores(weights)[key] for s in statistics], axis=0)  # (resamples,)
-        intervals[key] = [float(v) for v in np.percentile(samples, [2.5, 97.5])]
     entry = PublishedResult(
         system=f"Human references (leave-one-out, {len(passes)} passes)",
         paper=paper or "Huang et al. Visual Storytelling. NAACL 2016 (the VIST references).",
@@ -313,4 +351,63 @@ def score_human_leave_one_out(
             f"{len(passes) - 1}, so a human story has one reference fewer than a system's"
         ),
     )
-    return entry, warnings
+    return entry, scored.warnings
+
+
+@dataclass(frozen=True)
+class ReleasedFiles:
+    """A registered system's released outputs found in a VIST folder (matched by sha256).
+
+    Attributes:
+        system: the registry's name for the system.
+        albums: ``album_id -> story`` from its AREL-format file (None when not found).
+        sequences: ``(album_id, photo ids) -> story`` from its challenge file (None when not
+            found).
+    """
+
+    system: str
+    albums: dict[str, str] | None
+    sequences: dict[tuple[str, tuple[str, ...]], str] | None
+
+
+def find_released_files(
+    folder: str | Path, registry: str | Path | None = None
+) -> list[ReleasedFiles]:
+    """The scored-here registry systems whose released outputs files are under ``folder``.
+
+    Every ``*.json`` file under ``folder`` is identified by its sha256 against the registry's
+    AREL-protocol and challenge entries (so a file is used only if it is the one scored into the
+    registry). Systems are listed in registry order.
+    """
+    from imgstory.eval.predictions import load_challenge_submission, load_predictions
+    from imgstory.eval.published import load_published_results
+    from imgstory.paths import PUBLISHED_RESULTS_FILE
+
+    entries = [
+        entry
+        for entry in load_published_results(registry or PUBLISHED_RESULTS_FILE)
+        if entry.provenance == SCORED_HERE and entry.sha256
+    ]
+    wanted = {entry.sha256 for entry in entries}
+    found = {}
+    for path in sorted(Path(folder).rglob("*.json")):
+        digest = file_sha256(path)
+        if digest in wanted:
+            found[digest] = path
+    systems: dict[str, ReleasedFiles] = {}
+    for entry in entries:
+        path = found.get(entry.sha256)
+        if path is None:
+            continue
+        known = systems.get(entry.system, ReleasedFiles(entry.system, None, None))
+        if entry.protocol == "arel":
+            stories = {album: story.strip() for album, story in load_predictions(path).items()}
+            known = ReleasedFiles(entry.system, stories, known.sequences)
+        elif entry.protocol == "challenge":
+            sequences = {
+                (story.album_id, tuple(story.photo_sequence)): story.story.strip()
+                for story in load_challenge_submission(path)
+            }
+            known = ReleasedFiles(entry.system, known.albums, sequences)
+        systems[entry.system] = known
+    return list(systems.values())

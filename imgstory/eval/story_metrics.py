@@ -132,9 +132,10 @@ def distinct_2(sentences: str | Iterable[str]) -> float:
 
 
 def repeated_ngrams(story: str, order: int = 3) -> int:
-    """How many word ``order``-grams of the story occur again later in it, across sentences
-    (punctuation tokens are words here, as the decoder's n-gram blocking sees them)."""
-    grams = list(_ngrams(story.split(), order))
+    """How many word ``order``-grams of the story occur again later in it: n-grams are taken
+    within each sentence (its end mark counts as a word) and compared across the whole story,
+    as the decoder's ``no_repeat_ngram_size`` blocks them."""
+    grams = [gram for tokens in sentence_tokens(story) for gram in _ngrams(tokens, order)]
     return len(grams) - len(set(grams))
 
 

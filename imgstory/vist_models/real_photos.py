@@ -1,26 +1,70 @@
-"""Score storytellers on real VIST test photos against baselines on the same photos.
+"""Tell and score real VIST test photos: our models, released systems, humans and floors alike.
 
-Systems: models (run on their own encoder's features of the photos), *concept retrieval* (the
-training story whose sentences best match the photos' concepts, position by position) and a
-random training story. Scores: the AREL protocol with bootstrap intervals, and album
-identification (:mod:`imgstory.eval.identification`). Test data is only scored, never trained on.
+Every row is scored on the same albums (each album's first story whose 5 photos are present):
+our models tell the photos exactly as ``imgstory generate`` and the app do (one album at a
+time, :meth:`Storyteller.generate_from_images`); released systems bring their published stories
+(for the same photo sequence where they released one per sequence); the human references are
+scored leave-one-out; the floors need no model (a constant story, a random training story,
+whole-story concept retrieval, per-photo sentence retrieval). Scores: the AREL protocol with
+bootstrap intervals, album identification, story quality, naming rate, and paired bootstrap
+tests of the thesis model against every row (:mod:`imgstory.eval.report`). Test data is only
+scored, never trained on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import tempfile
+import hashlib
+import json
+import subprocess
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from imgstory.data.sis import Story
+from imgstory.decoding.config import DecodingConfig
 from imgstory.errors import UserInputError
+from imgstory.eval.released import ReleasedFiles
+from imgstory.eval.report import RealPhotoReport
 
 RESAMPLES = 1000
-REPORTED = ("Bleu_4", "METEOR", "ROUGE_L", "CIDEr")
+#: The generic story of issue 26's table: what METEOR rewards without looking at a photo.
+CONSTANT_STORY = (
+    "we had a great time . they had a great time . we had a great time . "
+    "they had a great time . we had a great time ."
+)
+#: The thesis model's directory under ``assets/models`` (the shipped VIST LSTM).
+THESIS_DIRECTORY = "vist-lstm"
+THESIS_SYSTEM = "VIST LSTM, beam search (thesis model)"
+GREEDY_SYSTEM = "VIST LSTM, greedy (Greedy baseline)"
+GRU_SYSTEM = "VIST GRU, beam search (GRU baseline)"
+DEMO_SYSTEM = "demo LSTM (drawn scenes)"
+HUMAN_SYSTEM = "human references (leave-one-out)"
+CONSTANT_SYSTEM = "constant story (the same for every album)"
+RANDOM_SYSTEM = "random training story"
+RETRIEVAL_SYSTEM = "concept retrieval (whole training story)"
+SENTENCE_RETRIEVAL_SYSTEM = "sentence retrieval (a training sentence per photo)"
+PROTOCOL = (
+    "AREL (one story per album against all its reference stories; coco-caption BLEU-4, METEOR "
+    "1.5 -t hter, ROUGE-L, CIDEr-D), 95% bootstrap intervals over albums (1000 resamples); "
+    "album identification = rank of the album's own references by CIDEr-D among all scored "
+    "albums' references (ties count against), 95% Wilson intervals; naming rate = share of "
+    "photos whose top ImageNet class has probability >= 0.5 whose own sentence names it (its "
+    "word, plural or a GloVe-50 cosine >= 0.6); paired bootstrap tests: the thesis model minus "
+    "each row on the albums both told (1000 resamples)"
+)
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """A model told with one decoding: a row of the comparison."""
+
+    name: str
+    model_dir: Path
+    decoding: DecodingConfig
 
 
 def photo_sequences(stories: Sequence[Story], photos_dir: Path) -> tuple[list[Story], dict]:
@@ -59,6 +103,30 @@ def retrieval_stories(
     return told
 
 
+def sentence_retrieval_stories(
+    photo_vectors: Mapping[str, np.ndarray], sequences: Sequence[Story], train: Sequence[Story]
+) -> dict[str, str]:
+    """Per-photo sentence retrieval: for each photo, the training sentence whose terms (its
+    class mixture: the ImageNet class names nearest its meaning) best match the photo's (its
+    likeliest classes), no sentence twice in a story."""
+    from imgstory.features.concepts import ConceptSpace
+
+    texts = list(dict.fromkeys(sentence for story in train for sentence in story.texts))
+    candidates = ConceptSpace.packaged().sentence_vectors(texts)  # (sentences, 50)
+    told = {}
+    for story in sequences:
+        used: set[int] = set()
+        chosen = []
+        for photo in story.photo_ids:
+            scores = candidates @ photo_vectors[photo]  # (sentences,)
+            scores[list(used)] = -np.inf
+            best = int(np.argmax(scores))
+            used.add(best)
+            chosen.append(texts[best])
+        told[story.album_id] = " ".join(chosen)
+    return told
+
+
 def random_stories(sequences: Sequence[Story], train: Sequence[Story], seed: int) -> dict:
     """A random training story per album (seeded)."""
     generator = np.random.default_rng(seed)
@@ -66,26 +134,146 @@ def random_stories(sequences: Sequence[Story], train: Sequence[Story], seed: int
     return {story.album_id: train[i].story_text for story, i in zip(sequences, picks, strict=True)}
 
 
-def _score(references: Mapping[str, list[str]], told: Mapping[str, str]) -> dict[str, Any]:
-    from imgstory.eval.arel import evaluate_arel
-    from imgstory.eval.bootstrap import bootstrap_ci
-    from imgstory.eval.identification import identify_albums
+def model_rows(models: Mapping[str, Path]) -> list[ModelRow]:
+    """The rows of our models, by the cell each directory's config names.
 
-    result = evaluate_arel(references, told)
-    intervals = bootstrap_ci(result, n=RESAMPLES, seed=0)
-    return {
-        "scores": {
-            key: {
-                "value": round(intervals[key].value, 4),
-                "ci95": [round(intervals[key].low, 4), round(intervals[key].high, 4)],
-            }
-            for key in REPORTED
-            if key in intervals
-        },
-        "identification": identify_albums(references, told).to_json(),
-        "stories": dict(told),
-        "warnings": result.warnings,
+    The thesis LSTM (the directory named ``vist-lstm``, else the first LSTM) gives the first two
+    rows: the thesis row (beam search, the default decoding) and the Greedy baseline; then, in
+    order, the first GRU its beam row and any other model one beam row under its label.
+    """
+    beam, greedy = DecodingConfig(), DecodingConfig(method="greedy")
+    cells = {
+        label: json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
+        .get("model", {})
+        .get("cell")
+        for label, path in models.items()
     }
+    lstms = [label for label, cell in cells.items() if cell == "lstm"]
+    named = [label for label in lstms if Path(models[label]).name == THESIS_DIRECTORY]
+    thesis = (named or lstms or [None])[0]
+    gru = next((label for label, cell in cells.items() if cell == "gru"), None)
+    rows = []
+    if thesis is not None:
+        rows += [
+            ModelRow(THESIS_SYSTEM, Path(models[thesis]), beam),
+            ModelRow(GREEDY_SYSTEM, Path(models[thesis]), greedy),
+        ]
+    for label, model_dir in models.items():
+        if label != thesis:
+            rows.append(ModelRow(GRU_SYSTEM if label == gru else label, Path(model_dir), beam))
+    return rows
+
+
+def tell_albums(
+    rows: Sequence[ModelRow], sequences: Sequence[Story], files: Mapping[str, Path]
+) -> dict[str, dict[str, str]]:
+    """``row name -> album id -> story``, each album told alone from its photo files, as
+    ``imgstory generate`` tells them (so the stored stories are the ones a user gets)."""
+    from imgstory.generation.storyteller import Storyteller
+
+    tellers: dict[Path, Storyteller] = {}
+    told = {}
+    for row in rows:
+        if row.model_dir not in tellers:
+            tellers[row.model_dir] = Storyteller.load(row.model_dir)
+        teller = tellers[row.model_dir]
+        told[row.name] = {
+            story.album_id: teller.generate_from_images(
+                [files[photo] for photo in story.photo_ids], row.decoding
+            ).story
+            for story in sequences
+        }
+    return told
+
+
+def released_stories(
+    released: ReleasedFiles, sequences: Sequence[Story]
+) -> tuple[dict[str, str], set[str], str]:
+    """A released system's story per album: the one for the same photo sequence from its
+    challenge-format file where it has one, else its one story per album (AREL format).
+
+    Returns:
+        ``album -> story``, the albums whose story is for these very photos, and a note.
+    """
+    told, same_photos = {}, set()
+    for story in sequences:
+        key = (story.album_id, story.photo_ids)
+        if released.sequences is not None and key in released.sequences:
+            told[story.album_id] = released.sequences[key]
+            same_photos.add(story.album_id)
+        elif released.albums is not None and story.album_id in released.albums:
+            told[story.album_id] = released.albums[story.album_id]
+    if same_photos and len(same_photos) == len(told):
+        note = "its released story for the same photo sequence (challenge-format outputs)"
+    elif same_photos:
+        note = (
+            f"its released story for the same photo sequence on {len(same_photos)} albums, "
+            "else its one story per album"
+        )
+    else:
+        note = (
+            "its one released story per album (AREL format): it may tell another photo "
+            "sequence of the album, so no naming rate"
+        )
+    return told, same_photos, note
+
+
+def model_fingerprint(model_dir: Path) -> dict[str, object]:
+    """What identifies a model directory: a digest of its files, its vocabulary and encoder
+    fingerprints, and its card's creation time and commit."""
+    from imgstory.pretrained import file_sha256
+
+    model_dir = Path(model_dir)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in model_dir.iterdir() if p.is_file()):
+        digest.update(f"{path.name}:{file_sha256(path)}\n".encode())
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    card_file = model_dir / "model_card.json"
+    card = json.loads(card_file.read_text(encoding="utf-8")) if card_file.is_file() else {}
+    return {
+        "files_sha256": digest.hexdigest()[:16],
+        "cell": config.get("model", {}).get("cell"),
+        "vocab_fingerprint": config.get("vocab_fingerprint"),
+        "encoder": f"{config.get('encoder', {}).get('name')} "
+        f"{config.get('encoder', {}).get('fingerprint')}",
+        "created": card.get("created"),
+        "commit": card.get("commit"),
+    }
+
+
+def code_version() -> dict[str, object]:
+    """The package version, the git commit and whether tracked files had uncommitted changes."""
+    from imgstory import __version__
+    from imgstory.model.card import git_commit
+    from imgstory.paths import REPO_ROOT
+
+    commit = git_commit()
+    changed = None
+    if commit is not None:
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        changed = bool(status.stdout.strip()) if status.returncode == 0 else None
+    return {"imgstory": __version__, "commit": commit, "uncommitted_changes": changed}
+
+
+def refuse_test_text(train: Sequence[Story], references: Mapping[str, list[str]]) -> None:
+    """Refuse floor text that holds a test reference story (checked by content, not name).
+
+    Raises:
+        UserInputError: names how many training stories are test references.
+    """
+    test = {" ".join(story.split()) for stories in references.values() for story in stories}
+    leaked = [story for story in train if " ".join(story.story_text.split()) in test]
+    if leaked:
+        raise UserInputError(
+            f"{len(leaked)} of the training stories are test reference stories: test text is "
+            "for evaluation only"
+        )
 
 
 def evaluate_on_real_photos(
@@ -95,64 +283,93 @@ def evaluate_on_real_photos(
     models: Mapping[str, str | Path],
     train: Sequence[Story],
     *,
+    released: Sequence[ReleasedFiles] = (),
+    training_text: str = "",
+    training_files: Sequence[dict] = (),
+    floor_text: str = "",
     seed: int = 0,
-) -> dict[str, Any]:
+) -> RealPhotoReport:
     """Tell and score every album of ``test_stories`` whose photos are in ``photos_dir``.
 
     Args:
         test_stories: test-split stories (SIS) giving each album's photo sequence.
         photos_dir: the photos (``<photo_flickr_id>.jpg``, flat or in split folders).
         references: AREL-format test references.
-        models: label -> model directory; each runs on features of its own encoder.
-        train: the training stories the baselines draw from (never test stories).
-        seed: the random baseline's seed.
-
-    Returns:
-        A JSON-ready document: what was scored, how, and each system's scores and stories.
+        models: label -> model directory (see :func:`model_rows`); the thesis row is the
+            LSTM's beam search, else the first model row.
+        train: the training stories the floors draw from (never test stories).
+        released: released systems' outputs (:func:`imgstory.eval.released.find_released_files`).
+        training_text: what the models learned from, in words, for the file.
+        training_files: the training text files (``TextStories.card()``), for the file.
+        floor_text: what ``train`` is, for the file.
+        seed: the random floor's seed.
     """
-    from imgstory.decoding.config import DecodingConfig
-    from imgstory.features.extract import extract_features
-    from imgstory.features.store import FeatureStore
-    from imgstory.generation.predict import predict_stories
-    from imgstory.generation.storyteller import Storyteller
+    from imgstory.eval.scoreboard import ToldStories, score_rows
+    from imgstory.features.concepts import ConceptSpace
+    from imgstory.vist_models.grounding import photo_probabilities
 
+    refuse_test_text(train, references)
     sequences, files = photo_sequences(test_stories, Path(photos_dir))
     album_references = {story.album_id: references[story.album_id] for story in sequences}
-    systems: dict[str, dict[str, str]] = {}
-    concept_vectors: dict[str, np.ndarray] = {}
-    with tempfile.TemporaryDirectory(prefix="imgstory-real-") as scratch:
-        stores: dict[str, FeatureStore] = {}
-        for label, model_dir in models.items():
-            teller = Storyteller.load(model_dir)
-            encoder = teller.encoder_name
-            if encoder not in stores:
-                path = Path(scratch) / encoder
-                extract_features(files, path, encoder, progress=False, dtype="float32")
-                stores[encoder] = FeatureStore.open(path)
-            told = predict_stories(teller, stores[encoder], sequences, DecodingConfig())
-            systems[label] = {album: stories[0] for album, stories in told.items()}
-        if "concepts" not in stores:
-            path = Path(scratch) / "concepts"
-            extract_features(files, path, "concepts", progress=False, dtype="float32")
-            stores["concepts"] = FeatureStore.open(path)
-        ids = sorted(files)
-        concept_vectors = dict(zip(ids, stores["concepts"].get(ids), strict=True))
-    systems["concept retrieval (val story)"] = retrieval_stories(concept_vectors, sequences, train)
-    systems["random val story"] = random_stories(sequences, train, seed)
-    return {
-        "data": (
+    rows = model_rows({label: Path(path) for label, path in models.items()})
+    if not rows:
+        raise UserInputError("no model to score: build them first (`imgstory vist build`)")
+    told = tell_albums(rows, sequences, files)
+    notes = {row.name: f"told by {row.model_dir.name} from the photos" for row in rows}
+    kinds = dict.fromkeys(told, "model")
+    same_photos = {name: set(album_references) for name in told}
+    for system in released:
+        stories, exact, note = released_stories(system, sequences)
+        if stories:
+            told[system.system], notes[system.system] = stories, note
+            kinds[system.system], same_photos[system.system] = "released", exact
+    probabilities = photo_probabilities(files)
+    photo_ids = list(probabilities)
+    concept_vectors = ConceptSpace.packaged().photo_vectors(np.stack(list(probabilities.values())))
+    vectors = dict(zip(photo_ids, concept_vectors, strict=True))  # photo id -> (50,)
+    floors = {
+        CONSTANT_SYSTEM: dict.fromkeys(album_references, CONSTANT_STORY),
+        RANDOM_SYSTEM: random_stories(sequences, train, seed),
+        RETRIEVAL_SYSTEM: retrieval_stories(vectors, sequences, train),
+        SENTENCE_RETRIEVAL_SYSTEM: sentence_retrieval_stories(vectors, sequences, train),
+    }
+    for name, stories in floors.items():
+        told[name], kinds[name], same_photos[name] = stories, "floor", set(album_references)
+    notes[CONSTANT_SYSTEM] = f"'{CONSTANT_STORY}' for every album"
+    notes[RANDOM_SYSTEM] = f"a training story drawn at random per album (seed {seed})"
+    notes[RETRIEVAL_SYSTEM] = (
+        "the training story whose sentences' meanings best match the photos' concepts, "
+        "position by position"
+    )
+    notes[SENTENCE_RETRIEVAL_SYSTEM] = (
+        "for each photo, the training sentence whose class mixture best matches the photo's "
+        "likeliest classes, no sentence twice in a story"
+    )
+    thesis = THESIS_SYSTEM if THESIS_SYSTEM in told else rows[0].name
+    systems = score_rows(
+        ToldStories(told, kinds, notes, same_photos),
+        thesis,
+        album_references,
+        sequences,
+        test_stories,
+        probabilities,
+        HUMAN_SYSTEM,
+        resamples=RESAMPLES,
+    )
+    return RealPhotoReport(
+        data=(
             f"VIST test split: the {len(sequences)} albums with all 5 photos of a story in "
             f"{Path(photos_dir).name}/ (one photo sequence each)"
         ),
-        "albums": [story.album_id for story in sequences],
-        "protocol": (
-            "AREL (one story per album against all its reference stories; coco-caption "
-            f"BLEU-4, METEOR 1.5 -t hter, ROUGE-L, CIDEr-D), 95% bootstrap intervals over albums "
-            f"({RESAMPLES} resamples); album identification = rank of the album's own references "
-            "by CIDEr-D among all scored albums' references (ties count against), 95% Wilson "
-            "intervals"
-        ),
-        "training_text": "VIST val stories only; test stories, photos and references only scored",
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "systems": {label: _score(album_references, told) for label, told in systems.items()},
-    }
+        albums=tuple(album_references),
+        protocol=PROTOCOL,
+        training_text=training_text,
+        training_files=list(training_files),
+        floor_text=floor_text,
+        thesis=thesis,
+        systems=systems,
+        models={row.model_dir.name: model_fingerprint(row.model_dir) for row in rows},
+        decoding={row.name: dataclasses.asdict(row.decoding) for row in rows},
+        code_version=code_version(),
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )

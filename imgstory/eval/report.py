@@ -1,0 +1,276 @@
+"""The real-photo comparison as typed results: every system on the same albums, one schema.
+
+``imgstory vist score`` writes a :class:`RealPhotoReport` (``to_json``) and the app reads it back
+(``from_json``). Intervals are ``{"value", "ci95": [low, high]}`` everywhere; a paired test is
+the thesis model minus the row, on the albums both told.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from imgstory.eval.identification import Identification
+from imgstory.eval.naming import NamingResult
+from imgstory.i18n import N_
+
+#: What a row of the comparison is (the table groups rows by kind, in this order).
+SYSTEM_KINDS = {
+    "model": N_("our models"),
+    "released": N_("released systems (their published outputs)"),
+    "reference": N_("human references"),
+    "floor": N_("floors (no model)"),
+}
+#: The metrics shown with intervals, in the thesis's order.
+REPORTED_METRICS = ("METEOR", "ROUGE_L", "CIDEr", "Bleu_4")
+#: The metrics the thesis model is tested on against every row.
+PAIRED_METRICS = ("METEOR", "ROUGE_L", "CIDEr")
+SIGNIFICANCE = 0.05
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else round(float(value), 4)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A value and its 95% bootstrap interval."""
+
+    value: float
+    low: float
+    high: float
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"value", "ci95": [low, high]}``, rounded to 4 digits."""
+        return {"value": _rounded(self.value), "ci95": [_rounded(self.low), _rounded(self.high)]}
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> Interval:
+        """The inverse of :meth:`to_json`."""
+        low, high = document["ci95"]
+        return cls(float(document["value"]), float(low), float(high))
+
+
+@dataclass(frozen=True)
+class PairedTest:
+    """The thesis model minus another system on one metric (paired bootstrap over albums)."""
+
+    difference: float
+    low: float
+    high: float
+    p_value: float
+    albums: int
+
+    @property
+    def significant(self) -> bool:
+        """p below :data:`SIGNIFICANCE` (two-sided)."""
+        return self.p_value < SIGNIFICANCE
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"difference", "ci95", "p_value", "albums"}``."""
+        return {
+            "difference": _rounded(self.difference),
+            "ci95": [_rounded(self.low), _rounded(self.high)],
+            "p_value": _rounded(self.p_value),
+            "albums": self.albums,
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> PairedTest:
+        """The inverse of :meth:`to_json`."""
+        low, high = document["ci95"]
+        return cls(
+            float(document["difference"]),
+            float(low),
+            float(high),
+            float(document["p_value"]),
+            int(document["albums"]),
+        )
+
+
+@dataclass(frozen=True)
+class StoryQuality:
+    """Reference-free measures of a system's stories.
+
+    Attributes:
+        non_redundancy: mean RoViST-NR over stories (1 = no repetition).
+        non_redundancy_min: the lowest story's RoViST-NR.
+        distinct_2: mean over stories of the distinct-bigram share within the story.
+        repeated_trigram_stories: stories in which a word trigram occurs twice.
+        stories: stories measured.
+    """
+
+    non_redundancy: float | None
+    non_redundancy_min: float | None
+    distinct_2: float | None
+    repeated_trigram_stories: int
+    stories: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The measures, rounded to 4 digits (null when undefined)."""
+        return {
+            "non_redundancy": _rounded(self.non_redundancy),
+            "non_redundancy_min": _rounded(self.non_redundancy_min),
+            "distinct_2": _rounded(self.distinct_2),
+            "repeated_trigram_stories": self.repeated_trigram_stories,
+            "stories": self.stories,
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> StoryQuality:
+        """The inverse of :meth:`to_json`."""
+        return cls(
+            document.get("non_redundancy"),
+            document.get("non_redundancy_min"),
+            document.get("distinct_2"),
+            int(document.get("repeated_trigram_stories", 0)),
+            int(document.get("stories", 0)),
+        )
+
+
+def _identification_from_json(document: dict[str, Any]) -> Identification:
+    ranks = document["ranks"]
+    return Identification(tuple(ranks), tuple(int(rank) for rank in ranks.values()))
+
+
+@dataclass(frozen=True)
+class SystemReport:
+    """One row of the comparison.
+
+    Attributes:
+        kind: a key of :data:`SYSTEM_KINDS`.
+        scores: metric key -> value with its 95% bootstrap interval (AREL protocol).
+        identification: ranks of each album's own references among all albums' (CIDEr-D).
+        quality: non-redundancy, distinct-2, repeated trigrams.
+        naming: the naming rate of the photos' own sentences (None when a story's photo
+            sequence is not known).
+        stories: album id -> the story scored.
+        versus_thesis: metric key -> the thesis model minus this row (empty for the thesis).
+        albums_missing: scored albums this system has no story for.
+        note: where the stories come from and what to know when reading the row.
+        naming_left_out: stories left out of the naming rate (sentences not one per photo).
+    """
+
+    kind: str
+    scores: dict[str, Interval]
+    identification: Identification
+    quality: StoryQuality
+    naming: NamingResult | None
+    stories: dict[str, str]
+    versus_thesis: dict[str, PairedTest] = field(default_factory=dict)
+    albums_missing: tuple[str, ...] = ()
+    note: str = ""
+    naming_left_out: int = 0
+    warnings: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The row as written in the results file."""
+        return {
+            "kind": self.kind,
+            "note": self.note,
+            "scores": {key: interval.to_json() for key, interval in self.scores.items()},
+            "identification": self.identification.to_json(),
+            "story_quality": self.quality.to_json(),
+            "naming": None if self.naming is None else self.naming.to_json(),
+            "naming_left_out": self.naming_left_out,
+            "versus_thesis": {key: test.to_json() for key, test in self.versus_thesis.items()},
+            "albums_missing": list(self.albums_missing),
+            "warnings": list(self.warnings),
+            "stories": dict(self.stories),
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> SystemReport:
+        """The inverse of :meth:`to_json`."""
+        naming = document.get("naming")
+        return cls(
+            kind=document["kind"],
+            scores={key: Interval.from_json(value) for key, value in document["scores"].items()},
+            identification=_identification_from_json(document["identification"]),
+            quality=StoryQuality.from_json(document["story_quality"]),
+            naming=None if naming is None else NamingResult.from_json(naming),
+            stories=dict(document["stories"]),
+            versus_thesis={
+                key: PairedTest.from_json(value)
+                for key, value in document.get("versus_thesis", {}).items()
+            },
+            albums_missing=tuple(document.get("albums_missing", ())),
+            note=document.get("note", ""),
+            naming_left_out=int(document.get("naming_left_out", 0)),
+            warnings=tuple(document.get("warnings", ())),
+        )
+
+
+@dataclass(frozen=True)
+class RealPhotoReport:
+    """Every system told and scored on the same real VIST albums.
+
+    Attributes:
+        data: which albums and photos.
+        albums: the album ids scored, in order.
+        protocol: how the rows are scored (AREL protocol, intervals, identification, naming).
+        training_text: the text the models learned from, in words.
+        floor_text: the text the floors draw from.
+        thesis: the row of the thesis model (the paired tests' first system).
+        systems: row name -> its report, in display order.
+        training_files: each training text file (name, sha256, stories in it and used).
+        models: model directory name -> its fingerprints (weights, vocabulary, encoder, card).
+        decoding: row name -> the decoding settings of a model row.
+        code_version: the package version and git commit that wrote the file.
+        created: when (UTC, ISO 8601).
+    """
+
+    data: str
+    albums: tuple[str, ...]
+    protocol: str
+    training_text: str
+    floor_text: str
+    thesis: str
+    systems: dict[str, SystemReport]
+    training_files: list[dict[str, Any]] = field(default_factory=list)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    decoding: dict[str, dict[str, Any]] = field(default_factory=dict)
+    code_version: dict[str, Any] = field(default_factory=dict)
+    created: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The results file's document."""
+        return {
+            "data": self.data,
+            "albums": list(self.albums),
+            "protocol": self.protocol,
+            "training_text": self.training_text,
+            "training_files": self.training_files,
+            "floor_text": self.floor_text,
+            "thesis": self.thesis,
+            "models": self.models,
+            "decoding": self.decoding,
+            "code_version": self.code_version,
+            "created": self.created,
+            "systems": {name: system.to_json() for name, system in self.systems.items()},
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> RealPhotoReport:
+        """The inverse of :meth:`to_json`.
+
+        Raises:
+            KeyError: a document of an older layout (without ``thesis`` or row kinds).
+        """
+        return cls(
+            data=document["data"],
+            albums=tuple(document["albums"]),
+            protocol=document["protocol"],
+            training_text=document["training_text"],
+            floor_text=document["floor_text"],
+            thesis=document["thesis"],
+            systems={
+                name: SystemReport.from_json(system) for name, system in document["systems"].items()
+            },
+            training_files=document.get("training_files", []),
+            models=document.get("models", {}),
+            decoding=document.get("decoding", {}),
+            code_version=document.get("code_version", {}),
+            created=document.get("created", ""),
+        )
