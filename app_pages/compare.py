@@ -2,19 +2,19 @@
 
 import streamlit as st
 
-from imgstory.app import published_view, real_photos, results, scoring, sources, state, widgets
-from imgstory.app.i18n import (
-    N_,
-    _,
-    error_text,
-    number,
-    stories_language_note,
-    story_html,
-    translate_columns,
+from imgstory.app import (
+    published_view,
+    real_photo_view,
+    real_photos,
+    results,
+    scoring,
+    sources,
+    state,
+    widgets,
 )
+from imgstory.app.i18n import N_, _, error_text, number, translate_columns
 from imgstory.errors import UserInputError
 from imgstory.paths import DEMO_DIR
-from imgstory.text.tokens import display_sentence
 from imgstory.viz.metrics import metric_chart
 
 source = state.current_source(required=False)
@@ -136,18 +136,11 @@ if real is None:
         )
     )
 else:
-    st.caption(real_photos.real_photo_caption(real))
-    st.dataframe(
-        translate_columns(real_photos.real_photo_table(real)), hide_index=True, width="stretch"
+    real_photo_view.show_real_photo_results(
+        real, findings_heading=_("The thesis's claims on real photos"), stories=True
     )
-    album = st.selectbox(_("Stories written for album"), real["albums"], key="real_album")
-    for system, story in real_photos.example_stories(real, album).items():
-        st.markdown(
-            f"**{_(system)}:** {story_html(display_sentence(story))}", unsafe_allow_html=True
-        )
-    stories_language_note()
 
-published_view.show_released_systems(results_dir, source)
+published_view.show_released_systems(results_dir, source, real_document=real)
 
 st.header(_("Published results on real VIST"))
 try:

@@ -2,9 +2,21 @@
 
 import streamlit as st
 
-from imgstory.app import examples, explore, real_photos, results, scoring, sources, state, widgets
-from imgstory.app.i18n import _, error_text, stories_language_note, story_html, translate_columns
+from imgstory.app import (
+    examples,
+    explore,
+    real_photo_view,
+    real_photos,
+    results,
+    scoring,
+    sources,
+    state,
+    thesis_view,
+    widgets,
+)
+from imgstory.app.i18n import _, error_text, stories_language_note, story_html
 from imgstory.errors import UserInputError
+from imgstory.eval.report import RealPhotoReport
 from imgstory.paths import DEMO_DIR
 from imgstory.text.tokens import display_sentence
 from imgstory.viz.architecture import architecture_dot
@@ -14,6 +26,7 @@ own_results = source is not None and source.results_dir is not None
 results_dir = source.results_dir if own_results else DEMO_DIR / "results"
 origin = results.results_origin(results_dir)  # the numbers' own data, not the sidebar's
 real = real_photos.load_real_photo_results()
+report = RealPhotoReport.from_json(real) if real is not None else None
 
 st.title(_("Does a sequence model tell better photo stories?"))
 st.markdown(
@@ -25,27 +38,23 @@ st.markdown(
 )
 
 st.header(_("Architecture"))
+encoder = thesis_view.shown_encoder(report, origin.is_demo)
 diagram, notes = st.columns([3, 2])
-diagram.graphviz_chart(architecture_dot("LSTM", translate=_), width="stretch")
-notes.markdown(
-    _(
-        "- **Photos:** each photo becomes one feature vector (Xception on ImageNet; the offline "
-        "demo uses handcrafted colour/texture features; the VIST models read ImageNet concepts).\n"
-        "- **Sequence context:** an LSTM reads the five vectors in order.\n"
-        "- **Story so far:** word vectors (GloVe 50-d) of the sentences already written, read by "
-        "another LSTM.\n"
-        "- **Memory and decoder:** photo *i*, the sequence context and the story so far feed a "
-        "stacked LSTM that writes sentence *i* word by word (softmax over the vocabulary).\n"
-        "- **Baselines:** GRU cells instead of LSTM; greedy decoding instead of beam search."
-    )
-)
+diagram.graphviz_chart(architecture_dot("LSTM", translate=_, encoder=encoder), width="stretch")
+notes.markdown(thesis_view.architecture_notes(encoder))
 
-st.header(_("Headline results"))
+if real is not None:
+    st.header(_("Headline: the thesis model on real VIST photos"))
+    real_photo_view.show_real_photo_results(
+        real, findings_heading=_("The thesis's claims on real photos"), static_table=True
+    )
+
+st.header(thesis_view.results_heading(real is not None, origin))
 if source is not None and not source.is_demo and not own_results:
     st.info(
         _(
-            "The {data} has no results/ folder of its own: the table below is the demo pack's and "
-            "is labelled as such; the VIST models' scores on real photos follow it."
+            "The {data} has no results/ folder of its own: the table below is the demo pack's "
+            "(drawn scenes, not real VIST) and is labelled as such."
         ).format(data=source.label)
     )
 try:
@@ -66,7 +75,7 @@ if long is not None:
     )
     widgets.show_summary_table(long, origin)
 
-    st.header(_("Findings"))
+    st.subheader(_("Findings on {data}").format(data=origin.short))
     st.caption(
         _("Data: {data}. Verdicts from paired bootstrap tests on METEOR.").format(data=origin.label)
     )
@@ -75,11 +84,6 @@ if long is not None:
         sentence = results.finding(long, first, second, tests.get(second))
         if sentence:
             st.markdown(f"- **{_(topic)}:** {sentence}")
-
-if real is not None:
-    st.header(_("Real VIST photos: the VIST models"))
-    st.caption(real_photos.real_photo_caption(real))
-    st.table(translate_columns(real_photos.real_photo_table(real)).set_index(_("system")))
 
 st.header(_("Example stories"))
 shown = []
@@ -98,7 +102,7 @@ if source is not None and "test" in source.sis_files:
         written_by = _("the {system}, from {file}").format(
             system=_(system), file=real_photos.RESULTS_FILE.name
         )
-        generated = real["systems"][system]["stories"]
+        generated = report.systems[system].stories
     else:
         generated = {}
     shown = examples.examples(generated, by_album, finder)

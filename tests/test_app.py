@@ -542,4 +542,13 @@ def test_thesis_on_a_real_vist_folder_labels_demo_numbers_and_shows_real_example
     assert "Data: VIST folder 'vist'" not in shown  # no number under the wrong name
     assert "Stories written by the VIST LSTM, beam search (thesis model)" in shown
     assert len([h for h in app.subheader if h.value.startswith("Album ")]) == 3
+    headers = [h.value for h in app.header]  # real photos first, the demo pack after, labelled
+    headline = headers.index("Headline: the thesis model on real VIST photos")
+    assert headline < headers.index("Drawn scenes: the demo pack (not real VIST)")
+    assert "The thesis's claims on real photos" in [h.value for h in app.subheader]
+    assert "**Beam search vs greedy.** The thesis:" in shown and "n = 12:" in shown
+    assert "The VIST models never saw a photo in training" in shown
+    (diagram,) = app.get("graphviz_chart")
+    assert "EfficientNet-Lite0 → ImageNet class-name terms" in diagram.proto.spec
+    assert "Xception" not in diagram.proto.spec
     assert sum("Flickr photo" in caption for caption in image_captions(app)) == 15

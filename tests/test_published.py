@@ -14,11 +14,17 @@ from imgstory.eval.comparison import COMPARISON_COLUMNS
 from imgstory.eval.published import (
     AS_REPORTED,
     SCORED_HERE,
+    SCORED_HERE_FLOOR,
     SCORED_HERE_HUMAN,
     load_published_results,
     published_results_frame,
 )
-from imgstory.eval.released import leave_one_out_passes, load_statistics
+from imgstory.eval.released import (
+    CONSTANT_STORY,
+    CONSTANT_SYSTEM,
+    leave_one_out_passes,
+    load_statistics,
+)
 from imgstory.paths import PUBLISHED_RESULTS_FILE
 
 APP = Path(__file__).resolve().parents[1] / "streamlit_app.py"
@@ -77,7 +83,7 @@ def test_paper_numbers_stay_as_reported_and_apart():
     assert human.albums_scored == 1010 and human.story_metrics["distinct_2"] > 0.4
     reported, scored = published_results_frame(), published_results_frame(scored_here=True)
     assert AREL not in set(reported["system"]) and "TAPM" not in set(scored["system"])
-    assert set(scored["provenance"]) == {SCORED_HERE, SCORED_HERE_HUMAN}
+    assert set(scored["provenance"]) == {SCORED_HERE, SCORED_HERE_HUMAN, SCORED_HERE_FLOOR}
 
 
 def test_compare_two_released_systems_from_their_saved_statistics(capsys):
@@ -147,10 +153,72 @@ def test_published_view_tables():
     kags = table[(table["system"] == KAGS)].iloc[0]
     assert kags["METEOR"].startswith("0.3624 [0.35")
     long = published_view.scored_here_long(results)
-    assert len(long) == 4 * 4  # 4 metrics of AREL, KAGS, PR-VIST, humans (no challenge rows)
+    assert len(long) == 5 * 4  # 4 metrics of AREL, KAGS, PR-VIST, humans, floor (no challenge)
     assert long["ci_low"].notna().all()
     metrics = published_view.story_metrics_table(results, {"mine": {"non_redundancy": 0.9}})
     assert list(metrics["kind"]).count("released") == 3 and metrics.iloc[-1]["kind"] == "local"
+    assert list(metrics["kind"]).count("floor") == 1
+
+
+def test_constant_story_floor_is_shipped_with_its_statistics_and_reading():
+    from imgstory.app import published_view
+
+    results = load_published_results()
+    (floor,) = [r for r in results if r.provenance == SCORED_HERE_FLOOR]
+    human = next(r for r in results if r.provenance == SCORED_HERE_HUMAN)
+    assert floor.system == CONSTANT_SYSTEM and floor.scored_here and CONSTANT_STORY in floor.notes
+    assert floor.albums_scored == 1010 and floor.albums_missing == 0
+    assert "imgstory published add-floor" in floor.notes  # how to regenerate it
+    statistics, _ = load_statistics(PUBLISHED_RESULTS_FILE.parent / floor.statistics_file)
+    recomputed = statistics.scores()
+    for key, value in floor.scores.items():
+        assert float(recomputed[key]) == pytest.approx(value, rel=1e-12)
+    # the reason it is shipped: METEOR ranks a constant story above the humans, CIDEr does not
+    assert floor.scores["METEOR"] > human.scores["METEOR"]
+    assert floor.scores["CIDEr"] < human.scores["CIDEr"] / 10
+    sentence = published_view.floor_sentence(results)
+    assert (
+        f"scores METEOR {floor.scores['METEOR']:.3f} on the 1,010-album test set, above the "
+        f"human references left out one at a time ({human.scores['METEOR']:.3f}): METEOR alone "
+        "cannot rank VIST systems." in sentence
+    )
+    assert f"CIDEr can (constant story {floor.scores['CIDEr']:.3f}" in sentence
+
+
+def test_floor_sentence_follows_the_numbers():
+    from dataclasses import replace
+
+    from imgstory.app import published_view
+
+    results = load_published_results()
+    human = next(r for r in results if r.provenance == SCORED_HERE_HUMAN)
+    lower = [
+        replace(r, scores={**r.scores, "METEOR": human.scores["METEOR"] - 0.01})
+        if r.provenance == SCORED_HERE_FLOOR
+        else r
+        for r in results
+    ]
+    sentence = published_view.floor_sentence(lower)
+    assert "below the human references" in sentence and "cannot rank" not in sentence
+    assert published_view.floor_sentence([human]) is None
+
+
+def test_published_add_floor_scores_the_constant_story(tmp_path, java, capsys):
+    registry = tmp_path / "registry.json"
+    registry.write_text(json.dumps({"results": []}))
+    references = tmp_path / "ref.json"
+    references.write_text(json.dumps({"a1": [CONSTANT_STORY, "a dog played ."],
+                                      "a2": ["cake .", CONSTANT_STORY]}))  # fmt: skip
+    command = ["published", "add-floor", "--references", str(references),
+               "--registry", str(registry), "--bootstrap", "20", "--json"]  # fmt: skip
+    assert main(command) == 0
+    entry = json.loads(capsys.readouterr().out)
+    assert entry["provenance"] == SCORED_HERE_FLOOR and entry["albums_scored"] == 2
+    assert entry["scores"]["Bleu_4"] == pytest.approx(1.0)  # each album holds the story itself
+    (stored,) = load_published_results(registry)
+    statistics, _ = load_statistics(registry.parent / stored.statistics_file)
+    assert statistics.album_ids == ("a1", "a2")
+    assert main(command) == 2  # registered once, unless --replace
 
 
 def test_compare_page_compares_two_released_systems():
@@ -161,8 +229,9 @@ def test_compare_page_compares_two_released_systems():
     app.switch_page("app_pages/compare.py")
     app.run()
     assert "Released systems scored here (real VIST test)" in [h.value for h in app.header]
-    app.selectbox(key="paired_a").set_value(KAGS)
-    app.selectbox(key="paired_b").set_value(PR_VIST).run()
+    assert app.radio(key="paired_group").value == "released"  # no VIST references: no real pairs
+    app.selectbox(key="paired_a_released").set_value(KAGS)
+    app.selectbox(key="paired_b_released").set_value(PR_VIST).run()
     next(b for b in app.button if b.label == "Compare A and B").click().run()
     assert not app.exception
     table = next(f.value for f in app.dataframe if list(f.value.columns) == COMPARISON_COLUMNS)

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from imgstory.app.i18n import N_, _, error_text, ngettext, translate_columns
+from imgstory.app.i18n import N_, _, error_text, ngettext, number, translate_columns
 from imgstory.errors import UserInputError
 from imgstory.eval.comparison import COMPARED_METRICS
-from imgstory.eval.published import PublishedResult, load_published_results
+from imgstory.eval.published import (
+    SCORED_HERE_FLOOR,
+    SCORED_HERE_HUMAN,
+    PublishedResult,
+    load_published_results,
+)
 from imgstory.eval.story_metrics import STORY_METRIC_KEYS, STORY_METRICS_NOTE
 from imgstory.paths import PUBLISHED_RESULTS_FILE
 
@@ -25,13 +31,26 @@ SCORED_HERE_NOTE = N_(
     "Scored here by `imgstory published add` from the outputs each system's authors released, "
     "VIST test set, 0-1 scale, 95% bootstrap intervals over albums (1,000 resamples). AREL "
     "protocol unless the protocol column says challenge (avg. max METEOR per photo sequence: "
-    "not comparable). The human row scores each reference against the album's other 4."
+    "not comparable). The human row scores each reference against the album's other 4; the "
+    "constant-story row is a floor: no model, the same story for every album."
 )
 PAIRED_NOTE = N_(
     "Paired bootstrap on the albums both systems scored against the same reference stories: "
     "albums resampled 1,000 times, A minus B recomputed on each resample; p is two-sided."
 )
 LOCAL_PREFIX = "local: "
+REAL_PREFIX = "real photos: "
+PAIR_GROUPS_NOTE = N_(
+    "Only systems scored on the same albums are offered together: the real-photo systems with "
+    "each other (re-scored against the chosen VIST folder's test references), the released "
+    "systems with each other (VIST test; a results folder of real VIST runs joins them), and a "
+    "demo-pack results folder's systems with each other."
+)
+NO_REAL_PAIRS = N_(
+    "Pairs of real-photo systems are re-scored against the VIST test references, and the chosen "
+    "data has none for these albums: pick a VIST folder in the sidebar. The thesis model against "
+    "every row is in the real-photo table above."
+)
 #: The registry's own words shown in tables (system names, provenance, protocol, source); the
 #: catalog holds them (``babel.cfg`` extracts them from the registry).
 REGISTRY_TEXT_COLUMNS = ("system", "protocol", "provenance", "source")
@@ -48,10 +67,78 @@ def translated_registry(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def choice_title(choice: str) -> str:
-    """A system in the paired-comparison pickers: a registry name, or ``local: <system>``."""
+    """A system in the paired-comparison pickers: a registry name, ``local: <system>`` or
+    ``real photos: <row>``."""
     if choice.startswith(LOCAL_PREFIX):
         return _("local: {system}").format(system=choice.removeprefix(LOCAL_PREFIX))
+    if choice.startswith(REAL_PREFIX):
+        return _("real photos: {system}").format(system=_(choice.removeprefix(REAL_PREFIX)))
     return _(choice)
+
+
+@dataclass(frozen=True)
+class PairGroup:
+    """Systems scored on the same albums, so any two of them can be compared.
+
+    Attributes:
+        key: ``real``, ``released`` or ``local``.
+        title: how the picker names the group (in the session's language).
+        choices: the systems, as :func:`resolve_system` takes them.
+    """
+
+    key: str
+    title: str
+    choices: tuple[str, ...]
+
+
+def real_photo_references(
+    document: Mapping | None, references: Mapping[str, list[str]] | None
+) -> dict[str, list[str]] | None:
+    """The references of the real-photo results' albums, when ``references`` (a data source's
+    test references) hold every one of them; else None."""
+    if document is None or references is None:
+        return None
+    albums = list(document["albums"])
+    if not albums or any(album not in references for album in albums):
+        return None
+    return {album: list(references[album]) for album in albums}
+
+
+def pair_groups(
+    registered: Sequence[str],
+    local: Sequence[str],
+    local_is_real_vist: bool,
+    real_document: Mapping | None,
+    real_references: Mapping[str, list[str]] | None,
+) -> list[PairGroup]:
+    """The groups of the paired picker: only systems scored on the same albums, each group with
+    at least two systems.
+
+    Args:
+        registered: the registry's systems with per-album statistics (VIST test).
+        local: the results folder's systems.
+        local_is_real_vist: the results folder holds runs on a real VIST folder's test split
+            (they join the released systems); else (the demo pack) they form their own group.
+        real_document: the real-photo results, or None.
+        real_references: the references of their albums (:func:`real_photo_references`), or
+            None when the chosen data has none (the real-photo group is then left out).
+    """
+    from imgstory.eval.report import RealPhotoReport
+
+    groups = []
+    if real_document is not None and real_references is not None:
+        report = RealPhotoReport.from_json(dict(real_document))
+        rows = [name for name, row in report.systems.items() if row.kind != "reference"]
+        title = ngettext(
+            "real photos ({albums} album)", "real photos ({albums} albums)", len(report.albums)
+        ).format(albums=len(report.albums))
+        groups.append(PairGroup("real", title, tuple(REAL_PREFIX + name for name in rows)))
+    locals_ = tuple(LOCAL_PREFIX + name for name in local)
+    released = tuple(registered) + (locals_ if local_is_real_vist else ())
+    groups.append(PairGroup("released", _("released systems (VIST test)"), released))
+    if not local_is_real_vist:
+        groups.append(PairGroup("local", _("this results folder (demo pack)"), locals_))
+    return [group for group in groups if len(group.choices) >= 2]
 
 
 def _cell(value: float, interval: Sequence[float] | None, digits: int = 4) -> str:
@@ -90,6 +177,41 @@ def scored_here_table(results: Sequence[PublishedResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _arel_entry(results: Sequence[PublishedResult], provenance: str) -> PublishedResult | None:
+    return next((r for r in results if r.provenance == provenance and r.protocol == "arel"), None)
+
+
+def floor_sentence(results: Sequence[PublishedResult]) -> str | None:
+    """What the constant-story floor says about METEOR, from the registry's numbers (None
+    without the floor or the human row)."""
+    floor = _arel_entry(results, SCORED_HERE_FLOOR)
+    human = _arel_entry(results, SCORED_HERE_HUMAN)
+    if floor is None or human is None or "METEOR" not in floor.scores:
+        return None
+    values = {
+        "floor": f"{floor.scores_0_1['METEOR']:.3f}",
+        "human": f"{human.scores_0_1['METEOR']:.3f}",
+        "albums": number(floor.albums_scored or 0),
+    }
+    if floor.scores_0_1["METEOR"] <= human.scores_0_1["METEOR"]:
+        return _(
+            "**The floor:** a constant story scores METEOR {floor} on the {albums}-album test "
+            "set, below the human references left out one at a time ({human})."
+        ).format(**values)
+    sentence = _(
+        "**What the floor says about METEOR:** a constant story, the same for every album, "
+        "scores METEOR {floor} on the {albums}-album test set, above the human references left "
+        "out one at a time ({human}): METEOR alone cannot rank VIST systems."
+    ).format(**values)
+    floor_cider, human_cider = floor.scores_0_1.get("CIDEr"), human.scores_0_1.get("CIDEr")
+    if floor_cider is not None and human_cider is not None and floor_cider < human_cider:
+        sentence += " " + _(
+            "CIDEr can (constant story {floor}, humans {human}), and so can album "
+            "identification: a story the same for every album never picks out its own album."
+        ).format(floor=f"{floor_cider:.3f}", human=f"{human_cider:.3f}")
+    return sentence
+
+
 def scored_here_long(results: Sequence[PublishedResult]) -> pd.DataFrame:
     """The AREL-protocol scored-here entries as a long table for ``metric_chart``."""
     rows = [
@@ -108,15 +230,21 @@ def scored_here_long(results: Sequence[PublishedResult]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["system", "metric", "value", "ci_low", "ci_high"])
 
 
+def _kind(result: PublishedResult) -> str:
+    if result.provenance == SCORED_HERE_FLOOR:
+        return _("floor")
+    return _("human") if result.provenance == SCORED_HERE_HUMAN else _("released")
+
+
 def story_metrics_table(
     results: Sequence[PublishedResult], local: Mapping[str, Mapping[str, float]] | None = None
 ) -> pd.DataFrame:
-    """Story metrics per system: released and human entries (AREL protocol: one story per
-    album), then ``local`` systems (``name -> {metric: value, "stories": n}``)."""
+    """Story metrics per system: released, human and floor entries (AREL protocol: one story
+    per album), then ``local`` systems (``name -> {metric: value, "stories": n}``)."""
     rows = [
         {
             "system": result.system,
-            N_("kind"): _("human") if "human" in result.provenance else _("released"),
+            N_("kind"): _kind(result),
             **{key: result.story_metrics.get(key) for key in STORY_METRIC_KEYS},
             N_("stories"): result.story_metrics.get("story_metrics_stories"),
         }
@@ -172,19 +300,42 @@ def _local_system(name: str, path: Path, references: Mapping[str, list[str]]):
     return scored_system(LOCAL_PREFIX + name, result, references)
 
 
+def _real_photo_system(name: str, document: Mapping, references: Mapping[str, list[str]]):
+    from imgstory.eval.arel import evaluate_arel
+    from imgstory.eval.comparison import scored_system
+
+    stories = document["systems"][name]["stories"]
+    return scored_system(REAL_PREFIX + name, evaluate_arel(references, stories), references)
+
+
 def resolve_system(
     choice: str,
     prediction_files: Mapping[str, Path],
     references: Mapping[str, list[str]] | None,
     registry: Path = PUBLISHED_RESULTS_FILE,
+    real_document: Mapping | None = None,
+    real_references: Mapping[str, list[str]] | None = None,
 ):
     """The ``ComparedSystem`` behind a choice of :func:`show_released_systems`' selectors.
 
+    Args:
+        choice: a registry name, ``local: <system>`` or ``real photos: <row>``.
+        prediction_files: the results folder's systems.
+        references: the test references of the results folder's data (local systems).
+        registry: the published-results registry.
+        real_document: the real-photo results (``real photos:`` choices).
+        real_references: the references of their albums.
+
     Raises:
-        UserInputError: a local system without test references to score it against.
+        UserInputError: a local or real-photo system without references to score it against.
     """
     from imgstory.eval.comparison import registered_system
 
+    if choice.startswith(REAL_PREFIX):
+        if real_document is None or real_references is None:
+            raise UserInputError(N_("real-photo systems need the VIST test references"))
+        name = choice.removeprefix(REAL_PREFIX)
+        return _real_photo_system(name, real_document, real_references)
     if not choice.startswith(LOCAL_PREFIX):
         return registered_system(choice, registry)
     if references is None:
@@ -208,20 +359,27 @@ def source_test_references(source) -> dict[str, list[str]] | None:
 
 
 def show_released_systems(
-    results_dir: Path, source, registry: Path = PUBLISHED_RESULTS_FILE
+    results_dir: Path,
+    source,
+    registry: Path = PUBLISHED_RESULTS_FILE,
+    real_document: Mapping | None = None,
 ) -> None:
     """Render the section: scored-here table and chart, story metrics, a paired comparison.
 
     Args:
         results_dir: the results folder whose ``predictions/`` are the local systems.
-        source: the chosen data source (its test references score local systems), or None.
+        source: the chosen data source (its test references score real-photo systems), or None.
         registry: the published-results registry.
+        real_document: the real-photo results (their systems join the paired picker), or None.
     """
     from imgstory.app.results import prediction_files as find_predictions
+    from imgstory.app.results import results_origin
     from imgstory.eval.comparison import comparable_systems
     from imgstory.viz.metrics import metric_chart
 
     prediction_files = find_predictions(results_dir)
+    origin = results_origin(results_dir)
+    local_is_real_vist = origin.source is not None and not origin.is_demo
 
     st.header(_("Released systems scored here (real VIST test)"))
     try:
@@ -238,6 +396,9 @@ def show_released_systems(
         return
     st.caption(_(SCORED_HERE_NOTE))
     st.dataframe(translated_registry(scored_here_table(results)), hide_index=True, width="stretch")
+    floor = floor_sentence(results)
+    if floor:
+        st.markdown(floor)
     metric = st.selectbox(
         _("Metric to chart"), COMPARED_METRICS, key="released_metric", help=_(SCORED_HERE_NOTE)
     )
@@ -261,9 +422,8 @@ def show_released_systems(
     except UserInputError as error:
         local = {}
         st.warning(error_text(error))
-    st.dataframe(
-        translated_registry(story_metrics_table(results, local)), hide_index=True, width="stretch"
-    )
+    released_rows = story_metrics_table(results, local if local_is_real_vist else None)
+    st.dataframe(translated_registry(released_rows), hide_index=True, width="stretch")
     st.caption(
         _(STORY_METRICS_NOTE)
         + " "
@@ -272,28 +432,63 @@ def show_released_systems(
             "leave-one-out passes); local rows: the chosen results folder's stories."
         )
     )
+    if local and not local_is_real_vist:
+        st.markdown(
+            _("**This results folder's systems ({data}), apart: not real VIST**").format(
+                data=origin.label
+            )
+        )
+        st.dataframe(
+            translated_registry(story_metrics_table([], local)), hide_index=True, width="stretch"
+        )
 
     st.subheader(_("Paired comparison of two systems"))
-    choices = comparable_systems(registry) + [LOCAL_PREFIX + name for name in prediction_files]
+    references = source_test_references(origin.source or source)
+    real_references = real_photo_references(real_document, source_test_references(source))
+    groups = pair_groups(
+        comparable_systems(registry),
+        list(prediction_files),
+        local_is_real_vist,
+        real_document,
+        real_references,
+    )
+    st.caption(_(PAIR_GROUPS_NOTE))
+    if real_document is not None and real_references is None:
+        st.caption(_(NO_REAL_PAIRS))
+    if not groups:
+        st.info(_("No two systems here were scored on the same albums."))
+        return
+    titles = {group.key: group.title for group in groups}
+    chosen = st.radio(
+        _("Systems scored on the same albums"),
+        list(titles),
+        format_func=titles.get,
+        horizontal=True,
+        key="paired_group",
+    )
+    choices = next(group.choices for group in groups if group.key == chosen)
     columns = st.columns(2)
     first = columns[0].selectbox(
-        _("System A"), choices, index=0, format_func=choice_title, key="paired_a"
+        _("System A"), choices, index=0, format_func=choice_title, key=f"paired_a_{chosen}"
     )
     second = columns[1].selectbox(
-        _("System B"),
-        choices,
-        index=min(1, len(choices) - 1),
-        format_func=choice_title,
-        key="paired_b",
+        _("System B"), choices, index=1, format_func=choice_title, key=f"paired_b_{chosen}"
     )
     if st.button(_("Compare A and B"), help=_(PAIRED_NOTE), disabled=first == second):
         try:
             with st.spinner(_("Loading (a local system is scored first: METEOR starts Java)…")):
-                references = source_test_references(source)
-                table, caption = comparison_table(
-                    resolve_system(first, prediction_files, references, registry),
-                    resolve_system(second, prediction_files, references, registry),
-                )
+                compared = [
+                    resolve_system(
+                        choice,
+                        prediction_files,
+                        references,
+                        registry,
+                        real_document,
+                        real_references,
+                    )
+                    for choice in (first, second)
+                ]
+                table, caption = comparison_table(*compared)
         except UserInputError as error:
             st.error(error_text(error))
         else:

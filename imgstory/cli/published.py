@@ -2,7 +2,8 @@
 
 ``add`` scores a released outputs file (AREL format and/or a challenge submission) with this
 package's scorers and appends entries marked "scored here from released outputs";
-``add-human`` does the same for the human references, leave-one-out; ``compare`` runs a paired
+``add-human`` does the same for the human references, leave-one-out, and ``add-floor`` for the
+constant-story floor; ``compare`` runs a paired
 bootstrap between any two released (registered) or local (predictions file) systems.
 """
 
@@ -115,6 +116,32 @@ def add_human(
     entry, warnings = score_human_leave_one_out(references, bootstrap)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    append_published_result(entry, registry, replace=replace)
+    if json_output:
+        print(json.dumps(entry.to_json()))
+        return
+    _print_entry(entry)
+
+
+@published_app.command("add-floor")
+def add_floor(
+    references: Path = typer.Option(..., "--references", help="AREL reference file."),
+    registry: Path = typer.Option(PUBLISHED_RESULTS_FILE, "--registry", help=REGISTRY_HELP),
+    bootstrap: int = typer.Option(1000, "--bootstrap", min=1, help=BOOTSTRAP_HELP),
+    replace: bool = typer.Option(False, "--replace", help="Replace the entry if it is there."),
+    json_output: bool = typer.Option(False, "--json", help="Print the new entry as JSON."),
+) -> None:
+    """Score the constant-story floor (the same generic story for every album) and register it
+    with its per-album statistics (for paired tests)."""
+    from imgstory.eval.published import append_published_result
+    from imgstory.eval.released import save_statistics, score_constant_story
+
+    entry, statistics, digests, warnings = score_constant_story(references, bootstrap)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    statistics_file = statistics_path(registry, entry.system)
+    save_statistics(statistics, statistics_file, digests)
+    entry = _with_statistics(entry, statistics_file, registry)
     append_published_result(entry, registry, replace=replace)
     if json_output:
         print(json.dumps(entry.to_json()))

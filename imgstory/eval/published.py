@@ -23,9 +23,16 @@ SCALE_DIVISORS = {"0-1": 1.0, "percent": 100.0}
 REGISTRY_FORMAT = 'the published-results registry: {"results": [{"system", "protocol", ...}]}'
 SCORED_HERE = "scored here from released outputs"
 SCORED_HERE_HUMAN = "scored here: human references, leave-one-out"
+SCORED_HERE_FLOOR = "scored here: floor, the same story for every album"
 AS_REPORTED = "as reported; protocol unconfirmed"
 AS_REPORTED_CONFIRMED = "as reported; reproduced here to every digit"
-PROVENANCES = (SCORED_HERE, SCORED_HERE_HUMAN, AS_REPORTED, AS_REPORTED_CONFIRMED)
+PROVENANCES = (
+    SCORED_HERE,
+    SCORED_HERE_HUMAN,
+    SCORED_HERE_FLOOR,
+    AS_REPORTED,
+    AS_REPORTED_CONFIRMED,
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,9 @@ class PublishedResult:
 
     @property
     def scored_here(self) -> bool:
-        """True for numbers this package computed from released outputs (or the references)."""
-        return self.provenance in (SCORED_HERE, SCORED_HERE_HUMAN)
+        """True for numbers this package computed (from released outputs, the references, or a
+        floor's story)."""
+        return self.provenance in (SCORED_HERE, SCORED_HERE_HUMAN, SCORED_HERE_FLOOR)
 
     def to_json(self) -> dict[str, object]:
         """The registry entry (optional fields left out when empty)."""

@@ -22,7 +22,12 @@ import numpy as np
 from imgstory import __version__
 from imgstory.errors import UserInputError
 from imgstory.eval.corpus import METRIC_KEYS, AlbumStatistics
-from imgstory.eval.published import SCORED_HERE, SCORED_HERE_HUMAN, PublishedResult
+from imgstory.eval.published import (
+    SCORED_HERE,
+    SCORED_HERE_FLOOR,
+    SCORED_HERE_HUMAN,
+    PublishedResult,
+)
 from imgstory.eval.story_metrics import STORY_METRIC_KEYS, story_metrics
 from imgstory.pretrained import file_sha256
 
@@ -33,6 +38,13 @@ AREL_SCORER = (
 )
 CHALLENGE_SCORER = "VIST challenge protocol: avg. over sequences of max METEOR 1.5 -t hter"
 STATISTICS_ARRAYS = ("bleu", "rouge_l", "cider", "meteor")
+#: The floor that shows METEOR's weakness: one generic story, the same for every album, written
+#: without looking at a photo (the real-photo comparison's and the published table's floor).
+CONSTANT_STORY = (
+    "we had a great time . they had a great time . we had a great time . "
+    "they had a great time . we had a great time ."
+)
+CONSTANT_SYSTEM = "Constant story (floor: the same story for every album)"
 
 
 @dataclass(frozen=True)
@@ -352,6 +364,64 @@ def score_human_leave_one_out(
         ),
     )
     return entry, scored.warnings
+
+
+def score_constant_story(
+    references_file: str | Path, resamples: int = RESAMPLES
+) -> tuple[PublishedResult, AlbumStatistics, list[str], list[str]]:
+    """The constant-story floor on a reference file (``imgstory published add-floor``):
+    :data:`CONSTANT_STORY` for every album, scored under the AREL protocol.
+
+    Returns:
+        The registry entry, the per-album statistics and reference digests (for
+        :func:`save_statistics`) and the scorer's warnings.
+
+    Raises:
+        UserInputError: METEOR could not be computed (no Java): the floor is registered only
+            with all its metrics.
+    """
+    from imgstory.data.references import load_references
+    from imgstory.eval.arel import evaluate_arel
+    from imgstory.eval.bootstrap import bootstrap_ci
+
+    references_file = Path(references_file)
+    references = load_references(references_file)
+    stories = dict.fromkeys(references, CONSTANT_STORY)
+    result = evaluate_arel(references, stories)
+    if "METEOR" not in result.scores:
+        raise UserInputError(
+            "METEOR could not be computed (" + "; ".join(result.warnings) + "): the floor is "
+            "registered only with all its metrics"
+        )
+    entry = PublishedResult(
+        system=CONSTANT_SYSTEM,
+        paper="none: a floor, no model (written without looking at a photo)",
+        source=f"{references_file.name}: the same story for every album",
+        url="",
+        protocol="arel",
+        split="test",
+        scale="0-1",
+        scores={key: result.scores[key] for key in METRIC_KEYS},
+        provenance=SCORED_HERE_FLOOR,
+        ci95=_rounded_intervals(bootstrap_ci(result, n=resamples, seed=0)),
+        story_metrics=_story_metrics_json(stories),
+        albums_scored=len(result.albums_scored),
+        albums_missing=len(result.albums_missing),
+        sha256=file_sha256(references_file),
+        scorer_version=f"imgstory {__version__} ({AREL_SCORER})",
+        date=dt.date.today().isoformat(),
+        references={
+            "file": references_file.name,
+            "sha256": file_sha256(references_file),
+            "fingerprint": references_fingerprint(references),
+        },
+        notes=(
+            f"the story: '{CONSTANT_STORY}'; written by `imgstory published add-floor "
+            f"--references {references_file.name}`"
+        ),
+    )
+    digests = album_reference_digests(references, result.albums_scored)
+    return entry, result.statistics, digests, result.warnings
 
 
 @dataclass(frozen=True)

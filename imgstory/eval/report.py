@@ -8,6 +8,7 @@ the thesis model minus the row, on the albums both told.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,6 +151,8 @@ class SystemReport:
         albums_missing: scored albums this system has no story for.
         note: where the stories come from and what to know when reading the row.
         naming_left_out: stories left out of the naming rate (sentences not one per photo).
+        warnings: what the scorer warned about.
+        model: the model directory that told a model row's stories ("" for other rows).
     """
 
     kind: str
@@ -163,11 +166,13 @@ class SystemReport:
     note: str = ""
     naming_left_out: int = 0
     warnings: tuple[str, ...] = ()
+    model: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The row as written in the results file."""
         return {
             "kind": self.kind,
+            **({"model": self.model} if self.model else {}),
             "note": self.note,
             "scores": {key: interval.to_json() for key, interval in self.scores.items()},
             "identification": self.identification.to_json(),
@@ -199,7 +204,14 @@ class SystemReport:
             note=document.get("note", ""),
             naming_left_out=int(document.get("naming_left_out", 0)),
             warnings=tuple(document.get("warnings", ())),
+            model=document.get("model") or _model_in_note(document.get("note", "")),
         )
+
+
+def _model_in_note(note: str) -> str:
+    """The model directory of a row written before rows named it ("told by DIR from ...")."""
+    found = re.fullmatch(r"told by (\S+) from the photos", note)
+    return found.group(1) if found else ""
 
 
 @dataclass(frozen=True)
@@ -274,3 +286,8 @@ class RealPhotoReport:
             code_version=document.get("code_version", {}),
             created=document.get("created", ""),
         )
+
+    def model_fingerprint(self, system: str) -> dict[str, Any]:
+        """The fingerprints of the model directory behind a row (``{}`` for a row no model of
+        this file told)."""
+        return self.models.get(self.systems[system].model, {})

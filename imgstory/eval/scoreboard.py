@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,12 +38,14 @@ class ToldStories:
         notes: system -> where its stories come from.
         same_photos: system -> the albums whose story tells the scored photo sequence itself
             (the naming rate is measured on those only).
+        models: system -> the model directory (its name) that told it, for model rows.
     """
 
     stories: dict[str, dict[str, str]]
     kinds: dict[str, str]
     notes: dict[str, str]
     same_photos: dict[str, set[str]]
+    models: dict[str, str] = field(default_factory=dict)
 
 
 def story_quality(stories: Sequence[str]) -> StoryQuality:
@@ -124,6 +126,7 @@ def _row(name, result, told: ToldStories, references, naming, resamples) -> Syst
         note=told.notes.get(name, ""),
         naming_left_out=naming[1],
         warnings=tuple(result.warnings),
+        model=told.models.get(name, ""),
     )
 
 

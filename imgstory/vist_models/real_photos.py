@@ -27,15 +27,10 @@ import numpy as np
 from imgstory.data.sis import Story
 from imgstory.decoding.config import DecodingConfig
 from imgstory.errors import UserInputError
-from imgstory.eval.released import ReleasedFiles
+from imgstory.eval.released import CONSTANT_STORY, ReleasedFiles
 from imgstory.eval.report import RealPhotoReport
 
 RESAMPLES = 1000
-#: The generic story of issue 26's table: what METEOR rewards without looking at a photo.
-CONSTANT_STORY = (
-    "we had a great time . they had a great time . we had a great time . "
-    "they had a great time . we had a great time ."
-)
 #: The thesis model's directory under ``assets/models`` (the shipped VIST LSTM).
 THESIS_DIRECTORY = "vist-lstm"
 THESIS_SYSTEM = "VIST LSTM, beam search (thesis model)"
@@ -347,7 +342,9 @@ def evaluate_on_real_photos(
     )
     thesis = THESIS_SYSTEM if THESIS_SYSTEM in told else rows[0].name
     systems = score_rows(
-        ToldStories(told, kinds, notes, same_photos),
+        ToldStories(
+            told, kinds, notes, same_photos, {row.name: row.model_dir.name for row in rows}
+        ),
         thesis,
         album_references,
         sequences,

@@ -1,0 +1,48 @@
+"""The real-photo section shared by the Thesis and Model comparison pages: which data, the table
+of every system on the same real VIST albums, and the thesis's claims as findings."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from imgstory.app import real_photos
+from imgstory.app.i18n import _, stories_language_note, story_html, translate_columns
+from imgstory.eval.claims import thesis_claims
+from imgstory.eval.report import RealPhotoReport
+from imgstory.text.tokens import display_sentence
+
+
+def show_real_photo_results(
+    document: dict, *, findings_heading: str, static_table: bool = False, stories: bool = False
+) -> None:
+    """The section: caption, the never-saw-a-photo note (for text-only models), the comparison
+    table, the claims with their verdicts, and optionally each system's story for one album.
+
+    Args:
+        document: the real-photo results (:func:`real_photos.load_real_photo_results`).
+        findings_heading: the claims' heading (already translated; the pages' levels differ).
+        static_table: a static table (wraps) instead of a scrolling grid.
+        stories: add the per-album stories picker.
+    """
+    report = RealPhotoReport.from_json(document)
+    st.caption(real_photos.real_photo_caption(document))
+    if real_photos.thesis_encoder(report) in real_photos.TEXT_ONLY_ENCODERS:
+        st.markdown(_(real_photos.NEVER_SAW_A_PHOTO))
+    table = translate_columns(real_photos.real_photo_table(document))
+    if static_table:
+        st.table(table.set_index(_("system")))
+    else:
+        st.dataframe(table, hide_index=True, width="stretch")
+    findings = thesis_claims(report)
+    if findings:
+        st.subheader(findings_heading)
+        st.caption(real_photos.findings_caption(report))
+        for finding in findings:
+            st.markdown(real_photos.claim_markdown(finding))
+    if stories:
+        album = st.selectbox(_("Stories written for album"), document["albums"], key="real_album")
+        for system, story in real_photos.example_stories(document, album).items():
+            st.markdown(
+                f"**{_(system)}:** {story_html(display_sentence(story))}", unsafe_allow_html=True
+            )
+        stories_language_note()
