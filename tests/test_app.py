@@ -552,3 +552,27 @@ def test_thesis_on_a_real_vist_folder_labels_demo_numbers_and_shows_real_example
     assert "EfficientNet-Lite0 → ImageNet class-name terms" in diagram.proto.spec
     assert "Xception" not in diagram.proto.spec
     assert sum("Flickr photo" in caption for caption in image_captions(app)) == 15
+
+
+@pytest.mark.real_data
+def test_compare_pairs_real_photo_systems_on_their_albums(on_real_vist_folder, java):
+    from imgstory.app.real_photos import load_real_photo_results
+    from imgstory.eval.comparison import COMPARISON_COLUMNS
+
+    document = load_real_photo_results()
+    if document is None:
+        pytest.skip("assets/results/vist_real_photos.json not computed (`make vist-models`)")
+    app = open_page("compare", timeout=180)
+    group = app.radio(key="paired_group")
+    assert group.value == "real" and "local" not in group.options  # no demo-pack pairs here
+    first, second = app.selectbox(key="paired_a_real"), app.selectbox(key="paired_b_real")
+    assert first.value == f"real photos: {document['thesis']}"
+    assert not any("human" in option for option in first.options)
+    next(b for b in app.button if b.label == "Compare A and B").click().run(timeout=180)
+    assert not app.exception and not app.error
+    table = next(f.value for f in app.dataframe if list(f.value.columns) == COMPARISON_COLUMNS)
+    assert set(table["albums"]) == {len(document["albums"])}  # every album of the file
+    meteor = table.set_index("metric").loc["METEOR"]
+    assert meteor["difference"] == pytest.approx(meteor["value_a"] - meteor["value_b"])
+    stored = document["systems"][second.value.removeprefix("real photos: ")]["versus_thesis"]
+    assert meteor["difference"] == pytest.approx(stored["METEOR"]["difference"], abs=0.02)
