@@ -21,17 +21,21 @@ def show_real_photo_results(
     Args:
         document: the real-photo results (:func:`real_photos.load_real_photo_results`).
         findings_heading: the claims' heading (already translated; the pages' levels differ).
-        static_table: a static table (wraps) instead of a scrolling grid.
+        static_table: a static table of the headline columns (wraps) instead of the full table
+            in a scrolling grid.
         stories: add the per-album stories picker.
     """
     report = RealPhotoReport.from_json(document)
     st.caption(real_photos.real_photo_caption(document))
     if real_photos.thesis_encoder(report) in real_photos.TEXT_ONLY_ENCODERS:
         st.markdown(_(real_photos.NEVER_SAW_A_PHOTO))
-    table = translate_columns(real_photos.real_photo_table(document))
-    if static_table:
-        st.table(table.set_index(_("system")))
+    table = real_photos.real_photo_table(document)
+    if static_table:  # the headline: fewer columns, so that it reads without wrapping every cell
+        headline = translate_columns(table[list(real_photos.HEADLINE_COLUMNS)])
+        st.table(headline.set_index(_("system")))
+        st.caption(_(real_photos.HEADLINE_NOTE))
     else:
+        table = translate_columns(table)
         st.dataframe(table, hide_index=True, width="stretch")
     findings = thesis_claims(report)
     if findings:

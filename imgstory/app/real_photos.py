@@ -121,6 +121,23 @@ def real_photo_table(document: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: The columns of the Thesis page's headline table (the full table is on Model comparison).
+HEADLINE_COLUMNS = (
+    N_("system"),
+    N_("group"),
+    "METEOR",
+    "ROUGE-L",
+    "CIDEr",
+    N_("own album first"),
+    N_("naming rate"),
+    N_("thesis model minus this, CIDEr"),
+)
+HEADLINE_NOTE = N_(
+    "The full table, with BLEU-4, the album in the top 3, non-redundancy and distinct-2, is on "
+    "Model comparison."
+)
+
+
 def real_photo_caption(document: dict[str, Any]) -> str:
     """Which data, training text and protocol produced the table."""
     return _(
