@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed
 PORT ?= 8501
 HOST ?= 127.0.0.1
 
-# VIST text the real-photo models learn from (val only), and a VIST folder to score them on.
-VIST_TEXT ?= ../shared/vist/reference/val_reference.json
+# VIST text the real-photo models learn from (train + val text files), the test references that
+# text is checked against (by content), and a VIST folder to score the models on.
+VIST_TEXT ?= $(wildcard ../shared/vist/train_text/train_stories.json) ../shared/vist/reference/val_reference.json
+VIST_TEST_REFS ?= $(wildcard ../shared/vist/reference/test_reference.json)
 VIST_EVAL ?= $(if $(wildcard ../shared/vist/photos),../shared/vist,)
 
 .PHONY: app test setup lint bench demo vist-models i18n clean
@@ -53,9 +55,10 @@ bench: setup
 demo: setup
 	$(BIN)/imgstory demo build --out assets/demo --seed 0 --encoder handcrafted --config small
 
-# The storytellers for real photos (assets/models/vist-lstm, vist-gru), scored when VIST_EVAL is set.
+# The storytellers for real photos (assets/models/vist-lstm, vist-gru, vist-lstm-plain), scored
+# when VIST_EVAL is set.
 vist-models: setup
-	$(BIN)/imgstory vist build --stories $(VIST_TEXT) --out assets/models --overwrite $(if $(VIST_EVAL),--evaluate-on $(VIST_EVAL),)
+	$(BIN)/imgstory vist build $(foreach text,$(VIST_TEXT),--stories $(text)) $(if $(VIST_TEST_REFS),--test-references $(VIST_TEST_REFS),) --out assets/models --overwrite $(if $(VIST_EVAL),--evaluate-on $(VIST_EVAL),)
 
 # The message catalogs (docs/app.md#languages): extract every marked text (babel.cfg) into the
 # template, merge it into each language's .po (then translate the new entries there), compile the

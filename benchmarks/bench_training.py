@@ -1,8 +1,11 @@
-"""Training throughput: batches padded to the full width (before) vs bucketed by length (after).
+"""Training throughput of the VIST storyteller's output layers, and of the old padded pipeline.
 
-Same model (the VIST storyteller's sizes), same stories (VIST val text from ../shared/vist when
-present, else random stories with VIST's sentence lengths); prints the median stories/s of
-several timed runs for each pipeline and the ratio against the padded baseline.
+Same sizes (``VIST_MODEL``), same stories (VIST val text from ../shared/vist when present, else
+random stories with VIST's sentence lengths) with their simulated terms (``TermSpace``), batches
+bucketed by length. Rows: the thesis output layer (the baseline), GloVe-tied scores, tied scores
+plus term copying (the shipped models), and the thesis layer with every batch padded to the full
+width (the pipeline before bucketing). Prints the median stories/s of several timed runs each and
+the ratio against the baseline.
 
     .venv/bin/python -m benchmarks.bench_training [--runs 3] [--steps 12]
 """
@@ -21,11 +24,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 import numpy as np
 
+from imgstory.features.terms import TermNoise, TermSpace
 from imgstory.model.architecture import build_model
 from imgstory.model.config import TrainingConfig
 from imgstory.model.pipeline import StoryBatches
 from imgstory.model.training import compile_for_training
-from imgstory.text.vocabulary import PAD_ID, Vocabulary
+from imgstory.text.glove import embedding_matrix, load_glove
+from imgstory.text.vocabulary import Vocabulary
 from imgstory.vist_models.build import VIST_MODEL
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,35 +69,49 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=12, help="timed steps per run")
     arguments = parser.parse_args()
     stories, source = _stories()
-    vocabulary = Vocabulary.build((t for s in stories for t in s.texts), 5, None)
-    config = replace(VIST_MODEL, feature_dim=50, vocab_size=len(vocabulary), feature_noise=0.5)
-    features = np.random.default_rng(0).normal(size=(len(stories), 5, 50)).astype(np.float32)
+    terms = TermSpace.packaged()
+    vocabulary = Vocabulary.build((t for s in stories for t in s.texts), 5, None, terms.words)
+    base = replace(VIST_MODEL, feature_dim=terms.dimension, vocab_size=len(vocabulary))
+    texts = [text for story in stories for text in story.texts]
+    features = terms.sentence_terms(texts, TermNoise()).reshape(len(stories), 5, -1)
+    glove, _ = load_glove("glove-6b-50d", vocabulary, base.embedding_dim)
+    vectors = embedding_matrix(vocabulary, glove, base.embedding_dim, 0)
     batch, warm = 32, 3
     print(
-        f"{source}: {len(stories)} stories, vocabulary {len(vocabulary)}, hidden "
-        f"{config.hidden_size}, batch {batch}; {arguments.steps} timed steps after {warm}"
+        f"{source}: {len(stories)} stories, vocabulary {len(vocabulary)} (terms included), "
+        f"hidden {base.hidden_size}, batch {batch}; {arguments.steps} timed steps after {warm}"
     )
+    rows = {
+        "thesis output (baseline)": (
+            replace(base, tied_output=False, copy_terms=False),
+            StoryBatches,
+        ),
+        "tied to GloVe": (replace(base, tied_output=True, copy_terms=False), StoryBatches),
+        "tied + copy (shipped)": (base, StoryBatches),
+        "thesis output, padded": (
+            replace(base, tied_output=False, copy_terms=False),
+            PaddedBatches,
+        ),
+    }
     rates: dict[str, list[float]] = {}
-    for name, kind in (("padded (before)", PaddedBatches), ("bucketed (after)", StoryBatches)):
+    for name, (config, kind) in rows.items():
         pipeline = kind(None, stories, vocabulary, config, features)
-        tokens = (pipeline.sentences != PAD_ID).sum()
         for run in range(arguments.runs):
             keras.utils.set_random_seed(run)
-            model = compile_for_training(build_model(config), TrainingConfig())
+            model = compile_for_training(build_model(config, vectors), TrainingConfig())
             pipeline.epoch = run
             dataset = pipeline.dataset(batch, shuffle=True, seed=0).take(warm + arguments.steps)
             clock = _Clock()
             model.fit(dataset, epochs=1, verbose=0, shuffle=False, callbacks=[clock])
             seconds = clock.ends[-1] - clock.ends[warm]
             rates.setdefault(name, []).append(batch * arguments.steps / seconds)
-        padded_share = 1 - tokens / pipeline.sentences.size
+    baseline = statistics.median(rates["thesis output (baseline)"])
+    for name, measured in rates.items():
+        median = statistics.median(measured)
         print(
-            f"  {name:<18} {statistics.median(rates[name]):6.1f} stories/s median of "
-            f"{arguments.runs} (best {max(rates[name]):.1f}); padding in the data: "
-            f"{padded_share:.0%}"
+            f"  {name:<26} {median:6.1f} stories/s median of {arguments.runs} "
+            f"(best {max(measured):.1f}), {median / baseline:.2f}x the baseline"
         )
-    before, after = (statistics.median(v) for v in rates.values())
-    print(f"  ratio after/before: {after / before:.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,17 @@
 """Do the VIST storytellers tell albums apart? A proxy on held-out VIST *val* albums (no test data).
 
-The VIST models were trained on val stories with 5% of the albums held out (``split_by_album``,
-the trainer's own fraction and seed). For each held-out album with at least two stories, its
-first story stands in for the photos: each sentence becomes the ImageNet-class mixture nearest
-its meaning (:meth:`ConceptSpace.sentence_vectors`, the kind of vector a photo gets: a mix of
-class names, not the sentence's own words); the album's *other* stories are the references.
+The VIST models were trained on train + val text with 5% of the val albums held out
+(``training_split``: the trainer's own fraction and seed). For each held-out album with at least
+two stories, its first story stands in for the photos: each sentence becomes what the model's
+encoder would give a photo of it -- its simulated terms without noise (``terms`` models) or its
+class mixture (``concepts`` models) -- and the album's *other* stories are the references.
 Systems: each model under several decoding settings, concept retrieval (the training story
 best matching the inputs, as ``imgstory vist score`` does for photos) and a random training
 story. Prints CIDEr (AREL protocol), album identification (top-1 / top-3 / mean rank among the
-held-out albums), the mean log-probability per token of the written stories under the model
-(fluency) and distinct-2 (variety), with one story per setting to read.
+held-out albums), non-redundancy (RoViST-NR) and distinct-2 per story (means), the naming rate
+(sentences naming their input's top class where its weight is 0.5+; ``eval/naming.py``) and the
+mean log-probability per token of the written stories under the model (fluency), with two
+stories per setting to read.
 
 This is where decoding ideas for real photos can be measured without touching test photos; it
 is small (about 50 albums), so differences of one or two albums are noise.
@@ -28,11 +30,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
-from benchmarks.bench_sampling import distinct_2, sentences_of, token_log_probability
+from benchmarks.bench_sampling import sentences_of, token_log_probability
 from imgstory.decoding import DecodingConfig
 from imgstory.eval.arel import evaluate_arel
 from imgstory.eval.identification import identify_albums
+from imgstory.eval.naming import naming_rate
+from imgstory.eval.story_metrics import distinct_2, non_redundancy
 from imgstory.features.concepts import ConceptSpace
+from imgstory.features.terms import TermSpace
 from imgstory.generation.storyteller import Storyteller
 from imgstory.model.pipeline import split_by_album
 from imgstory.vist_models.build import VIST_TRAINING
@@ -43,7 +48,7 @@ VAL_STORIES = Path("/work/shared/vist/reference/val_reference.json")
 MODELS = Path("assets/models")
 SETTINGS = {
     "beam 3 (default)": {},
-    "beam 3, no-repeat 3": {"no_repeat_ngram_size": 3},
+    "beam 3, no trigram blocking": {"no_repeat_ngram_size": 0},
     "beam 3, length penalty 1": {"length_penalty": 1.0},
     "beam 5": {"beam_size": 5},
     "greedy": {"method": "greedy"},
@@ -70,16 +75,29 @@ def report(label: str, references, stories, extra: str = "") -> None:
     """One line of figures for ``album -> story``."""
     cider = evaluate_arel(references, stories, meteor=False).scores["CIDEr"]
     found = identify_albums(references, stories)
-    print(f"  {label:36s} {cider:6.3f} {found.top1:5.2f} {found.top3:5.2f} "
-          f"{np.mean(found.ranks):5.1f} {extra}")  # fmt: skip
+    non_redundant = np.mean([non_redundancy(story) for story in stories.values()])
+    variety = np.mean([distinct_2(story) for story in stories.values()])
+    print(f"  {label:40s} {cider:6.3f} {found.top1:5.2f} {found.top3:5.2f} "
+          f"{np.mean(found.ranks):5.1f} {non_redundant:5.3f} {variety:5.3f} {extra}")  # fmt: skip
+
+
+def model_inputs(teller: Storyteller, sentences: list[str], albums: int) -> np.ndarray:
+    """``(albums, 5, dim)``: the held-out stories' sentences as the model's encoder sees photos
+    (class mixtures for ``concepts`` models, terms without noise for ``terms`` models)."""
+    if teller.encoder_name == "terms":
+        vectors = TermSpace.packaged().sentence_terms(sentences)
+    else:
+        vectors = ConceptSpace.packaged().sentence_vectors(sentences)
+    return vectors.reshape(albums, 5, -1)
 
 
 def main() -> None:
     """Score every system on the held-out val albums."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stories", type=Path, default=VAL_STORIES)
-    parser.add_argument("--models", default="vist-lstm,vist-gru")
+    parser.add_argument("--models", default="vist-lstm,vist-gru,vist-lstm-plain")
     parser.add_argument("--models-dir", type=Path, default=MODELS, help="folder of the models")
+    parser.add_argument("--settings", default=",".join(SETTINGS), help="decoding settings")
     args = parser.parse_args()
     if not args.stories.exists():
         raise SystemExit(f"{args.stories} is absent: point --stories at VIST val references")
@@ -88,32 +106,38 @@ def main() -> None:
     space = ConceptSpace.packaged()
     sequences = [inputs[album] for album in albums]
     sentences = [sentence for story in sequences for sentence in story.texts]
-    features = space.sentence_vectors(sentences).reshape(len(albums), 5, -1)  # (albums, 5, 50)
+    mixtures = space.sentence_vectors(sentences)  # (albums * 5, 50)
     photo_vectors = dict(
-        zip(
-            [photo for story in sequences for photo in story.photo_ids],
-            features.reshape(-1, 50),
-            strict=True,
-        )
+        zip([photo for story in sequences for photo in story.photo_ids], mixtures, strict=True)
     )
+    classes = TermSpace.packaged().sentence_classes(sentences)  # (albums * 5, 1000)
     print(f"{len(albums)} held-out val albums; chance: top-1 {1 / len(albums):.2f}, "
           f"top-3 {3 / len(albums):.2f}, mean rank {(len(albums) + 1) / 2:.1f}")  # fmt: skip
-    print(f"  {'system':36s} {'CIDEr':>6s} {'top1':>5s} {'top3':>5s} {'rank':>5s} "
-          "logp/token distinct-2")  # fmt: skip
+    print(f"  {'system':40s} {'CIDEr':>6s} {'top1':>5s} {'top3':>5s} {'rank':>5s} "
+          f"{'NR':>5s} {'dist2':>5s} naming logp/token")  # fmt: skip
     report("concept retrieval", references, retrieval_stories(photo_vectors, sequences, train))
     report("random val story", references, random_stories(sequences, train, seed=0))
     for name in args.models.split(","):
+        if not (args.models_dir / name).is_dir():
+            print(f"  {name}: not built, skipped")
+            continue
         teller = Storyteller.load(args.models_dir / name)
-        for label, options in SETTINGS.items():
-            config = DecodingConfig(**options)
+        features = model_inputs(teller, sentences, len(albums))
+        for label in args.settings.split(","):
+            config = DecodingConfig(**SETTINGS[label])
             tokens = teller.search(config)(features, config)  # (albums, 5, width)
-            told = [" ".join(teller.vocabulary.decode(row) for row in story) for story in tokens]
-            stories = dict(zip(albums, told, strict=True))
+            written = sentences_of(teller, tokens)
+            stories = {
+                album: " ".join(written[5 * row : 5 * row + 5]) for row, album in enumerate(albums)
+            }
+            named = naming_rate(written, classes, space)
             fluency = token_log_probability(teller, features, tokens)
-            variety = distinct_2(sentences_of(teller, tokens))
-            report(f"{name}, {label}", references, stories, f"{fluency:10.3f} {variety:10.3f}")
-            print(f"      {albums[1]}: {stories[albums[1]]}")
-    print(f"\ninput of {albums[1]}: {inputs[albums[1]].story_text}")
+            report(f"{name}, {label}", references, stories,
+                   f"{named.named:3d}/{named.eligible:<3d} {fluency:8.3f}")  # fmt: skip
+            for album in albums[1:3]:
+                print(f"      {album}: {stories[album]}")
+    for album in albums[1:3]:
+        print(f"input of {album}: {inputs[album].story_text}")
 
 
 if __name__ == "__main__":

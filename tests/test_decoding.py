@@ -56,7 +56,15 @@ NUCLEUS = {
     "<start>": {"a": 0.5, "b": 0.3, "x": 0.1, "y": 0.1},
     **{w: {"<end>": 1.0} for w in WORDS},
 }
-TABLES = (GARDEN_PATH, SHORT_OR_LONG, FINISHED_EARLY, STUTTER, UNIFORM, NUCLEUS)
+# "a b x y" by far, for every photo: the "we had a great time" of this vocabulary
+GREAT_TIME = {
+    "<start>": {"a": 0.9, "b": 0.04, "x": 0.03, "y": 0.03},
+    "a": {"b": 0.9, "x": 0.05, "y": 0.05},
+    "b": {"x": 0.9, "y": 0.05, "<end>": 0.05},
+    "x": {"y": 0.9, "a": 0.05, "<end>": 0.05},
+    "y": {"<end>": 0.9, "a": 0.05, "b": 0.05},
+}
+TABLES = (GARDEN_PATH, SHORT_OR_LONG, FINISHED_EARLY, STUTTER, UNIFORM, NUCLEUS, GREAT_TIME)
 
 
 def log_table(table: dict[str, dict[str, float]]) -> np.ndarray:
@@ -220,14 +228,43 @@ def test_a_sentence_is_never_repeated_even_when_every_candidate_would_repeat(con
 
 
 def test_no_repeat_ngram_blocks_within_and_across_sentences():
-    free = DecodingConfig(method="greedy", block_repeated_sentences=False)
+    free = DecodingConfig(method="greedy", block_repeated_sentences=False, no_repeat_ngram_size=0)
     assert tell(STUTTER, free, photos=2) == [["a a a a a"] * 2]  # the last slot forces <end>
+    default = dataclasses.replace(free, no_repeat_ngram_size=DecodingConfig().no_repeat_ngram_size)
+    assert tell(STUTTER, default, photos=2) == [["a a a", "a a"]]  # "a a a" used up at once
     blocked = DecodingConfig(
         method="greedy", block_repeated_sentences=False, no_repeat_ngram_size=2
     )
     assert tell(STUTTER, blocked, photos=2) == [["a a", "a"]]  # "a a" is used up in sentence 1
     beam = DecodingConfig(method="beam", beam_size=2, no_repeat_ngram_size=2)
     assert tell(STUTTER, beam, photos=1) == [["a"]]  # 0.1 beats "a a" at 0.9 * 0.1
+
+
+def trigrams(sentences: list[str]) -> list[tuple[str, ...]]:
+    """Every word trigram of every sentence (none crosses a sentence boundary)."""
+    grams = []
+    for sentence in sentences:
+        words = sentence.split()
+        grams += list(zip(words, words[1:], words[2:], strict=False))
+    return grams
+
+
+@pytest.mark.parametrize(
+    "config",
+    [DecodingConfig(), DecodingConfig(method="greedy"), DecodingConfig(method="beam", beam_size=5)],
+    ids=["default", "greedy", "beam5"],
+)
+def test_by_default_no_word_trigram_is_written_twice_in_a_story(config):
+    """A model that would write "a b x y" for every photo: by default (trigram blocking across
+    sentences, on top of repeated-sentence blocking) no trigram comes back in the story."""
+    assert config.no_repeat_ngram_size == 3
+    (story,) = tell(GREAT_TIME, config, photos=5)
+    assert story[0] == "a b x y"
+    grams = trigrams(story)
+    assert grams and len(grams) == len(set(grams)), story
+    unblocked = dataclasses.replace(config, no_repeat_ngram_size=0)
+    (free,) = tell(GREAT_TIME, unblocked, photos=5)
+    assert len(trigrams(free)) > len(set(trigrams(free))), free  # the model really repeats
 
 
 def test_sampling_is_reproducible_per_seed_and_top_k_1_is_greedy():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import zipfile
@@ -79,15 +80,48 @@ def test_build_model_needs_sizes_and_gives_one_logit_row_per_token():
         build_model(config, np.zeros((5, 4)))
 
 
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
-def test_step_pieces_reproduce_the_teacher_forced_model(cell, stories):
-    """Decoding drives the same weights one token at a time: logits must agree exactly."""
+SLOTS = 3
+
+
+def term_features(vectors: np.ndarray, rng: np.random.Generator, shape=(2, 5)) -> np.ndarray:
+    """Term features ``(*shape, SLOTS * (d + 1))``: unit rows of ``vectors`` (vocabulary word
+    vectors, so copying can find them) with weights summing to 1, the last slot of every other
+    photo empty."""
+    ids = rng.integers(4, len(vectors), (*shape, SLOTS))
+    unit = vectors[ids] / np.linalg.norm(vectors[ids], axis=-1, keepdims=True)
+    weights = rng.random((*shape, SLOTS))
+    weights[..., ::2, -1] = 0.0
+    weights /= weights.sum(-1, keepdims=True)
+    unit[weights == 0] = 0.0
+    return np.concatenate([unit, weights[..., None]], -1).reshape(*shape, -1).astype("float32")
+
+
+@pytest.mark.parametrize(
+    ("cell", "output"),
+    [("lstm", "plain"), ("gru", "plain"), ("lstm", "tied"), ("lstm", "copy"), ("gru", "copy")],
+)
+def test_step_pieces_reproduce_the_teacher_forced_model(cell, output, stories):
+    """Decoding drives the same weights one token at a time: logits must agree exactly (the
+    thesis output layer, GloVe-tied scores, and copying from the photo's terms)."""
     vocabulary = Vocabulary.build(text for story in stories for text in story.texts)
     config = small_config(vocabulary, cell)
+    rng = np.random.default_rng(0)
+    vectors = None
+    if output == "plain":
+        features = rng.normal(size=(2, 5, FEATURES)).astype("float32")
+    else:
+        vectors = rng.normal(size=(len(vocabulary), config.embedding_dim)).astype("float32")
+        features = term_features(vectors, rng)
+        config = dataclasses.replace(
+            config,
+            feature_dim=features.shape[-1],
+            term_slots=SLOTS,
+            tied_output=True,
+            copy_terms=output == "copy",
+        )
     keras.utils.set_random_seed(1)
-    model = build_model(config)
+    model = build_model(config, vectors)
     assert any(type(layer).__name__ == cell.upper() for layer in model.layers)
-    features = np.random.default_rng(0).normal(size=(2, 5, FEATURES)).astype("float32")
     texts = [text for story in stories[:2] for text in story.texts]
     sentences = vocabulary.encode_batch(texts, config.max_sentence_length).reshape(2, 5, -1)
     expected = model({"photo_features": features, "sentences": sentences}).numpy()
@@ -110,7 +144,7 @@ def test_compiled_greedy_equals_a_step_by_step_python_loop(tmp_path, stories, st
     make_model_dir(tmp_path / "model", stories, seed=3)
     teller = Storyteller.load(tmp_path / "model")
     features = store.get(stories[0].photo_ids)
-    plain = DecodingConfig(method="greedy", block_repeated_sentences=False)
+    plain = DecodingConfig(method="greedy", block_repeated_sentences=False, no_repeat_ngram_size=0)
     compiled = teller.generate_from_features(features, plain)
 
     parts, vocabulary = teller.parts, teller.vocabulary

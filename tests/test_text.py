@@ -37,6 +37,8 @@ def test_tokenize_keeps_vist_tokens_and_normalize_splits_typed_punctuation():
         ("[male] went home . then he slept .", "John went home. Then he slept."),
         ("[female] [female] and [male] met .", "Mary and John met."),
         ("the [organization] met at [location] .", "The group met at the place."),
+        ("we took a trip to location .", "We took a trip to the place."),  # VIST's bare forms
+        ("the location was near the organization .", "The place was near the group."),
         ("", ""),
     ],
 )  # fmt: skip

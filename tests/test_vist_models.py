@@ -43,18 +43,82 @@ def test_test_split_text_is_refused(tmp_path: Path) -> None:
         load_text_stories(sis)
 
 
+def test_story_text_files_give_stories_without_ids(tmp_path: Path) -> None:
+    path = tmp_path / "train_stories.json"
+    sentences = split_sentences(FIVE)
+    path.write_text(json.dumps({"split": "train", "stories": [sentences, sentences[::-1]]}))
+    text = load_text_stories(path)
+    assert [s.story_id for s in text.stories] == ["train-text-0", "train-text-1"]
+    assert text.stories[1].texts == tuple(sentences[::-1]) and text.stories[0].split == "train"
+    path.write_text(json.dumps({"split": "train", "stories": [sentences[:4]]}))
+    with pytest.raises(UserInputError, match=r"stories\[0\] is not a list of 5"):
+        load_text_stories(path)
+    path.write_text(json.dumps({"split": "test", "stories": [sentences]}))
+    with pytest.raises(UserInputError, match="evaluation only"):
+        load_text_stories(path)
+
+
+def test_test_text_is_found_by_content_whatever_the_file_is_called(tmp_path: Path) -> None:
+    """A test story copied into training text is refused by content: whole, or 3+ of its
+    sentences; 2 shared stock sentences are not a copy."""
+    from imgstory.cli import main
+    from imgstory.vist_models.text_guard import find_test_text
+
+    test = tmp_path / "held.json"
+    other = "we went to the zoo . the lions slept . a koala ate . we fed goats . then home ."
+    test.write_text(json.dumps({"t1": [FIVE], "t2": [other]}))
+    mine = split_sentences(FIVE)
+    stories = {
+        "copy": [FIVE],
+        "three": [" ".join([*mine[:3], "the dog ran .", "it rained ."])],
+        "two": [" ".join([*mine[:2], "the dog ran .", "it rained .", "we slept ."])],
+    }
+    refs20 = tmp_path / "refs20.json"
+    refs20.write_text(json.dumps(stories))
+    text = load_text_stories(refs20)
+    found = find_test_text(text.stories, json.loads(test.read_text()))
+    assert [(hit.story_id, hit.album_id, hit.shared) for hit in found] == [
+        ("copy-0", "t1", 5),
+        ("three-0", "t1", 3),
+    ]
+    code = main(["vist", "build", "--stories", str(refs20), "--test-references", str(test),
+                 "--out", str(tmp_path / "models")])  # fmt: skip
+    assert code == 2 and not (tmp_path / "models").exists()  # refused before any training
+
+
+@pytest.mark.real_data
+def test_the_training_text_holds_no_test_story(vist_dir, tmp_path) -> None:
+    """The shipped models' text (train + val) against the real test references, by content; and
+    20 real test albums under an innocent name are caught."""
+    from imgstory.data.references import load_references
+    from imgstory.vist_models.text_guard import find_test_text
+
+    test = load_references(vist_dir / "reference" / "test_reference.json")
+    train = vist_dir / "train_text" / "train_stories.json"
+    if not train.is_file():
+        pytest.skip(f"{train} is absent")
+    stories = load_text_stories(train).stories
+    stories += load_text_stories(vist_dir / "reference" / "val_reference.json").stories
+    assert find_test_text(stories, test) == []
+    refs20 = tmp_path / "refs20.json"
+    refs20.write_text(json.dumps(dict(list(test.items())[:20])))
+    copied = load_text_stories(refs20).stories
+    assert len({hit.album_id for hit in find_test_text(copied, test)}) == 20
+
+
 def _need(*names: str) -> None:
     for name in names:
         if pretrained.installed_path(pretrained.pretrained_file(name)) is None:
             pytest.skip(f"{name} not installed (`make setup` installs it)")
 
 
-def test_a_text_only_model_reads_photos_through_the_concepts_encoder(tmp_path: Path) -> None:
-    """Trained on sentence vectors, run on photo vectors: the card says so, photos give stories."""
+@pytest.mark.parametrize("inputs", ["mixture", "terms"])
+def test_a_text_only_model_reads_photos_through_its_encoder(tmp_path: Path, inputs) -> None:
+    """Trained on sentence stand-ins, run on photos: the card says so, photos give stories (class
+    mixtures through the ``concepts`` encoder; terms, copied from, through ``terms``)."""
     from PIL import Image
 
     from imgstory.decoding import DecodingConfig
-    from imgstory.features.concepts import ConceptSpace
     from imgstory.generation.storyteller import Storyteller
     from imgstory.model.config import ModelConfig, TrainingConfig
     from imgstory.model.training import train_model
@@ -65,9 +129,10 @@ def test_a_text_only_model_reads_photos_through_the_concepts_encoder(tmp_path: P
     stories = {f"a{i}": [FIVE.replace("lake", place)] for i, place in enumerate(["sea", "park"])}
     path.write_text(json.dumps(stories))
     text = load_text_stories(path)
-    features = sentence_features(ConceptSpace.packaged(), 0.3, text)
+    features = sentence_features(0.3, [text], inputs)
+    terms = {"term_slots": 8, "tied_output": True, "copy_terms": True} if inputs == "terms" else {}
     tiny = ModelConfig(hidden_size=16, embedding_dim=50, decoder_layers=1, vocab_min_count=1,
-                       feature_noise=0.3)  # fmt: skip
+                       feature_noise=0.3, **terms)  # fmt: skip
     report = train_model(
         features, text.stories, tmp_path / "m", tiny,
         TrainingConfig(epochs=2, batch_size=2, validation_fraction=0.0, backup_every_epochs=0),
@@ -76,9 +141,12 @@ def test_a_text_only_model_reads_photos_through_the_concepts_encoder(tmp_path: P
     assert report.train_stories == 2 and report.glove["found"] > 10
     teller = Storyteller.load(tmp_path / "m")
     card = teller.card
-    assert card["encoder"]["name"] == "concepts" and teller.feature_dim == 50
+    encoder, dimension = {"mixture": ("concepts", 50), "terms": ("terms", 8 * 51)}[inputs]
+    assert card["encoder"]["name"] == encoder and teller.feature_dim == dimension
+    if inputs == "terms":  # every class-name word can be written, seen in the text or not
+        assert {"koala", "flamingo", "race"} <= set(teller.vocabulary.tokens)
     bridge = card["encoder"]["text_only_bridge"]
-    assert bridge["feature_noise"] == 0.3 and bridge["text"]["stories_used"] == 2
+    assert bridge["feature_noise"] == 0.3 and bridge["text"][0]["stories_used"] == 2
     assert "no photo was seen" in bridge["training"]
     images = [Image.open(p).convert("RGB") for p in sorted(INPUTS.glob("*.png"))] * 2
     story = teller.generate_from_images(images[:5], DecodingConfig(method="greedy"))
@@ -117,24 +185,33 @@ def test_the_shipped_vist_lstm_tells_five_sentences_from_a_cold_process(vist_dir
 
 
 def test_the_shipped_models_say_what_they_learned_from() -> None:
-    for name in ("vist-lstm", "vist-gru"):
+    for name in ("vist-lstm", "vist-gru", "vist-lstm-plain"):
         card_file = ASSETS_DIR / "models" / name / "model_card.json"
         if not card_file.is_file():
             pytest.skip(f"assets/models/{name} not built (`make vist-models`)")
         card = json.loads(card_file.read_text())
-        assert card["encoder"]["name"] == "concepts"
-        assert "val_reference" in card["data"]["stories_source"]
-        assert "test" not in Path(card["data"]["stories_source"].split(" ")[0]).name
+        config = json.loads((ASSETS_DIR / "models" / name / "config.json").read_text())["model"]
+        assert card["encoder"]["name"] == "terms" and config["term_slots"] == 8
+        assert (config["copy_terms"], config["tied_output"]) == (
+            (False, False) if name.endswith("plain") else (True, True)
+        )
+        source = card["data"]["stories_source"]
+        assert "train_stories" in source and "val_reference" in source  # train + val text
+        for part in source.split(" + "):
+            assert "test" not in Path(part.split(" ")[0]).name
         assert (
             card["embeddings"]["source"] == "glove" and "glove-6b-50d" in card["embeddings"]["path"]
         )
         bridge = card["encoder"]["text_only_bridge"]
-        assert bridge["feature_noise"] > 0
-        # trained on the kind of vector a photo gives: a mix of ImageNet class names
-        assert (
-            bridge["inputs"] == VIST_INPUTS == "mixture" and "class mixture" in bridge["training"]
-        )
-    sizes = sum(f.stat().st_size for f in (ASSETS_DIR / "models").rglob("*") if f.is_file())
+        # trained on the kind of input a photo gives: the words of ImageNet class names
+        assert bridge["inputs"] == VIST_INPUTS == "terms" and "class names" in bridge["training"]
+        assert [text["sha256"][:8] for text in bridge["text"]] and bridge["term_noise"]["drop"] > 0
+    sizes = sum(
+        f.stat().st_size
+        for name in ("vist-lstm", "vist-gru")
+        for f in (ASSETS_DIR / "models" / name).rglob("*")
+        if f.is_file()
+    )
     assert sizes < 40 * 2**20
 
 

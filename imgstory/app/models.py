@@ -62,6 +62,7 @@ class ModelChoice:
 ENCODER_TITLES = {
     "handcrafted": N_("handcrafted"),
     "concepts": N_("concepts"),
+    "terms": N_("terms"),
     "xception": N_("xception"),
 }
 

@@ -17,7 +17,8 @@ from imgstory.viz.projection import project_features
 
 ENCODERS = {
     "concepts": N_(
-        "ImageNet concepts (EfficientNet-Lite0 classes in GloVe space: what the VIST models read)"
+        "ImageNet concepts (EfficientNet-Lite0 classes in GloVe space; the VIST models read "
+        "the same classes' name words)"
     ),
     "xception": N_("Xception ImageNet features (the thesis encoder, 2048-d)"),
 }

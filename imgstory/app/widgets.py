@@ -217,7 +217,7 @@ def decoding_controls(method_place: Any) -> DecodingConfig:
     no_repeat = left.selectbox(
         _("No-repeat n-gram size"),
         [0, 2, 3, 4],
-        index=0,
+        index=[0, 2, 3, 4].index(defaults.no_repeat_ngram_size),
         help=_(DECODING_HELP["no_repeat_ngram_size"]),
         key="no_repeat",
     )

@@ -38,7 +38,9 @@ TEMPERATURE_OPTION = typer.Option(
 TOP_K_OPTION = typer.Option(_DEFAULT.top_k, "--top-k", help=DECODING_HELP["top_k"])
 TOP_P_OPTION = typer.Option(_DEFAULT.top_p, "--top-p", help=DECODING_HELP["top_p"])
 SEED_OPTION = typer.Option(0, "--seed", help=DECODING_HELP["seed"])
-NGRAM_OPTION = typer.Option(0, "--no-repeat-ngram", help=DECODING_HELP["no_repeat_ngram_size"])
+NGRAM_OPTION = typer.Option(
+    _DEFAULT.no_repeat_ngram_size, "--no-repeat-ngram", help=DECODING_HELP["no_repeat_ngram_size"]
+)
 REPEAT_OPTION = typer.Option(
     True,
     "--block-repeated-sentences/--allow-repeated-sentences",

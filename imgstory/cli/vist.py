@@ -15,6 +15,9 @@ import typer
 from imgstory.paths import REAL_PHOTO_RESULTS_FILE as RESULTS_FILE
 from imgstory.paths import SHIPPED_MODELS_DIR as MODELS_DIR
 
+#: ``imgstory.vist_models.build.VARIANTS``' names, written out so ``--help`` imports nothing heavy.
+VARIANT_NAMES = ("vist-lstm", "vist-gru", "vist-lstm-plain")
+
 #: What the results file says of the text (the files themselves are listed beside it).
 TRAINING_TEXT = (
     "VIST train/val text only (the files under training_files); test stories, photos and "
@@ -32,14 +35,23 @@ vist_app = typer.Typer(
 
 
 def build(
-    stories: Path = typer.Option(
+    stories: list[Path] = typer.Option(
         ...,
         "--stories",
-        help="VIST val text: a SIS file (val.story-in-sequence.json) or an AREL-format "
-        "reference file (val_reference.json); never test",
+        help="VIST train or val text (repeat for several files): a SIS file, an AREL-format "
+        "reference file (val_reference.json) or a story-text file "
+        '({"split": "train", "stories": [[5 sentences], ...]}); never test',
     ),
-    out: Path = typer.Option(MODELS_DIR, "--out", help="writes <out>/vist-lstm and vist-gru"),
-    cells: str = typer.Option("lstm,gru", "--cells", help="comma-separated: lstm, gru"),
+    test_references: Path | None = typer.Option(
+        None,
+        "--test-references",
+        help="VIST test references (AREL format, test_reference.json): training text holding "
+        "any of their stories is refused (checked by content, not by file name)",
+    ),
+    out: Path = typer.Option(MODELS_DIR, "--out", help="writes <out>/<model> for each model"),
+    models: str = typer.Option(
+        ",".join(VARIANT_NAMES), "--models", help=f"comma-separated: {', '.join(VARIANT_NAMES)}"
+    ),
     work_dir: Path | None = typer.Option(None, "--work-dir", help="checkpoints and logs"),
     evaluate_on: Path | None = typer.Option(
         None,
@@ -51,30 +63,47 @@ def build(
     overwrite: bool = typer.Option(
         False,
         "--overwrite",
-        help="replace existing vist-lstm / vist-gru model directories and results file",
+        help="replace existing model directories and the results file",
     ),
 ) -> None:
-    """Train the VIST LSTM (thesis model) and GRU (baseline) from text, then score them."""
+    """Train the VIST LSTM (thesis model), its GRU baseline and the plain-output LSTM from text,
+    then score them."""
     from imgstory.cli.model import quiet_tensorflow
+    from imgstory.errors import UserInputError
     from imgstory.outputs import check_output_file
-    from imgstory.vist_models.build import build_vist_models
+    from imgstory.vist_models.build import VARIANTS, build_vist_models
 
     quiet_tensorflow()  # before any import of TensorFlow here or in the training processes
+    from imgstory.data.references import load_references
+    from imgstory.vist_models.text_guard import check_no_test_text
     from imgstory.vist_models.text_stories import load_text_stories
 
+    chosen = [name.strip() for name in models.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in VARIANTS]
+    if unknown or not chosen:
+        raise UserInputError(f"--models: choose among {', '.join(VARIANTS)}, got {models!r}")
     if evaluate_on is not None:  # refused before hours of training, not after
         check_output_file(RESULTS_FILE, overwrite=overwrite, what="real-photo results file")
-    text = load_text_stories(stories)
-    print(f"{len(text.stories)} of {text.offered} stories have 5 sentences", file=sys.stderr)
-    chosen = [cell.strip() for cell in cells.split(",") if cell.strip()]
+    texts = [load_text_stories(path) for path in stories]
+    test = load_references(test_references) if test_references is not None else None
+    for text in texts:
+        print(
+            f"{text.source}: {len(text.stories)} of {text.offered} stories have 5 sentences",
+            file=sys.stderr,
+        )
+        if test is not None:
+            check_no_test_text(text.stories, test, text.source)
+    if test is None:
+        print("no --test-references: training text not checked against test text by content",
+              file=sys.stderr)  # fmt: skip
     if len(chosen) > 1:
         print(
-            f"training {', '.join(chosen)} at once, one process each (about 15 minutes on 2 "
-            "cores); their summaries follow when both are done",
+            f"training {', '.join(chosen)} at once, one process each (about 20 minutes on 2 "
+            "cores); their summaries follow when all are done",
             file=sys.stderr,
         )
     built = build_vist_models(
-        text, out, chosen, work_dir=work_dir, progress=progress, overwrite=overwrite
+        texts, out, chosen, work_dir=work_dir, progress=progress, overwrite=overwrite
     )
     for model in built:
         report = model.report
@@ -85,8 +114,8 @@ def build(
             file=sys.stderr,
         )
     if evaluate_on is not None:
-        models = {f"VIST {m.cell.upper()} (ours)": m.path for m in built}
-        evaluate(evaluate_on, text.source, models, overwrite=overwrite)
+        models = {model.path.name: model.path for model in built}  # as `score` names them
+        evaluate(evaluate_on, [text.source for text in texts], models, overwrite=overwrite)
 
 
 def evaluate(

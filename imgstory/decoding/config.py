@@ -43,7 +43,8 @@ DECODING_HELP = {
         "sampling only: the same seed gives the same story for the same photos, alone or in a batch"
     ),
     "no_repeat_ngram_size": N_(
-        "never repeat a word sequence of this length within the story (3 is common; 0 = off)"
+        "never repeat a word sequence of this length anywhere in the story, across sentences "
+        "too (3, the default, makes a story of 'had a great time' variants impossible; 0 = off)"
     ),
     "block_repeated_sentences": N_(
         "never write a sentence already in the story (the VIST paper's trick): the search may "
@@ -64,7 +65,7 @@ class DecodingConfig:
     top_k: int = 0
     top_p: float = 0.9
     seed: int = 0
-    no_repeat_ngram_size: int = 0
+    no_repeat_ngram_size: int = 3
     block_repeated_sentences: bool = True
 
     def __post_init__(self) -> None:

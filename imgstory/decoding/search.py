@@ -197,16 +197,16 @@ class StorySearch:
     def _rows(self, memory, states, history, index):
         """Per-candidate copies of a sentence's inputs, and what repeat blocking needs.
 
-        Returns memory ``(rows, hidden)``, states, the story so far ``(rows, photos * width)``,
-        the sentences ``(rows, photos, width)``, ``matching`` ``(rows, photos)`` (the written
-        ones: those the sentence so far still equals word for word), and ``ban_step`` /
-        ``ban_token`` ``(rows, photos)``: the step and token that would complete each one --
-        its ``<end>``, or, for one that fills the width, its last word (the width's last slot
-        can only be ``<end>``).
+        Returns memory (``(rows, hidden)``, or the model's tuple of such rows), states, the
+        story so far ``(rows, photos * width)``, the sentences ``(rows, photos, width)``,
+        ``matching`` ``(rows, photos)`` (the written ones: those the sentence so far still
+        equals word for word), and ``ban_step`` / ``ban_token`` ``(rows, photos)``: the step and
+        token that would complete each one -- its ``<end>``, or, for one that fills the width,
+        its last word (the width's last slot can only be ``<end>``).
         """
         count, width = self._candidates, self.model.sentence_width
         batch, photos = tf.shape(history)[0], tf.shape(history)[1]
-        memory = tf.repeat(memory, count, axis=0)  # (rows, hidden)
+        memory = tf.nest.map_structure(lambda m: tf.repeat(m, count, axis=0), memory)
         states = tf.nest.map_structure(lambda s: tf.repeat(s, count, axis=0), states)
         written = tf.repeat(history, count, axis=0)  # (rows, photos, width)
         story_so_far = tf.reshape(written, (batch * count, -1))  # (rows, photos * width)
@@ -222,7 +222,7 @@ class StorySearch:
         blocking a repeated sentence changed that candidate (the others are preferred)."""
         model, count = self.model, self._candidates
         width = model.sentence_width
-        batch = tf.shape(memory)[0]
+        batch = tf.shape(tf.nest.flatten(memory)[0])[0]
         rows = batch * count
         memory, states, story_so_far, written, (matching, ban_step, ban_token) = self._rows(
             memory, states, history, index
@@ -281,7 +281,7 @@ class StorySearch:
         """
         model, count = self.model, self._candidates
         vocab, width = model.vocab_size, model.sentence_width
-        batch = tf.shape(memory)[0]
+        batch = tf.shape(tf.nest.flatten(memory)[0])[0]
         rows = batch * count
         memory, states, story_so_far, written, (matching, ban_step, ban_token) = self._rows(
             memory, states, history, index

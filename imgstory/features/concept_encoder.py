@@ -1,7 +1,9 @@
-"""The ``concepts`` photo encoder: EfficientNet-Lite ImageNet probabilities -> concept vectors.
+"""The ``concepts`` and ``terms`` photo encoders: EfficientNet-Lite ImageNet probabilities ->
+concept vectors or term features.
 
-Each photo becomes the GloVe mixture of its top ImageNet classes (see ``features.concepts``),
-the space text-only VIST storytellers were trained in; the class names are kept for display.
+``concepts``: each photo becomes the GloVe mixture of its top ImageNet classes (see
+``features.concepts``). ``terms``: the words of those classes' names, one GloVe vector and weight
+each (see ``features.terms``), what the VIST storytellers read. Class names are kept for display.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from PIL import Image
 
 from imgstory.features.base import Encoder
 from imgstory.features.concepts import ConceptConfig, ConceptSpace, concept_fingerprint
+from imgstory.features.terms import TermConfig, TermSpace, term_fingerprint
 
 
 class ConceptEncoder(Encoder):
@@ -65,3 +68,30 @@ class ConceptEncoder(Encoder):
             return []
         pixels = np.stack([self.preprocess(image) for image in images])
         return self.space.top_classes(self.probabilities(pixels), k)
+
+
+class TermEncoder(ConceptEncoder):
+    """Photos -> term features: the words of their likeliest ImageNet class names
+    (:mod:`imgstory.features.terms`), what the VIST storytellers read."""
+
+    name = "terms"
+
+    def __init__(
+        self,
+        config: TermConfig | None = None,
+        weights: str | Path | None = None,
+        *,
+        batch_size: int = 16,
+    ) -> None:
+        """Load the classifier and the term space (``config``: classifier variant, slots)."""
+        self.term_config = config or TermConfig()
+        super().__init__(
+            ConceptConfig(classifier=self.term_config.classifier), weights, batch_size=batch_size
+        )
+        self.terms = TermSpace(self.term_config, self.space)
+        self.dimension = self.terms.dimension
+        self.fingerprint = term_fingerprint(self.term_config, weights)
+
+    def encode_arrays(self, pixels: np.ndarray) -> np.ndarray:
+        """``(n, side, side, 3)`` uint8 -> ``(n, terms * 51)`` term features."""
+        return self.terms.photo_terms(self.probabilities(pixels))

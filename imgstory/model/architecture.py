@@ -15,6 +15,7 @@ from keras import layers, ops
 
 from imgstory.data.sis import STORY_LENGTH
 from imgstory.model.config import ModelConfig
+from imgstory.model.word_output import WordOutput
 from imgstory.text.vocabulary import PAD_ID, START_ID
 
 _RNN_LAYERS = {"lstm": layers.LSTM, "gru": layers.GRU}
@@ -113,6 +114,12 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
     """
     if config.feature_dim < 1 or config.vocab_size < 5:
         raise ValueError("ModelConfig.feature_dim and vocab_size must be set before build_model")
+    word_output = config.tied_output or config.copy_terms
+    if word_output and config.term_dim != config.embedding_dim:
+        raise ValueError(
+            "tied_output / copy_terms need term features whose word vectors have "
+            f"embedding_dim ({config.embedding_dim}) values, got term_dim {config.term_dim}"
+        )
     hidden, stories = config.hidden_size, STORY_LENGTH
     states = state_count(config.cell)
 
@@ -173,7 +180,15 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
         hidden_states = layers.Dropout(config.dropout, name=f"decoder_dropout_{index}")(
             hidden_states
         )
-    logits = layers.Dense(config.vocab_size, name="vocab_logits")(hidden_states)
+    if word_output:  # the photo's terms: word vectors and weights, one row per sentence
+        term_vectors, term_weights = split_terms(
+            MergeStoryAxis(name="photo_rows")(photo_features), config
+        )  # (batch * 5, slots, embedding_dim), (batch * 5, slots)
+        output = _word_output(config)
+        logits = output(hidden_states, words, term_vectors, term_weights)
+    else:
+        logits = layers.Dense(config.vocab_size, name="vocab_logits")(hidden_states)
+    # logits: (batch * 5, width, vocab)
     logits = SplitStoryAxis(name="story_logits")(logits)  # (batch, 5, width, vocab)
     model = keras.Model(
         {"photo_features": photo_features, "sentences": sentences},
@@ -187,7 +202,27 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
                 f"embedding matrix shape {embedding_matrix.shape}, expected {expected}"
             )
         word_embedding.embeddings.assign(embedding_matrix.astype(np.float32))
+        if word_output:
+            output.set_words(embedding_matrix)
     return model
+
+
+def split_terms(features: Any, config: ModelConfig) -> tuple[Any, Any]:
+    """Term features ``(rows, slots * (d + 1))`` -> vectors ``(rows, slots, d)``, weights
+    ``(rows, slots)`` (:mod:`imgstory.features.terms`)."""
+    slots = ops.reshape(features, (-1, config.term_slots, config.term_dim + 1))
+    return slots[:, :, :-1], slots[:, :, -1]
+
+
+def _word_output(config: ModelConfig) -> WordOutput:
+    return WordOutput(
+        config.vocab_size,
+        config.embedding_dim,
+        config.hidden_size,
+        tied=config.tied_output,
+        copy=config.copy_terms,
+        name="vocab_logits",
+    )
 
 
 class StoryModelParts:
@@ -215,14 +250,17 @@ class StoryModelParts:
         self._decoder_inits = [get(f"decoder_init_{i}") for i in range(config.decoder_layers)]
         self._decoder_cells = [get(f"decoder_rnn_{i}").cell for i in range(config.decoder_layers)]
         self._logits = get("vocab_logits")
+        self._reads_terms = config.tied_output or config.copy_terms
 
     def encode_photos(self, features: Any) -> Any:
-        """``(batch, n, feature_dim)`` -> ``(batch, n, 3 * hidden)`` (vector + sequence context)."""
+        """``(batch, n, feature_dim)`` -> ``(batch, n, 3 * hidden)`` (vector + sequence context),
+        followed by the features themselves where the output layer reads the photo's terms."""
         vectors = self._photo_projection(self._photo_normalization(features))  # (batch, n, h)
         context = vectors
         for recurrent in self._photo_rnns:
             context = recurrent(context, training=False)  # (batch, n, 2 * hidden)
-        return ops.concatenate([vectors, context], axis=-1)
+        parts = [vectors, context, features] if self._reads_terms else [vectors, context]
+        return ops.concatenate(parts, axis=-1)
 
     def initial_story_state(self, batch: Any) -> list[Any]:
         """Zero state of the story RNN for ``batch`` stories."""
@@ -234,25 +272,41 @@ class StoryModelParts:
         return output, list(new_state)
 
     def start_sentence(self, photo_encoding: Any, story_output: Any) -> tuple[Any, list[list[Any]]]:
-        """Memory ``(batch, hidden)`` and initial decoder states for one photo's sentence."""
-        joined = ops.concatenate([photo_encoding, story_output], axis=-1)  # (batch, 4 * hidden)
+        """Memory and initial decoder states for one photo's sentence.
+
+        The memory is ``(batch, hidden)``; for a model that reads terms it is the tuple (memory,
+        term vectors ``(batch, slots, d)``, term weights ``(batch, slots)``).
+        """
+        encoded = photo_encoding[:, : 3 * self.hidden_size]  # (batch, 3 * hidden)
+        joined = ops.concatenate([encoded, story_output], axis=-1)  # (batch, 4 * hidden)
         memory = self._memory(joined)  # (batch, hidden)
         states = []
         for init in self._decoder_inits:
             initial = init(memory)  # (batch, hidden * states)
             states.append(ops.split(initial, self._states, axis=-1))
+        if self._reads_terms:
+            terms = split_terms(photo_encoding[:, 3 * self.hidden_size :], self.config)
+            return (memory, *terms), states
         return memory, states
 
     def decoder_step(
         self, tokens: Any, memory: Any, states: list[list[Any]]
     ) -> tuple[Any, list[list[Any]]]:
-        """One decoder step: previous tokens ``(rows,)`` -> logits ``(rows, vocab)``, new states."""
-        inputs = ops.concatenate([self._embedding(tokens), memory], axis=-1)  # (rows, emb + hidden)
+        """One decoder step: previous tokens ``(rows,)`` -> logits ``(rows, vocab)``, new states
+        (``memory`` as :meth:`start_sentence` gives it)."""
+        terms = None
+        if self._reads_terms:
+            memory, *terms = memory
+        words = self._embedding(tokens)  # (rows, emb)
+        inputs = ops.concatenate([words, memory], axis=-1)  # (rows, emb + hidden)
         new_states = []
         for cell, state in zip(self._decoder_cells, states, strict=True):
             inputs, state = cell(inputs, state, training=False)  # (rows, hidden)
             new_states.append(list(state))
-        return self._logits(inputs), new_states
+        if terms is None:
+            return self._logits(inputs), new_states
+        logits = self._logits(inputs[:, None], words[:, None], *terms)  # (rows, 1, vocab)
+        return logits[:, 0], new_states
 
     def encode_sentence(self, tokens: Any) -> Any:
         """A generated sentence ``(batch, width)`` (words, <end>, <pad>) -> ``(batch, hidden)``."""

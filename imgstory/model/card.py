@@ -28,6 +28,18 @@ def git_commit() -> str | None:
     return done.stdout.strip() or None
 
 
+def output_description(config: ModelConfig) -> str:
+    """What the output layer does, in words (the thesis layer, GloVe-tied, term copying)."""
+    parts = ["the thesis output layer (decoder state -> vocabulary)"]
+    if config.term_slots:
+        parts.append(f"reads {config.term_slots} terms per photo")
+    if config.tied_output:
+        parts.append("plus scores tied to the words' fixed GloVe vectors")
+    if config.copy_terms:
+        parts.append("plus copying a photo's term (our extension: attention + pointer-generator)")
+    return "; ".join(parts)
+
+
 def model_card(
     report: TrainingReport,
     model_config: ModelConfig,
@@ -43,6 +55,7 @@ def model_card(
     return {
         "name": Path(report.model_dir).name,
         "architecture": f"Seq2Seq {model_config.cell.upper()} storyteller (imgstory.model)",
+        "output": output_description(model_config),
         "cell": model_config.cell,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "commit": git_commit(),

@@ -33,6 +33,18 @@ HELP = {
         "training: lets a model trained on sentence vectors read photo vectors; 0 = none)"
     ),
     "train_embeddings": "fine-tune the word vectors (off: GloVe vectors stay frozen)",
+    "term_slots": (
+        "photo features are term features with this many slots (the 'terms' encoder: each a "
+        "word vector and a weight); 0 = a plain photo vector"
+    ),
+    "tied_output": (
+        "score output words by their (frozen) input word vectors, so a word the stories never "
+        "used, such as a class name, can still be written"
+    ),
+    "copy_terms": (
+        "our extension (needs term_slots): the decoder attends to the photo's terms and may copy "
+        "one as the next word (a pointer-generator, See et al. 2017)"
+    ),
     "epochs": "most passes over the training stories (early stopping may end sooner)",
     "batch_size": "stories per training step: 64 fits the thesis model in ~2 GB of memory",
     "learning_rate": "Adam learning rate: 1e-3 works for both cells",
@@ -60,6 +72,7 @@ MODEL_LIMITS: dict[str, Bounds | tuple[str, ...]] = {
     "vocab_min_count": Bounds(1),
     "vocab_max_size": Bounds(len(SPECIAL_TOKENS) + 1),
     "feature_noise": Bounds(0.0, 10.0, high_included=True),
+    "term_slots": Bounds(0, 64, high_included=True),
     "feature_dim": Bounds(0),
     "vocab_size": Bounds(0),
 }
@@ -95,11 +108,25 @@ class ModelConfig:
     vocab_max_size: int | None = None
     train_embeddings: bool = True
     feature_noise: float = 0.0
+    term_slots: int = 0
+    tied_output: bool = False
+    copy_terms: bool = False
     feature_dim: int = 0
     vocab_size: int = 0
 
     def __post_init__(self) -> None:
         check_fields(self, MODEL_LIMITS)
+        if (self.copy_terms or self.tied_output) and not self.term_slots:
+            raise UserInputError("copy_terms and tied_output need term_slots (term features)")
+        if self.term_slots and self.feature_dim and self.feature_dim % self.term_slots:
+            raise UserInputError(
+                f"feature_dim {self.feature_dim} is not {self.term_slots} term slots"
+            )
+
+    @property
+    def term_dim(self) -> int:
+        """Length of one term's word vector (term features: ``slots * (term_dim + 1)``)."""
+        return self.feature_dim // self.term_slots - 1 if self.term_slots else 0
 
     @property
     def sentence_width(self) -> int:

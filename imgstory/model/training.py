@@ -124,6 +124,7 @@ class SentenceFeatures:
         dimension: vector length.
         vectors: stories -> ``(stories, 5, dimension)`` float32, one vector per sentence.
         card: what the model card records about the bridge (noise, source, ...).
+        words: words the vocabulary keeps whatever their count (the terms the model may copy).
     """
 
     encoder: str
@@ -131,6 +132,7 @@ class SentenceFeatures:
     dimension: int
     vectors: Callable[[Sequence[Story]], np.ndarray]
     card: dict[str, Any] = field(default_factory=dict)
+    words: tuple[str, ...] = ()
 
 
 def train_model(
@@ -240,6 +242,7 @@ def train_model(
         (text for story in train for text in story.texts),
         model_config.vocab_min_count,
         model_config.vocab_max_size,
+        keep=features.words if isinstance(features, SentenceFeatures) else (),
     )
     model_config = replace(model_config, feature_dim=dimension, vocab_size=len(vocabulary))
     glove_report = None

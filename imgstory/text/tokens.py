@@ -18,6 +18,10 @@ DISPLAY_PLACEHOLDERS = {
 }
 """Stand-ins that make a placeholder readable in the display form (the normalised form keeps it)."""
 
+BARE_PLACEHOLDERS = {"location": "[location]", "organization": "[organization]"}
+"""VIST's normalised text also writes the place and group placeholders bare ("we took a trip to
+location ."); shown like the bracketed forms."""
+
 _CLITICS = ("'s", "'m", "'re", "'ve", "'ll", "'d", "n't", "'")
 _ATTACH_LEFT = {".", ",", "!", "?", ";", ":", "...", "''", ")", "%"}
 _ATTACH_RIGHT = {"``", "(", "$", "#"}
@@ -55,7 +59,8 @@ def display_sentence(sentence: str | list[str]) -> str:
     """A normalised sentence as a person would write it.
 
     Capitalised, punctuation and clitics attached (``"i 'm here ."`` -> ``"I'm here."``), ``i``
-    as ``I``, and name placeholders replaced by :data:`DISPLAY_PLACEHOLDERS`.
+    as ``I``, and name placeholders (bracketed or, for places and groups, bare) replaced by
+    :data:`DISPLAY_PLACEHOLDERS`.
     """
     tokens = sentence.split() if isinstance(sentence, str) else list(sentence)
     text = ""
@@ -63,6 +68,7 @@ def display_sentence(sentence: str | list[str]) -> str:
     capitalise_next = True
     previous = None
     for token in tokens:
+        token = BARE_PLACEHOLDERS.get(token, token)
         if token in PLACEHOLDERS and token == previous:
             continue  # "[female] [female]" reads as one name
         word = DISPLAY_PLACEHOLDERS.get(token, token)

@@ -45,7 +45,11 @@ class Vocabulary:
 
     @classmethod
     def build(
-        cls, sentences: Iterable[str], min_count: int = 1, max_size: int | None = None
+        cls,
+        sentences: Iterable[str],
+        min_count: int = 1,
+        max_size: int | None = None,
+        keep: Iterable[str] = (),
     ) -> Vocabulary:
         """Build from sentences: words seen at least ``min_count`` times, most frequent first.
 
@@ -53,6 +57,8 @@ class Vocabulary:
             sentences: normalised sentences (VIST ``text``).
             min_count: rarer words become ``<unk>``.
             max_size: keep at most this many tokens in all (special tokens included).
+            keep: words kept whatever their count (after the counted ones, in this order): the
+                terms a model reads and may copy (:mod:`imgstory.features.terms`).
         """
         if min_count < 1:
             raise ValueError(f"min_count must be at least 1, got {min_count}")
@@ -65,6 +71,8 @@ class Vocabulary:
         )
         if max_size is not None:
             words = words[: max(0, max_size - len(SPECIAL_TOKENS))]
+        chosen = set(words)
+        words += [w for w in dict.fromkeys(keep) if w not in chosen and w not in SPECIAL_TOKENS]
         return cls([*SPECIAL_TOKENS, *words], {word: counter[word] for word in words})
 
     def __len__(self) -> int:

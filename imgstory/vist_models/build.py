@@ -1,8 +1,11 @@
 """Build the VIST storytellers: the thesis Seq2Seq (LSTM) and its GRU baseline, from text alone.
 
-Each photo slot is given the concept vector of its sentence (:mod:`imgstory.features.concepts`),
-plus Gaussian noise while training; at run time the ``concepts`` encoder gives the same kind of
-vector for a photo. Word vectors start from the packaged GloVe 6B 50-d.
+Each photo slot is given its sentence's simulated **terms** (:mod:`imgstory.features.terms`: the
+words of the ImageNet class names nearest its content words, some dropped and a distractor added);
+at run time the ``terms`` encoder gives a photo's terms from EfficientNet-Lite0. Word vectors start
+from the packaged GloVe 6B 50-d. The shipped LSTM and GRU also score words by their GloVe vectors
+and may copy a term (our extension, ``copy_terms``); ``vist-lstm-plain`` is the thesis
+architecture alone on the same inputs, the row that shows what the extension adds.
 """
 
 from __future__ import annotations
@@ -19,10 +22,13 @@ import numpy as np
 
 from imgstory.data.sis import STORY_LENGTH, Story
 from imgstory.features.concepts import ConceptConfig, ConceptSpace, concept_fingerprint
+from imgstory.features.terms import TermConfig, TermNoise, TermSpace, term_fingerprint
 from imgstory.model.config import ModelConfig, TrainingConfig
+from imgstory.model.pipeline import split_by_album
 from imgstory.vist_models.text_stories import TextStories
 
-#: The shipped models' sizes: the thesis architecture at hidden 256 (fits 2 cores and 40 MB).
+#: The shipped models' sizes: the thesis architecture at hidden 256 (fits 2 cores and 40 MB),
+#: reading 8 terms per photo, with GloVe-tied output scores and term copying (our extension).
 VIST_MODEL = ModelConfig(
     hidden_size=256,
     photo_layers=1,
@@ -31,109 +37,152 @@ VIST_MODEL = ModelConfig(
     dropout=0.2,
     max_sentence_length=20,
     vocab_min_count=5,
-    feature_noise=0.5,
+    feature_noise=0.3,
+    term_slots=TermConfig().terms,
+    tied_output=True,
+    copy_terms=True,
 )
 VIST_TRAINING = TrainingConfig(
-    epochs=11,
+    epochs=4,
     batch_size=32,
     learning_rate=4e-3,
     validation_fraction=0.05,
-    patience=2,
+    patience=1,
     backup_every_epochs=0,  # a full build takes minutes: no resumable backup to write each epoch
     unigram_bias=True,
 )
+#: The models ``imgstory vist build`` writes: directory name -> (cell, output layer).
+VARIANTS: dict[str, ModelConfig] = {
+    "vist-lstm": VIST_MODEL,
+    "vist-gru": replace(VIST_MODEL, cell="gru"),
+    "vist-lstm-plain": replace(VIST_MODEL, tied_output=False, copy_terms=False),
+}
 MODEL_NAMES = {"lstm": "vist-lstm", "gru": "vist-gru"}
 #: What stands in for a photo while training: a sentence's ``meaning`` (the unit mean GloVe
-#: vector of its content words) or its ``mixture`` (the ImageNet classes nearest that meaning,
-#: mixed as a photo's top classes are: :meth:`ConceptSpace.sentence_vectors`).
-BridgeInputs = Literal["meaning", "mixture"]
+#: vector of its content words), its class ``mixture`` (the ImageNet classes nearest that
+#: meaning, mixed as a photo's top classes are: :meth:`ConceptSpace.sentence_vectors`), or its
+#: ``terms`` (the words of its content words' nearest class names: :class:`TermSpace`).
+BridgeInputs = Literal["meaning", "mixture", "terms"]
 BRIDGE_INPUTS: dict[BridgeInputs, str] = {
     "meaning": "meaning vector (the unit mean GloVe vector of its content words)",
     "mixture": "class mixture (the ImageNet class names nearest its meaning, mixed as a "
     "photo's top classes are)",
+    "terms": "terms (the words of the ImageNet class names nearest its content words, some "
+    "dropped and a distractor class added, as a classifier errs)",
 }
-#: The shipped models learn from class mixtures: the only kind of vector a photo can give (a
-#: meaning vector holds words no classifier names). docs/model.md has both measured.
-VIST_INPUTS: BridgeInputs = "mixture"
+#: The shipped models read terms: what a photo gives as words (docs/model.md has the others).
+VIST_INPUTS: BridgeInputs = "terms"
+
+
+def training_split(
+    texts: Sequence[TextStories], config: TrainingConfig = VIST_TRAINING
+) -> tuple[list[Story], list[Story]]:
+    """``(train, held out)``: the trainer's ``validation_fraction`` of the *val* albums (all
+    their stories) is held out -- the albums the val proxy scores on -- and everything else,
+    train text included, is trained on. Without val text, albums of all text are held out."""
+    stories = [story for text in texts for story in text.stories]
+    val = [story for story in stories if story.split == "val"]
+    if not val:
+        return split_by_album(stories, config.validation_fraction, config.seed)
+    kept, held = split_by_album(val, config.validation_fraction, config.seed)
+    return [story for story in stories if story.split != "val"] + kept, held
 
 
 @dataclass(frozen=True)
 class BuiltModel:
     """One trained model directory and its training report (as JSON)."""
 
+    name: str
     cell: str
     path: Path
     report: dict
 
 
 def sentence_features(
-    space: ConceptSpace, noise: float, text: TextStories, inputs: BridgeInputs = VIST_INPUTS
+    noise: float, texts: Sequence[TextStories], inputs: BridgeInputs = VIST_INPUTS
 ):
-    """The text-only stand-in for photo features: each story's 5 sentence concept vectors
+    """The text-only stand-in for photo features: each story's 5 sentence vectors
     (``inputs``: a key of :data:`BRIDGE_INPUTS`)."""
     from imgstory.model.training import SentenceFeatures
 
-    encode = {"meaning": space.sentence_meanings, "mixture": space.sentence_vectors}[inputs]
+    card = {
+        "training": "text only: no photo was seen; each photo slot held its sentence's "
+        f"{BRIDGE_INPUTS[inputs]}",
+        "inputs": inputs,
+        "feature_noise": noise,
+        "text": [text.card() for text in texts],
+    }
+    if inputs == "terms":
+        terms = TermSpace.packaged()
+        term_noise = TermNoise()
+
+        def encode(texts: list[str]) -> np.ndarray:
+            return terms.sentence_terms(texts, term_noise, seed=0)
+
+        encoder, fingerprint, dimension = "terms", term_fingerprint(terms.config), terms.dimension
+        card.update(terms=vars(terms.config), term_noise=vars(term_noise))
+        words = tuple(terms.words)
+    else:
+        space = ConceptSpace.packaged(ConceptConfig())
+        encode = {"meaning": space.sentence_meanings, "mixture": space.sentence_vectors}[inputs]
+        encoder, fingerprint = "concepts", concept_fingerprint(space.config)
+        dimension, words = space.dimension, ()
+        card["concepts"] = vars(space.config)
 
     def vectors(stories: Sequence[Story]) -> np.ndarray:
-        texts = [sentence for story in stories for sentence in story.texts]
-        return encode(texts).reshape(len(stories), STORY_LENGTH, -1)
+        sentences = [sentence for story in stories for sentence in story.texts]
+        return encode(sentences).reshape(len(stories), STORY_LENGTH, -1)
 
     return SentenceFeatures(
-        encoder="concepts",
-        fingerprint=concept_fingerprint(space.config),
-        dimension=space.dimension,
+        encoder=encoder,
+        fingerprint=fingerprint,
+        dimension=dimension,
         vectors=vectors,
-        card={
-            "training": "text only: no photo was seen; each photo slot held its sentence's "
-            f"{BRIDGE_INPUTS[inputs]} plus noise",
-            "inputs": inputs,
-            "concepts": vars(space.config),
-            "feature_noise": noise,
-            "text": text.card(),
-        },
+        card=card,
+        words=words,
     )
 
 
 def build_vist_models(
-    text: TextStories,
+    texts: Sequence[TextStories],
     out_dir: str | Path,
-    cells: Sequence[str] = ("lstm", "gru"),
-    model_config: ModelConfig = VIST_MODEL,
+    names: Sequence[str] = tuple(VARIANTS),
     training_config: TrainingConfig = VIST_TRAINING,
     *,
+    variants: dict[str, ModelConfig] | None = None,
     work_dir: str | Path | None = None,
     progress: bool = True,
     overwrite: bool = False,
     parallel: bool | None = None,
     inputs: BridgeInputs = VIST_INPUTS,
 ) -> list[BuiltModel]:
-    """Train one storyteller per cell on ``text`` and write ``out_dir/vist-<cell>/``.
+    """Train the models ``names`` (keys of ``variants``, default :data:`VARIANTS`) on ``texts``
+    and write ``out_dir/<name>/``; :func:`training_split` picks the held-out albums.
 
-    With ``parallel`` (default: when there are at least as many cores as cells) each cell trains
-    in a process of its own with ``cores // cells`` TensorFlow threads: at these sizes one thread
-    per model does more than two threads on one (benchmarks/bench_training.py: 62 stories/s per
-    process for two 1-thread processes at once, 44 for one 2-thread process on 2 busy cores).
-    Progress bars are drawn only when training in this process. An existing model directory is
-    replaced only with ``overwrite``. ``inputs`` picks the photo stand-in (:data:`BRIDGE_INPUTS`).
+    With ``parallel`` (default: when there are at least 2 models and 2 cores) each model trains in
+    a process of its own with ``max(1, cores // models)`` TensorFlow threads: at these sizes one
+    thread per model does more than two threads on one (benchmarks/bench_training.py). Progress
+    bars are drawn only when training in this process. An existing model directory is replaced
+    only with ``overwrite``. ``inputs`` picks the photo stand-in (:data:`BRIDGE_INPUTS`).
     """
+    variants = variants or VARIANTS
     jobs = [
         _TrainingJob(
-            cell=cell,
-            text=text,
+            name=name,
+            texts=tuple(texts),
             out_dir=Path(out_dir),
-            model_config=replace(model_config, cell=cell),
+            model_config=variants[name],
             training_config=training_config,
-            work_dir=Path(work_dir) / MODEL_NAMES[cell] if work_dir else None,
+            work_dir=Path(work_dir) / name if work_dir else None,
             progress=progress,
             overwrite=overwrite,
             inputs=inputs,
         )
-        for cell in cells
+        for name in names
     ]
     cores = os.cpu_count() or 1
     if parallel is None:
-        parallel = len(jobs) > 1 and cores >= len(jobs)
+        parallel = len(jobs) > 1 and cores >= 2
     if not parallel:
         return [job.run() for job in jobs]
     threads = max(1, cores // len(jobs))
@@ -145,10 +194,10 @@ def build_vist_models(
 
 @dataclass(frozen=True)
 class _TrainingJob:
-    """One cell's training, runnable here or in a spawned process (everything in it pickles)."""
+    """One model's training, runnable here or in a spawned process (everything in it pickles)."""
 
-    cell: str
-    text: TextStories
+    name: str
+    texts: tuple[TextStories, ...]
     out_dir: Path
     model_config: ModelConfig
     training_config: TrainingConfig
@@ -167,20 +216,23 @@ class _TrainingJob:
             tf.config.threading.set_inter_op_parallelism_threads(1)
         from imgstory.model.training import train_model
 
-        space = ConceptSpace.packaged(ConceptConfig())
-        features = sentence_features(space, self.model_config.feature_noise, self.text, self.inputs)
-        name = MODEL_NAMES[self.cell]
+        features = sentence_features(self.model_config.feature_noise, self.texts, self.inputs)
+        train, held = training_split(self.texts, self.training_config)
         report = train_model(
             features,
-            self.text.stories,
-            self.out_dir / name,
+            train,
+            self.out_dir / self.name,
             self.model_config,
             self.training_config,
+            val_stories=held,
             glove_path="glove-6b-50d",
             progress=self.progress,
             work_dir=self.work_dir,
-            stories_source=f"{self.text.source} (sha256 {self.text.sha256[:16]})",
+            stories_source=" + ".join(
+                f"{text.source} (sha256 {text.sha256[:16]})" for text in self.texts
+            ),
             overwrite=self.overwrite,
             restart=True,  # a build is one run: an interrupted one starts over
         )
-        return BuiltModel(self.cell, self.out_dir / name, report.to_json())
+        return BuiltModel(self.name, self.model_config.cell, self.out_dir / self.name,
+                          report.to_json())  # fmt: skip

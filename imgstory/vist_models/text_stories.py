@@ -1,7 +1,9 @@
 """VIST training text: stories of 5 sentences from a SIS file or an AREL-format reference file.
 
 SIS files give one sentence per photo; AREL references give whole stories, kept where they split
-into exactly 5 sentences at " ." / " !" / " ?". Test-split text is refused: it is for evaluation.
+into exactly 5 sentences at " ." / " !" / " ?"; a story-text file gives each story's 5 sentences
+without ids. Test-split text is refused: by name and split here, and by content with
+:func:`imgstory.vist_models.text_guard.check_no_test_text`.
 """
 
 from __future__ import annotations
@@ -42,8 +44,32 @@ def split_sentences(story: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_BREAK.split(story.strip()) if part.strip()]
 
 
+def _story_text(path: Path, document: dict) -> list[Story]:
+    """Stories from a story-text file: ``{"split": ..., "stories": [[5 sentences], ...]}``
+    (text without ids; each story gets an album id of its own, ``<split>-text-<n>``)."""
+    split = document.get("split", "train")
+    if not isinstance(split, str) or split == "test":
+        raise UserInputError(f"{path}: split {split!r}: test-split text is for evaluation only")
+    stories = []
+    for number, sentences in enumerate(document["stories"]):
+        if not (
+            isinstance(sentences, list)
+            and len(sentences) == STORY_LENGTH
+            and all(isinstance(text, str) and text.strip() for text in sentences)
+        ):
+            raise UserInputError(
+                f"{path}: stories[{number}] is not a list of {STORY_LENGTH} non-empty sentences"
+            )
+        texts = tuple(" ".join(text.split()) for text in sentences)
+        name = f"{split}-text-{number}"
+        photos = tuple(f"{name}-{i}" for i in range(STORY_LENGTH))
+        stories.append(Story(name, name, split, photos, texts, texts))
+    return stories
+
+
 def load_text_stories(path: str | Path) -> TextStories:
-    """Stories of exactly 5 sentences from a VIST SIS file or an AREL-format reference file.
+    """Stories of exactly 5 sentences from a VIST SIS file, an AREL-format reference file or a
+    story-text file (``{"split": "train", "stories": [[5 sentences], ...]}``).
 
     Raises:
         UserInputError: unreadable file, no usable story, or test-split text.
@@ -53,8 +79,10 @@ def load_text_stories(path: str | Path) -> TextStories:
         raise UserInputError(
             f"{path}: test-split text is for evaluation only; train on val (or train) stories"
         )
-    document = read_json(path, "a VIST SIS file or an AREL reference file")
-    if isinstance(document, dict) and "annotations" in document:
+    document = read_json(path, "a VIST SIS file, an AREL reference file or a story-text file")
+    if isinstance(document, dict) and isinstance(document.get("stories"), list):
+        stories, offered = _story_text(path, document), len(document["stories"])
+    elif isinstance(document, dict) and "annotations" in document:
         from imgstory.data.sis import load_sis
 
         sis = load_sis(path)

@@ -1,0 +1,190 @@
+"""Terms: a photo as the words of its likeliest ImageNet class names, each a GloVe vector.
+
+The image -> terms -> story bridge of KG-Story (Hsu et al., AAAI 2020) and PR-VIST (Hsu et al.,
+2021): EfficientNet-Lite names the photo's classes; their name words ("race car" -> *race*,
+*car*) become the photo's **terms**, and a storyteller trained on text alone reads them as words
+it can write or copy. While training, a sentence's terms are simulated from its own content
+words: each word's nearest class name, mixed as a photo's top classes are, with dropped classes
+and a distractor class so the model learns to cope with a classifier's mistakes.
+
+A term feature vector holds ``terms`` slots of ``[unit GloVe vector (50), weight]``, likeliest
+first; the weights of a photo sum to 1 and an empty slot is all zeros.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from imgstory.features.concepts import (
+    CLASSES,
+    CLASSIFIERS,
+    ConceptConfig,
+    ConceptSpace,
+    settings_fingerprint,
+    top_k_weights,
+)
+from imgstory.text.tokens import tokenize
+
+
+@dataclass(frozen=True)
+class TermConfig:
+    """How photos and sentences become terms (saved in the ``terms`` encoder's fingerprint).
+
+    Attributes:
+        classifier: the ImageNet classifier (``efficientnet-lite0``/``1``/``2``).
+        top_classes: a photo's likeliest classes whose name words become its terms.
+        terms: term slots per photo (the likeliest words of those classes).
+        sharpness: inverse temperature turning a sentence word's cosine to its nearest class
+            into that class's weight (a word that is a class name weighs most).
+    """
+
+    classifier: str = "efficientnet-lite0"
+    top_classes: int = 5
+    terms: int = 8
+    sharpness: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.classifier not in CLASSIFIERS:
+            raise ValueError(f"classifier must be efficientnet-lite0/1/2, got {self.classifier!r}")
+        if not 1 <= self.top_classes <= CLASSES:
+            raise ValueError(f"top_classes must be in 1..{CLASSES}, got {self.top_classes}")
+        if not 1 <= self.terms <= 64:
+            raise ValueError(f"terms must be in 1..64, got {self.terms}")
+        if self.sharpness <= 0:
+            raise ValueError(f"sharpness must be positive, got {self.sharpness}")
+
+
+@dataclass(frozen=True)
+class TermNoise:
+    """Classifier-like mistakes added to a sentence's simulated classes while training.
+
+    Attributes:
+        drop: chance that each class is left out (one class always stays).
+        distractor: chance that one random class is added.
+        distractor_weight: the largest weight (before normalising) a distractor gets.
+    """
+
+    drop: float = 0.2
+    distractor: float = 0.5
+    distractor_weight: float = 0.5
+
+
+class TermSpace:
+    """Class names as words, photos and sentences as weighted terms (NumPy only)."""
+
+    def __init__(self, config: TermConfig, concepts: ConceptSpace):
+        self.config, self.concepts = config, concepts
+        glove = concepts.glove
+        stop = concepts.content_words  # a class-name word counts when it is a content word
+        words: dict[str, int] = {}
+        self.class_terms: list[list[int]] = []  # class -> its term ids
+        for name in concepts.names:
+            ids = []
+            for word in stop(" ".join(tokenize(name.replace("-", " ").replace(",", " ")))):
+                ids.append(words.setdefault(word, len(words)))
+            self.class_terms.append(list(dict.fromkeys(ids)))
+        self.words = list(words)  # term id -> word
+        vectors = np.stack([glove.get(word) for word in self.words]).astype(np.float64)
+        self.vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(
+            np.float32
+        )  # (terms in all, 50)
+        self.membership = np.zeros((CLASSES, len(self.words)), np.float32)  # (1000, terms)
+        for index, ids in enumerate(self.class_terms):
+            self.membership[index, ids] = 1.0
+
+    @classmethod
+    def packaged(cls, config: TermConfig | None = None) -> TermSpace:
+        """The space built from the installed GloVe and class-name packages."""
+        config = config or TermConfig()
+        return cls(config, ConceptSpace.packaged(ConceptConfig(classifier=config.classifier)))
+
+    @property
+    def word_dimension(self) -> int:
+        """Length of one term's word vector."""
+        return self.concepts.dimension
+
+    @property
+    def dimension(self) -> int:
+        """Length of a term feature vector: ``terms * (word_dimension + 1)``."""
+        return self.config.terms * (self.word_dimension + 1)
+
+    def from_classes(self, weights: np.ndarray) -> np.ndarray:
+        """``(n, 1000)`` class weights -> ``(n, dimension)`` term features.
+
+        Each class passes its weight to every word of its name; the ``terms`` heaviest words are
+        kept, heaviest first, with weights summing to 1 (a row of zeros gives empty slots).
+        """
+        weights = np.asarray(weights, dtype=np.float32)
+        word_weights = weights @ self.membership  # (n, terms in all)
+        slots, size = self.config.terms, self.word_dimension
+        features = np.zeros((len(weights), slots, size + 1), np.float32)
+        order = np.argsort(-word_weights, axis=1, kind="stable")[:, :slots]  # (n, slots)
+        kept = np.take_along_axis(word_weights, order, axis=1)  # (n, slots)
+        kept = np.where(kept > 0, kept, 0.0)
+        totals = kept.sum(axis=1, keepdims=True)
+        kept = np.divide(kept, totals, out=np.zeros_like(kept), where=totals > 0)
+        features[:, :, :size] = self.vectors[order] * (kept > 0)[:, :, None]
+        features[:, :, size] = kept
+        return features.reshape(len(weights), -1)
+
+    def photo_terms(self, probabilities: np.ndarray) -> np.ndarray:
+        """``(n, 1000)`` ImageNet probabilities -> ``(n, dimension)``: the top classes' words."""
+        return self.from_classes(top_k_weights(probabilities, self.config.top_classes))
+
+    def sentence_classes(
+        self, sentences: Sequence[str], noise: TermNoise | None = None, seed: int = 0
+    ) -> np.ndarray:
+        """``(n, 1000)`` class weights a photo of each sentence might get: its content words'
+        nearest classes (weight ``exp(sharpness * (cosine - 1))``), the ``top_classes`` best,
+        summing to 1; with ``noise``, some dropped and a distractor added (seeded). A sentence
+        without content words gets no class (a row of zeros)."""
+        concepts, config = self.concepts, self.config
+        weights = np.zeros((len(sentences), CLASSES), np.float64)
+        generator = np.random.default_rng(seed)
+        for row, sentence in enumerate(sentences):
+            words = concepts.content_words(sentence)
+            if not words:
+                continue
+            unit = np.stack([concepts.glove.get(word) for word in words]).astype(np.float64)
+            unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+            cosines = unit @ concepts.class_vectors.T  # (words, 1000)
+            nearest = cosines.argmax(axis=1)
+            scores = np.exp(config.sharpness * (cosines[np.arange(len(words)), nearest] - 1))
+            np.maximum.at(weights[row], nearest, scores)
+            if noise is not None:
+                chosen = np.flatnonzero(weights[row])
+                dropped = chosen[generator.random(len(chosen)) < noise.drop]
+                if len(dropped) < len(chosen):
+                    weights[row, dropped] = 0.0
+                if generator.random() < noise.distractor:
+                    top = weights[row].max()
+                    extra = generator.uniform(0.05, noise.distractor_weight) * top
+                    weights[row, generator.integers(CLASSES)] += extra
+        return top_k_weights(weights, config.top_classes)
+
+    def sentence_terms(
+        self, sentences: Sequence[str], noise: TermNoise | None = None, seed: int = 0
+    ) -> np.ndarray:
+        """``(n, dimension)`` simulated term features of each sentence (see
+        :meth:`sentence_classes`)."""
+        return self.from_classes(self.sentence_classes(sentences, noise, seed))
+
+    def words_of(self, features: np.ndarray) -> list[list[tuple[str, float]]]:
+        """The terms of each feature row as ``(word, weight)``, heaviest first (for display)."""
+        slots = np.asarray(features, np.float32).reshape(len(features), self.config.terms, -1)
+        shown = []
+        for row in slots:
+            kept = row[row[:, -1] > 0]
+            best = (kept[:, :-1] @ self.vectors.T).argmax(axis=1) if len(kept) else []
+            shown.append(
+                [(self.words[i], float(w)) for i, w in zip(best, kept[:, -1], strict=True)]
+            )
+        return shown
+
+
+def term_fingerprint(config: TermConfig, classifier_weights: str | None = None) -> str:
+    """Identifies the classifier weights, GloVe table, class names and settings (no TensorFlow)."""
+    return settings_fingerprint({"terms": asdict(config)}, config.classifier, classifier_weights)
