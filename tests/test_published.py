@@ -255,3 +255,66 @@ def test_entries_are_the_shared_files_and_reproduce_the_shared_readme(vist_dir):
     )
     for key, value in released.items():
         assert arel_entry(AREL).scores[key] == pytest.approx(value, rel=1e-14)
+
+
+def _statistics_files(registry: Path) -> dict[str, bytes]:
+    folder = registry.parent / "published"
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*"))} if folder.is_dir() else {}
+
+
+def test_published_add_refuses_before_scoring_and_writes_nothing(tiny_release, capsys):
+    """Issue 29.1: an existing entry without --replace, a missing or read-only registry are
+    refused before any scoring; no statistics file is written or changed."""
+    registry, arguments = tiny_release
+    statistics_name = "published/tiny.arel.npz"
+    statistics = registry.parent / statistics_name
+    statistics.parent.mkdir()
+    statistics.write_bytes(b"the registered statistics")
+    entry = {**arel_entry(KAGS).to_json(), "system": "tiny", "statistics_file": statistics_name}
+    registry.write_text(json.dumps({"results": [entry]}))
+    before = registry.read_bytes()
+    assert main(arguments) == 2  # no java needed: refused before scoring
+    assert "already holds 'tiny' (arel); pass --replace" in capsys.readouterr().err
+    assert (
+        statistics.read_bytes() == b"the registered statistics" and registry.read_bytes() == before
+    )
+    missing = [
+        *arguments[:-4],
+        "--registry",
+        str(registry.parent / "nowhere.json"),
+        *arguments[-2:],
+    ]
+    assert main(missing) == 2
+    assert "nowhere.json: file not found" in capsys.readouterr().err
+    registry.chmod(0o444)
+    try:
+        assert main([*arguments, "--replace"]) == 2
+        error = capsys.readouterr().err
+    finally:
+        registry.chmod(0o644)
+    assert error.count("\n") == 1 and "registry is read-only" in error
+    assert _statistics_files(registry) == {"tiny.arel.npz": b"the registered statistics"}
+
+
+def test_names_differing_in_case_or_punctuation_keep_their_own_statistics(
+    tiny_release, java, capsys
+):
+    """Issue 29.1: "Sys A" then "sys-a" share a slug; the second gets a file of its own."""
+    registry, arguments = tiny_release
+    named = arguments.index("tiny")
+    assert main([*arguments[:named], "Sys A", *arguments[named + 1 :]]) == 0
+    first = _statistics_files(registry)
+    assert list(first) == ["sys-a.arel.npz"]
+    other = registry.parent / "other.json"
+    other.write_text(json.dumps({"a1": ["a cat sat on the mat ."]}))
+    second = [*arguments[:named], "sys-a", *arguments[named + 1 :]]
+    second[second.index("--predictions") + 1] = str(other)
+    assert main(second) == 0
+    capsys.readouterr()
+    files = _statistics_files(registry)
+    assert files["sys-a.arel.npz"] == first["sys-a.arel.npz"] and len(files) == 2
+    results = {r.system: r.statistics_file for r in load_published_results(registry)}
+    assert results["Sys A"] == "published/sys-a.arel.npz"
+    assert results["sys-a"].startswith("published/sys-a-") and results["sys-a"] in {
+        f"published/{name}" for name in files
+    }

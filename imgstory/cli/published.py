@@ -63,10 +63,9 @@ def add(
     json_output: bool = typer.Option(False, "--json", help="Print the new entries as JSON."),
 ) -> None:
     """Score a released outputs file under the AREL and/or challenge protocol and register it."""
-    from imgstory.eval.published import append_published_result
+    from imgstory.eval.published import check_registration, statistics_file_for
     from imgstory.eval.released import (
         ReleasedOutputs,
-        save_statistics,
         score_released_arel,
         score_released_challenge,
     )
@@ -77,22 +76,20 @@ def add(
         raise UserInputError("--predictions needs --references (an AREL reference file)")
     if challenge is not None and sis is None:
         raise UserInputError("--challenge needs --sis (the split's story-in-sequence file)")
+    protocols = (("arel",) if predictions else ()) + (("challenge",) if challenge else ())
+    results = check_registration(registry, system, protocols, replace=replace)
+    statistics_file = statistics_file_for(registry, system, results) if predictions else None
     outputs = ReleasedOutputs(system, paper, repository, source_path, licence, url)
-    entries = []
+    entries, saved = [], []
     if predictions is not None:
         entry, statistics, digests, warnings = score_released_arel(
             outputs, predictions, references, bootstrap
         )
-        statistics_file = statistics_path(registry, system)
-        save_statistics(statistics, statistics_file, digests)
-        entry = _with_statistics(entry, statistics_file, registry)
-        entries.append((entry, warnings))
+        entries.append((_with_statistics(entry, statistics_file, registry), warnings))
+        saved.append((statistics_file, statistics, digests))
     if challenge is not None:
         entries.append(score_released_challenge(outputs, challenge, sis, bootstrap))
-    for entry, warnings in entries:
-        for warning in warnings:
-            print(f"warning: {entry.protocol}: {warning}", file=sys.stderr)
-        append_published_result(entry, registry, replace=replace)
+    _register(entries, saved, registry, replace)
     if json_output:
         print(json.dumps([entry.to_json() for entry, _ in entries]))
         return
@@ -110,13 +107,12 @@ def add_human(
     json_output: bool = typer.Option(False, "--json", help="Print the new entry as JSON."),
 ) -> None:
     """Score the human references leave-one-out and register them as a system."""
-    from imgstory.eval.published import append_published_result
+    from imgstory.eval.published import SCORED_HERE_HUMAN, check_registration
     from imgstory.eval.released import score_human_leave_one_out
 
+    check_registration(registry, "", ("arel",), replace=replace, provenance=SCORED_HERE_HUMAN)
     entry, warnings = score_human_leave_one_out(references, bootstrap)
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    append_published_result(entry, registry, replace=replace)
+    _register([(entry, warnings)], [], registry, replace)
     if json_output:
         print(json.dumps(entry.to_json()))
         return
@@ -133,20 +129,47 @@ def add_floor(
 ) -> None:
     """Score the constant-story floor (the same generic story for every album) and register it
     with its per-album statistics (for paired tests)."""
-    from imgstory.eval.published import append_published_result
-    from imgstory.eval.released import save_statistics, score_constant_story
+    from imgstory.eval.published import (
+        SCORED_HERE_FLOOR,
+        check_registration,
+        statistics_file_for,
+    )
+    from imgstory.eval.released import CONSTANT_SYSTEM, score_constant_story
 
+    results = check_registration(
+        registry, CONSTANT_SYSTEM, ("arel",), replace=replace, provenance=SCORED_HERE_FLOOR
+    )
+    statistics_file = statistics_file_for(registry, CONSTANT_SYSTEM, results)
     entry, statistics, digests, warnings = score_constant_story(references, bootstrap)
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    statistics_file = statistics_path(registry, entry.system)
-    save_statistics(statistics, statistics_file, digests)
     entry = _with_statistics(entry, statistics_file, registry)
-    append_published_result(entry, registry, replace=replace)
+    _register([(entry, warnings)], [(statistics_file, statistics, digests)], registry, replace)
     if json_output:
         print(json.dumps(entry.to_json()))
         return
     _print_entry(entry)
+
+
+def _register(entries: list, saved: list, registry: Path, replace: bool) -> None:
+    """Print the scorers' warnings, then write the statistics files and the registry, only now
+    that every entry is scored; a failure removes the statistics files it created."""
+    from imgstory.eval.published import append_published_results
+    from imgstory.eval.released import save_statistics
+
+    for entry, warnings in entries:
+        for warning in warnings:
+            print(f"warning: {entry.protocol}: {warning}", file=sys.stderr)
+    created = []
+    try:
+        for statistics_file, statistics, digests in saved:
+            if not statistics_file.exists():
+                created.append(statistics_file)
+            statistics_file.parent.mkdir(parents=True, exist_ok=True)
+            save_statistics(statistics, statistics_file, digests)
+        append_published_results([entry for entry, _ in entries], registry, replace=replace)
+    except BaseException:
+        for statistics_file in created:
+            statistics_file.unlink(missing_ok=True)
+        raise
 
 
 @published_app.command("list")
@@ -206,15 +229,6 @@ def compare(
     print(comparison.table.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
     if comparison.different_references:
         print(f"({comparison.different_references} shared albums left out: other references)")
-
-
-def statistics_path(registry: Path, system: str) -> Path:
-    """Where a system's per-album statistics are kept: ``published/<slug>.arel.npz`` beside the
-    registry."""
-    slug = "".join(c if c.isalnum() else "-" for c in system.lower()).strip("-")
-    folder = registry.parent / "published"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{'-'.join(filter(None, slug.split('-')))}.arel.npz"
 
 
 def _with_statistics(entry, statistics_file: Path, registry: Path):

@@ -9,9 +9,13 @@ scales, and the protocol so they never mix protocols.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 
@@ -119,34 +123,120 @@ def _result(entry: object, where: str) -> PublishedResult:
     return result
 
 
-def append_published_result(
-    result: PublishedResult, path: str | Path = PUBLISHED_RESULTS_FILE, replace: bool = False
-) -> None:
-    """Add an entry to the registry (written atomically; the file's other content is kept).
+def _entry_key(entry: dict) -> tuple[object, object]:
+    """What makes two registry entries the same: the system and protocol; the human references
+    are one system whatever their pass count."""
+    if entry.get("provenance") == SCORED_HERE_HUMAN:
+        return SCORED_HERE_HUMAN, entry.get("protocol")
+    return entry.get("system"), entry.get("protocol")
+
+
+def _same_entry(entries: list, result_key: tuple[object, object]) -> int | None:
+    for position, entry in enumerate(entries):
+        if isinstance(entry, dict) and _entry_key(entry) == result_key:
+            return position
+    return None
+
+
+def _refuse_existing(path: Path, position: int, system: str, protocol: str) -> NoReturn:
+    raise UserInputError(
+        f"{path}: results[{position}] already holds {system!r} ({protocol}); "
+        "pass --replace to score it again"
+    )
+
+
+def check_registration(
+    path: str | Path,
+    system: str,
+    protocols: tuple[str, ...],
+    *,
+    replace: bool,
+    provenance: str = SCORED_HERE,
+) -> list[PublishedResult]:
+    """Check, before any scoring, that ``system`` can be registered under ``protocols``.
+
+    Args:
+        path: the registry.
+        system: the system's name (for the human references, any: they are found by provenance).
+        protocols: the protocols the command will register.
+        replace: whether an entry already there may be replaced (``--replace``).
+        provenance: the new entries' provenance.
+
+    Returns:
+        The registry's entries as they are now.
 
     Raises:
-        UserInputError: an entry with the same system and protocol is there and not ``replace``.
+        UserInputError: the registry is missing, malformed or cannot be written, or already holds
+            the system under one of ``protocols`` and ``replace`` is not given.
+    """
+    from imgstory.outputs import check_output_file
+
+    path = Path(path)
+    results = load_published_results(path)
+    check_output_file(path, overwrite=True, what="registry")
+    if not os.access(path, os.W_OK) or not path.stat().st_mode & stat.S_IWUSR:
+        raise UserInputError(f"{path}: the registry is read-only; nothing was scored")
+    entries = [result.to_json() for result in results]
+    for protocol in protocols:
+        key = _entry_key({"system": system, "protocol": protocol, "provenance": provenance})
+        position = _same_entry(entries, key)
+        if position is not None and not replace:
+            _refuse_existing(path, position, str(entries[position]["system"]), protocol)
+    return results
+
+
+def statistics_file_for(registry: str | Path, system: str, results: list[PublishedResult]) -> Path:
+    """Where ``system``'s per-album statistics go: ``published/<slug>.arel.npz`` beside the
+    registry, never a file another system's entry (or another program) owns.
+
+    Names that differ only in case or punctuation share a slug; the second gets the slug plus a
+    digest of its exact name.
+
+    Raises:
+        UserInputError: both names are taken, or the statistics folder cannot be written.
+    """
+    registry = Path(registry)
+    folder = registry.parent / "published"
+    if folder.exists() and not (folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)):
+        raise UserInputError(f"{folder}: cannot write the statistics file there")
+    slug = "-".join(
+        filter(None, "".join(c if c.isalnum() else "-" for c in system.lower()).split("-"))
+    )
+    digest = hashlib.sha256(system.encode("utf-8")).hexdigest()[:8]
+    owners = {result.statistics_file: result.system for result in results if result.statistics_file}
+    for name in (slug, f"{slug}-{digest}"):
+        relative = f"published/{name}.arel.npz"
+        owner = owners.get(relative)
+        if owner == system or (owner is None and not (registry.parent / relative).exists()):
+            return registry.parent / relative
+    raise UserInputError(
+        f"{folder}: {slug}.arel.npz and {slug}-{digest}.arel.npz belong to other systems; "
+        "choose another --system name"
+    )
+
+
+def append_published_results(
+    results: list[PublishedResult], path: str | Path = PUBLISHED_RESULTS_FILE, replace: bool = False
+) -> None:
+    """Add entries to the registry in one atomic write (the file's other content is kept).
+
+    Raises:
+        UserInputError: an entry of the same system and protocol is there and not ``replace``
+            (nothing is written).
     """
     from imgstory.outputs import write_text_atomic
 
     path = Path(path)
     document = read_json(path, REGISTRY_FORMAT)
     entries = _entries(document, path)
-    same = [
-        position
-        for position, entry in enumerate(entries)
-        if isinstance(entry, dict)
-        and (entry.get("system"), entry.get("protocol")) == (result.system, result.protocol)
-    ]
-    if same and not replace:
-        raise UserInputError(
-            f"{path}: results[{same[0]}] already holds {result.system!r} ({result.protocol}); "
-            "pass --replace to score it again"
-        )
-    if same:
-        entries[same[0]] = result.to_json()
-    else:
-        entries.append(result.to_json())
+    for result in results:
+        position = _same_entry(entries, _entry_key(result.to_json()))
+        if position is not None and not replace:
+            _refuse_existing(path, position, result.system, result.protocol)
+        if position is not None:
+            entries[position] = result.to_json()
+        else:
+            entries.append(result.to_json())
     write_text_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
