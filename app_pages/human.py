@@ -4,6 +4,7 @@ import streamlit as st
 
 from imgstory.app import human_view, state
 from imgstory.app.i18n import _, error_text
+from imgstory.app.markup import literal
 from imgstory.errors import UserInputError
 from imgstory.human.study import load_study
 
@@ -21,7 +22,7 @@ try:
     store = human_view.open_project(project)
     names = store.study_names()
 except UserInputError as error:
-    st.error(error_text(error))
+    st.error(literal(error_text(error)))
     st.stop()
 
 wanted_mode = params.get("mode", human_view.RATE if names else human_view.CREATE)
@@ -45,7 +46,7 @@ st.caption(
         "Blind studies of the stories: raters see an album's photos with two stories (which is "
         "better, per aspect) or one (a person or a machine?), never which system wrote them. "
         "Database: {database}"
-    ).format(database=store.path)
+    ).format(database=literal(store.path))
 )
 if mode == human_view.CREATE:
     human_view.render_create(store, project, source)

@@ -4,15 +4,18 @@ and the bad inputs (an empty rater name, one system, a file that is not a study 
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
+from human_fixtures import ALBUMS
 from streamlit.testing.v1 import AppTest
 
+from imgstory.app.markup import literal
 from imgstory.data.sis import load_sis
 from imgstory.eval.predictions import load_predictions
 from imgstory.human.store import SCHEMA_VERSION, HumanStore
-from imgstory.human.study import first_sequences
+from imgstory.human.study import StudySpec, SystemStories, create_study, first_sequences
 from imgstory.paths import DEMO_DIR
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
@@ -127,5 +130,59 @@ def test_a_project_file_that_is_not_a_study_database_is_refused_untouched(data_d
     before = path.read_bytes()
     app = human_page(project="bad")
     message = app.error[0].value
-    assert str(path) in message and "nothing was changed" in message
+    assert literal(str(path)) in message and "nothing was changed" in message  # shown as text
     assert path.read_bytes() == before
+
+
+OUTSIDE = "198.51.100.7"
+HOSTILE_STUDY = f"lstm vs gru; touch /tmp/x # ![s](http://{OUTSIDE}/s.png)"
+
+
+def markdown_bodies(app: AppTest) -> list[str]:
+    """Every text the page hands Streamlit's Markdown renderer (tables' cells included)."""
+    bodies = [
+        element.value
+        for kind in ("markdown", "caption", "success", "error", "info", "warning", "subheader")
+        for element in app.get(kind)
+    ]
+    for table in app.table:
+        bodies += [str(cell) for row in table.value.itertuples() for cell in row]
+    return bodies
+
+
+def fetched_or_linked(bodies: list[str]) -> list[str]:
+    """The images and links a Markdown renderer (markdown-it, CommonMark + tables) makes of the
+    bodies: what a browser would fetch or offer to follow."""
+    from markdown_it import MarkdownIt
+
+    renderer = MarkdownIt("commonmark").enable("table")
+    return [
+        token.attrGet("src") or token.attrGet("href")
+        for body in bodies
+        for block in renderer.parse(body)
+        for token in block.children or []
+        if token.type in ("image", "link_open")
+    ]
+
+
+def test_user_text_is_shown_as_text_and_the_command_is_quoted(data_dir):
+    """Issue 29.2-3: a study, system, description, rater name and story holding Markdown images
+    make no request; the shown command, pasted into a shell, is one `imgstory` command."""
+    stories = {a.album_id: f"we saw ![t](http://{OUTSIDE}/t.png) at {a.album_id} ." for a in ALBUMS}
+    systems = tuple(
+        SystemStories(f"![{n}](http://{OUTSIDE}/{n}.png)", f"[d](http://{OUTSIDE}/{n})", stories)
+        for n in ("a", "b")
+    )
+    store = HumanStore.open(data_dir / "human" / "default.sqlite", create=True)
+    spec = StudySpec(HOSTILE_STUDY, "pairwise", systems, ALBUMS, ("relevance",), 2, "albums")
+    create_study(store, spec)
+    rater = f"![r](http://{OUTSIDE}/r.png)"
+    rating = human_page(study=HOSTILE_STUDY, rater=rater)
+    assert any(OUTSIDE in body for body in markdown_bodies(rating))  # the stories are shown
+    assert fetched_or_linked(markdown_bodies(rating)) == []
+    results = human_page(study=HOSTILE_STUDY, mode="Results")
+    assert fetched_or_linked(markdown_bodies(results)) == []
+    (command,) = [code.value for code in results.code]
+    assert shlex.split(command) == [
+        "imgstory", "human", "report", "--db", str(store.path), "--study", HOSTILE_STUDY, "--json",
+    ]  # fmt: skip

@@ -7,9 +7,11 @@ entered, so a reload continues where the rater stopped.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -24,6 +26,7 @@ from imgstory.app.i18n import (
     stories_language_note,
     story_html,
 )
+from imgstory.app.markup import literal
 from imgstory.errors import UserInputError
 from imgstory.human import study as studies
 from imgstory.human.export import csv_text, judgement_rows
@@ -256,18 +259,14 @@ def render_create(store: HumanStore, project: str, source: sources.DataSource | 
         )
         studies.create_study(store, spec, seed=seed)
     except UserInputError as error:
-        st.error(error_text(error))
+        st.error(literal(error_text(error)))
         return
     st.success(
-        _(
-            "Study {name} created: {albums} albums, {systems} systems. Raters open "
-            "/human?project={project}&study={study}"
-        ).format(
-            name=repr(name.strip()),
+        _("Study {name} created: {albums} albums, {systems} systems. Raters open {link}").format(
+            name=literal(repr(name.strip())),
             albums=len(common),
             systems=len(systems),
-            project=project,
-            study=name.strip(),
+            link=literal(rater_link(project, name.strip())),
         )
     )
 
@@ -296,7 +295,7 @@ def _answer(store: HumanStore, study: studies.Study, rater: str, item: int, aspe
     try:
         studies.record_judgement(store, study, rater, item, aspect, answer)
     except UserInputError as error:
-        st.session_state[FLASH_KEY] = error_text(error)
+        st.session_state[FLASH_KEY] = literal(error_text(error))
 
 
 def _rater_name() -> str | None:
@@ -314,7 +313,7 @@ def _rater_name() -> str | None:
     try:
         name = studies.clean_rater_name(typed)
     except UserInputError as error:
-        st.error(error_text(error))
+        st.error(literal(error_text(error)))
         return None
     st.query_params["rater"] = name
     st.rerun()  # draw the first question without the name form
@@ -333,7 +332,7 @@ def _photos(assignment: studies.Assignment, study: studies.Study, source) -> Non
             if path is None:
                 st.warning(
                     _("photo {position} ({photo}) is missing on this machine").format(
-                        position=position + 1, photo=photo
+                        position=position + 1, photo=literal(photo)
                     )
                 )
             else:
@@ -353,7 +352,7 @@ def render_rating(store: HumanStore, study: studies.Study, source) -> None:
         assignment = studies.next_assignment(store, study, rater)
         progress = studies.rater_progress(store, study, rater)
     except UserInputError as error:
-        st.error(error_text(error))
+        st.error(literal(error_text(error)))
         return
     if flash := st.session_state.pop(FLASH_KEY, None):
         st.error(flash)
@@ -361,7 +360,7 @@ def render_rating(store: HumanStore, study: studies.Study, source) -> None:
     left.caption(
         _(
             "Rating as **{rater}**: your answers are saved at each click; come back to resume."
-        ).format(rater=rater)
+        ).format(rater=literal(rater))
     )
     if right.button(_("Not you? Change rater"), type="tertiary"):
         del st.query_params["rater"]
@@ -432,7 +431,7 @@ def report_tables(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         tables["pairwise"] = [
             {
                 _("pair"): _("{first} vs {second}").format(
-                    first=row["system"], second=row["versus"]
+                    first=literal(row["system"]), second=literal(row["versus"])
                 ),
                 _("aspect"): aspect_name(row["aspect"]),
                 "n": row["n"],
@@ -445,7 +444,7 @@ def report_tables(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     if "turing" in report:
         tables["turing"] = [
             {
-                _("system"): row["system"],
+                _("system"): literal(row["system"]),
                 _("written by"): _("people") if row["is_human"] else _("a machine"),
                 _("judgements"): row["n"],
                 _("judged human"): _cell(row["judged_human"]),
@@ -473,9 +472,9 @@ def render_results(store: HumanStore, study: studies.Study) -> None:
             "Study **{name}** ({kind}) on {data}: {judgements} judgements by {raters} raters on "
             "{items} items ({complete} with all {per_item} judgements)."
         ).format(
-            name=study.name,
+            name=literal(study.name),
             kind=_("Pairwise") if study.kind == studies.PAIRWISE else _("Turing test"),
-            data=report["data"],
+            data=literal(report["data"]),
             judgements=report["judgements"],
             raters=report["raters"],
             items=report["items"],
@@ -485,7 +484,7 @@ def render_results(store: HumanStore, study: studies.Study) -> None:
     )
     st.markdown(
         _("Systems: {systems}").format(
-            systems="; ".join(f"**{n}**: {d}" for n, d in study.systems.items())
+            systems="; ".join(f"**{literal(n)}**: {literal(d)}" for n, d in study.systems.items())
         )
     )
     tables = report_tables(report)
@@ -505,8 +504,17 @@ def render_results(store: HumanStore, study: studies.Study) -> None:
         file_name=f"{study.name}-judgements.csv",
         mime="text/csv",
     )
-    st.caption(
-        _("Command line: {command}").format(
-            command=f"`imgstory human report --db {store.path} --study {study.name} --json`"
-        )
-    )
+    st.caption(_("Command line:"))
+    st.code(report_command(store.path, study.name), language="bash")
+
+
+def report_command(database: Path, study: str) -> str:
+    """The ``imgstory human report`` command for a study, every value shell-quoted, so that
+    pasting it runs that command and nothing else whatever the study is called."""
+    arguments = ["imgstory", "human", "report", "--db", str(database), "--study", study, "--json"]
+    return shlex.join(arguments)
+
+
+def rater_link(project: str, study: str) -> str:
+    """The link raters open for a study (the values URL-encoded)."""
+    return "/human?" + urlencode({"project": project, "study": study})

@@ -7,12 +7,12 @@ decides the form: 1 альбом, 2 альбома, 5 альбомов). The def
 
 from __future__ import annotations
 
-import html
 import os
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from imgstory.app.markup import literal
 from imgstory.i18n import ENGLISH, LANGUAGES, N_, translations
 
 __all__ = [
@@ -139,10 +139,11 @@ def streamlit_texts(upload_limit_mb: int) -> None:
 
 
 def story_html(text: str) -> str:
-    """A story (or a sentence of one) for ``st.markdown(..., unsafe_allow_html=True)``: escaped,
+    """A story (or a sentence of one) for ``st.markdown(..., unsafe_allow_html=True)``: escaped
+    (HTML and Markdown: :func:`imgstory.app.markup.literal`),
     and in a page in another language marked as English (``lang="en"``), so screen readers and
     hyphenation read it as English and the Russian browser test leaves it out of its check."""
-    escaped = html.escape(text, quote=False)
+    escaped = literal(text)
     return escaped if current_language() == ENGLISH else f'<span lang="en">{escaped}</span>'
 
 
