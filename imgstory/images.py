@@ -11,7 +11,7 @@ import io
 import re
 import struct
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -22,10 +22,19 @@ from imgstory.errors import UserInputError
 from imgstory.i18n import N_
 
 #: The one pixel limit: the most pixels a photo may decode to (40 M, e.g. 8000x5000), checked
-#: from the file's header before any pixel is decoded. A photo at the limit costs ~160 MB while
-#: it is decoded. When the caller asks for ``max_side``, big JPEGs are reduced by Pillow's draft
-#: mode (1/2..1/8 scale while decoding), so they count at the size they actually decode to.
+#: from the file's header before any pixel is decoded. When the caller asks for ``max_side``, big
+#: JPEGs are reduced by Pillow's draft mode (1/2..1/8 scale while decoding), so they count at the
+#: size they actually decode to; see :data:`DECODE_BOUND_BYTES_PER_PIXEL` for the memory bound.
 MAX_DECODED_PIXELS = 40_000_000
+#: Memory a decode with ``max_side`` (the app's uploads, the feature extractor) may take, in bytes
+#: per decoded pixel: Pillow's decoded buffer (at most 4: RGBA, CMYK, 32-bit grey) plus the RGB
+#: result, converted a strip of rows at a time and reduced towards ``2 * max_side`` strip by strip
+#: (well under one byte a pixel for a big photo). A photo at the limit: <= 200 MB
+#: (``python -m benchmarks.bench_photo_memory``). Without ``max_side`` the full-size RGB result
+#: (3 bytes a pixel) comes on top.
+DECODE_BOUND_BYTES_PER_PIXEL = 5
+#: Bytes of one strip of a high-bit-depth photo converted to 8 bits at a time.
+_STRIP_BYTES = 1 << 20
 #: The photo file suffixes every part of IMG_Story recognises (folders, uploads, VIST layouts).
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -198,35 +207,75 @@ def _decode(stream: IO[bytes], label: str, max_side: int | None) -> Image.Image:
         with _reading(label):
             image.load()
             ImageOps.exif_transpose(image, in_place=True)  # no copy of an upright photo
-            rgb = _to_rgb(image)
-    if max_side is not None and max(rgb.size) > max_side:
-        rgb.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+            rgb = _to_rgb(image, max_side)
+    _reduce(rgb, max_side)
     return rgb
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """Any Pillow mode -> 8-bit RGB (alpha over white, high bit depths scaled, not clipped)."""
+def _reduce(image: Image.Image, max_side: int | None) -> None:
+    """Shrink ``image`` in place so its longer side is at most ``max_side`` (None: as it is)."""
+    if max_side is not None and max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+
+
+def _to_rgb(image: Image.Image, max_side: int | None) -> Image.Image:
+    """Any Pillow mode -> 8-bit RGB (alpha over white, high bit depths scaled, not clipped).
+
+    Other modes than RGB are converted a strip of rows at a time, each strip reduced by an
+    integer factor towards ``2 * max_side`` at once, so a conversion never holds a second
+    full-size copy of the photo (:data:`DECODE_BOUND_BYTES_PER_PIXEL`).
+    """
     mode = image.mode
     if mode == "RGB":
         return image
     if mode in {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}:
-        return _high_depth_gray_to_rgb(image)
-    has_alpha = mode in {"RGBA", "LA", "PA", "RGBa", "La"} or "transparency" in image.info
-    if has_alpha:
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (*_WHITE, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
-
-
-def _high_depth_gray_to_rgb(image: Image.Image) -> Image.Image:
-    samples = np.asarray(image, dtype=np.float64)  # (height, width)
-    if image.mode == "F":
-        low, high = float(np.nanmin(samples)), float(np.nanmax(samples))
-        scale = 255.0 / (high - low) if high > low else 0.0
-        eight_bit = (np.nan_to_num(samples, nan=low) - low) * scale
+        convert = _high_depth_converter(image)
+    elif mode in {"RGBA", "LA", "PA", "RGBa", "La"} or "transparency" in image.info:
+        convert = _over_white
     else:
-        # 16-bit samples (PNG/TIFF "I;16" or "I"): full range 0..65535 maps to 0..255.
-        eight_bit = samples / 257.0
-    gray = Image.fromarray(np.clip(np.rint(eight_bit), 0, 255).astype(np.uint8))
-    return gray.convert("RGB")
+        convert = _plain_rgb
+    width, height = image.size
+    factor = max(1, max(width, height) // (2 * max_side)) if max_side else 1
+    rows = max(factor, _STRIP_BYTES // (8 * width) // factor * factor)
+    rgb = Image.new("RGB", (-(-width // factor), -(-height // factor)))
+    for top in range(0, height, rows):
+        strip = convert(image.crop((0, top, width, min(top + rows, height))))
+        rgb.paste(strip.reduce(factor) if factor > 1 else strip, (0, top // factor))
+    return rgb
+
+
+def _plain_rgb(strip: Image.Image) -> Image.Image:
+    return strip.convert("RGB")
+
+
+def _over_white(strip: Image.Image) -> Image.Image:
+    """A strip with transparency composed over white."""
+    rgba = strip.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, (*_WHITE, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+def _high_depth_converter(image: Image.Image) -> Callable[[Image.Image], Image.Image]:
+    """Strip -> RGB for a 16-bit, 32-bit or float grey photo: 16-bit samples 0..65535 map to
+    0..255; float samples from the photo's own range (found strip by strip), NaN as its low."""
+    low, scale = 0.0, 1 / 257.0
+    if image.mode == "F":
+        width, height = image.size
+        rows = max(1, _STRIP_BYTES // (8 * width))
+        finite = [
+            samples[~np.isnan(samples)]
+            for samples in (
+                np.asarray(image.crop((0, top, width, min(top + rows, height))), np.float64)
+                for top in range(0, height, rows)
+            )
+        ]
+        low = float(min((part.min() for part in finite if part.size), default=0.0))
+        high = float(max((part.max() for part in finite if part.size), default=0.0))
+        scale = 255.0 / (high - low) if high > low else 0.0
+
+    def convert(strip: Image.Image) -> Image.Image:
+        samples = np.asarray(strip, dtype=np.float64)  # (rows, width)
+        eight_bit = (np.nan_to_num(samples, nan=low) - low) * scale
+        return Image.fromarray(np.clip(np.rint(eight_bit), 0, 255).astype(np.uint8)).convert("RGB")
+
+    return convert

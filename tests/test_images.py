@@ -227,3 +227,42 @@ def test_every_real_vist_photo_is_readable(vist_dir: Path) -> None:
     assert [check_image(path) for path in photos] == [None] * 60
     image = load_image(photos[0], max_side=128)
     assert image.mode == "RGB" and max(image.size) == 128
+
+
+#: Runs in a fresh process: decode ``argv[1]`` as an upload would (max_side 768); prints the
+#: growth of the peak resident memory (bytes) and the result's size and centre pixel.
+_DECODE_PEAK = r"""
+import json, sys
+from imgstory.images import load_image
+def peak():
+    status = open("/proc/self/status").read().split("VmHWM:")[1]
+    return int(status.split()[0]) * 1024
+before = peak()
+image = load_image(sys.argv[1], max_side=768)
+centre = image.getpixel((image.width // 2, image.height // 2))
+print(json.dumps([peak() - before, image.size, centre]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "centre"), [("grey16", [156, 156, 156]), ("rgba", [147, 172, 207])]
+)
+def test_big_16_bit_and_rgba_photos_decode_within_the_stated_bound(tmp_path, kind, centre):
+    """Issue 29.4: a 16-bit grey photo cost ~32 bytes a pixel to decode (float64 copies), an
+    RGBA one ~19; both stay under DECODE_BOUND_BYTES_PER_PIXEL, with the same pixels."""
+    import json
+    import subprocess
+    import sys
+
+    side = 6300  # the issue's photo: 39.7 M pixels, under the limit
+    path = tmp_path / f"{kind}.png"
+    if kind == "grey16":
+        Image.fromarray(np.full((side, side), 40_000, dtype=np.uint16)).save(path)
+    else:
+        Image.new("RGBA", (side, side), (40, 90, 160, 128)).save(path)
+    done = subprocess.run(
+        [sys.executable, "-c", _DECODE_PEAK, str(path)], capture_output=True, text=True, check=True
+    )
+    grown, size, pixel = json.loads(done.stdout)
+    assert size == [768, 768] and pixel == centre  # 40000/257 = 155.6; half-transparent on white
+    assert grown <= images.DECODE_BOUND_BYTES_PER_PIXEL * side * side, grown / side**2
