@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from imgstory.app.exposure import stop_address_lookups
 from imgstory.app.i18n import _, language_switch, streamlit_texts
 from imgstory.app.state import select_source
 from imgstory.app.uploads import MAX_PHOTO_MB
@@ -42,6 +43,7 @@ def run() -> None:
     """Configure the page, draw the shared sidebar (language, data) and run the selected page."""
     # A local file: an emoji or :material: favicon makes the browser ask a font server for it.
     st.set_page_config(page_title="IMG_Story", page_icon=str(FAVICON), layout="wide")
+    stop_address_lookups()  # nothing leaves the machine, even to check a request's origin
     page = st.navigation(pages())
     language_switch()
     streamlit_texts(MAX_PHOTO_MB)

@@ -3,8 +3,7 @@
 import streamlit as st
 
 from imgstory.app import human_view, state
-from imgstory.app.i18n import _, error_text
-from imgstory.app.markup import literal
+from imgstory.app.i18n import _
 from imgstory.errors import UserInputError
 from imgstory.human.study import load_study
 
@@ -20,9 +19,9 @@ project = project_column.text_input(
 )
 try:
     store = human_view.open_project(project)
-    names = store.study_names()
+    names = store.study_names() if store else []
 except UserInputError as error:
-    st.error(literal(error_text(error)))
+    st.error(human_view.shown_error(error))
     st.stop()
 
 wanted_mode = params.get("mode", human_view.RATE if names else human_view.CREATE)
@@ -46,12 +45,12 @@ st.caption(
         "Blind studies of the stories: raters see an album's photos with two stories (which is "
         "better, per aspect) or one (a person or a machine?), never which system wrote them. "
         "Database: {database}"
-    ).format(database=literal(store.path))
+    ).format(database=human_view.shown_path(project))
 )
 if mode == human_view.CREATE:
-    human_view.render_create(store, project, source)
+    human_view.render_create(project, source)
     st.stop()
-if not names:
+if store is None or not names:
     st.info(_("No study in this project yet: choose **Create a study**."))
     st.stop()
 study = load_study(store, name)

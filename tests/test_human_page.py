@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from imgstory.app.markup import literal
 from imgstory.data.sis import load_sis
+from imgstory.errors import UserInputError
 from imgstory.eval.predictions import load_predictions
 from imgstory.human.store import SCHEMA_VERSION, HumanStore
 from imgstory.human.study import StudySpec, SystemStories, create_study, first_sequences
@@ -186,3 +187,49 @@ def test_user_text_is_shown_as_text_and_the_command_is_quoted(data_dir):
     assert shlex.split(command) == [
         "imgstory", "human", "report", "--db", str(store.path), "--study", HOSTILE_STUDY, "--json",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("project", ["visitor1", "x'); DROP--", "p" * 300])
+def test_a_visit_creates_no_file_and_odd_project_names_get_one_line(data_dir, project):
+    """Issue 29.5: every visit to /human?project=NAME made a database; odd names were accepted
+    (300 characters ended in an OSError)."""
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["project"] = project
+    app.run()
+    app.switch_page("app_pages/human.py")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not (data_dir / "human").exists() or not any((data_dir / "human").iterdir())
+    if project != "visitor1":
+        (message,) = [error.value for error in app.error]
+        assert "use 1 to 64 letters, digits" in message and "\n" not in message
+
+
+def test_projects_and_studies_are_capped(data_dir):
+    """Issue 29.5: a visitor cannot fill the disk with projects, studies or huge stories."""
+    from imgstory.human import study as studies
+    from imgstory.human.store import MAX_PROJECTS
+
+    folder = data_dir / "human"
+    store = HumanStore.open(folder / "full.sqlite", create=True)
+    stories = {a.album_id: f"a story of {a.album_id} ." for a in ALBUMS}
+    systems = (SystemStories("a", "x", stories), SystemStories("b", "y", stories))
+    for number in range(studies.MAX_STUDIES):
+        create_study(
+            store, StudySpec(f"s{number}", "pairwise", systems, ALBUMS, ("relevance",), 1, "d")
+        )
+    with pytest.raises(UserInputError, match="holds 50 studies, the most a project may"):
+        create_study(
+            store, StudySpec("one more", "pairwise", systems, ALBUMS, ("relevance",), 1, "d")
+        )
+    long = SystemStories("long", "z", {a.album_id: "word " * 2000 for a in ALBUMS})
+    with pytest.raises(UserInputError, match="story of album album1 is over 5000 characters"):
+        create_study(
+            store, StudySpec("long", "pairwise", (systems[0], long), ALBUMS, ("relevance",), 1, "d")
+        )
+    for number in range(MAX_PROJECTS - 1):
+        (folder / f"p{number}.sqlite").write_bytes(b"")
+    app = human_page(project="new")
+    fill_create_form(app, "s", ["Human reference", "predictions lstm-beam"], 2)
+    assert "already holds 100 projects, the most allowed" in app.error[0].value
+    assert not (folder / "new.sqlite").exists()

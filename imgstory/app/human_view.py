@@ -17,6 +17,7 @@ import streamlit as st
 
 from imgstory.app import sources, state
 from imgstory.app.explore import split_story
+from imgstory.app.exposure import public_text
 from imgstory.app.i18n import (
     N_,
     _,
@@ -31,7 +32,7 @@ from imgstory.errors import UserInputError
 from imgstory.human import study as studies
 from imgstory.human.export import csv_text, judgement_rows
 from imgstory.human.stats import ALPHA_NOTE, WILSON_NOTE, study_report
-from imgstory.human.store import HumanStore, project_db_path
+from imgstory.human.store import HumanStore, check_new_project, project_db_path
 from imgstory.text.tokens import display_sentence
 
 DEFAULT_PROJECT = "default"
@@ -58,9 +59,33 @@ def readable_story(story: str) -> list[str]:
     return [display_sentence(sentence) for sentence in split_story(story)]
 
 
-def open_project(project: str) -> HumanStore:
-    """The project's database (created when new); raises UserInputError with the reason."""
-    return HumanStore.open(project_db_path(project), create=True)
+def open_project(project: str, create: bool = False) -> HumanStore | None:
+    """The project's database; None for a project with no file yet unless ``create`` (a visit
+    never creates a file: only making a study does, up to ``MAX_PROJECTS``).
+
+    Raises:
+        UserInputError: a bad project name, a full data folder, a file that is not a study
+            database (the file is unchanged).
+    """
+    path = project_db_path(project)
+    if not path.exists() and not create:
+        return None
+    check_new_project(path)
+    return HumanStore.open(path, create=True)
+
+
+def shown_path(project: str) -> str:
+    """The project's database path as the page shows it, as Markdown text (no server path when
+    served on a network); the name as typed when it is not a valid project name."""
+    try:
+        return literal(public_text(str(project_db_path(project))))
+    except UserInputError:
+        return literal(project)
+
+
+def shown_error(error: UserInputError) -> str:
+    """An error as the page shows it: translated, without server paths, as text."""
+    return literal(public_text(error_text(error)))
 
 
 def albums_with_photos(first: dict[str, Any], finder: Any, split: str) -> list[studies.AlbumPhotos]:
@@ -170,8 +195,9 @@ def told_by_all(
     return [a for a in albums if all(a.album_id in system.stories for system in systems)]
 
 
-def render_create(store: HumanStore, project: str, source: sources.DataSource | None) -> None:
-    """The form that makes a new study from the current data source's albums."""
+def render_create(project: str, source: sources.DataSource | None) -> None:
+    """The form that makes a new study from the current data source's albums (the project's
+    database is created with its first study)."""
     if source is None:
         st.info(_("Pick a data source in the sidebar: a study's albums and photos come from it."))
         return
@@ -257,9 +283,9 @@ def render_create(store: HumanStore, project: str, source: sources.DataSource | 
             data_label=f"{source.label}, {split} split",  # stored: the study's record
             images_dir=str(source.images_dir) if source.images_dir else None,
         )
-        studies.create_study(store, spec, seed=seed)
+        studies.create_study(open_project(project, create=True), spec, seed=seed)
     except UserInputError as error:
-        st.error(literal(error_text(error)))
+        st.error(shown_error(error))
         return
     st.success(
         _("Study {name} created: {albums} albums, {systems} systems. Raters open {link}").format(
@@ -295,7 +321,7 @@ def _answer(store: HumanStore, study: studies.Study, rater: str, item: int, aspe
     try:
         studies.record_judgement(store, study, rater, item, aspect, answer)
     except UserInputError as error:
-        st.session_state[FLASH_KEY] = literal(error_text(error))
+        st.session_state[FLASH_KEY] = shown_error(error)
 
 
 def _rater_name() -> str | None:
@@ -313,7 +339,7 @@ def _rater_name() -> str | None:
     try:
         name = studies.clean_rater_name(typed)
     except UserInputError as error:
-        st.error(literal(error_text(error)))
+        st.error(shown_error(error))
         return None
     st.query_params["rater"] = name
     st.rerun()  # draw the first question without the name form
@@ -352,7 +378,7 @@ def render_rating(store: HumanStore, study: studies.Study, source) -> None:
         assignment = studies.next_assignment(store, study, rater)
         progress = studies.rater_progress(store, study, rater)
     except UserInputError as error:
-        st.error(literal(error_text(error)))
+        st.error(shown_error(error))
         return
     if flash := st.session_state.pop(FLASH_KEY, None):
         st.error(flash)
@@ -505,13 +531,13 @@ def render_results(store: HumanStore, study: studies.Study) -> None:
         mime="text/csv",
     )
     st.caption(_("Command line:"))
-    st.code(report_command(store.path, study.name), language="bash")
+    st.code(report_command(public_text(str(store.path)), study.name), language="bash")
 
 
-def report_command(database: Path, study: str) -> str:
+def report_command(database: str, study: str) -> str:
     """The ``imgstory human report`` command for a study, every value shell-quoted, so that
     pasting it runs that command and nothing else whatever the study is called."""
-    arguments = ["imgstory", "human", "report", "--db", str(database), "--study", study, "--json"]
+    arguments = ["imgstory", "human", "report", "--db", database, "--study", study, "--json"]
     return shlex.join(arguments)
 
 

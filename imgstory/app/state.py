@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from imgstory.app import sources
+from imgstory.app.exposure import served_beyond_this_machine
 from imgstory.app.i18n import N_, _, error_text
 from imgstory.app.warmup import import_in_background
 from imgstory.data.photos import PhotoFinder
@@ -330,7 +331,22 @@ def select_source() -> None:
             help=_(sources.SOURCE_HELP),
         )
         folder = ""
-        if kind == sources.VIST_FOLDER:
+        if kind == sources.VIST_FOLDER and served_beyond_this_machine():
+            folder = (
+                st.selectbox(
+                    _("VIST folder"),
+                    [default_folder] if default_folder else [],
+                    format_func=lambda path: Path(path).name,
+                    key="vist_folder_served",
+                    placeholder=_("none given at start"),
+                    help=_(
+                        "served on a network, the app reads only the VIST folder given when it was "
+                        "started (IMGSTORY_VIST_DIR)"
+                    ),
+                )
+                or ""
+            )
+        elif kind == sources.VIST_FOLDER:
             folder = st.text_input(
                 _("VIST folder"),
                 value=default_folder,

@@ -9,11 +9,13 @@ database, or was written by a newer IMG_Story is refused before anything is writ
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 from imgstory.errors import UserInputError
+from imgstory.i18n import N_
 from imgstory.paths import data_dir
 
 #: Bumped whenever the tables change; stored in ``PRAGMA user_version``.
@@ -77,19 +79,46 @@ CREATE INDEX judgements_by_rater ON judgements (rater);
 OUR_TABLES = {"studies", "systems", "items", "assignments", "judgements"}
 
 
+#: A project name: letters, digits, '-' and '_' (it names a file), 1-64 characters.
+PROJECT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+#: The most project databases the data folder may hold (the page creates one per new project).
+MAX_PROJECTS = 100
+
+
 def project_db_path(project: str) -> Path:
     """The database file of a project under the data folder (``IMGSTORY_DATA_DIR``).
 
     Raises:
-        UserInputError: the project name is empty or not a plain file name.
+        UserInputError: the project name is not 1-64 letters, digits, '-' or '_'.
     """
     name = project.strip()
-    if not name or any(char in name for char in "/\\\0") or name.startswith("."):
+    if not PROJECT_NAME.fullmatch(name):
         raise UserInputError(
-            f"project name {project!r}: use letters, digits, '-' or '_' (it names the file "
-            f"<data folder>/human/<project>{DB_SUFFIX})"
+            N_(
+                "project name {project}: use 1 to 64 letters, digits, '-' or '_', starting "
+                "with a letter or digit (it names the database file)"
+            ),
+            project=repr(project[:80] + ("…" if len(project) > 80 else "")),
         )
     return data_dir() / "human" / f"{name}{DB_SUFFIX}"
+
+
+def check_new_project(path: Path) -> None:
+    """Refuse a new project database once the data folder holds :data:`MAX_PROJECTS`.
+
+    Raises:
+        UserInputError: the folder is full (names how many there are).
+    """
+    folder = path.parent
+    count = len(list(folder.glob(f"*{DB_SUFFIX}"))) if folder.is_dir() else 0
+    if not path.exists() and count >= MAX_PROJECTS:
+        raise UserInputError(
+            N_(
+                "the data folder already holds {count} projects, the most allowed; open an "
+                "existing project instead"
+            ),
+            count=count,
+        )
 
 
 def check_database_file(path: Path) -> None:

@@ -172,9 +172,29 @@ def clean_rater_name(name: str) -> str:
     return cleaned
 
 
+#: What one visitor can make a project hold (studies are made from a page anyone can open).
+MAX_STUDY_NAME = 100
+MAX_STUDIES = 50
+MAX_SYSTEMS = 10
+#: The longest story a study stores (characters); VIST stories are ~300.
+MAX_STORY_CHARS = 5_000
+
+
 def _check_spec(spec: StudySpec) -> None:
     if not spec.name.strip():
         raise UserInputError(N_("study name is empty: name the study (e.g. 'lstm-vs-gru')"))
+    if len(spec.name.strip()) > MAX_STUDY_NAME:
+        raise UserInputError(
+            N_("study name is {length} characters; use {most} or fewer"),
+            length=len(spec.name.strip()),
+            most=MAX_STUDY_NAME,
+        )
+    if len(spec.systems) > MAX_SYSTEMS:
+        raise UserInputError(
+            N_("a study compares at most {most} systems; {count} chosen"),
+            most=MAX_SYSTEMS,
+            count=len(spec.systems),
+        )
     if spec.kind not in KINDS:
         raise UserInputError(f"study kind {spec.kind!r}: choose {' or '.join(KINDS)}")
     names = [system.name for system in spec.systems]
@@ -224,6 +244,18 @@ def _check_spec(spec: StudySpec) -> None:
                 missing=len(missing),
                 examples=", ".join(missing[:3]),
             )
+        stories = system.stories
+        too_long = [a.album_id for a in spec.albums if len(stories[a.album_id]) > MAX_STORY_CHARS]
+        if too_long:
+            raise UserInputError(
+                N_(
+                    "system {system}: the story of album {album} is over {most} characters; a "
+                    "study stores stories of at most {most}"
+                ),
+                system=repr(system.name),
+                album=too_long[0],
+                most=MAX_STORY_CHARS,
+            )
 
 
 def create_study(store: HumanStore, spec: StudySpec, seed: int = 0) -> int:
@@ -246,6 +278,13 @@ def create_study(store: HumanStore, spec: StudySpec, seed: int = 0) -> int:
             items += [(album, system, None) for system in spec.systems]
     random.Random(seed).shuffle(items)
     with store.transaction() as connection:
+        count = connection.execute("SELECT COUNT(*) FROM studies").fetchone()[0]
+        if count >= MAX_STUDIES:
+            raise UserInputError(
+                N_("{path} holds {count} studies, the most a project may; use another project"),
+                path=store.path.name,
+                count=count,
+            )
         try:
             study_id = connection.execute(
                 "INSERT INTO studies (name, kind, aspects, judgements_per_item, data_label, "
