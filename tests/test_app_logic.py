@@ -691,3 +691,19 @@ def test_the_wait_joins_every_warm_up_thread_and_story_scores_wait(monkeypatch):
     monkeypatch.setattr(story, "score_story", lambda *texts: order.append(("score", *texts)))
     scoring.story_scores("we went to the beach .", ["a day at the beach ."])
     assert order == ["wait", ("score", "we went to the beach .", ["a day at the beach ."])]
+
+
+def test_results_csv_keeps_formula_system_names_as_text():
+    """Issue 29.7: a system named after an uploaded file such as '=cmd.json' stays text."""
+    import pandas as pd
+
+    from imgstory.app.results import to_csv
+
+    long = pd.DataFrame(
+        {"system": ["=cmd", "lstm"], "metric": ["METEOR"] * 2, "value": [-0.5, 0.3]}
+    )
+    assert to_csv(long).splitlines() == [
+        "system,metric,value",
+        "'=cmd,METEOR,-0.5",
+        "lstm,METEOR,0.3",
+    ]

@@ -96,3 +96,19 @@ def test_bad_databases_get_one_line_and_stay_untouched(rated_db, tmp_path, capsy
 def test_an_unknown_study_lists_the_ones_there_are(rated_db, capsys):
     code, _, err = run(capsys, "human", "report", "--db", str(rated_db), "--study", "nope")
     assert code == 2 and "no study named 'nope' (studies: study)" in err
+
+
+def test_export_keeps_a_formula_rater_name_as_text(tmp_path, capsys):
+    """Issue 29.7: a rater named =HYPERLINK(...) was exported verbatim (a spreadsheet runs it)."""
+    store = small_study(tmp_path / "p.sqlite", systems=("-lstm", "gru"))
+    study = load_study(store, "study")
+    rater = '=HYPERLINK("http://198.51.100.7/","click")'
+    assignment = next_assignment(store, study, rater)
+    record_judgement(store, study, rater, assignment.item_id, "relevance", "left")
+    out_csv = tmp_path / "judgements.csv"
+    assert run(capsys, "human", "export", "--db", str(store.path), "--csv", str(out_csv))[0] == 0
+    with open(out_csv, newline="", encoding="utf-8") as stream:
+        (row,) = list(csv.DictReader(stream))
+    assert row["rater"] == "'" + rater  # a leading apostrophe: the spreadsheet shows text
+    assert row["system_a"] in ("'-lstm", "gru") and "'-lstm" in (row["system_a"], row["system_b"])
+    assert row["choice"] in ("'-lstm", "gru") and row["study"] == "study"

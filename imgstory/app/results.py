@@ -304,8 +304,11 @@ def published_views(published: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 
 def to_csv(long: pd.DataFrame) -> str:
-    """The long table as CSV (full precision, one row per system and metric)."""
-    return long.to_csv(index=False)
+    """The long table as CSV (full precision, one row per system and metric; system names from
+    file names kept as text, never as spreadsheet formulas)."""
+    from imgstory.spreadsheet import safe_frame
+
+    return safe_frame(long).to_csv(index=False)
 
 
 #: LaTeX's special characters in a caption (pandas' Styler escapes cells and headers, not captions).

@@ -71,9 +71,10 @@ def evaluate(
         summary["ci95"] = {key: interval.as_list() for key, interval in intervals.items()}
     if per_album is not None:
         from imgstory.outputs import atomic_file
+        from imgstory.spreadsheet import safe_frame
 
         with atomic_file(per_album) as temporary:
-            result.per_album.to_csv(temporary)
+            safe_frame(result.per_album).to_csv(temporary)  # album ids from the user's file
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if json_output:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from imgstory.human.store import HumanStore
 from imgstory.outputs import atomic_file
+from imgstory.spreadsheet import safe_cell
 
 CSV_COLUMNS = (
     "study", "kind", "item_id", "album_id", "photo_ids", "rater", "aspect", "answer", "choice",
@@ -42,11 +43,12 @@ def judgement_rows(store: HumanStore, study: str | None = None) -> list[dict[str
 
 
 def csv_text(rows: list[dict[str, object]]) -> str:
-    """Judgement rows as CSV text (``CSV_COLUMNS``; the page's download)."""
+    """Judgement rows as CSV text (``CSV_COLUMNS``; the page's download); a cell a spreadsheet
+    would run as a formula (a rater named ``=HYPERLINK(...)``) is kept as text."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
     writer.writeheader()
-    writer.writerows({column: row.get(column) for column in CSV_COLUMNS} for row in rows)
+    writer.writerows({column: safe_cell(row.get(column)) for column in CSV_COLUMNS} for row in rows)
     return buffer.getvalue()
 
 
