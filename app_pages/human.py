@@ -53,8 +53,11 @@ if mode == human_view.CREATE:
 if store is None or not names:
     st.info(_("No study in this project yet: choose **Create a study**."))
     st.stop()
-study = load_study(store, name)
-if mode == human_view.RATE:
-    human_view.render_rating(store, study, source)
-else:
-    human_view.render_results(store, study)
+try:  # a damaged database is one message, never a traceback
+    study = load_study(store, name)
+    if mode == human_view.RATE:
+        human_view.render_rating(store, study, source)
+    else:
+        human_view.render_results(store, study)
+except UserInputError as error:
+    st.error(human_view.shown_error(error))

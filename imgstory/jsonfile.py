@@ -16,6 +16,24 @@ from typing import Any, NoReturn
 from imgstory.errors import UserInputError
 from imgstory.i18n import N_
 
+#: The largest JSON file read (bytes): far above VIST's biggest story file (~200 MB).
+MAX_JSON_BYTES = 1 << 30
+_TOO_DEEP = "nested too deeply (over ~1,000 levels of arrays or objects)"
+
+
+def _unreadable(name: str, error: BaseException, hint: str) -> UserInputError:
+    """A parse failure that is not a syntax error, as one line: Python's parser raises
+    RecursionError for deep nesting and ValueError for an integer of over 4,300 digits."""
+    if isinstance(error, RecursionError):
+        problem = _TOO_DEEP
+    elif "digits" in str(error):
+        problem = "a number too long to read (over 4,300 digits)"
+    else:
+        problem = str(error)
+    return UserInputError(
+        N_("{name}: not readable JSON ({problem}); {hint}"), name=name, problem=problem, hint=hint
+    )
+
 
 def parse_json(data: bytes, name: str, hint: str) -> Any:
     """Parse JSON bytes; non-UTF-8 or malformed text is a :class:`UserInputError`.
@@ -45,6 +63,8 @@ def parse_json(data: bytes, name: str, hint: str) -> Any:
             problem=error.msg,
             hint=hint,
         ) from None
+    except (RecursionError, ValueError) as error:
+        raise _unreadable(name, error, hint) from None
 
 
 def read_json(path: str | Path, what: str) -> Any:
@@ -56,11 +76,16 @@ def read_json(path: str | Path, what: str) -> Any:
     """
     path = Path(path)
     check_input_file(path, what)
-    return parse_json(path.read_bytes(), str(path), f"expected {what}")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UserInputError(f"{path}: cannot read the file ({error.strerror or error})") from None
+    return parse_json(data, str(path), f"expected {what}")
 
 
 def check_input_file(path: Path, what: str) -> None:
-    """Refuse a missing path, or a folder where a file is wanted, saying which it is.
+    """Refuse a missing path, a folder where a file is wanted, or a file over
+    :data:`MAX_JSON_BYTES`, saying which it is.
 
     Raises:
         UserInputError: names the path, what it is, and what was expected.
@@ -71,6 +96,11 @@ def check_input_file(path: Path, what: str) -> None:
         raise UserInputError(f"{path}: file not found (expected {what})")
     if not path.is_file():
         raise UserInputError(f"{path} is not a regular file (expected {what})")
+    if path.stat().st_size > MAX_JSON_BYTES:
+        raise UserInputError(
+            f"{path}: {path.stat().st_size:,} bytes, over the {MAX_JSON_BYTES:,} a JSON input may "
+            f"have (expected {what})"
+        )
 
 
 #: Characters decoded at a time by :func:`read_json_streamed` (~4 MB of an ASCII file).
@@ -105,7 +135,11 @@ def read_json_streamed(
     """
     path = Path(path)
     check_input_file(path, what)
-    with open(path, "rb") as stream:
+    try:
+        stream = open(path, "rb")  # noqa: SIM115
+    except OSError as error:
+        raise UserInputError(f"{path}: cannot read the file ({error.strerror or error})") from None
+    with stream:
         reader = _ChunkedText(stream, str(path), f"expected {what}")
         return reader.document(lists)
 
@@ -187,6 +221,8 @@ class _ChunkedText:
                 if self._more():
                     continue  # the value may only have been cut by the chunk's end
                 self._fail(error.msg, self.base + error.pos)
+            except (RecursionError, ValueError) as error:
+                raise _unreadable(self.name, error, self.hint) from None
             if end == len(self.window) and self._more():
                 continue  # a number at the chunk's end may go on ("12" of "123")
             return value, self.base + end

@@ -707,3 +707,19 @@ def test_results_csv_keeps_formula_system_names_as_text():
         "'=cmd,METEOR,-0.5",
         "lstm,METEOR,0.3",
     ]
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"a": ' + b"9" * 5000 + b"}", "over 4,300 digits"),
+    ],
+)
+def test_an_uploaded_predictions_file_nested_deep_or_with_huge_numbers_is_one_line(data, problem):
+    """Issue 29.8: the Compare page's upload raised RecursionError / ValueError."""
+    from imgstory.app.scoring import predictions_from_upload
+    from imgstory.errors import UserInputError
+
+    with pytest.raises(UserInputError, match=f"mine.json: not readable JSON .*{problem}"):
+        predictions_from_upload("mine.json", data)

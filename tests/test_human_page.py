@@ -233,3 +233,18 @@ def test_projects_and_studies_are_capped(data_dir):
     fill_create_form(app, "s", ["Human reference", "predictions lstm-beam"], 2)
     assert "already holds 100 projects, the most allowed" in app.error[0].value
     assert not (folder / "new.sqlite").exists()
+
+
+def test_a_damaged_database_is_one_message_on_the_page(data_dir):
+    """Issue 29.8: the Results view of a database with damaged aspects was a traceback."""
+    import sqlite3
+
+    from human_fixtures import small_study
+
+    store = small_study(data_dir / "human" / "default.sqlite")
+    with sqlite3.connect(store.path) as connection:
+        connection.execute("UPDATE studies SET aspects = '[not json'")
+    connection.close()
+    app = human_page(study="study", mode="Results")
+    (message,) = [error.value for error in app.error]
+    assert "damaged, or not the layout this IMG\\_Story reads" in message

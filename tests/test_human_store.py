@@ -224,3 +224,27 @@ def test_an_item_left_open_too_long_is_offered_to_another_rater(tmp_path):
             (STALE_ASSIGNMENT_S + 1,),
         )
     assert next_assignment(store, study, "cem").item_id == held  # stale: offered again
+
+
+def test_a_write_that_waits_past_the_busy_timeout_is_one_line(tmp_path, monkeypatch):
+    """Issue 29.8: `database is locked` reached the rater as a traceback after 30 s."""
+    import sqlite3
+
+    from human_fixtures import small_study
+
+    from imgstory.errors import UserInputError
+    from imgstory.human import store as store_module
+    from imgstory.human.study import load_study, next_assignment
+
+    store = small_study(tmp_path / "p.sqlite")
+    study = load_study(store, "study")
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.2)  # a short wait, same path
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        with pytest.raises(UserInputError, match=r"p.sqlite: the database stayed busy for 0.2 s"):
+            next_assignment(store, study, "ann")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert next_assignment(store, study, "ann") is not None  # and works once it is free

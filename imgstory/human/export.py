@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 from imgstory.human.store import HumanStore
@@ -34,7 +33,7 @@ def judgement_rows(store: HumanStore, study: str | None = None) -> list[dict[str
             dict(row) for row in connection.execute(query + "ORDER BY j.judgement_id", parameters)
         ]
     for row in rows:
-        row["photo_ids"] = " ".join(json.loads(row["photo_ids"]))
+        row["photo_ids"] = " ".join(store.stored_json(row["photo_ids"], "an item's photo ids"))
         left = row["left_system"]
         row["right_system"] = (
             (row["system_b"] if left == row["system_a"] else row["system_a"]) if left else None

@@ -9,6 +9,7 @@ database, or was written by a newer IMG_Story is refused before anything is writ
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -174,7 +175,7 @@ class HumanStore:
         else:
             check_database_file(path)
         store = cls(path)
-        store._check_schema()
+        store._check_schema(create)
         return store
 
     def _connect(self) -> sqlite3.Connection:
@@ -187,11 +188,51 @@ class HumanStore:
         return connection
 
     @contextlib.contextmanager
+    def _database_errors(self) -> Iterator[None]:
+        """SQLite's errors (a damaged page, an older schema, a writer holding the lock past
+        ``BUSY_TIMEOUT_S``) as one-line :class:`UserInputError` naming the file."""
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise UserInputError(
+                    N_("{path}: the database stayed busy for {seconds} s; try again"),
+                    path=self.path,
+                    seconds=BUSY_TIMEOUT_S,
+                ) from None
+            raise self.damaged(error) from None
+        except sqlite3.DatabaseError as error:
+            raise self.damaged(error) from None
+
+    def damaged(self, problem: object) -> UserInputError:
+        """The error for a database this IMG_Story cannot use as it is (``problem`` says why)."""
+        return UserInputError(
+            N_(
+                "{path}: damaged, or not the layout this IMG_Story reads ({problem}); nothing "
+                "was changed"
+            ),
+            path=self.path,
+            problem=str(problem),
+        )
+
+    def stored_json(self, text: str, what: str) -> object:
+        """A JSON value stored in the database (a study's aspects, an item's photo ids).
+
+        Raises:
+            UserInputError: the stored text is not JSON (a damaged or edited database).
+        """
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError, RecursionError):
+            raise self.damaged(f"{what} is not valid JSON") from None
+
+    @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A connection for reading (WAL: readers never wait for writers)."""
         connection = self._connect()
         try:
-            yield connection
+            with self._database_errors():
+                yield connection
         finally:
             connection.close()
 
@@ -201,18 +242,20 @@ class HumanStore:
         on any exception; concurrent writers wait their turn (up to ``BUSY_TIMEOUT_S``)."""
         connection = self._connect()
         try:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+            with self._database_errors():
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
         finally:
             connection.close()
 
-    def _check_schema(self) -> None:
-        """Create the tables in a new file; refuse a foreign or newer database untouched."""
+    def _check_schema(self, create: bool) -> None:
+        """Create the tables in a new file (``create``); refuse a foreign, newer or (without
+        ``create``) empty database untouched: opening to read never writes."""
         connection = self._connect()
         try:
             try:
@@ -244,6 +287,13 @@ class HumanStore:
                     f"{self.path}: schema {version} but tables are missing "
                     f"({', '.join(sorted(OUR_TABLES - tables))}); the file is damaged"
                 )
+            if version == 0 and not create:
+                raise UserInputError(
+                    N_("{path}: an empty database, no study in it yet; nothing was changed"),
+                    path=self.path,
+                )
+            if not create:
+                return
             connection.execute("PRAGMA journal_mode = WAL")
             if version == 0:
                 connection.execute("BEGIN IMMEDIATE")

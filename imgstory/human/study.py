@@ -339,7 +339,7 @@ def load_study(store: HumanStore, name: str) -> Study:
         study_id=row["study_id"],
         name=row["name"],
         kind=row["kind"],
-        aspects=tuple(json.loads(row["aspects"])),
+        aspects=tuple(store.stored_json(row["aspects"], "the study's aspects")),
         judgements_per_item=row["judgements_per_item"],
         data_label=row["data_label"],
         images_dir=row["images_dir"],
@@ -382,7 +382,9 @@ def _open_items(connection: sqlite3.Connection, study: Study, rater: str) -> lis
     return sorted(rows, key=lambda row: (row["taken"], _rater_order(rater, row["item_id"])))
 
 
-def _assignment(connection: sqlite3.Connection, study: Study, row: sqlite3.Row) -> Assignment:
+def _assignment(
+    store: HumanStore, connection: sqlite3.Connection, study: Study, row: sqlite3.Row
+) -> Assignment:
     answered = {
         r["aspect"]
         for r in connection.execute(
@@ -398,7 +400,7 @@ def _assignment(connection: sqlite3.Connection, study: Study, row: sqlite3.Row) 
     return Assignment(
         item_id=row["item_id"],
         album_id=row["album_id"],
-        photo_ids=tuple(json.loads(row["photo_ids"])),
+        photo_ids=tuple(store.stored_json(row["photo_ids"], "an item's photo ids")),
         stories=stories,
         left_system=left,
         aspects_left=tuple(aspect for aspect in study.aspects if aspect not in answered),
@@ -442,7 +444,7 @@ def next_assignment(
             row = connection.execute(
                 _ASSIGNED + "AND assignments.item_id = ?", (study.study_id, rater, item["item_id"])
             ).fetchone()
-        return _assignment(connection, study, row)
+        return _assignment(store, connection, study, row)
 
 
 def record_judgement(
