@@ -180,3 +180,22 @@ def test_reporting_on_an_empty_sqlite_file_writes_nothing(tmp_path, capsys):
     err = run_refused(capsys, ["human", "report", "--db", str(path)], tmp_path)
     assert "an empty database, no study in it yet" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.sqlite"]  # no -wal, no -shm
+
+
+@pytest.mark.parametrize("score", ['"0.3"', "true", "[0.3]", "1e999"])
+def test_a_registry_score_that_is_not_a_number_is_one_line(score, tmp_path, capsys):
+    """Issue 29.11: a string score in the registry gave a TypeError."""
+    entry = (
+        '{"system": "s", "paper": "p", "source": "x", "url": "u", "protocol": "arel", '
+        f'"split": "test", "scale": "0-1", "scores": {{"METEOR": {score}}}}}'
+    )
+    registry = tmp_path / "registry.json"
+    registry.write_text(f'{{"results": [{entry}]}}')
+    err = run_refused(capsys, ["published", "list", "--registry", str(registry)], tmp_path)
+    assert "results[0]: scores.METEOR must be a finite number" in err
+
+
+def test_published_add_help_shows_the_predictions_format(capsys):
+    """Issue 29.11: the help's `[story]` was taken for markup and dropped."""
+    assert main(["published", "add", "--help"]) == 0
+    assert "{album_id: [story]}" in capsys.readouterr().out

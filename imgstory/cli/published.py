@@ -44,7 +44,7 @@ def add(
     ),
     url: str = typer.Option("", "--url", help="A link to cite (default: the repository)."),
     predictions: Path | None = typer.Option(
-        None, "--predictions", help="Released AREL-format outputs {album_id: [story]}."
+        None, "--predictions", help="Released AREL-format outputs {album_id: \\[story]}."
     ),
     references: Path | None = typer.Option(
         None, "--references", help="AREL reference file the predictions are scored against."

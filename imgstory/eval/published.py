@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import stat
 from dataclasses import asdict, dataclass, field
@@ -114,6 +115,18 @@ def _result(entry: object, where: str) -> PublishedResult:
     missing = [name for name in REQUIRED_FIELDS if name not in entry]
     if missing:
         raise UserInputError(f"{where}: missing field {missing[0]!r}")
+    scores = entry["scores"]
+    if not isinstance(scores, dict) or not scores:
+        raise UserInputError(f"{where}: scores must be an object of metric -> number")
+    for metric, value in scores.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
+            raise UserInputError(
+                f"{where}: scores.{metric} must be a finite number, found {value!r}"
+            )
     known = {k: v for k, v in entry.items() if k in PublishedResult.__dataclass_fields__}
     result = PublishedResult(**known)
     if result.scale not in SCALE_DIVISORS:
