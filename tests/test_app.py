@@ -340,8 +340,8 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     next(m for m in app.multiselect if m.label == "Models").set_value([tiny]).run()
     generate(app)
     cards = [m.value for m in app.markdown]
-    assert f"**{tiny}** · greedy" in cards
-    assert f"**{tiny}** · beam (beam_size=3, length_penalty=0.0)" in cards
+    assert f"**{tiny}** · greedy (no-repeat 3)" in cards
+    assert f"**{tiny}** · beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3)" in cards
     assert any(card.startswith("1. We went to the beach.\n2. The sand was warm.") for card in cards)
 
 

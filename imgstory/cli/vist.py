@@ -15,8 +15,10 @@ import typer
 from imgstory.paths import REAL_PHOTO_RESULTS_FILE as RESULTS_FILE
 from imgstory.paths import SHIPPED_MODELS_DIR as MODELS_DIR
 
-#: ``imgstory.vist_models.build.VARIANTS``' names, written out so ``--help`` imports nothing heavy.
-VARIANT_NAMES = ("vist-lstm", "vist-gru", "vist-lstm-plain")
+#: ``imgstory.vist_models.build.VARIANTS``' names (the shipped ones first), written out so
+#: ``--help`` imports nothing heavy.
+VARIANT_NAMES = ("vist-lstm", "vist-gru", "vist-lstm-plain", "vist-lstm-tied")
+SHIPPED_NAMES = VARIANT_NAMES[:3]
 
 #: What the results file says of the text (the files themselves are listed beside it).
 TRAINING_TEXT = (
@@ -50,7 +52,10 @@ def build(
     ),
     out: Path = typer.Option(MODELS_DIR, "--out", help="writes <out>/<model> for each model"),
     models: str = typer.Option(
-        ",".join(VARIANT_NAMES), "--models", help=f"comma-separated: {', '.join(VARIANT_NAMES)}"
+        ",".join(SHIPPED_NAMES),
+        "--models",
+        help=f"comma-separated, of {', '.join(VARIANT_NAMES)} (vist-lstm-tied: measured, not "
+        "shipped)",
     ),
     work_dir: Path | None = typer.Option(None, "--work-dir", help="checkpoints and logs"),
     evaluate_on: Path | None = typer.Option(

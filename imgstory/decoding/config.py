@@ -44,7 +44,8 @@ DECODING_HELP = {
     ),
     "no_repeat_ngram_size": N_(
         "never repeat a word sequence of this length anywhere in the story, across sentences "
-        "too (3, the default, makes a story of 'had a great time' variants impossible; 0 = off)"
+        "too, nor a word twice in a row (3, the default, makes a story of 'had a great time' "
+        "variants impossible; 0 = off)"
     ),
     "block_repeated_sentences": N_(
         "never write a sentence already in the story (the VIST paper's trick): the search may "

@@ -430,14 +430,17 @@ class StorySearch:
         return logits >= cutoff
 
     def _banned(self, tokens, story_so_far, step):
-        """``(rows or 1, vocab)`` forbidden next tokens: the rules and the repeated n-grams; and
-        the rules alone (``<pad>``/``<start>``/``<unk>`` never, no empty sentence, the last slot
-        is ``<end>``)."""
+        """``(rows or 1, vocab)`` forbidden next tokens: the rules, the repeated n-grams and the
+        word just written (with n-gram blocking on); and the rules alone (``<pad>``/``<start>``/
+        ``<unk>`` never, no empty sentence, the last slot is ``<end>``)."""
         rules = tf.gather(tf.constant(self._rules), step)[None, :]  # (1, vocab)
         size = self.config.no_repeat_ngram_size
         if not size:
             return rules, rules
         ngrams = self._repeated_ngrams(tokens, story_so_far, step, size)  # (rows, vocab)
+        previous = tf.gather(tokens, tf.maximum(step - 1, 0), axis=1)  # (rows,): last word
+        doubled = tf.one_hot(previous, self.model.vocab_size, True, False) & (step > 0)
+        ngrams = ngrams | doubled  # nor a word twice in a row ("plastic plastic")
         hopeless = tf.reduce_all(rules | ngrams, axis=-1, keepdims=True)
         return rules | (ngrams & ~hopeless), rules  # n-grams give way where no word is left
 
