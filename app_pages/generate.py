@@ -185,14 +185,15 @@ if st.button(_("Generate story"), type="primary", disabled=blocked is not None):
         except (UserInputError, ValueError, OSError) as error:
             status.update(label=_("Generation failed"), state="error")
             st.error(_("Could not generate: {error}").format(error=error_text(error)))
-    st.session_state[RESULTS_KEY] = dict(
-        results=produced,
-        photos=list(inputs.photos),
-        references=references,
+    st.session_state[RESULTS_KEY] = photo_inputs.GeneratedStories(
+        identity=inputs.identity,
+        results=tuple(produced),
+        photos=inputs.photos,
+        references=tuple(references),
         origin=inputs.origin,
     )
 
-shown = st.session_state.get(RESULTS_KEY)
-if shown and shown["results"]:
-    widgets.show_results(**shown)
-    story_view.show_story_metrics(shown["results"], shown["photos"])
+shown = photo_inputs.generated_for(st.session_state.get(RESULTS_KEY), inputs)
+if shown is not None:
+    widgets.show_results(list(shown.results), shown.photos, shown.references, shown.origin)
+    story_view.show_story_metrics(list(shown.results), list(shown.photos))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -363,6 +364,52 @@ def test_generate_dataset_sequence_shows_references_and_scores(on_tiny_vist, jav
     assert protocol["BLEU-1"] == pytest.approx(1.0)  # the tiny model retells the story
     assert not any("WordNet" in c.value for c in app.caption)  # not repeated on every story
     assert "Other implementations (not protocol numbers):" in texts(app)
+
+
+def shows_a_story(app: AppTest) -> bool:
+    """Whether the page shows a generated story (its heading, its references or its caption)."""
+    shown = texts(app)
+    return (
+        any(h.value == "The story" for h in app.subheader)
+        or "Reference stories of album" in shown
+        or " · photos: " in shown
+    )
+
+
+def sequence_picker(app: AppTest):
+    return next(s for s in app.selectbox if s.label == "Sequence from the dataset")
+
+
+def other_sequence(app: AppTest, story_id: str) -> str:
+    """A story id of the picker whose photos differ from ``story_id``'s."""
+    ids = [re.match(r"story (\S+?):", label).group(1) for label in sequence_picker(app).options]
+    return next(other for other in ids if other.split("-")[0] != story_id.split("-")[0])
+
+
+def test_generate_never_shows_a_story_of_other_inputs(on_tiny_vist, java):
+    """Another sequence, other uploads, or no photo at all: the earlier story (with its photos,
+    references and scores) is gone; the same inputs again bring it back."""
+    app = choose_dataset_sequence(open_page("generate", timeout=180))
+    choose_tiny_model(app)
+    generate(app)
+    assert shows_a_story(app) and "Reference stories of album test00" in texts(app)
+    first = sequence_picker(app).value
+    sequence_picker(app).set_value(other_sequence(app, first)).run()
+    assert not shows_a_story(app)
+    sequence_picker(app).set_value(first).run()
+    assert shows_a_story(app)  # same photos, same order: the story written for them
+    app.text_input(key="order").set_value("5 4 3 2 1").run()
+    assert not shows_a_story(app)  # another order is other inputs
+    app.radio(key="photo_source").set_value(photo_inputs.UPLOAD).run()
+    app.file_uploader[0].set_value(five_photos()).run()
+    assert not shows_a_story(app) and "Photos: your 5 uploaded photos" in texts(app)
+    app.text_input(key="order").set_value("").run()
+    generate(app)
+    assert "photos: your 5 uploaded photos" in texts(app)
+    app.file_uploader[0].set_value(five_photos()[:1]).run()
+    assert not shows_a_story(app) and "Photos: your 1 uploaded photo," in texts(app)
+    app.file_uploader[0].set_value([]).run()
+    assert not shows_a_story(app)
 
 
 def test_only_pages_about_to_score_warm_meteor(on_tiny_vist, monkeypatch):

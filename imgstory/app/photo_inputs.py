@@ -6,6 +6,7 @@ and Generate is ready only when the photos, their order and the runs are all val
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from imgstory.app import explore, uploads
-from imgstory.app.i18n import N_, _, error_text
+from imgstory.app.i18n import N_, _, error_text, ngettext
 from imgstory.data.photos import PhotoFinder
 from imgstory.data.sis import Story
 from imgstory.errors import UserInputError
@@ -38,16 +39,45 @@ class PhotoInputs:
     album_id: str | None = None
     split: str | None = None
     problems: tuple[str, ...] = ()
+    #: What these photos are, in this order (the uploads' bytes, or the story's id): a story
+    #: generated for other inputs is never shown for these. Empty when there is no photo.
+    identity: str = ""
+
+
+@dataclass(frozen=True)
+class GeneratedStories:
+    """Stories written on a press of Generate, with the inputs they were written for."""
+
+    identity: str
+    results: tuple[Any, ...]
+    photos: tuple[Any, ...]
+    references: tuple[str, ...]
+    origin: str
+
+
+def generated_for(stored: GeneratedStories | None, inputs: PhotoInputs) -> GeneratedStories | None:
+    """``stored`` when it was written for exactly ``inputs`` (same photos, same order) and holds
+    a story; None otherwise: after another sequence, other uploads or no photo at all, the page
+    shows no story of earlier inputs."""
+    if stored is None or not stored.results or not inputs.identity:
+        return None
+    return stored if stored.identity == inputs.identity else None
 
 
 def from_uploads(files: Sequence[tuple[str, bytes]]) -> PhotoInputs:
     """Checked uploads (``(name, bytes)``): the photos that passed and a line per refused file."""
     checked, problems = uploads.check_uploads(list(files))
+    digest = hashlib.sha256()
+    for photo in checked:
+        digest.update(hashlib.sha256(photo.name.encode() + b"\0" + photo.data).digest())
     return PhotoInputs(
         photos=tuple(photo.image for photo in checked),
         labels=tuple(photo.name for photo in checked),
-        origin=_("your {n} uploaded photos").format(n=len(checked)),
+        origin=ngettext("your {n} uploaded photo", "your {n} uploaded photos", len(checked)).format(
+            n=len(checked)
+        ),
         problems=tuple(problems),
+        identity=f"uploads:{digest.hexdigest()}" if checked else "",
     )
 
 
@@ -72,6 +102,7 @@ def from_story(story: Story, finder: PhotoFinder | None, source_label: str) -> P
         ),
         album_id=story.album_id,
         split=story.split,
+        identity=f"story:{source_label}:{story.split}:{story.story_id}",
     )
 
 
@@ -108,6 +139,7 @@ def ordered(inputs: PhotoInputs, order_text: str) -> tuple[PhotoInputs, str | No
         inputs,
         photos=tuple(inputs.photos[i] for i in order),
         labels=tuple(inputs.labels[i] for i in order),
+        identity=f"{inputs.identity}|order:{','.join(map(str, order))}" if inputs.identity else "",
     ), None
 
 
