@@ -98,7 +98,7 @@ if inputs.photos:
         st.image(
             list(inputs.photos),
             caption=[f"{n}. {x}" for n, x in enumerate(inputs.labels, start=1)],
-            width=110,
+            width=widgets.THUMBNAIL_WIDTH,
         )
 
 choices = models.discover_models()
@@ -118,8 +118,8 @@ def model_title(label: str) -> str:
     return by_label[label].title
 
 
-settings = st.columns([2, 2, 1])
-compare = settings[2].toggle(
+demo_photos = kind == photo_inputs.DATASET and source.is_demo
+compare = st.toggle(
     _("Compare mode"),
     key="compare",
     help=_(
@@ -127,10 +127,15 @@ compare = settings[2].toggle(
     ),
 )
 if compare:
-    chosen_models = settings[0].multiselect(
-        _("Models"), list(by_label), default=list(by_label), format_func=model_title
+    # One widget per kind of photos, so each starts on the models made for them.
+    chosen_models = st.multiselect(
+        _("Models"),
+        list(by_label),
+        default=models.compare_defaults(choices, demo_photos),
+        format_func=model_title,
+        key="compare_models_demo" if demo_photos else "compare_models",
     )
-    presets = settings[1].multiselect(
+    presets = st.multiselect(
         _("Decodings"),
         list(generation.DECODING_PRESETS),
         default=list(generation.DECODING_PRESETS)[:2],
@@ -143,8 +148,7 @@ if compare:
         for p in presets
     ]
 else:
-    demo_photos = kind == photo_inputs.DATASET and source.is_demo
-    # One widget per kind of photos, so each starts on its own default model.
+    settings = st.columns(2)
     model_label = settings[0].selectbox(
         _("Model"),
         list(by_label),
@@ -152,9 +156,12 @@ else:
         format_func=model_title,
         key="model_demo" if demo_photos else "model",
     )
+    chosen_models = [model_label]
     runs = [(by_label[model_label], widgets.decoding_controls(settings[1]))]
-    if by_label[model_label].is_demo and not demo_photos and inputs.photos:
-        st.warning(_(models.DRAWN_SCENES_WARNING))
+if inputs.photos and models.drawn_scene_models_on_real_photos(
+    [by_label[label] for label in chosen_models], demo_photos
+):
+    st.warning(_(models.DRAWN_SCENES_WARNING_COMPARE if compare else models.DRAWN_SCENES_WARNING))
 
 blocked = photo_inputs.not_ready(inputs, len(runs), order_error, len(uploaded or []), kind)
 if blocked:

@@ -346,6 +346,25 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     assert any(card.startswith("1. We went to the beach.\n2. The sand was warm.") for card in cards)
 
 
+def test_compare_mode_starts_on_the_models_made_for_real_photos(on_tiny_vist):
+    """Compare mode on uploaded photos preselects every model but the demo pack's (drawn
+    scenes); choosing one of those shows the same warning as single-model mode."""
+    from imgstory.app import models
+
+    app = open_page("generate", timeout=180)
+    app.file_uploader[0].set_value(five_photos()).run()
+    app.toggle(key="compare").set_value(True).run()
+    choices = models.discover_models()
+    chosen = app.multiselect(key="compare_models").value
+    assert chosen == [c.label for c in choices if not c.is_demo]
+    assert any(label.startswith("tiny-lstm") for label in chosen)
+    assert not app.warning
+    demo = [c.label for c in choices if c.is_demo]
+    if demo:  # the demo pack ships its models; the warning names what they learned from
+        app.multiselect(key="compare_models").set_value([*chosen, demo[0]]).run()
+        assert any("learned from drawn scenes" in w.value for w in app.warning)
+
+
 def choose_dataset_sequence(app: AppTest) -> AppTest:
     """Ask for a dataset sequence instead of uploads (the page never falls back on its own)."""
     return app.radio(key="photo_source").set_value(photo_inputs.DATASET).run()

@@ -7,6 +7,7 @@ import io
 import json
 import math
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -548,7 +549,7 @@ def test_uploaded_inputs_keep_the_good_photos_and_name_the_bad_ones():
 
     good = fixtures.jpeg_bytes(fixtures.scene((10, 20, 30), 0, 0))
     inputs = photo_inputs.from_uploads([("a.jpg", good), ("b.txt", b"hi")])
-    assert inputs.labels == ("a.jpg",) and inputs.origin == "your 1 uploaded photos"
+    assert inputs.labels == ("a.jpg",) and inputs.origin == "your 1 uploaded photo"
     assert len(inputs.problems) == 1 and inputs.problems[0].startswith("b.txt:")
 
 
@@ -565,18 +566,22 @@ def test_explorer_row_selection_album_labels_and_heading(tiny_vist):
     assert explore.album_heading("a", "test", 5, 3).startswith("Album a (test): 5 stories, 3 shown")
 
 
-def test_story_score_tables_have_a_row_per_story_and_quiet_notes():
+def test_story_score_tables_name_each_story_and_keep_notes_quiet():
     from imgstory.app import story_scores
     from imgstory.eval.story import WORDNET_NOTE, StoryScores
 
-    results = [StoryResult("m", "/x", {"method": "greedy"}, ("a",), ("s .",), ("S.",), 0.1)] * 2
+    story = StoryResult("m", "/x", {"method": "greedy"}, ("a",), ("s .",), ("S.",), 0.1)
+    results = [story, replace(story, decoding={"method": "beam", "beam_size": 2})]
     scored = StoryScores({"Bleu_1": 0.51234, "METEOR": 0.3, "ROUGE_L": 0.4}, {"rouge1": 0.2},
                          [WORDNET_NOTE, "CIDEr is not given"])  # fmt: skip
     tables = story_scores.story_score_tables(results, lambda result: scored)
-    assert list(tables.protocol.columns) == ["metric", "story 1", "story 2"]
-    assert list(tables.protocol["metric"]) == ["METEOR", "ROUGE-L", "BLEU-1"]
-    assert tables.protocol.set_index("metric").loc["BLEU-1", "story 2"] == 0.512
-    assert tables.legend == ["story 1: m · greedy", "story 2: m · greedy"]
+    # several stories (compare mode): a row each, named by model and decoding, no legend
+    assert list(tables.protocol.columns) == ["story", "METEOR", "ROUGE-L", "BLEU-1"]
+    assert list(tables.protocol["story"]) == ["m · greedy", f"m · {results[1].decoding_label}"]
+    assert tables.protocol.set_index("story").loc["m · greedy", "BLEU-1"] == 0.512
+    single = story_scores.story_score_tables(results[:1], lambda result: scored)
+    assert list(single.protocol.columns) == ["metric", "score"]  # one story: beside references
+    assert list(single.protocol["metric"]) == ["METEOR", "ROUGE-L", "BLEU-1"]
     assert tables.notes == ["CIDEr is not given"]  # the absent nltk extra is not repeated
 
     def refuse(result):
@@ -584,7 +589,6 @@ def test_story_score_tables_have_a_row_per_story_and_quiet_notes():
 
     refused = story_scores.story_score_tables(results[:1], refuse)
     assert refused.protocol is None and refused.warnings == ["m · greedy: no reference story"]
-    assert refused.legend == []  # one story: its column is "score"
 
 
 def test_examples_show_albums_whose_photos_are_all_present(tiny_vist, tmp_path):

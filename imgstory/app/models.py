@@ -33,6 +33,11 @@ DRAWN_SCENES_WARNING = N_(
     "its stories are about beach days and weddings whatever the photos show. For real photos "
     "choose a VIST model."
 )
+DRAWN_SCENES_WARNING_COMPARE = N_(
+    "The demo pack's models (marked 'demo pack') learned from drawn scenes, not from real "
+    "photos: on real photos their stories are about beach days and weddings whatever the photos "
+    "show. Compare them on a demo-pack sequence, or leave them out for real photos."
+)
 
 
 @dataclass(frozen=True)
@@ -141,3 +146,23 @@ def default_model(choices: list[ModelChoice], demo_photos: bool) -> int:
     wanted = DEMO_MODELS["lstm"] if demo_photos else VIST_MODELS["vist-lstm"]
     labels = [choice.label for choice in choices]
     return labels.index(wanted) if wanted in labels else 0
+
+
+def compare_defaults(choices: list[ModelChoice], demo_photos: bool) -> list[str]:
+    """Labels of the models compare mode preselects: the models made for these photos (the
+    demo pack's for its drawn scenes; the others, VIST and your own, for real photos), or every
+    model when none is.
+
+    Args:
+        choices: :func:`discover_models`'s list.
+        demo_photos: the photos are a demo-pack sequence (drawn scenes), not uploads or VIST.
+    """
+    suited = [choice.label for choice in choices if choice.is_demo == demo_photos]
+    return suited or [choice.label for choice in choices]
+
+
+def drawn_scene_models_on_real_photos(chosen: list[ModelChoice], demo_photos: bool) -> bool:
+    """Whether a chosen model learned from drawn scenes while the photos are real: the page
+    then shows :data:`DRAWN_SCENES_WARNING` (:data:`DRAWN_SCENES_WARNING_COMPARE` in compare
+    mode)."""
+    return not demo_photos and any(choice.is_demo for choice in chosen)

@@ -1,8 +1,6 @@
-"""Per-story score tables for the Generate page: one row per metric, one short column per story.
-
-Columns are named "score" (one story) or "story 1", "story 2", ... with a legend naming each
-story's model and decoding, so the table fits half a laptop screen however long those names
-are; values carry 3 digits.
+"""Per-story score tables for the Generate page: one story is a column of scores, one row per
+metric (it fits beside the references); several stories (compare mode) are one row each, named
+by model and decoding, with a column per metric. Values carry 3 digits.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from imgstory.app.i18n import N_, _, error_text
+from imgstory.app.i18n import N_, error_text
 from imgstory.errors import UserInputError
 
 PROTOCOL_COLUMNS = {
@@ -42,7 +40,6 @@ class ScoreTables:
 
     protocol: pd.DataFrame | None = None
     extras: pd.DataFrame | None = None
-    legend: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -53,23 +50,20 @@ def story_name(result: Any) -> str:
 
 
 def _table(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame | None:
-    """``metric`` column plus one column per story (its short name), rounded."""
+    """One story: a ``metric`` column and its ``score``s. Several: a ``story`` column (model ·
+    decoding) and a column per metric. Rounded to :data:`DIGITS`."""
     if not rows:
         return None
     table = pd.DataFrame(rows).set_index("story")
     shown = [key for key in columns if key in table]
-    table = table[shown].rename(columns=columns).round(DIGITS).T
+    table = table[shown].rename(columns=columns).round(DIGITS)
+    if len(table) > 1:
+        table.index.name = N_("story")
+        return table.reset_index()
+    table = table.T
+    table.columns = [N_("score")]
     table.index.name = N_("metric")
-    table.columns.name = None
     return table.reset_index()
-
-
-def short_names(count: int) -> list[str]:
-    """Column names of the stories: ``score`` for one, ``story 1``... for several (in the
-    session's language)."""
-    if count == 1:
-        return [_("score")]
-    return [_("story {n}").format(n=n) for n in range(1, count + 1)]
 
 
 def story_score_tables(results: Sequence[Any], score: Callable[[Any], Any]) -> ScoreTables:
@@ -79,8 +73,8 @@ def story_score_tables(results: Sequence[Any], score: Callable[[Any], Any]) -> S
     """
     tables = ScoreTables()
     protocol, extras = [], []
-    names = short_names(len(results))
-    for short, result in zip(names, results, strict=True):
+    for result in results:
+        short = story_name(result)
         try:
             scores = score(result)
         except UserInputError as error:
@@ -92,10 +86,6 @@ def story_score_tables(results: Sequence[Any], score: Callable[[Any], Any]) -> S
         for note in scores.notes:
             if note not in tables.notes and not note.startswith(QUIET_NOTE_STARTS):
                 tables.notes.append(note)
-    if len(results) > 1:
-        tables.legend = [
-            f"{short}: {story_name(r)}" for short, r in zip(names, results, strict=True)
-        ]
     tables.protocol = _table(protocol, PROTOCOL_COLUMNS)
     tables.extras = _table(extras, EXTRA_COLUMNS)
     return tables

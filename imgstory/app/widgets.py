@@ -78,6 +78,8 @@ def _scores_of(result: StoryResult, references: Sequence[str]) -> Any:
 
 
 STORIES_PER_ROW = 3
+#: Photos shown small (compare mode's photos above the cards, Generate's preview), in pixels.
+THUMBNAIL_WIDTH = 110
 
 
 def show_stories_side_by_side(results: Sequence[StoryResult]) -> None:
@@ -115,6 +117,7 @@ def show_results(
                 n=len(results)
             )
         )
+        st.image(list(photos), caption=numbered, width=THUMBNAIL_WIDTH)
         show_stories_side_by_side(results)
     stories_language_note()
     for result in results:
@@ -128,13 +131,15 @@ def show_results(
             )
         )
     if references:
-        story_column, reference_column = st.columns([3, 2])
+        heading = _("Reference stories of album {album} ({n})").format(
+            album=first.album_id, n=len(references)
+        )
+        if len(results) == 1:  # one column of scores: it fits beside the references
+            story_column, reference_column = st.columns([3, 2])
+            reference_column.markdown(f"**{heading}**")
+        else:  # a row per story: the table takes the page's width
+            story_column, reference_column = st.container(), st.expander(heading)
         with reference_column:
-            st.markdown(
-                _("**Reference stories of album {album}** ({n})").format(
-                    album=first.album_id, n=len(references)
-                )
-            )
             for number, reference in enumerate(references, start=1):
                 st.markdown(f"{number}. {story_html(reference)}", unsafe_allow_html=True)
         with story_column:
@@ -149,8 +154,6 @@ def show_results(
                     protocol = translate_columns(tables.protocol)
                     st.dataframe(protocol, hide_index=True, width="stretch")
                     st.caption(_(scoring.STORY_PROTOCOL_NOTE))
-                for line in tables.legend:
-                    st.caption(line)
                 if tables.extras is not None:
                     st.markdown(_("Other implementations (not protocol numbers):"))
                     st.dataframe(translate_columns(tables.extras), hide_index=True, width="stretch")
