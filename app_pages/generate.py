@@ -12,7 +12,7 @@ from imgstory.app import (
     uploads,
     widgets,
 )
-from imgstory.app.i18n import _, error_text
+from imgstory.app.i18n import _, error_text, translated_choice
 from imgstory.decoding import DECODING_HELP, DecodingConfig
 from imgstory.errors import UserInputError
 
@@ -38,7 +38,7 @@ kind = st.radio(
     format_func=_,
     horizontal=True,
     help=_(photo_inputs.PHOTO_SOURCE_HELP),
-    key=state.PHOTO_SOURCE_KEY,
+    key=translated_choice(state.PHOTO_SOURCE_KEY),
 )
 
 inputs, uploaded = photo_inputs.PhotoInputs(), []
@@ -131,9 +131,11 @@ if compare:
     chosen_models = st.multiselect(
         _("Models"),
         list(by_label),
-        default=models.compare_defaults(choices, demo_photos),
         format_func=model_title,
-        key="compare_models_demo" if demo_photos else "compare_models",
+        key=translated_choice(
+            "compare_models_demo" if demo_photos else "compare_models",
+            models.compare_defaults(choices, demo_photos),
+        ),
     )
     presets = st.multiselect(
         _("Decodings"),
@@ -152,9 +154,11 @@ else:
     model_label = settings[0].selectbox(
         _("Model"),
         list(by_label),
-        index=models.default_model(choices, demo_photos),
         format_func=model_title,
-        key="model_demo" if demo_photos else "model",
+        key=translated_choice(
+            "model_demo" if demo_photos else "model",
+            choices[models.default_model(choices, demo_photos)].label,
+        ),
     )
     chosen_models = [model_label]
     runs = [(by_label[model_label], widgets.decoding_controls(settings[1]))]

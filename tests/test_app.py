@@ -111,6 +111,36 @@ def test_home_shows_architecture_and_loaded_data(on_tiny_data):
     assert f"VIST folder '{on_tiny_data.name}'" in texts(app)
 
 
+def sent_choice(widget) -> str | None:
+    """The option text a choice widget's run sends the browser to show selected (None when the
+    run sends none: the browser keeps the text it had)."""
+    return widget.proto.raw_value if widget.proto.set_value else None
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_language_switch_keeps_every_choice_shown_selected(on_tiny_vist, monkeypatch, language):
+    """The browser holds a choice as its shown text: after a switch the run sends each choice
+    again in the new language (before, the sidebar's Data source showed no option selected)."""
+    from imgstory.app.i18n import LANGUAGE_KEY
+
+    # starts in the other language (AppTest shows options in the default language)
+    monkeypatch.setenv("IMGSTORY_LANGUAGE", "en" if language == "ru" else "ru")
+    app = open_page("generate", timeout=180)
+    app.radio(key="source_kind").set_value("Demo pack").run()
+    app.radio(key="photo_source").set_value(photo_inputs.DATASET).run()
+    app.radio(key="method").set_value("sample").run()
+    app.selectbox(key=LANGUAGE_KEY).set_value(language).run()
+    assert not app.exception
+    for key in ("source_kind", "photo_source", "method"):
+        widget = app.radio(key=key)
+        assert sent_choice(widget) in widget.options, (key, sent_choice(widget), widget.options)
+    assert (
+        sent_choice(app.radio(key="source_kind"))
+        == {"ru": "Демонабор", "en": "Demo pack"}[language]
+    )
+    assert app.radio(key="source_kind").value == "Demo pack"
+
+
 def test_bad_vist_folder_is_a_message_not_a_traceback(monkeypatch, tmp_path):
     monkeypatch.setenv("IMGSTORY_VIST_DIR", str(tmp_path))
     app = open_page("explore")

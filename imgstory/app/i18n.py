@@ -30,6 +30,7 @@ __all__ = [
     "story_html",
     "streamlit_texts",
     "translate_columns",
+    "translated_choice",
 ]
 
 LANGUAGE_KEY = "language"
@@ -89,6 +90,34 @@ def number(value: int) -> str:
     return f"{value:,}".replace(",", THOUSANDS.get(current_language(), ","))
 
 
+#: Keys of choice widgets whose options are shown translated (:func:`translated_choice`).
+_TRANSLATED_CHOICES: set[str] = set()
+
+
+def translated_choice(key: str, default: object = None) -> str:
+    """``key``, registered as the key of a choice widget (radio, selectbox, multiselect) whose
+    options are shown translated; returns it for the widget's ``key=``.
+
+    Streamlit's browser side holds a choice as its shown text: after a language switch that
+    text is gone from the options, and the widget would show no option selected although the
+    app still has its value. The switch sends each registered choice's value again. The
+    widget's first value is ``default`` (given here, not as the widget's ``index=`` or
+    ``default=``, which Streamlit would report as set twice), when not None.
+    """
+    _TRANSLATED_CHOICES.add(key)
+    if default is not None:
+        st.session_state.setdefault(key, default)
+    return key
+
+
+def _resend_translated_choices() -> None:
+    """On a language switch: set each translated choice to its own value, so that the browser
+    gets it in the new language."""
+    for key in _TRANSLATED_CHOICES:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def language_switch() -> str:
     """The sidebar's language switch (drawn on every page by the router); returns the language."""
     if st.session_state.get(LANGUAGE_KEY) not in LANGUAGES:
@@ -99,6 +128,7 @@ def language_switch() -> str:
             list(LANGUAGES),
             format_func=LANGUAGES.get,
             key=LANGUAGE_KEY,
+            on_change=_resend_translated_choices,
             help=_("The language of the app's texts. The stories stay English, as VIST's are."),
         )
 

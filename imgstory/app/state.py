@@ -19,7 +19,7 @@ import streamlit as st
 
 from imgstory.app import sources
 from imgstory.app.exposure import served_beyond_this_machine
-from imgstory.app.i18n import N_, _, error_text
+from imgstory.app.i18n import N_, _, error_text, translated_choice
 from imgstory.app.warmup import import_in_background
 from imgstory.data.photos import PhotoFinder
 from imgstory.data.references import load_references
@@ -35,6 +35,8 @@ SOURCE_ERROR_KEY = "data_source_error"
 PICKED_STORY_KEY = "picked_story"
 #: What the Generate page writes for (``photo_inputs.UPLOAD`` or ``DATASET``).
 PHOTO_SOURCE_KEY = "photo_source"
+#: The sidebar's data source choice (demo pack or VIST folder).
+SOURCE_KIND_KEY = "source_kind"
 
 
 def modified(path: str | Path) -> float:
@@ -325,9 +327,10 @@ def select_source() -> None:
         kind = st.radio(
             _("Data source"),
             sources.SOURCE_KINDS,
-            index=1 if default_folder else 0,
             format_func=_,
-            key="source_kind",
+            key=translated_choice(
+                SOURCE_KIND_KEY, sources.VIST_FOLDER if default_folder else sources.DEMO
+            ),
             help=_(sources.SOURCE_HELP),
         )
         folder = ""

@@ -19,6 +19,7 @@ from imgstory.app.i18n import (
     stories_language_note,
     story_html,
     translate_columns,
+    translated_choice,
 )
 from imgstory.app.sources import display_path
 from imgstory.app.story_scores import story_score_tables
@@ -200,11 +201,10 @@ def decoding_controls(method_place: Any) -> DecodingConfig:
     method = method_place.radio(
         _("Decoding"),
         METHODS,
-        index=METHODS.index(defaults.method),
         format_func=decoding_name,
         horizontal=True,
         help=_(DECODING_HELP["method"]),
-        key="method",
+        key=translated_choice("method", defaults.method),
     )
     options = st.expander(_("Decoding options (the defaults work: press Generate)"))
     left, middle, right = options.columns(3)
