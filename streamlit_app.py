@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from imgstory.app import navigation
 from imgstory.app.exposure import stop_address_lookups
 from imgstory.app.i18n import _, language_switch, streamlit_texts
 from imgstory.app.state import select_source
@@ -20,22 +21,17 @@ from imgstory.paths import ASSETS_DIR
 FAVICON = ASSETS_DIR / "app" / "favicon.png"
 
 
-def _page(name: str, title: str, icon: str, **options: object) -> st.Page:
-    """The page script ``app_pages/<name>.py`` under ``title``, at ``/<name>`` unless default."""
-    url = {} if options.get("default") else {"url_path": name}
-    return st.Page(f"app_pages/{name}.py", title=title, icon=f":material/{icon}:", **url, **options)
-
-
 def pages() -> list[st.Page]:
-    """The app's pages, titled in the session's language (a page's URL never changes)."""
+    """The app's pages (:data:`navigation.PAGES`), titled in the session's language (a page's
+    URL never changes)."""
     return [
-        _page("home", _("Home"), "home", default=True),
-        _page("explore", _("Dataset explorer"), "search"),
-        _page("generate", _("Generate"), "edit_note"),
-        _page("features", _("Feature plots"), "scatter_plot"),
-        _page("compare", _("Model comparison"), "bar_chart"),
-        _page("thesis", _("Thesis results"), "school"),
-        _page("human", _("Human evaluation"), "groups"),
+        st.Page(
+            page.script,
+            title=_(page.title),
+            icon=f":material/{page.icon}:",
+            **({"default": True} if page is navigation.HOME else {"url_path": page.name}),
+        )
+        for page in navigation.PAGES
     ]
 
 

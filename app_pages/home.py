@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from imgstory.app import models, state
+from imgstory.app import models, navigation, state
 from imgstory.app.i18n import _, ngettext
 from imgstory.viz.architecture import architecture_dot
 
@@ -67,19 +67,7 @@ with right:
 
 st.subheader(_("Pages"))
 links = st.columns(3)  # two rows: the longer (Russian) page names fit
-for index, (page, label, what) in enumerate(
-    [
-        ("app_pages/explore.py", _("Dataset explorer"), _("albums, photos and their stories")),
-        ("app_pages/generate.py", _("Generate"), _("upload photos and get a story")),
-        ("app_pages/features.py", _("Feature plots"), _("maps and similarities of photo features")),
-        (
-            "app_pages/compare.py",
-            _("Model comparison"),
-            _("metrics with intervals, published results"),
-        ),
-        ("app_pages/thesis.py", _("Thesis results"), _("the presentation view")),
-    ]
-):
+for index, page in enumerate(p for p in navigation.PAGES if p is not navigation.HOME):
     with links[index % len(links)]:
-        st.page_link(page, label=label, icon=":material/arrow_forward:")
-        st.caption(what)
+        st.page_link(page.script, label=_(page.title), icon=":material/arrow_forward:")
+        st.caption(_(page.summary))

@@ -23,7 +23,7 @@ tiny_vist = fixtures.tiny_vist
 tiny_models = fixtures.tiny_models
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
-PAGES = ["home", "explore", "generate", "features", "compare", "thesis"]
+PAGES = ["home", "explore", "generate", "features", "compare", "thesis"]  # human: its own tests
 
 
 def open_page(page: str, timeout: float = 60) -> AppTest:
@@ -109,6 +109,8 @@ def test_home_shows_architecture_and_loaded_data(on_tiny_data):
     assert "- train: 6 albums, 12 stories" in shown and "- test: 3 albums, 6 stories" in shown
     assert "- tiny-lstm" not in shown  # no user models folder here
     assert f"VIST folder '{on_tiny_data.name}'" in texts(app)
+    links = [link.proto.page for link in app.get("page_link")]
+    assert sorted(links) == sorted([*PAGES[1:], "human"])  # every other page, by URL
 
 
 def sent_choice(widget) -> str | None:
