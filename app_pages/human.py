@@ -47,6 +47,7 @@ st.caption(
         "Database: {database}"
     ).format(database=human_view.shown_path(project))
 )
+human_view.show_created()
 if mode == human_view.CREATE:
     human_view.render_create(project, source)
     st.stop()

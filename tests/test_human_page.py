@@ -60,6 +60,17 @@ def test_a_study_made_on_the_page_stores_its_stories_and_photos(data_dir):
     fill_create_form(app, "lstm-vs-people", ["Human reference", "predictions lstm-beam"], 3)
     assert not app.error, [e.value for e in app.error]
     assert "created: 3 albums, 2 systems" in app.success[0].value
+    study_box = next(box for box in app.selectbox if box.label == "Study")
+    assert study_box.options == ["lstm-vs-people"] and study_box.value == "lstm-vs-people"
+    (link,) = app.get("link_button")
+    assert link.proto.url.endswith("/human?project=default&study=lstm-vs-people")
+    assert [code.value for code in app.code] == [link.proto.url]  # to copy
+    assert str(data_dir) not in "\n".join(c.value for c in app.caption)  # no server path
+    assert literal("<IMGSTORY_DATA_DIR>/human/default.sqlite") in "\n".join(
+        c.value for c in app.caption
+    )
+    app.run()
+    assert not app.success and not app.get("link_button")  # said once
     store = HumanStore.open(data_dir / "human" / "default.sqlite")
     first = first_sequences(load_sis(DEMO_DIR / "sis" / "test.story-in-sequence.json").stories)
     lstm = load_predictions(LSTM_FILE)
@@ -71,6 +82,25 @@ def test_a_study_made_on_the_page_stores_its_stories_and_photos(data_dir):
         album = item["album_id"]
         assert stories == {"human reference": first[album].story_text, "lstm-beam": lstm[album]}
         assert tuple(json.loads(item["photo_ids"])) == first[album].photo_ids
+
+
+def test_a_turing_form_asks_no_pairwise_aspects(data_dir):
+    app = human_page()
+    assert [m.label for m in app.multiselect] == ["Systems (two or more)", "Aspects"]
+    next(r for r in app.radio if r.label == "Kind").set_value("turing").run()
+    assert [m.label for m in app.multiselect] == ["Systems (two or more)"]
+    fill_create_form(app, "people-or-not", ["Human reference", "predictions lstm-beam"], 2)
+    assert not app.error and "created: 2 albums, 2 systems" in app.success[0].value
+
+
+def test_the_rater_link_is_absolute_on_the_page_s_server():
+    from imgstory.app.human_view import rater_link
+
+    assert rater_link("p 1", "a&b") == "/human?project=p+1&study=a%26b"
+    assert (
+        rater_link("p", "s", base="http://host:8501/human?project=p&mode=Create+a+study")
+        == "http://host:8501/human?project=p&study=s"
+    )
 
 
 def test_one_system_is_refused_on_the_page_and_nothing_is_stored(data_dir):

@@ -11,13 +11,13 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 import streamlit as st
 
 from imgstory.app import sources, state
 from imgstory.app.explore import split_story
-from imgstory.app.exposure import public_text
+from imgstory.app.exposure import DATA_FOLDER, public_text
 from imgstory.app.i18n import (
     N_,
     _,
@@ -33,6 +33,7 @@ from imgstory.human import study as studies
 from imgstory.human.export import csv_text, judgement_rows
 from imgstory.human.stats import ALPHA_NOTE, WILSON_NOTE, study_report
 from imgstory.human.store import HumanStore, check_new_project, project_db_path
+from imgstory.paths import data_dir
 from imgstory.text.tokens import display_sentence
 
 DEFAULT_PROJECT = "default"
@@ -75,12 +76,14 @@ def open_project(project: str, create: bool = False) -> HumanStore | None:
 
 
 def shown_path(project: str) -> str:
-    """The project's database path as the page shows it, as Markdown text (no server path when
-    served on a network); the name as typed when it is not a valid project name."""
+    """The project's database path as the page's caption shows it, as Markdown text: under the
+    data folder's name (``<IMGSTORY_DATA_DIR>/human/NAME.sqlite``), never the server's absolute
+    path; the name as typed when it is not a valid project name."""
     try:
-        return literal(public_text(str(project_db_path(project))))
+        path = project_db_path(project)
     except UserInputError:
         return literal(project)
+    return literal(str(path).replace(str(data_dir()), DATA_FOLDER))
 
 
 def shown_error(error: UserInputError) -> str:
@@ -220,15 +223,16 @@ def render_create(project: str, source: sources.DataSource | None) -> None:
         ).format(shown=len(albums), albums=len(first), data=source.label, split=split)
     )
     options = system_options(source)
+    # outside the form, so that the form asks what this kind of study needs (aspects: pairwise)
+    kind = st.radio(
+        _("Kind"),
+        studies.KINDS,
+        format_func={studies.PAIRWISE: _("Pairwise"), studies.TURING: _("Turing test")}.get,
+        horizontal=True,
+        help=_(studies.KIND_HELP),
+    )
     with st.form("create_study"):
         name = st.text_input(_("Study name"), placeholder=_("e.g. lstm-vs-gru"))
-        kind = st.radio(
-            _("Kind"),
-            studies.KINDS,
-            format_func={studies.PAIRWISE: _("Pairwise"), studies.TURING: _("Turing test")}.get,
-            horizontal=True,
-            help=_(studies.KIND_HELP),
-        )
         chosen = st.multiselect(
             _("Systems (two or more)"),
             options,
@@ -241,12 +245,16 @@ def render_create(project: str, source: sources.DataSource | None) -> None:
         uploads = st.file_uploader(
             _("More AREL prediction files"), type=["json"], accept_multiple_files=True
         )
-        aspects = st.multiselect(
-            _("Aspects (pairwise)"),
-            list(studies.ASPECTS),
-            default=list(studies.DEFAULT_ASPECTS),
-            format_func=aspect_name,
-            help=_("TAPM's three, then VIST-Edit's six; one question per aspect"),
+        aspects = (
+            st.multiselect(
+                _("Aspects"),
+                list(studies.ASPECTS),
+                default=list(studies.DEFAULT_ASPECTS),
+                format_func=aspect_name,
+                help=_("TAPM's three, then VIST-Edit's six; one question per aspect"),
+            )
+            if kind == studies.PAIRWISE
+            else []  # a Turing test asks one question: a person or a machine?
         )
         size = st.number_input(
             _("Albums (a random sample; 0 = all with photos)"),
@@ -287,14 +295,41 @@ def render_create(project: str, source: sources.DataSource | None) -> None:
     except UserInputError as error:
         st.error(shown_error(error))
         return
+    st.session_state[CREATED_KEY] = CreatedStudy(
+        project.strip(), name.strip(), len(common), len(systems)
+    )
+    st.query_params.update(project=project.strip(), study=name.strip())
+    st.rerun()  # the Study box above lists the new study, selected
+
+
+#: The study the last "Create study" made, shown once on the next run (:func:`show_created`).
+CREATED_KEY = "human_created_study"
+
+
+@dataclass(frozen=True)
+class CreatedStudy:
+    """A study just made on the page: its project, name and size."""
+
+    project: str
+    name: str
+    albums: int
+    systems: int
+
+
+def show_created() -> None:
+    """Once, after "Create study": what was made and the full link raters open (a button that
+    opens it, and the address to copy)."""
+    created = st.session_state.pop(CREATED_KEY, None)
+    if created is None:
+        return
     st.success(
-        _("Study {name} created: {albums} albums, {systems} systems. Raters open {link}").format(
-            name=literal(repr(name.strip())),
-            albums=len(common),
-            systems=len(systems),
-            link=literal(rater_link(project, name.strip())),
+        _("Study {name} created: {albums} albums, {systems} systems. Raters open:").format(
+            name=literal(repr(created.name)), albums=created.albums, systems=created.systems
         )
     )
+    link = rater_link(created.project, created.name, base=st.context.url)
+    st.link_button(_("Open the rater page"), link)
+    st.code(link, language=None)
 
 
 #: The aspects of ``imgstory.human.study.ASPECTS`` (and the Turing test's) as the page names them.
@@ -541,6 +576,8 @@ def report_command(database: str, study: str) -> str:
     return shlex.join(arguments)
 
 
-def rater_link(project: str, study: str) -> str:
-    """The link raters open for a study (the values URL-encoded)."""
-    return "/human?" + urlencode({"project": project, "study": study})
+def rater_link(project: str, study: str, base: str | None = None) -> str:
+    """The link raters open for a study (the values URL-encoded): absolute on the server of
+    ``base`` (the address this page was opened at), else a path."""
+    path = "/human?" + urlencode({"project": project, "study": study})
+    return urljoin(base, path) if base else path
