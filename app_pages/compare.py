@@ -12,7 +12,8 @@ from imgstory.app import (
     state,
     widgets,
 )
-from imgstory.app.i18n import N_, _, error_text, number, translate_columns
+from imgstory.app.i18n import N_, _, error_text, number
+from imgstory.app.naming import shown_table
 from imgstory.errors import UserInputError
 from imgstory.paths import DEMO_DIR
 from imgstory.viz.metrics import metric_chart
@@ -67,6 +68,7 @@ if long is not None:
                     named,
                     metric,
                     title=f"{results.metric_label(metric)} ({origin.short})",
+                    metric_title=results.metric_label(metric),
                     highlight=results.system_label(results.THESIS_SYSTEM),
                     translate=_,
                 ),
@@ -90,9 +92,7 @@ if long is not None:
     saved = results.saved_comparisons(results_dir)
     if not saved.empty:
         st.markdown(_("**Paired bootstrap tests saved with these results**"))
-        st.dataframe(
-            translate_columns(results.comparisons_view(saved)), hide_index=True, width="stretch"
-        )
+        st.dataframe(shown_table(results.comparisons_view(saved)), hide_index=True, width="stretch")
         st.caption(
             _("Difference = first system minus second. {help}").format(help=_(scoring.PAIRED_HELP))
         )
@@ -115,7 +115,7 @@ if long is not None:
                 st.caption(
                     _(
                         "{baseline} (baseline) minus each other system on the albums both scored, "
-                        "against the references of the {data}; {help}"
+                        "against the references of the {data}. {help}"
                     ).format(
                         baseline=results.system_label(baseline),
                         data=origin.label,
@@ -123,7 +123,7 @@ if long is not None:
                     )
                 )
                 st.dataframe(
-                    translate_columns(results.paired_view(tests)), hide_index=True, width="stretch"
+                    shown_table(results.paired_view(tests)), hide_index=True, width="stretch"
                 )
 
 st.header(_("Real VIST photos: our VIST models against baselines"))
@@ -159,7 +159,11 @@ else:
         )
     )
     scores, citations = results.published_views(published)
-    st.dataframe(published_view.translated_registry(scores), hide_index=True, width="stretch")
+    st.dataframe(
+        shown_table(scores, text_columns=published_view.REGISTRY_TEXT_COLUMNS),
+        hide_index=True,
+        width="stretch",
+    )
     with st.expander(_("Papers and sources of these numbers")):
         for line in citations:
             st.markdown(f"- {line}")
@@ -176,6 +180,7 @@ else:
                 results.plain_table(label, "METEOR", shown["METEOR"]),
                 "METEOR",
                 title=_("METEOR as published on real VIST (no intervals published)"),
+                metric_title="METEOR",
                 colour="#2e86c1",
                 translate=_,
             ),
@@ -228,7 +233,7 @@ if st.button(_("Score predictions"), disabled=predictions_file is None):
         )
         if left_out:
             st.warning(left_out)
-        st.dataframe(translate_columns(table), hide_index=True)
+        st.dataframe(shown_table(table), hide_index=True)
         for warning in result.warnings:
             st.warning(warning)
     finally:

@@ -79,6 +79,103 @@ def plotly_array(values) -> np.ndarray:
     return np.asarray(values)
 
 
+RAW_KEYS = (
+    "Bleu_",
+    "ROUGE_L",
+    "value_a",
+    "value_b",
+    "p_value",
+    "ci_low",
+    "ci_high",
+    "lstm-beam",
+    "lstm-greedy",
+    "gru-beam",
+    "non_redundancy",
+    "distinct_1",
+    "distinct_2",
+)
+
+
+def shown_texts_of_chart(spec: dict) -> list[str]:
+    """What a Vega-Lite spec shows as text: titles (chart, axes, legends), the fields of
+    channels without a title (shown as the title), and every string value of its data."""
+    shown = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "title" and isinstance(value, str):
+                    shown.append(value)
+                elif key == "title" and isinstance(value, dict) and "text" in value:
+                    shown.append(str(value["text"]))
+            if "field" in node and "title" not in node and "type" in node:
+                shown.append(str(node["field"]))
+            for key, value in node.items():
+                if key != "data":
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(spec)
+    for row in spec.get("data", {}).get("values", []):
+        shown += [value for value in row.values() if isinstance(value, str)]
+    return shown
+
+
+def shown_texts_of_tables(app: AppTest) -> list[str]:
+    """Column names, index names and string cells of every table and dataframe of a run."""
+    shown = []
+    for frame in [d.value for d in app.dataframe] + [t.value for t in app.table]:
+        shown += [str(c) for c in frame.columns] + [str(n) for n in frame.index.names if n]
+        shown += [str(i) for i in frame.index if isinstance(i, str)]
+        for column in frame.columns:
+            shown += [v for v in frame[column] if isinstance(v, str)]
+    return shown
+
+
+def test_no_arrow_fallback_when_model_comparison_renders(on_tiny_data, caplog):
+    """A "—" in a number column made Streamlit log an ArrowInvalid traceback on every render
+    of Model comparison; missing numbers stay numbers (NaN), drawn as "—"."""
+    import logging
+
+    from streamlit import dataframe_util
+
+    logger = dataframe_util._LOGGER  # Streamlit's loggers do not propagate: listen to this one
+    level = logger.level
+    logger.setLevel(logging.INFO)  # the server's default level ("info")
+    logger.addHandler(caplog.handler)
+    try:
+        open_page("compare")
+    finally:
+        logger.removeHandler(caplog.handler)
+        logger.setLevel(level)
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert not [message for message in logged if "Arrow" in message]
+
+
+def raw_keys_shown(app: AppTest) -> list[str]:
+    """Every shown text of a run's tables and charts holding a raw key (:data:`RAW_KEYS`)."""
+    texts_shown = shown_texts_of_tables(app)
+    for spec in metric_charts(app):
+        texts_shown += shown_texts_of_chart(spec)
+    for figure in plotly_figures(app):
+        texts_shown += [str(v) for v in _plotly_titles(figure)]
+    return sorted({t for t in texts_shown if any(key in t for key in RAW_KEYS)})
+
+
+def _plotly_titles(figure: dict) -> list[str]:
+    layout = figure.get("layout", {})
+    titles = [layout.get("title", {}).get("text", "")]
+    titles += [
+        v.get("title", {}).get("text", "")
+        for k, v in layout.items()
+        if k.startswith(("xaxis", "yaxis"))
+    ]
+    titles += [trace.get("name", "") for trace in figure.get("data", [])]
+    return [t for t in titles if isinstance(t, str)]
+
+
 @pytest.fixture
 def on_tiny_vist(monkeypatch, tiny_vist, tiny_models):
     """The app pointed at the tiny VIST folder and the tiny models folder."""
@@ -272,10 +369,13 @@ def test_compare_scores_uploaded_predictions(on_tiny_data, java):
         ("mine.json", json.dumps(predictions).encode(), "application/json")
     ).run()
     next(b for b in app.button if b.label == "Score predictions").click().run(timeout=120)
-    scores = app.dataframe[-1].value.set_index("metric")["value"]
-    assert scores["Bleu_4"] == pytest.approx(1.0) and scores["METEOR"] == pytest.approx(
-        1.0, abs=1e-3
-    )
+    table = app.dataframe[-1].value
+    assert list(table.columns) == ["metric", "value", "95% CI low", "95% CI high"]
+    assert list(table["metric"])[:3] == ["METEOR", "ROUGE-L", "CIDEr"]  # the thesis's order
+    scores = table.set_index("metric")
+    assert scores.loc["BLEU-4", "value"] == pytest.approx(1.0)
+    assert scores.loc["METEOR", "value"] == pytest.approx(1.0, abs=1e-3)
+    assert scores.loc["ROUGE-L", "95% CI low"] <= scores.loc["ROUGE-L", "value"]  # intervals
     assert "3 albums scored" in texts(app)
 
 
@@ -292,12 +392,12 @@ def test_compare_paired_tests_and_published_panel(on_tiny_data, java):
     assert "METEOR as published on real VIST (no intervals published)" in titles
     assert not any("VIST folder" in title for title in titles[-1:])  # never mixed with ours
     next(b for b in app.button if b.label == "Run paired bootstrap tests").click().run(timeout=120)
-    tests = next(f.value for f in app.dataframe if "metric" in f.value.columns)
+    tests = next(f.value for f in app.dataframe if "system" in f.value.columns)
     tests = tests.set_index(["system", "metric"])
     greedy, floor = "LSTM, greedy", "Random training story (floor)"
     assert tests.loc[(greedy, "METEOR"), "difference"] == pytest.approx(0.0)
-    assert tests.loc[(greedy, "METEOR"), "p_value"] == pytest.approx(1.0)
-    assert tests.loc[(floor, "Bleu_4"), "difference"] > 0.5  # own story vs another album's
+    assert tests.loc[(greedy, "METEOR"), "p"] == pytest.approx(1.0)
+    assert tests.loc[(floor, "BLEU-4"), "difference"] > 0.5  # own story vs another album's
     assert tests.loc[(floor, "METEOR"), "albums"] == 3
 
 
@@ -305,7 +405,7 @@ def test_thesis_page_reads_saved_results(on_tiny_data):
     app = open_page("thesis")
     shown = texts(app)
     assert "Beam search vs greedy (LSTM):** LSTM, beam (thesis) scores METEOR 0.310" in shown
-    assert "paired bootstrap p = 1.000 over 3 albums" in shown  # identical stories
+    assert "paired bootstrap, p = 1.000, over 3 albums" in shown  # identical stories
     assert f"Data: VIST folder '{on_tiny_data.name}'" in shown
     assert "These numbers come from the **demo pack**" not in shown  # its own results
     assert "We went to the beach." in shown  # generated sentences under their photos
@@ -656,6 +756,7 @@ def test_thesis_on_a_real_vist_folder_labels_demo_numbers_and_shows_real_example
 
 @pytest.mark.real_data
 def test_compare_pairs_real_photo_systems_on_their_albums(on_real_vist_folder, java):
+    from imgstory.app.naming import column_name
     from imgstory.app.real_photos import load_real_photo_results
     from imgstory.eval.comparison import COMPARISON_COLUMNS
 
@@ -670,9 +771,30 @@ def test_compare_pairs_real_photo_systems_on_their_albums(on_real_vist_folder, j
     assert not any("human" in option for option in first.options)
     next(b for b in app.button if b.label == "Compare A and B").click().run(timeout=180)
     assert not app.exception and not app.error
-    table = next(f.value for f in app.dataframe if list(f.value.columns) == COMPARISON_COLUMNS)
+    shown_columns = [column_name(column) for column in COMPARISON_COLUMNS]  # A, B, p, ...
+    table = next(f.value for f in app.dataframe if list(f.value.columns) == shown_columns)
     assert set(table["albums"]) == {len(document["albums"])}  # every album of the file
     meteor = table.set_index("metric").loc["METEOR"]
-    assert meteor["difference"] == pytest.approx(meteor["value_a"] - meteor["value_b"])
+    assert meteor["difference"] == pytest.approx(meteor["A"] - meteor["B"])
     stored = document["systems"][second.value.removeprefix("real photos: ")]["versus_thesis"]
     assert meteor["difference"] == pytest.approx(stored["METEOR"]["difference"], abs=0.02)
+
+
+@pytest.mark.parametrize("page", [*PAGES, "human"])
+@pytest.mark.parametrize("data", ["tiny VIST folder", "demo pack"])
+def test_no_raw_key_in_any_table_or_chart(monkeypatch, tiny_vist, java, data, page):
+    """Tables and charts name systems, metrics and columns as readers know them: never a
+    scorer's key (Bleu_4, ROUGE_L), a column key (value_a, p_value, ci_low) or a file's
+    system key (lstm-beam). Model comparison with its paired tests run."""
+    if data == "demo pack":
+        monkeypatch.delenv("IMGSTORY_VIST_DIR", raising=False)
+    else:
+        monkeypatch.setenv("IMGSTORY_VIST_DIR", str(tiny_vist))
+    monkeypatch.delenv("IMGSTORY_MODELS_DIR", raising=False)
+    app = open_page(page, timeout=180)
+    shown = raw_keys_shown(app)
+    if page == "compare":
+        next(b for b in app.button if b.label == "Run paired bootstrap tests").click()
+        app.run(timeout=180)
+        shown += raw_keys_shown(app)
+    assert shown == [], shown

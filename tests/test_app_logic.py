@@ -334,7 +334,7 @@ def test_findings_take_their_verdict_from_the_paired_test_p_value():
     assert untested.startswith("LSTM, beam (thesis) scores METEOR 0.300, 0.100 above")
     assert "not tested here (overlapping intervals are not a test" in untested
     significant = {"p_value": 0.001, "albums": 40, "resamples": 1000}
-    assert "paired bootstrap p = 0.001 over 40 albums (1,000 resamples): a significant" in (
+    assert "paired bootstrap, p = 0.001, over 40 albums (1,000 resamples): a significant" in (
         results.finding(long, "lstm-beam", "random", significant)
     )
     noise = results.finding(long, "my_system", "lstm-beam", {**significant, "p_value": 0.31})
@@ -727,3 +727,50 @@ def test_an_uploaded_predictions_file_nested_deep_or_with_huge_numbers_is_one_li
 
     with pytest.raises(UserInputError, match=f"mine.json: not readable JSON .*{problem}"):
         predictions_from_upload("mine.json", data)
+
+
+def test_one_naming_order_and_number_format_for_every_table():
+    from imgstory.app import naming
+
+    assert naming.p_text(0.0123) == "p = 0.012" and naming.p_text(0.0004) == "p < 0.001"
+    assert naming.interval_text(0.36239, 0.3591, 0.3658) == "0.362 [0.359, 0.366]"
+    assert naming.ordered_columns(["system", "Bleu_4", "CIDEr", "METEOR", "ROUGE_L", "albums"]) == [
+        "system", "METEOR", "ROUGE_L", "CIDEr", "Bleu_4", "albums",
+    ]  # fmt: skip
+    tests = pd.DataFrame({"metric": ["Bleu_4", "ROUGE_L"], "value_a": [0.1234, 0.5],
+                          "p_value": [0.0004, 0.25], "ci_low": [math.nan, 0.1]})  # fmt: skip
+    styled = naming.shown_table(tests)
+    assert list(styled.data.columns) == ["metric", "A", "p", "95% CI low"]
+    assert list(styled.data["metric"]) == ["BLEU-4", "ROUGE-L"]
+    shown = styled.to_html()
+    for text in ("0.123", "p < 0.001", "p = 0.250", "—"):
+        assert text in shown
+    assert "0.1234" not in shown and ">nan<" not in shown
+
+
+def test_grounding_rows_say_when_a_story_has_no_content_word(monkeypatch):
+    from imgstory.app import story_view
+    from imgstory.eval import grounding
+
+    measured = {
+        "we went there .": grounding.StoryGrounding(math.nan, (), ()),
+        "a train ride .": grounding.StoryGrounding(
+            2 / 3, ("train", "ride", "car"), ("train", "car")
+        ),
+    }
+    monkeypatch.setattr(grounding, "story_grounding", lambda story, *_: measured[story])
+    results = [
+        StoryResult("m", "/x", {"method": "greedy"}, ("a",), (story,), (story,), 0.1)
+        for story in measured
+    ]
+    rows = story_view.grounding_rows(results, np.zeros((1, 1000)), space=None)
+    assert math.isnan(rows.loc[0, "grounding"])  # shown as "—", explained under the table
+    assert rows.loc[0, "supported words"] == "no content word to check"
+    assert rows.loc[1, "supported words"] == "train, car (2 of 3)"
+    assert "—" in naming_html(rows) and "None" not in naming_html(rows)
+
+
+def naming_html(table: pd.DataFrame) -> str:
+    from imgstory.app.naming import shown_table
+
+    return shown_table(table, metric_column=None).to_html()

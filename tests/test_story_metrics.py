@@ -85,7 +85,9 @@ def test_story_metrics_system_and_per_story():
 
 
 def test_evaluate_cli_adds_story_metrics_and_per_story(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path))  # no Java: METEOR skipped, the rest is fast
+    from imgstory.eval import meteor
+
+    monkeypatch.setattr(meteor, "find_java", lambda: None)  # no Java: METEOR skipped, fast
     references = tmp_path / "ref.json"
     references.write_text(json.dumps({"a1": [NO_REPETITION, "a dog ran ."], "a2": ["we ate ."]}))
     predictions = tmp_path / "pred.json"

@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from imgstory.app.i18n import N_, _, error_text, ngettext, number, translate_columns
+from imgstory.app.i18n import N_, _, error_text, ngettext, number
+from imgstory.app.naming import interval_text, metric_name, ordered_metrics, shown_table
+from imgstory.app.results import system_label
 from imgstory.errors import UserInputError
 from imgstory.eval.comparison import COMPARED_METRICS
 from imgstory.eval.published import (
@@ -56,14 +58,11 @@ NO_REAL_PAIRS = N_(
 REGISTRY_TEXT_COLUMNS = ("system", "protocol", "provenance", "source")
 
 
-def translated_registry(table: pd.DataFrame) -> pd.DataFrame:
-    """A registry table with its text cells and headers in the session's language, and "—" for
-    a number a paper did not report (the grid would print "None")."""
-    shown = table.astype(object).where(table.notna(), "—")
-    for column in REGISTRY_TEXT_COLUMNS:
-        if column in shown:
-            shown[column] = [_(text) for text in shown[column]]
-    return translate_columns(shown)
+def translated_registry(table: pd.DataFrame):
+    """A registry table as the page shows it (:func:`imgstory.app.naming.shown_table`): text
+    cells and headers in the session's language, metrics named and in the thesis's order, "—"
+    for a number a paper did not report; numbers stay numbers underneath."""
+    return shown_table(table, metric_column=None, text_columns=REGISTRY_TEXT_COLUMNS)
 
 
 def choice_title(choice: str) -> str:
@@ -141,11 +140,8 @@ def pair_groups(
     return [group for group in groups if len(group.choices) >= 2]
 
 
-def _cell(value: float, interval: Sequence[float] | None, digits: int = 4) -> str:
-    text = f"{value:.{digits}f}"
-    if interval:
-        text += f" [{interval[0]:.{digits}f}, {interval[1]:.{digits}f}]"
-    return text
+def _cell(value: float, interval: Sequence[float] | None) -> str:
+    return interval_text(value, *(interval or (None, None))[:2])
 
 
 def scored_here(results: Sequence[PublishedResult]) -> list[PublishedResult]:
@@ -252,7 +248,8 @@ def story_metrics_table(
         if result.protocol == "arel" and result.story_metrics
     ]
     rows += [
-        {"system": name, "kind": _("local"), **values} for name, values in (local or {}).items()
+        {"system": system_label(name), "kind": _("local"), **values}
+        for name, values in (local or {}).items()
     ]
     return pd.DataFrame(rows, columns=["system", "kind", *STORY_METRIC_KEYS, "stories"])
 
@@ -400,7 +397,11 @@ def show_released_systems(
     if floor:
         st.markdown(floor)
     metric = st.selectbox(
-        _("Metric to chart"), COMPARED_METRICS, key="released_metric", help=_(SCORED_HERE_NOTE)
+        _("Metric to chart"),
+        ordered_metrics(COMPARED_METRICS),
+        format_func=metric_name,
+        key="released_metric",
+        help=_(SCORED_HERE_NOTE),
     )
     long = scored_here_long(results)
     st.vega_lite_chart(
@@ -409,7 +410,8 @@ def show_released_systems(
             metric,
             title=_(
                 "{metric}, released outputs scored here (VIST test, AREL protocol, 95% CI)"
-            ).format(metric=metric),
+            ).format(metric=metric_name(metric)),
+            metric_title=metric_name(metric),
             colour="#2e86c1",
             translate=_,
         ),
@@ -492,5 +494,5 @@ def show_released_systems(
         except UserInputError as error:
             st.error(error_text(error))
         else:
-            st.dataframe(translate_columns(table), hide_index=True, width="stretch")
+            st.dataframe(shown_table(table), hide_index=True, width="stretch")
             st.caption(caption)

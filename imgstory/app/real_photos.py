@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from imgstory.app.i18n import N_, _, ngettext, number
+from imgstory.app.naming import p_text
 from imgstory.eval.claims import (
     AREL_TRAINING,
     BEATS,
@@ -85,8 +86,7 @@ def _naming(naming: NamingResult | None) -> str:
 def _versus(test: PairedTest | None) -> str:
     if test is None:
         return "--"
-    p_value = "p < 0.001" if test.p_value < 0.001 else f"p = {test.p_value:.3f}"
-    return f"{test.difference:+.3f} [{test.low:+.3f}, {test.high:+.3f}], {p_value}"
+    return f"{test.difference:+.3f} [{test.low:+.3f}, {test.high:+.3f}], {p_text(test.p_value)}"
 
 
 def real_photo_table(document: dict[str, Any]) -> pd.DataFrame:
@@ -141,11 +141,10 @@ HEADLINE_NOTE = N_(
 def real_photo_caption(document: dict[str, Any]) -> str:
     """Which data, training text and protocol produced the table."""
     return _(
-        "Data: {data} ({albums} albums). Training text: {text}. Protocol: {protocol}. Small "
-        "sample: read the intervals, not the digits."
+        "Data: {data}. Training text: {text}. Protocol: {protocol}. Small sample: read the "
+        "intervals, not the digits."
     ).format(
         data=_(document["data"]),
-        albums=len(document["albums"]),
         text=_(document["training_text"]),
         protocol=_(document["protocol"]),
     )
@@ -179,10 +178,6 @@ def _metric_names(metrics) -> str:
     return _("{items} and {last}").format(items=", ".join(names[:-1]), last=names[-1])
 
 
-def _p_value(p_value: float) -> str:
-    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
-
-
 def metric_sentence(finding: MetricFinding, sides: tuple[str, str]) -> str:
     """One metric of a claim: both values, who is ahead by how much with the interval of the
     difference, the p-value and the number of albums, and whether it is significant."""
@@ -211,7 +206,7 @@ def metric_sentence(finding: MetricFinding, sides: tuple[str, str]) -> str:
         gap=f"{abs(test.difference):.3f}",
         low=f"{low:+.3f}",
         high=f"{high:+.3f}",
-        p=_p_value(test.p_value),
+        p=p_text(test.p_value),
         albums=number(test.albums),
         verdict=verdict,
     )

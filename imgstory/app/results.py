@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from imgstory.app.i18n import N_, _, name_in, ngettext, number
+from imgstory.app.naming import interval_text, metric_name, ordered_metrics, p_text
 from imgstory.app.sources import DEMO as DEMO_KIND
 from imgstory.app.sources import DEMO_LABEL, DataSource, scan_source
 from imgstory.app.sources import VIST_FOLDER as VIST_KIND
@@ -35,13 +36,6 @@ SYSTEM_LABELS = {
 #: The system the thesis is about: set apart in tables and charts. The demo build's own
 #: ``THESIS_SYSTEM``, not imported from it: that would load the scene painter on every page.
 THESIS_SYSTEM = "lstm-beam"
-METRIC_LABELS = {
-    "METEOR": "METEOR",
-    "ROUGE_L": "ROUGE-L",
-    "Bleu_4": "BLEU-4",
-    "CIDEr": "CIDEr",
-    "theme_accuracy": N_("theme accuracy"),
-}
 #: What the demo pack's extra column means (shown under the tables that carry it).
 THEME_ACCURACY_NOTE = N_(
     "theme accuracy (demo pack only): the share of albums whose generated story names a keyword "
@@ -75,8 +69,8 @@ def system_label(system: str) -> str:
 
 
 def metric_label(metric: str) -> str:
-    """How tables and charts name a metric (``ROUGE-L``; ``theme accuracy`` translated)."""
-    return name_in(METRIC_LABELS, metric)
+    """How tables and charts name a metric (:func:`imgstory.app.naming.metric_name`)."""
+    return metric_name(metric)
 
 
 def system_labels(systems) -> list[str]:
@@ -253,22 +247,18 @@ def saved_comparisons(results_dir: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def wide_table(
-    long: pd.DataFrame, metrics: tuple[str, ...] = METRICS, digits: int = 3
-) -> pd.DataFrame:
+def wide_table(long: pd.DataFrame, metrics: tuple[str, ...] = METRICS) -> pd.DataFrame:
     """One row per system, one column per metric, cells ``value [low, high]`` (text).
 
     Columns carry readable names (``ROUGE-L``, ``theme accuracy``); the thesis model's name is
-    marked with a star; 3 digits keep the table within a laptop screen.
+    marked with a star; 3 digits (:mod:`imgstory.app.naming`) keep the table within a laptop
+    screen.
     """
 
     def cell(row: pd.Series) -> str:
-        text = f"{row.value:.{digits}f}"
-        if not math.isnan(row.ci_low):
-            text += f" [{row.ci_low:.{digits}f}, {row.ci_high:.{digits}f}]"
-        return text
+        return interval_text(row.value, row.ci_low, row.ci_high)
 
-    shown = [m for m in (*metrics, "theme_accuracy") if m in set(long["metric"])]
+    shown = ordered_metrics(m for m in (*metrics, "theme_accuracy") if m in set(long["metric"]))
     cells = long[long["metric"].isin(shown)].assign(cell=lambda t: t.apply(cell, axis=1))
     table = cells.pivot(index="system", columns="metric", values="cell")
     table = table.reindex(sorted(table.index, key=_system_rank))[shown]
@@ -367,11 +357,12 @@ def saved_test(results_dir: str | Path, first: str, second: str, metric: str) ->
     return rows.iloc[0].to_dict() if len(rows) else None
 
 
-def paired_view(tests: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
-    """:func:`~imgstory.app.scoring.paired_tests`' table as the page shows it: systems by their
-    readable names (the table is kept per server, in no one language), 4 digits."""
+def paired_view(tests: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~imgstory.app.scoring.paired_tests`' table with systems by their readable names
+    (the table is kept per server, in no one language); show it with
+    :func:`imgstory.app.naming.shown_table`."""
     named = tests.assign(system=system_labels(tests["key"])) if len(tests) else tests
-    return named.drop(columns="key").round(digits)
+    return named.drop(columns="key")
 
 
 def tests_by_system(tests: pd.DataFrame, metric: str) -> dict[str, dict]:
@@ -385,7 +376,10 @@ def comparisons_view(saved: pd.DataFrame) -> pd.DataFrame:
     if saved.empty:
         return saved
     pairs = [pair.split(" vs ", 1) for pair in saved["comparison"]]
-    shown = [_("{first} vs {second}").format(first=p[0], second=p[-1]) for p in pairs]
+    shown = [
+        _("{first} vs {second}").format(first=system_label(p[0]), second=system_label(p[-1]))
+        for p in pairs
+    ]
     return saved.assign(comparison=shown)
 
 
@@ -426,10 +420,10 @@ def finding(
         p_value = float(test["p_value"])
         significant = p_value < SIGNIFICANCE_LEVEL
         tested = ngettext(
-            "paired bootstrap p = {p} over {albums} album ({resamples} resamples): ",
-            "paired bootstrap p = {p} over {albums} albums ({resamples} resamples): ",
+            "paired bootstrap, {p}, over {albums} album ({resamples} resamples): ",
+            "paired bootstrap, {p}, over {albums} albums ({resamples} resamples): ",
             int(test["albums"]),
-        ).format(p=f"{p_value:.3f}", albums=test["albums"], resamples=number(test["resamples"]))
+        ).format(p=p_text(p_value), albums=test["albums"], resamples=number(test["resamples"]))
         outcome = (
             _("a significant difference (p < {level})")
             if significant

@@ -5,12 +5,14 @@ Thin adapters over ``imgstory.eval`` (imported inside the functions: the scorers
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
 from imgstory.app.i18n import N_, _, ngettext, number
+from imgstory.app.naming import ordered_metrics
 from imgstory.app.warmup import background_imports_finished
 from imgstory.errors import UserInputError
 from imgstory.jsonfile import parse_json
@@ -24,7 +26,7 @@ STORY_PROTOCOL_NOTE = N_(
     "this one story against the album's references; single-story BLEU is noisy."
 )
 PAIRED_HELP = N_(
-    "paired bootstrap: albums are resampled 1,000 times and each corpus metric is recomputed "
+    "Paired bootstrap: albums are resampled 1,000 times and each corpus metric is recomputed "
     "for both systems on the same resample; p is two-sided."
 )
 
@@ -141,13 +143,15 @@ def score_predictions(
     """Score predictions with the AREL protocol on the albums the references hold.
 
     Returns:
-        A one-row-per-metric table, the full ``EvaluationResult``, and a note naming the
-        predicted albums left out (None when every album was scored).
+        A one-row-per-metric table (value and 95% bootstrap interval over albums), the full
+        ``EvaluationResult``, and a note naming the predicted albums left out (None when every
+        album was scored).
 
     Raises:
         UserInputError: the predictions and references do not belong together.
     """
     from imgstory.eval.arel import evaluate_arel
+    from imgstory.eval.bootstrap import bootstrap_ci
 
     kept, note = predictions_coverage(predictions, references, references_name)
     result = evaluate_arel(
@@ -160,10 +164,17 @@ def score_predictions(
     progress(
         1.0, ngettext("scored {n} album", "scored {n} albums", scored).format(n=number(scored))
     )
-    table = pd.DataFrame(
-        {"metric": list(result.scores), "value": [float(v) for v in result.scores.values()]}
-    )
-    return table, result, note
+    intervals = bootstrap_ci(result) if scored else {}
+    rows = [
+        {
+            "metric": metric,
+            "value": float(result.scores[metric]),
+            "ci_low": intervals[metric].low if metric in intervals else math.nan,
+            "ci_high": intervals[metric].high if metric in intervals else math.nan,
+        }
+        for metric in ordered_metrics(result.scores)
+    ]
+    return pd.DataFrame(rows, columns=["metric", "value", "ci_low", "ci_high"]), result, note
 
 
 def scoring_label(step: Any) -> str:

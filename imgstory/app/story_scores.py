@@ -12,15 +12,12 @@ from typing import Any
 import pandas as pd
 
 from imgstory.app.i18n import N_, error_text
+from imgstory.app.naming import DIGITS, METRIC_NAMES
 from imgstory.errors import UserInputError
 
+#: The protocol scorers' metrics, in the app's order and names (:mod:`imgstory.app.naming`).
 PROTOCOL_COLUMNS = {
-    "METEOR": "METEOR",
-    "ROUGE_L": "ROUGE-L",
-    "Bleu_1": "BLEU-1",
-    "Bleu_2": "BLEU-2",
-    "Bleu_3": "BLEU-3",
-    "Bleu_4": "BLEU-4",
+    key: METRIC_NAMES[key] for key in ("METEOR", "ROUGE_L", "Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4")
 }
 EXTRA_COLUMNS = {
     "rouge1": "ROUGE-1 (rouge-score)",
@@ -31,7 +28,6 @@ EXTRA_COLUMNS = {
 }
 #: Notes that say only that an optional extra is absent: not repeated under every story.
 QUIET_NOTE_STARTS = ("nltk METEOR skipped",)
-DIGITS = 3
 
 
 @dataclass

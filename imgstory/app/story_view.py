@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from imgstory.app.i18n import N_, _, translate_columns
+from imgstory.app.i18n import N_, _
+from imgstory.app.naming import shown_table
 from imgstory.eval.grounding import GROUNDING_NOTE
 from imgstory.eval.story_metrics import STORY_METRICS_NOTE, story_metrics
 
@@ -31,8 +32,7 @@ def _name(result) -> str:
 def story_metrics_rows(results: Sequence[Any]) -> pd.DataFrame:
     """One row per generated story (``StoryResult``): non-redundancy, distinct-1, distinct-2."""
     measured = story_metrics({_name(result): result.story for result in results})
-    table = measured.per_story.reset_index().rename(columns={"story": N_("story by")})
-    return table.round(4)
+    return measured.per_story.reset_index().rename(columns={"story": N_("story by")})
 
 
 def photo_probabilities(encoder: Any, photos: Sequence[Any]) -> np.ndarray:
@@ -51,14 +51,31 @@ def grounding_rows(results: Sequence[Any], probabilities: np.ndarray, space: Any
         rows.append(
             {
                 N_("story by"): _name(result),
-                N_("grounding"): None
-                if np.isnan(measured.grounding)
-                else round(measured.grounding, 4),
-                N_("supported words"): ", ".join(measured.grounded_words) or "—",
-                N_("content words"): len(measured.content_words),
+                N_("grounding"): float(measured.grounding),  # NaN: no content word, shown "—"
+                N_("supported words"): supported_text(measured),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["story by", "grounding", "supported words"])
+
+
+def supported_text(measured: Any) -> str:
+    """Which content words the photos support, out of how many: "beach, sea (2 of 3)"; or that
+    the story has no content word to check (its grounding is then not defined)."""
+    total = len(measured.content_words)
+    if not total:
+        return _("no content word to check")
+    words = ", ".join(measured.grounded_words) or _("none")
+    return _("{words} ({supported} of {total})").format(
+        words=words, supported=len(measured.grounded_words), total=total
+    )
+
+
+GROUNDING_READING = N_(
+    "How to read it: — means the story has no content word to check (only words such as 'we' "
+    "or 'day'), so grounding is not defined. One chance match weighs a lot in a short story: 2 "
+    "of 3 words is 0.667 even for a story about other photos, so read the number with the words "
+    "listed."
+)
 
 
 def show_story_metrics(results: Sequence[Any], photos: Sequence[Any]) -> None:
@@ -66,7 +83,11 @@ def show_story_metrics(results: Sequence[Any], photos: Sequence[Any]) -> None:
     from imgstory.app import state
 
     st.markdown(_("**Story metrics** (no references needed)"))
-    st.dataframe(translate_columns(story_metrics_rows(results)), hide_index=True, width="stretch")
+    st.dataframe(
+        shown_table(story_metrics_rows(results), metric_column=None),
+        hide_index=True,
+        width="stretch",
+    )
     st.caption(f"{_(STORY_METRICS_NOTE)} {_(PER_STORY_NOTE)}")
     key = (tuple(result.story for result in results), len(photos))
     cache = st.session_state.setdefault(GROUNDING_KEY, {})
@@ -88,5 +109,5 @@ def show_story_metrics(results: Sequence[Any], photos: Sequence[Any]) -> None:
             probabilities = state.on_model_thread(photo_probabilities, encoder, photos)
             cache[key] = grounding_rows(results, probabilities, encoder.space)
     if key in cache:
-        st.dataframe(translate_columns(cache[key]), hide_index=True, width="stretch")
-        st.caption(_(GROUNDING_NOTE))
+        st.dataframe(shown_table(cache[key], metric_column=None), hide_index=True, width="stretch")
+        st.caption(f"{_(GROUNDING_NOTE)} {_(GROUNDING_READING)}")

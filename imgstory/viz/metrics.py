@@ -14,11 +14,23 @@ import pandas as pd
 CHART_HEIGHT = 360  # pixels, labels included
 
 
+#: Decimals of a score and its interval in the tooltips (the app's tables use the same).
+DIGITS = 3
+#: A system's name on the axis breaks before its first " (": "AREL" over "(IRL-init ... outputs)".
+TWO_LINE_LABEL = (
+    "indexof(datum.label, ' (') > 0 ? [substring(datum.label, 0, indexof(datum.label, ' (')), "
+    "substring(datum.label, indexof(datum.label, ' (') + 1)] : datum.label"
+)
+#: Pixels a line of a system's name may take before Vega-Lite cuts it with "…".
+LABEL_LIMIT = 260
+
+
 def metric_chart(
     table: pd.DataFrame,
     metric: str,
     *,
     title: str = "",
+    metric_title: str | None = None,
     colour: str = "#c0392b",
     highlight: str | None = None,
     highlight_colour: str = "#7b241c",
@@ -32,6 +44,8 @@ def metric_chart(
             error bars are drawn).
         metric: which metric's rows to draw.
         title: chart title (say which data and protocol produced the numbers).
+        metric_title: the metric as the axis and tooltip name it (``BLEU-4``; default
+            ``metric``, the key).
         colour: bar colour (published numbers are drawn in another colour than ours).
         highlight: the system (a ``system`` value) set apart in ``highlight_colour``.
         translate: looks the chart's own words up in the reader's language (the app's ``_``).
@@ -41,6 +55,7 @@ def metric_chart(
         table's order, ``data.values`` holds one row per system.
     """
     _ = translate
+    metric_title = metric_title or metric
     rows = table[table["metric"] == metric]
     values = [
         {
@@ -49,7 +64,7 @@ def metric_chart(
             "ci_low": _finite(low),
             "ci_high": _finite(high),
             "interval": (
-                f"[{low:.4f}, {high:.4f}]"
+                f"[{low:.{DIGITS}f}, {high:.{DIGITS}f}]"
                 if _finite(low) is not None and _finite(high) is not None
                 else ""
             ),
@@ -63,7 +78,7 @@ def metric_chart(
     x = {"field": "system", "type": "nominal", "sort": None, "title": None}
     tooltip = [
         {"field": "system", "type": "nominal", "title": _("system")},
-        {"field": "value", "type": "quantitative", "title": metric, "format": ".4f"},
+        {"field": "value", "type": "quantitative", "title": metric_title, "format": f".{DIGITS}f"},
     ]
     if has_intervals:
         tooltip.append({"field": "interval", "type": "nominal", "title": _("95% CI")})
@@ -71,9 +86,17 @@ def metric_chart(
         {
             "mark": {"type": "bar"},
             "encoding": {
-                # every system named (Vega-Lite drops crowded labels); long names cut at 180 px
-                "x": {**x, "axis": {"labelAngle": -30, "labelOverlap": False, "labelLimit": 180}},
-                "y": {"field": "value", "type": "quantitative", "title": metric},
+                # every system named (Vega-Lite drops crowded labels), a long name on two lines
+                "x": {
+                    **x,
+                    "axis": {
+                        "labelAngle": -30,
+                        "labelOverlap": False,
+                        "labelLimit": LABEL_LIMIT,
+                        "labelExpr": TWO_LINE_LABEL,
+                    },
+                },
+                "y": {"field": "value", "type": "quantitative", "title": metric_title},
                 "color": {"field": "colour", "type": "nominal", "scale": None, "legend": None},
                 "tooltip": tooltip,
             },
@@ -85,7 +108,7 @@ def metric_chart(
                 "mark": {"type": "errorbar", "ticks": {"size": 12}, "color": "#333333"},
                 "encoding": {
                     "x": x,
-                    "y": {"field": "ci_low", "type": "quantitative", "title": metric},
+                    "y": {"field": "ci_low", "type": "quantitative", "title": metric_title},
                     "y2": {"field": "ci_high"},
                     "tooltip": tooltip,
                 },

@@ -1,0 +1,135 @@
+"""How every table and chart of the app names metrics, systems and columns, orders metric
+columns and writes numbers: one table of names, one order, one number format.
+
+Scorers and result files use keys (``Bleu_4``, ``ROUGE_L``, ``value_a``, ``p_value``,
+``lstm-beam``); readers see ``BLEU-4``, ``ROUGE-L``, ``A``, ``p``, ``LSTM, beam (thesis)``.
+Metric columns follow the thesis's order (METEOR and ROUGE-L first); a metric has
+:data:`DIGITS` decimals, intervals too; a p-value reads ``p = 0.012`` or ``p < 0.001``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from imgstory.app.i18n import N_, _, name_in
+
+DIGITS = 3
+#: Below this a p-value reads "p < 0.001" (three decimals would print 0.000).
+SMALLEST_P = 0.001
+#: A number a table does not have (not reported, not computed).
+MISSING = "—"
+
+METRIC_NAMES = {
+    "METEOR": "METEOR",
+    "ROUGE_L": "ROUGE-L",
+    "CIDEr": "CIDEr",
+    "Bleu_4": "BLEU-4",
+    "Bleu_1": "BLEU-1",
+    "Bleu_2": "BLEU-2",
+    "Bleu_3": "BLEU-3",
+    "SPICE": "SPICE",
+    "theme_accuracy": N_("theme accuracy"),
+    "non_redundancy": N_("non-redundancy"),
+    "distinct_1": "distinct-1",
+    "distinct_2": "distinct-2",
+}
+#: Metric columns in this order everywhere: the thesis's METEOR and ROUGE-L first.
+METRIC_ORDER = tuple(METRIC_NAMES)
+#: Columns of the paired-test and interval tables as readers know them.
+COLUMN_NAMES = {
+    "value_a": "A",
+    "value_b": "B",
+    "difference": N_("difference"),
+    "low": N_("95% CI low"),
+    "high": N_("95% CI high"),
+    "ci_low": N_("95% CI low"),
+    "ci_high": N_("95% CI high"),
+    "p_value": "p",
+    "value": N_("value"),
+}
+P_COLUMNS = ("p_value",)
+
+
+def metric_name(metric: str) -> str:
+    """A metric as tables and charts name it (``ROUGE-L``; ``theme accuracy`` translated);
+    a key the table does not hold as it is."""
+    return name_in(METRIC_NAMES, metric)
+
+
+def column_name(column: str) -> str:
+    """A table's column as shown: a metric's name, a known column's name, else the column
+    translated (``system``, ``albums``)."""
+    if column in METRIC_NAMES:
+        return metric_name(column)
+    return name_in(COLUMN_NAMES, column) if column in COLUMN_NAMES else _(column)
+
+
+def ordered_metrics(metrics: Iterable[str]) -> list[str]:
+    """``metrics`` in :data:`METRIC_ORDER` (unknown ones after, as given)."""
+    metrics = list(metrics)
+    known = [metric for metric in METRIC_ORDER if metric in metrics]
+    return known + [metric for metric in metrics if metric not in METRIC_ORDER]
+
+
+def ordered_columns(columns: Sequence[str]) -> list[str]:
+    """Columns with the metric columns moved together, in :data:`METRIC_ORDER`, where the
+    first of them stood; the other columns keep their places."""
+    columns = list(columns)
+    metrics = [column for column in columns if column in METRIC_NAMES]
+    if not metrics:
+        return columns
+    first = columns.index(metrics[0])
+    others = [column for column in columns if column not in METRIC_NAMES]
+    return others[:first] + ordered_metrics(metrics) + others[first:]
+
+
+def p_text(p: float) -> str:
+    """A p-value as every table and sentence writes it: ``p = 0.012`` or ``p < 0.001``."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return MISSING
+    return f"p < {SMALLEST_P}" if p < SMALLEST_P else f"p = {p:.{DIGITS}f}"
+
+
+def score_text(value: float) -> str:
+    """A score with :data:`DIGITS` decimals (``—`` when missing)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    return f"{value:.{DIGITS}f}"
+
+
+def interval_text(value: float, low: float | None, high: float | None) -> str:
+    """``value [low, high]``, each with :data:`DIGITS` decimals (the value alone without an
+    interval)."""
+    text = score_text(value)
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return text
+    return f"{text} [{score_text(low)}, {score_text(high)}]"
+
+
+def shown_table(
+    table: pd.DataFrame, metric_column: str | None = "metric", text_columns: Sequence[str] = ()
+):
+    """``table`` as every page shows it: metric columns in :data:`METRIC_ORDER`, metric keys
+    in ``metric_column`` named, ``text_columns`` translated, headers named
+    (:func:`column_name`), numbers with :data:`DIGITS` decimals, p-values as ``p = …`` and
+    missing numbers as ``—``. Returns a pandas ``Styler`` (``st.dataframe`` and ``st.table``
+    show its texts; the numbers underneath stay numbers).
+    """
+    shown = table[ordered_columns(list(table.columns))].copy()
+    if metric_column and metric_column in shown:
+        shown[metric_column] = [metric_name(str(metric)) for metric in shown[metric_column]]
+    for column in text_columns:
+        if column in shown:
+            shown[column] = [_(text) if isinstance(text, str) else text for text in shown[column]]
+    formats = {
+        column: p_text if column in P_COLUMNS else score_text
+        for column in shown.columns
+        if pd.api.types.is_float_dtype(shown[column])
+    }
+    shown = shown.rename(columns={column: column_name(str(column)) for column in shown.columns})
+    return shown.style.format(
+        {column_name(str(column)): format for column, format in formats.items()}, na_rep=MISSING
+    )
