@@ -99,7 +99,7 @@ for tab, story in zip(tabs, album_stories, strict=True):
                     photos=", ".join(missing),
                 )
             )
-        widgets.show_slots(slots, source.photo_credit)
+        widgets.show_slots(slots, source.photo_credit, key=story.story_id)
         if not missing and st.button(
             _("Write a story for these photos"),
             key=f"generate-{story.story_id}",

@@ -175,7 +175,7 @@ story = next(
     if s.story_id == story_id
 )
 slots = story_slots(story, state.source_photo_finder(source))
-widgets.show_slots(slots, source.photo_credit)
+widgets.show_slots(slots, source.photo_credit, key="features")
 
 left, right = st.columns(2)
 vectors = store.get(sequence)  # (5, dimension)

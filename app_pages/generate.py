@@ -51,10 +51,11 @@ if kind == photo_inputs.UPLOAD:
         help=uploads.upload_help(),
         key="photos",
     )
-    st.caption(uploads.refused_note())
     inputs = photo_inputs.from_uploads([(f.name, f.getvalue()) for f in uploaded or []])
+    if uploaded:  # with nothing accepted, the note on Generate says it
+        st.caption(uploads.refused_note())
 else:
-    labels_by_id = photo_inputs.sequence_choices(table)
+    labels_by_id = photo_inputs.sequence_choices(table, keep=picked_id)  # the explorer's
     ids = list(labels_by_id)
     story_id = st.selectbox(
         _("Sequence from the dataset"),
@@ -95,10 +96,8 @@ if order_error:
 if inputs.photos:
     with preview_column:
         st.caption(_("Photos: {origin}, in this order:").format(origin=inputs.origin))
-        st.image(
-            list(inputs.photos),
-            caption=[f"{n}. {x}" for n, x in enumerate(inputs.labels, start=1)],
-            width=widgets.THUMBNAIL_WIDTH,
+        widgets.show_thumbnails(
+            list(inputs.photos), [f"{n}. {x}" for n, x in enumerate(inputs.labels, start=1)]
         )
 
 choices = models.discover_models()

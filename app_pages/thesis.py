@@ -132,9 +132,10 @@ for example in shown:
             [slot.path for slot in example.slots],
             [display_sentence(sentence) for sentence in sentences],
             credits,
+            key=example.album_id,
         )
     else:
-        widgets.show_slots(example.slots, source.photo_credit)
+        widgets.show_slots(example.slots, source.photo_credit, key=example.album_id)
         generated = story_html(display_sentence(example.generated))
         st.markdown(_("**Generated:** {story}").format(story=generated), unsafe_allow_html=True)
     st.caption(

@@ -635,6 +635,9 @@ def test_generate_never_falls_back_to_the_dataset_when_no_upload_arrived(on_tiny
     assert "Photos: story" not in texts(app)
     assert next(b for b in app.button if b.label == "Generate story").disabled
     assert any("refused by the uploader itself" in i.value for i in app.info)
+    assert "A file marked in red above" not in texts(app)  # nothing uploaded: said once, above
+    app.file_uploader[0].set_value(five_photos()[:2]).run()
+    assert "A file marked in red above was refused" in texts(app)  # beside accepted photos
 
 
 @pytest.fixture

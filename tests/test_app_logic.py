@@ -540,8 +540,11 @@ def test_generate_inputs_from_a_story_in_order_and_when_ready(tiny_vist):
     with pytest.raises(UserInputError, match="story nope is not in the story file"):
         photo_inputs.find_story(stories, "nope")
     table = explore.stories_table(stories)
-    labels = photo_inputs.sequence_choices(table, width=10)
-    assert labels["test10-1"] == "story test10-1: the party …"
+    labels = photo_inputs.sequence_choices(table, width=10)  # one per distinct photo sequence
+    assert list(labels) == ["test00-0", "test10-0", "test20-0"]
+    assert labels["test10-0"] == "story test10-0: the party … (and 1 more story of these photos)"
+    kept = photo_inputs.sequence_choices(table, width=10, keep="test10-1")  # handed over
+    assert list(kept) == ["test00-0", "test10-1", "test20-0"]
 
 
 def test_uploaded_inputs_keep_the_good_photos_and_name_the_bad_ones():

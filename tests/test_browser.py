@@ -149,7 +149,7 @@ def test_every_page_in_a_real_browser(chromium, app_url, no_results_vist, tmp_pa
             page.get_by_text("Generate is off: no photo to write about").first.wait_for(
                 timeout=10_000
             )
-            page.get_by_text("A file marked in red above was refused").first.wait_for(
+            page.get_by_text("refused by the uploader itself and marked in red").first.wait_for(
                 timeout=10_000
             )
             assert page.get_by_text("Photos: story").count() == 0

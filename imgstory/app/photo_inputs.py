@@ -120,13 +120,34 @@ def find_story(stories: Sequence[Story], story_id: str) -> Story:
     )
 
 
-def sequence_choices(table: pd.DataFrame, width: int = 70) -> dict[str, str]:
-    """``story_id -> "story id: first words…"`` for a picker, built once (no per-option lookup)."""
+def sequence_choices(
+    table: pd.DataFrame, width: int = 70, keep: str | None = None
+) -> dict[str, str]:
+    """``story_id -> "story id: first words…"`` for a picker, one per distinct photo sequence
+    (VIST tells most sequences several times: one story stands for them, its label says how
+    many more there are), built once (no per-option lookup).
+
+    Args:
+        keep: a story that stands for its sequence (the one the explorer handed over); the
+            others are represented by their first story.
+    """
     template = _("story {story}: {text}…")
-    return {
-        story_id: template.format(story=story_id, text=text[:width])
-        for story_id, text in zip(table["story_id"], table["text"], strict=True)
-    }
+    ranked = table.assign(_kept=table["story_id"] != keep).sort_values("_kept", kind="stable")
+    first = ranked.drop_duplicates("photo_ids").sort_index()
+    others = table.groupby("photo_ids", sort=False)["story_id"].size() - 1
+    labels = {}
+    for story_id, photos, text in zip(
+        first["story_id"], first["photo_ids"], first["text"], strict=True
+    ):
+        label = template.format(story=story_id, text=text[:width])
+        if others[photos]:
+            label += " " + ngettext(
+                "(and {n} more story of these photos)",
+                "(and {n} more stories of these photos)",
+                int(others[photos]),
+            ).format(n=int(others[photos]))
+        labels[story_id] = label
+    return labels
 
 
 def ordered(inputs: PhotoInputs, order_text: str) -> tuple[PhotoInputs, str | None]:

@@ -30,12 +30,16 @@ def show_photo_strip(
     photos: Sequence[Any],
     sentences: Sequence[str],
     captions: Sequence[str],
+    key: str,
 ) -> None:
-    """Photos side by side (stacked on a phone), each with its caption and sentence under it.
+    """Photos side by side (two to a row on a phone, not one above the other), each with its
+    caption and sentence under it.
 
     ``photos`` holds paths, PIL images or bytes; None marks a missing photo, shown as such.
+    ``key`` names the strip, unique on the page (e.g. its story id).
     """
-    columns = st.columns(max(1, len(photos)))
+    st.html(PHONE_STRIP_CSS)
+    columns = st.container(key=f"{STRIP_KEY_PREFIX}{key}").columns(max(1, len(photos)))
     for column, photo, caption, sentence in zip(columns, photos, captions, sentences, strict=True):
         with column:
             if photo is None:
@@ -46,6 +50,36 @@ def show_photo_strip(
                 st.image(str(photo) if isinstance(photo, Path) else photo, caption=caption)
             if sentence:
                 st.markdown(story_html(sentence), unsafe_allow_html=True)
+
+
+#: Streamlit stacks columns one above the other below 640 px: a photo then fills a phone's
+#: width and a 5-photo story is a long scroll. Photo strips (containers keyed
+#: :data:`STRIP_KEY_PREFIX`…) keep two photos to a row there instead.
+STRIP_KEY_PREFIX = "photo-strip-"
+PHONE_STRIP_CSS = """<style>
+@media (max-width: 640px) {
+  [class*="st-key-photo-strip"] [data-testid="stHorizontalBlock"] {
+    flex-direction: row; flex-wrap: wrap; gap: 0.5rem;
+  }
+  [class*="st-key-photo-strip"] [data-testid="stColumn"] {
+    flex: 1 1 calc(50% - 0.5rem) !important; min-width: calc(50% - 0.5rem) !important;
+    width: calc(50% - 0.5rem) !important;
+  }
+}
+</style>"""
+
+
+THUMBNAILS_PER_ROW = 5
+
+
+def show_thumbnails(photos: Sequence[Any], captions: Sequence[str]) -> None:
+    """Small photos with their captions, :data:`THUMBNAILS_PER_ROW` to a row, each in a column
+    of its own (spaced, captions apart), :data:`THUMBNAIL_WIDTH` pixels wide."""
+    for start in range(0, len(photos), THUMBNAILS_PER_ROW):
+        columns = st.columns(THUMBNAILS_PER_ROW)
+        row = zip(photos[start : start + THUMBNAILS_PER_ROW], captions[start:], strict=False)
+        for column, (photo, caption) in zip(columns, row, strict=False):
+            column.image(photo, caption=caption, width=THUMBNAIL_WIDTH)
 
 
 def show_summary_table(long: Any, origin: Any) -> None:
@@ -60,12 +94,14 @@ def show_summary_table(long: Any, origin: Any) -> None:
         st.caption(_(results.THEME_ACCURACY_NOTE))
 
 
-def show_slots(slots: Sequence[PhotoSlot], credit) -> None:
-    """A dataset story: each photo (or a 'missing' note) with its Flickr credit and sentence."""
+def show_slots(slots: Sequence[PhotoSlot], credit, key: str) -> None:
+    """A dataset story: each photo (or a 'missing' note) with its Flickr credit and sentence;
+    ``key`` names it on the page (:func:`show_photo_strip`)."""
     show_photo_strip(
         [slot.path for slot in slots],
         [slot.sentence for slot in slots],
         [f"{slot.position + 1}. {credit(slot.photo_id)}" for slot in slots],
+        key,
     )
 
 
@@ -111,14 +147,14 @@ def show_results(
     numbered = [f"{n}. {label}" for n, label in enumerate(first.photo_labels, start=1)]
     if len(results) == 1:
         st.subheader(_("The story"))
-        show_photo_strip(photos, first.display_sentences, numbered)
+        show_photo_strip(photos, first.display_sentences, numbered, key="generated")
     else:
         st.subheader(
             ngettext("{n} story side by side", "{n} stories side by side", len(results)).format(
                 n=len(results)
             )
         )
-        st.image(list(photos), caption=numbered, width=THUMBNAIL_WIDTH)
+        show_thumbnails(list(photos), numbered)
         show_stories_side_by_side(results)
     stories_language_note()
     for result in results:
