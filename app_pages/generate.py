@@ -97,7 +97,9 @@ if inputs.photos:
     with preview_column:
         st.caption(_("Photos: {origin}, in this order:").format(origin=inputs.origin))
         widgets.show_thumbnails(
-            list(inputs.photos), [f"{n}. {x}" for n, x in enumerate(inputs.labels, start=1)]
+            list(inputs.photos),
+            [f"{n}. {x}" for n, x in enumerate(inputs.labels, start=1)],
+            key="preview",
         )
 
 choices = models.discover_models()

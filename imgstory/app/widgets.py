@@ -72,11 +72,14 @@ PHONE_STRIP_CSS = """<style>
 THUMBNAILS_PER_ROW = 5
 
 
-def show_thumbnails(photos: Sequence[Any], captions: Sequence[str]) -> None:
-    """Small photos with their captions, :data:`THUMBNAILS_PER_ROW` to a row, each in a column
-    of its own (spaced, captions apart), :data:`THUMBNAIL_WIDTH` pixels wide."""
+def show_thumbnails(photos: Sequence[Any], captions: Sequence[str], key: str) -> None:
+    """Small photos with their captions, :data:`THUMBNAILS_PER_ROW` to a row (two on a phone),
+    each in a column of its own (spaced, captions apart), :data:`THUMBNAIL_WIDTH` pixels wide;
+    ``key`` names them on the page."""
+    st.html(PHONE_STRIP_CSS)
+    place = st.container(key=f"{STRIP_KEY_PREFIX}{key}")
     for start in range(0, len(photos), THUMBNAILS_PER_ROW):
-        columns = st.columns(THUMBNAILS_PER_ROW)
+        columns = place.columns(THUMBNAILS_PER_ROW)
         row = zip(photos[start : start + THUMBNAILS_PER_ROW], captions[start:], strict=False)
         for column, (photo, caption) in zip(columns, row, strict=False):
             column.image(photo, caption=caption, width=THUMBNAIL_WIDTH)
@@ -154,7 +157,7 @@ def show_results(
                 n=len(results)
             )
         )
-        show_thumbnails(list(photos), numbered)
+        show_thumbnails(list(photos), numbered, key="compared")
         show_stories_side_by_side(results)
     stories_language_note()
     for result in results:
