@@ -64,6 +64,7 @@ LONGEST_FILES = (
     "test_train_resume.py",
     "test_browser.py",
     "test_browser_ru.py",
+    "test_browser_generate.py",
     "test_app.py",
     "test_train.py",
     "test_human_browser.py",

@@ -383,6 +383,8 @@ def test_compare_paired_tests_and_published_panel(on_tiny_data, java):
     app = open_page("compare")
     published = next(f.value for f in app.dataframe if "protocol" in f.value.columns)
     assert {"system", "protocol", "METEOR", "CIDEr"} <= set(published.columns)
+    metric_columns = [c for c in published.columns if c in {"METEOR", "ROUGE-L", "CIDEr", "BLEU-4"}]
+    assert metric_columns == ["METEOR", "ROUGE-L", "CIDEr", "BLEU-4"]  # the thesis's order
     assert (published["protocol"] != "").all()
     assert any("No Metrics Are Perfect" in m.value for m in app.markdown)  # citations
     figure = next(f for f in metric_charts(app) if "as published" in f["title"])

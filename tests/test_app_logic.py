@@ -744,7 +744,9 @@ def test_one_naming_order_and_number_format_for_every_table():
                           "p_value": [0.0004, 0.25], "ci_low": [math.nan, 0.1]})  # fmt: skip
     styled = naming.shown_table(tests)
     assert list(styled.data.columns) == ["metric", "A", "p", "95% CI low"]
-    assert list(styled.data["metric"]) == ["BLEU-4", "ROUGE-L"]
+    pairs = pd.DataFrame({"pair": ["x", "x", "y", "y"], "metric": ["CIDEr", "METEOR"] * 2})
+    assert list(naming.shown_table(pairs).data["metric"]) == ["METEOR", "CIDEr"] * 2
+    assert list(styled.data["metric"]) == ["ROUGE-L", "BLEU-4"]  # rows in the same order
     shown = styled.to_html()
     for text in ("0.123", "p < 0.001", "p = 0.250", "—"):
         assert text in shown

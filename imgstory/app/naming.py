@@ -9,6 +9,7 @@ Metric columns follow the thesis's order (METEOR and ROUGE-L first); a metric ha
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable, Sequence
 
@@ -109,6 +110,20 @@ def interval_text(value: float, low: float | None, high: float | None) -> str:
     return f"{text} [{score_text(low)}, {score_text(high)}]"
 
 
+def _metric_row_order(table: pd.DataFrame, metric_column: str) -> list[int]:
+    """Row positions with each group's metric rows in :data:`METRIC_ORDER`; a group is a value
+    of the first column (a system, a pair), groups kept in the order they come."""
+    rank = {metric: position for position, metric in enumerate(METRIC_ORDER)}
+    first = table.columns[0]
+    groups = list(table[first]) if first != metric_column else [0] * len(table)
+    seen = {group: position for position, group in reversed(list(enumerate(groups)))}
+    metrics = list(table[metric_column])
+    return sorted(
+        range(len(table)),
+        key=lambda row: (seen[groups[row]], rank.get(metrics[row], len(rank)), row),
+    )
+
+
 def shown_table(
     table: pd.DataFrame, metric_column: str | None = "metric", text_columns: Sequence[str] = ()
 ):
@@ -120,16 +135,21 @@ def shown_table(
     """
     shown = table[ordered_columns(list(table.columns))].copy()
     if metric_column and metric_column in shown:
+        shown = shown.iloc[_metric_row_order(shown, metric_column)]
         shown[metric_column] = [metric_name(str(metric)) for metric in shown[metric_column]]
     for column in text_columns:
         if column in shown:
             shown[column] = [_(text) if isinstance(text, str) else text for text in shown[column]]
+    for column in shown.columns:  # numbers with gaps (None) are numbers, not text
+        if shown[column].dtype == object and column in METRIC_NAMES:
+            with contextlib.suppress(ValueError, TypeError):  # "0.349 [0.345, 0.353]" stays
+                shown[column] = pd.to_numeric(shown[column])
     formats = {
         column: p_text if column in P_COLUMNS else score_text
         for column in shown.columns
         if pd.api.types.is_float_dtype(shown[column])
     }
     shown = shown.rename(columns={column: column_name(str(column)) for column in shown.columns})
-    return shown.style.format(
+    return shown.style.format(na_rep=MISSING).format(
         {column_name(str(column)): format for column, format in formats.items()}, na_rep=MISSING
     )

@@ -275,12 +275,12 @@ def plain_table(systems, metric: str, values) -> pd.DataFrame:
 
 
 def published_views(published: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """The published-results registry split to fit a screen: the scores (3 digits) and one
-    citation line per row (system: paper; source)."""
-    metrics = [m for m in ("Bleu_4", "METEOR", "ROUGE_L", "CIDEr") if m in published]
+    """The published-results registry split to fit a screen: the scores (metric keys, in the
+    thesis's order: show them with :func:`imgstory.app.naming.shown_table`) and one citation
+    line per row (system: paper; source)."""
+    metrics = ordered_metrics(m for m in ("METEOR", "ROUGE_L", "CIDEr", "Bleu_4") if m in published)
     context = [c for c in ("system", "protocol", "split", "provenance") if c in published]
-    scores = published[context + metrics].round(3)
-    scores = scores.rename(columns={m: metric_label(m) for m in metrics})
+    scores = published[context + metrics]
     citation = _("**{system}**: {paper} Source: {source}")
     citations = [  # system names and sources are in the catalog (babel.cfg); papers stay as cited
         citation.format(
