@@ -744,6 +744,10 @@ def test_one_naming_order_and_number_format_for_every_table():
                           "p_value": [0.0004, 0.25], "ci_low": [math.nan, 0.1]})  # fmt: skip
     styled = naming.shown_table(tests)
     assert list(styled.data.columns) == ["metric", "A", "p", "95% CI low"]
+    gaps = pd.DataFrame({"METEOR": ["0.349 [0.345, 0.353]", None], "albums scored": [1010, None]})
+    assert naming.shown_table(gaps, metric_column=None).data.to_dict("list") == {
+        "METEOR": ["0.349 [0.345, 0.353]", "—"], "albums scored": ["1010", "—"]
+    }  # fmt: skip
     pairs = pd.DataFrame({"pair": ["x", "x", "y", "y"], "metric": ["CIDEr", "METEOR"] * 2})
     assert list(naming.shown_table(pairs).data["metric"]) == ["METEOR", "CIDEr"] * 2
     assert list(styled.data["metric"]) == ["ROUGE-L", "BLEU-4"]  # rows in the same order

@@ -110,6 +110,25 @@ def interval_text(value: float, low: float | None, high: float | None) -> str:
     return f"{text} [{score_text(low)}, {score_text(high)}]"
 
 
+def _count_text(value: float) -> str:
+    """A count (albums, stories) held as a float because of a gap: ``1010``, or ``—``."""
+    if value is None or math.isnan(value):
+        return MISSING
+    return str(int(value))
+
+
+def _number_format(column: str, values: pd.Series):
+    """How a float column's cells read: p-values as ``p = …``, counts (whole numbers in a
+    column that is no metric) as whole numbers, the rest as scores."""
+    if column in P_COLUMNS:
+        return p_text
+    present = values.dropna()
+    counts = column not in METRIC_NAMES and column not in COLUMN_NAMES
+    if counts and len(present) and (present == present.round()).all():
+        return _count_text
+    return score_text
+
+
 def _metric_row_order(table: pd.DataFrame, metric_column: str) -> list[int]:
     """Row positions with each group's metric rows in :data:`METRIC_ORDER`; a group is a value
     of the first column (a system, a pair), groups kept in the order they come."""
@@ -131,7 +150,8 @@ def shown_table(
     in ``metric_column`` named, ``text_columns`` translated, headers named
     (:func:`column_name`), numbers with :data:`DIGITS` decimals, p-values as ``p = …`` and
     missing numbers as ``—``. Returns a pandas ``Styler`` (``st.dataframe`` and ``st.table``
-    show its texts; the numbers underneath stay numbers).
+    show its texts; the numbers underneath stay numbers, except in a column with a missing
+    number: Streamlit's grid would draw it "None", so such a column is its texts).
     """
     shown = table[ordered_columns(list(table.columns))].copy()
     if metric_column and metric_column in shown:
@@ -145,10 +165,18 @@ def shown_table(
             with contextlib.suppress(ValueError, TypeError):  # "0.349 [0.345, 0.353]" stays
                 shown[column] = pd.to_numeric(shown[column])
     formats = {
-        column: p_text if column in P_COLUMNS else score_text
+        column: _number_format(column, shown[column])
         for column in shown.columns
         if pd.api.types.is_float_dtype(shown[column])
     }
+    for column in shown.columns:  # the grid draws a missing value as "None": text instead
+        if not shown[column].isna().any():
+            continue
+        if column in formats:
+            format = formats.pop(column)
+            shown[column] = [format(value) for value in shown[column]]
+        elif all(isinstance(value, str) for value in shown[column].dropna()):
+            shown[column] = shown[column].astype(object).where(shown[column].notna(), MISSING)
     shown = shown.rename(columns={column: column_name(str(column)) for column in shown.columns})
     return shown.style.format(na_rep=MISSING).format(
         {column_name(str(column)): format for column, format in formats.items()}, na_rep=MISSING
