@@ -48,7 +48,7 @@ _KEPT_WORDS = """
     PCA t-SNE HOG LBP softmax GNMT AREL KAGS PR-VIST TAPM CST GAN XE-ss HSRL IRW ReCo-RL
     Flickr Java Pillow SQLite JSON CSV LaTeX JPEG PNG GIF jpg jpeg png gif webp bmp tif tiff
     coco-caption closest beta hter top-p top-k NAACL Huang et al train val test MIT
-    A B p n i d t T Language
+    A B p n i d t T Language Greedy
     lstm-beam lstm-greedy gru-beam gru-greedy retrieval random
 """
 KEPT = frozenset(_KEPT_WORDS.split())

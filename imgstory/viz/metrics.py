@@ -7,6 +7,7 @@ Plotly's 4.7 MB script made that page ~0.8-1 s slower to draw on 2 cores (docs/a
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 
 import pandas as pd
@@ -16,13 +17,24 @@ CHART_HEIGHT = 360  # pixels, labels included
 
 #: Decimals of a score and its interval in the tooltips (the app's tables use the same).
 DIGITS = 3
-#: A system's name on the axis breaks before its first " (": "AREL" over "(IRL-init ... outputs)".
-TWO_LINE_LABEL = (
-    "indexof(datum.label, ' (') > 0 ? [substring(datum.label, 0, indexof(datum.label, ' (')), "
-    "substring(datum.label, indexof(datum.label, ' (') + 1)] : datum.label"
-)
-#: Pixels a line of a system's name may take before Vega-Lite cuts it with "…".
-LABEL_LIMIT = 260
+#: A system's name on the axis is wrapped into lines of at most this many characters (whole
+#: words; "AREL (IRL-init-iter100 released outputs)" on three lines), never cut with "…".
+LABEL_LINE_CHARACTERS = 20
+#: Pixels left of the chart for the first slanted name.
+LABEL_ROOM = 60
+#: The axis reads each wrapped name (lines joined by a line break) as separate lines.
+LINES_LABEL = "split(datum.label, '\\n')"
+#: Pixels a line may take (a long word alone on its line is still drawn whole).
+LABEL_LIMIT = 400
+
+
+def axis_label(system: str) -> str:
+    """``system`` wrapped into lines of :data:`LABEL_LINE_CHARACTERS` (joined by a line
+    break), for the axis."""
+    lines = textwrap.wrap(
+        system, LABEL_LINE_CHARACTERS, break_long_words=False, break_on_hyphens=False
+    )
+    return "\n".join(lines) or system
 
 
 def metric_chart(
@@ -60,6 +72,7 @@ def metric_chart(
     values = [
         {
             "system": system,
+            "axis_label": axis_label(system),
             "value": float(value),
             "ci_low": _finite(low),
             "ci_high": _finite(high),
@@ -75,7 +88,7 @@ def metric_chart(
         )
     ]
     has_intervals = any(row["ci_low"] is not None for row in values)
-    x = {"field": "system", "type": "nominal", "sort": None, "title": None}
+    x = {"field": "axis_label", "type": "nominal", "sort": None, "title": None}
     tooltip = [
         {"field": "system", "type": "nominal", "title": _("system")},
         {"field": "value", "type": "quantitative", "title": metric_title, "format": f".{DIGITS}f"},
@@ -86,14 +99,14 @@ def metric_chart(
         {
             "mark": {"type": "bar"},
             "encoding": {
-                # every system named (Vega-Lite drops crowded labels), a long name on two lines
+                # every system named (Vega-Lite drops crowded labels), a long name on lines
                 "x": {
                     **x,
                     "axis": {
-                        "labelAngle": -30,
+                        "labelAngle": -45,
                         "labelOverlap": False,
                         "labelLimit": LABEL_LIMIT,
-                        "labelExpr": TWO_LINE_LABEL,
+                        "labelExpr": LINES_LABEL,
                     },
                 },
                 "y": {"field": "value", "type": "quantitative", "title": metric_title},
@@ -117,6 +130,8 @@ def metric_chart(
     return {
         "title": title or metric,
         "height": CHART_HEIGHT,
+        # the first system's name, slanted, reaches left of the plot: room for it
+        "padding": {"left": LABEL_ROOM, "top": 5, "right": 5, "bottom": 5},
         "data": {"values": values},
         "layer": layers,
     }
