@@ -97,7 +97,9 @@ def main() -> None:
     parser.add_argument("--stories", type=Path, default=VAL_STORIES)
     parser.add_argument("--models", default="vist-lstm,vist-gru,vist-lstm-plain")
     parser.add_argument("--models-dir", type=Path, default=MODELS, help="folder of the models")
-    parser.add_argument("--settings", default=",".join(SETTINGS), help="decoding settings")
+    parser.add_argument(
+        "--settings", default=";".join(SETTINGS), help="decoding settings, ;-separated"
+    )
     args = parser.parse_args()
     if not args.stories.exists():
         raise SystemExit(f"{args.stories} is absent: point --stories at VIST val references")
@@ -123,7 +125,7 @@ def main() -> None:
             continue
         teller = Storyteller.load(args.models_dir / name)
         features = model_inputs(teller, sentences, len(albums))
-        for label in args.settings.split(","):
+        for label in args.settings.split(";"):
             config = DecodingConfig(**SETTINGS[label])
             tokens = teller.search(config)(features, config)  # (albums, 5, width)
             written = sentences_of(teller, tokens)

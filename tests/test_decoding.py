@@ -279,6 +279,31 @@ def test_by_default_no_word_trigram_is_written_twice_in_a_story(config):
     assert len(trigrams(free)) > len(set(trigrams(free))), free  # the model really repeats
 
 
+def test_with_sentence_ends_a_sentence_ends_with_one():
+    """GARDEN_PATH's best sentence "b z" ends straight after a word; told that only "y" ends a
+    sentence, beam search writes the best sentence that ends in "y": "a y"."""
+    config = DecodingConfig(method="beam", no_repeat_ngram_size=0)
+    assert tell(GARDEN_PATH, config) == [["b z"]]
+    search = StorySearch(SCRIPTED, config, feature_dim=3, sentence_ends=[WORDS["y"]])
+    (story,) = words_of(search(features_for([GARDEN_PATH], photos=1), config))
+    assert story == ["a y"]
+
+
+def test_a_content_word_is_written_once_per_sentence():
+    """STUTTER-like "a x a x ...": told that "a" is a content word, a sentence holds it once."""
+    loop = {"<start>": {"a": 0.9, "b": 0.1}, "a": {"x": 0.9, "<end>": 0.1},
+            "x": {"a": 0.8, "y": 0.15, "<end>": 0.05}, "y": {"<end>": 1.0}}  # fmt: skip
+    model = ScriptedModel(tables=(loop,))
+    config = DecodingConfig(method="greedy")  # n-gram blocking on, as by default
+    free = StorySearch(model, config, feature_dim=3)
+    once = StorySearch(model, config, feature_dim=3, once_per_sentence=[WORDS["a"]])
+    features = np.zeros((1, 1, 3), np.float32)
+    assert words_of(free(features, config)) == [["a x a x y"]]  # then "a" would repeat "a x a"
+    assert words_of(once(features, config)) == [["a x y"]]
+    off = DecodingConfig(method="greedy", no_repeat_ngram_size=0)  # the rule rides on blocking
+    assert words_of(StorySearch(model, off, 3, once_per_sentence=[4])(features, off)) != [["a x y"]]
+
+
 def test_sampling_is_reproducible_per_seed_and_top_k_1_is_greedy():
     config = DecodingConfig(method="sample", seed=7, block_repeated_sentences=False)
     first = tell(UNIFORM, config, photos=10)

@@ -242,7 +242,7 @@ def test_cli_errors_are_one_line_exit_2(mixed_folder: Path, tmp_path: Path) -> N
     assert (
         code == 2
         and err.strip()
-        == "error: unknown encoder 'resnet': choose one of concepts, handcrafted, xception"
+        == "error: unknown encoder 'resnet': choose one of concepts, handcrafted, terms, xception"
     )
     code, _, err = run_cli(
         *base, "--encoder", "xception", "--weights", str(tmp_path / "no.weights.h5")

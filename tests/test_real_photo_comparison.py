@@ -109,7 +109,7 @@ def test_released_files_are_found_by_their_registered_sha256(tmp_path: Path) -> 
     (outputs / "unregistered.json").write_text(json.dumps({"B": ["b ."]}))
     entry = {
         "system": "S (released)", "paper": "p", "source": "s", "url": "u", "protocol": "arel",
-        "split": "test", "scale": "0-1", "scores": {}, "provenance": "scored here from released "
+        "split": "test", "scale": "0-1", "scores": {"METEOR": 0.3}, "provenance": "scored here from released "
         "outputs", "sha256": file_sha256(outputs / "prediction_test.json"),
     }  # fmt: skip
     registry = tmp_path / "registry.json"

@@ -8,7 +8,10 @@ and the story-state update -- is one traced graph. It drives any model that offe
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import operator
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -85,6 +88,12 @@ class StorySearch:
     Build once per (model, config) and reuse; the first call traces the graph (1-3 s), later
     calls with any batch size or number of photos reuse it. ``seed``, ``temperature``, ``top_p``
     and ``length_penalty`` are graph inputs, so changing them does not retrace.
+    With ``sentence_ends`` (the ids of ".", "!", "?": :class:`Storyteller` passes its
+    vocabulary's), ``<end>`` may only follow one of them, so every sentence ends with its
+    punctuation: VIST text has sentences without it (6% of the train text), and a model learns
+    to stop after a bare word ("the rides were green"). With ``once_per_sentence`` (content
+    words: :class:`Storyteller` passes its vocabulary's) and n-gram blocking on, a sentence holds
+    each of those words at most once ("the fireworks were lit with fireworks").
     ``jit_compile=True`` compiles with XLA: ~25% faster per story here, but it compiles again
     (1-2 s) for every new (batch, photos) shape, so it pays off for long runs of one shape only.
     """
@@ -95,9 +104,17 @@ class StorySearch:
         config: DecodingConfig,
         feature_dim: int,
         jit_compile: bool = False,
+        sentence_ends: Sequence[int] = (),
+        once_per_sentence: Sequence[int] = (),
     ):
         self.model = model
         self.config = config
+        # ids of the tokens that end a sentence (".", "!", "?"): <end> may follow only them
+        self._sentence_ends = tf.constant(list(sentence_ends), tf.int32) if sentence_ends else None
+        # ids of the content words a sentence holds at most once (with n-gram blocking on)
+        once = np.zeros((1, model.vocab_size), bool)
+        once[0, list(once_per_sentence)] = True
+        self._once = tf.constant(once) if once_per_sentence else None
         self._candidates = config.candidates
         rules = np.zeros((model.sentence_width, model.vocab_size), bool)  # (step, vocab) banned
         rules[:, [PAD_ID, START_ID, UNK_ID]] = True  # never written
@@ -431,18 +448,28 @@ class StorySearch:
 
     def _banned(self, tokens, story_so_far, step):
         """``(rows or 1, vocab)`` forbidden next tokens: the rules, the repeated n-grams and the
-        word just written (with n-gram blocking on); and the rules alone (``<pad>``/``<start>``/
-        ``<unk>`` never, no empty sentence, the last slot is ``<end>``)."""
+        word just written and a content word already in the sentence (with n-gram blocking on),
+        ``<end>`` straight after a word (with sentence ends given); and the rules alone
+        (``<pad>``/``<start>``/``<unk>`` never, no empty sentence, the last slot is ``<end>``)."""
         rules = tf.gather(tf.constant(self._rules), step)[None, :]  # (1, vocab)
-        size = self.config.no_repeat_ngram_size
-        if not size:
-            return rules, rules
-        ngrams = self._repeated_ngrams(tokens, story_so_far, step, size)  # (rows, vocab)
+        vocab = self.model.vocab_size
         previous = tf.gather(tokens, tf.maximum(step - 1, 0), axis=1)  # (rows,): last word
-        doubled = tf.one_hot(previous, self.model.vocab_size, True, False) & (step > 0)
-        ngrams = ngrams | doubled  # nor a word twice in a row ("plastic plastic")
-        hopeless = tf.reduce_all(rules | ngrams, axis=-1, keepdims=True)
-        return rules | (ngrams & ~hopeless), rules  # n-grams give way where no word is left
+        soft = []  # bans that give way where they would leave no word at all
+        size = self.config.no_repeat_ngram_size
+        if size:
+            soft.append(self._repeated_ngrams(tokens, story_so_far, step, size))  # (rows, vocab)
+            soft.append(tf.one_hot(previous, vocab, True, False) & (step > 0))  # "plastic plastic"
+            if self._once is not None:  # "the fireworks were lit with fireworks"
+                used = tf.reduce_any(tf.one_hot(tokens, vocab, True, False), axis=1)  # (rows, v)
+                soft.append(used & self._once)
+        if self._sentence_ends is not None:  # a sentence ends with its punctuation
+            finished = tf.reduce_any(tf.equal(previous[:, None], self._sentence_ends), axis=1)
+            soft.append(tf.one_hot(END_ID, vocab, True, False)[None, :] & ~finished[:, None])
+        if not soft:
+            return rules, rules
+        banned = functools.reduce(operator.or_, soft)  # (rows, vocab)
+        hopeless = tf.reduce_all(rules | banned, axis=-1, keepdims=True)
+        return rules | (banned & ~hopeless), rules
 
     def _block_repeats(self, log_probs, allowed, repeats):
         """``allowed`` ``(rows, vocab)`` log-probabilities with the tokens that would complete a

@@ -122,10 +122,16 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
+def english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words (imported on first use)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS) | STORY_WORDS
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+@functools.lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    return english_stop_words() | STORY_WORDS
 
 
 class ConceptSpace:

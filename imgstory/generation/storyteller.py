@@ -14,7 +14,8 @@ import numpy as np
 
 from imgstory.decoding.config import DecodingConfig
 from imgstory.errors import UserInputError
-from imgstory.text.tokens import display_sentence
+from imgstory.text.tokens import SENTENCE_ENDS, display_sentence
+from imgstory.text.vocabulary import UNK_ID
 
 if TYPE_CHECKING:
     from imgstory.model.directory import ModelDirectory
@@ -54,6 +55,19 @@ class GeneratedStory:
     def to_json(self) -> dict[str, Any]:
         """``{"sentences": [...], "story": "..."}`` (what ``imgstory generate --json`` prints)."""
         return {"sentences": list(self.sentences), "story": self.story}
+
+
+def content_word_ids(vocabulary) -> list[int]:
+    """Ids of the vocabulary's content words: alphabetic, 3+ letters, not an English stop word
+    (what a sentence should not say twice)."""
+    from imgstory.features.concepts import english_stop_words
+
+    stop = english_stop_words()
+    return [
+        index
+        for index, token in enumerate(vocabulary.tokens)
+        if token.isalpha() and len(token) >= 3 and token not in stop
+    ]
 
 
 class Storyteller:
@@ -116,7 +130,16 @@ class Storyteller:
         if key not in self._searches:
             from imgstory.decoding.search import StorySearch
 
-            self._searches[key] = StorySearch(self.parts, decoding, self.feature_dim)
+            ends = [self.vocabulary.id_of(token) for token in SENTENCE_ENDS]
+            self._searches[key] = StorySearch(
+                self.parts,
+                decoding,
+                self.feature_dim,
+                sentence_ends=[index for index in ends if index != UNK_ID],
+                once_per_sentence=content_word_ids(self.vocabulary)
+                if decoding.no_repeat_ngram_size
+                else (),
+            )
         return self._searches[key]
 
     def generate_batch(

@@ -27,7 +27,9 @@ _ATTACH_LEFT = {".", ",", "!", "?", ";", ":", "...", "''", ")", "%"}
 _ATTACH_RIGHT = {"``", "(", "$", "#"}
 _TRAILING_PUNCTUATION = re.compile(r"^(.*?[^.,!?;:])([.,!?;:]+)$")
 _ABBREVIATION = re.compile(r"^(?:[a-z]\.)+$|^(?:st|mr|mrs|ms|dr|jr|sr|vs|mt|ft|no|etc)\.$")
-_SENTENCE_END = {".", "!", "?", "..."}
+SENTENCE_ENDS = (".", "!", "?", "...")
+"""Tokens that end a sentence (a generated sentence ends with one of them)."""
+_SENTENCE_END = set(SENTENCE_ENDS)
 
 
 def tokenize(sentence: str) -> list[str]:

@@ -36,6 +36,10 @@ THESIS_DIRECTORY = "vist-lstm"
 THESIS_SYSTEM = "VIST LSTM, beam search (thesis model)"
 GREEDY_SYSTEM = "VIST LSTM, greedy (Greedy baseline)"
 GRU_SYSTEM = "VIST GRU, beam search (GRU baseline)"
+#: Rows of other shipped model directories, by directory name (others keep their label).
+DIRECTORY_SYSTEMS = {
+    "vist-lstm-plain": "VIST LSTM without copying, beam search (plain thesis architecture)",
+}
 DEMO_SYSTEM = "demo LSTM (drawn scenes)"
 HUMAN_SYSTEM = "human references (leave-one-out)"
 CONSTANT_SYSTEM = "constant story (the same for every album)"
@@ -155,7 +159,8 @@ def model_rows(models: Mapping[str, Path]) -> list[ModelRow]:
         ]
     for label, model_dir in models.items():
         if label != thesis:
-            rows.append(ModelRow(GRU_SYSTEM if label == gru else label, Path(model_dir), beam))
+            name = DIRECTORY_SYSTEMS.get(Path(model_dir).name, label)
+            rows.append(ModelRow(GRU_SYSTEM if label == gru else name, Path(model_dir), beam))
     return rows
 
 
