@@ -55,6 +55,8 @@ def _summary(table: pd.DataFrame) -> dict[str, Any]:
     from imgstory.eval.bootstrap import bootstrap_ci
 
     measured = table.dropna(subset=["grounding"])
+    if measured.empty:  # no story had a content word (the constant story): nothing to measure
+        return {"value": None, "ci95": None}
     interval = bootstrap_ci(measured[["grounding"]], n=RESAMPLES, seed=0)["grounding"]
     return {
         "value": round(interval.value, 4),
@@ -113,7 +115,10 @@ def measure_grounding(photos_dir: str | Path, sis_path: str | Path, stories_path
             "own_photos": _summary(own_albums),
             "other_album_photos": _summary(other_albums),
             "stories": len(flat),
-            "per_album": {a: round(float(v), 4) for a, v in own_albums["grounding"].items()},
+            "per_album": {
+                a: None if np.isnan(v) else round(float(v), 4)
+                for a, v in own_albums["grounding"].items()
+            },
         }
     return {
         "protocol": (
