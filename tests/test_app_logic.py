@@ -764,7 +764,7 @@ def test_grounding_rows_say_when_a_story_has_no_content_word(monkeypatch):
     measured = {
         "we went there .": grounding.StoryGrounding(math.nan, (), ()),
         "a train ride .": grounding.StoryGrounding(
-            2 / 3, ("train", "ride", "car"), ("train", "car")
+            2 / 3, ("train", "ride", "car"), ("train", "car"), chance=0.61
         ),
     }
     monkeypatch.setattr(grounding, "story_grounding", lambda story, *_: measured[story])
@@ -776,6 +776,7 @@ def test_grounding_rows_say_when_a_story_has_no_content_word(monkeypatch):
     assert math.isnan(rows.loc[0, "grounding"])  # shown as "—", explained under the table
     assert rows.loc[0, "supported words"] == "no content word to check"
     assert rows.loc[1, "supported words"] == "train, car (2 of 3)"
+    assert rows.loc[1, "by chance"] == 0.61  # beside 0.667: the photos add little
     assert "—" in naming_html(rows) and "None" not in naming_html(rows)
 
 

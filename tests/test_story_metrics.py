@@ -14,6 +14,7 @@ from imgstory.eval.grounding import (
     VAL_THRESHOLD,
     GroundingConfig,
     calibrate_threshold,
+    chance_grounding,
     story_grounding,
 )
 from imgstory.eval.story_metrics import (
@@ -132,6 +133,19 @@ def test_grounding_is_the_share_of_content_words_near_a_photo_class(space):
     other_photos = one_hot(space, "tench", "goldfish")
     assert story_grounding("the church .", other_photos, space, config).grounding == 0.0
     assert math.isnan(story_grounding("we had fun .", photos, space, config).grounding)
+
+
+def test_chance_grounding_is_hypergeometric_and_hand_checked(space):
+    # 4 class names; word a near 1 of them, word b near 2, word c near none; 1 class drawn:
+    # a 1/4, b 2/4, c 0 -> mean 0.25; 2 classes drawn: a 1 - (3/4)(2/3) = 1/2,
+    # b 1 - (2/4)(1/3) = 5/6, c 0 -> mean 4/9
+    similarities = np.array([[0.9, 0.1, 0.0, 0.2], [0.7, 0.8, 0.1, 0.0], [0.1, 0.2, 0.3, 0.5]])
+    assert chance_grounding(similarities, 1, 0.64) == pytest.approx(0.25)
+    assert chance_grounding(similarities, 2, 0.64) == pytest.approx(4 / 9)
+    assert chance_grounding(similarities, 4, 0.64) == pytest.approx(2 / 3)  # all drawn
+    photos = one_hot(space, "church", "acoustic guitar")
+    measured = story_grounding("the church had a guitar and a bagel .", photos, space)
+    assert 0 < measured.chance < measured.grounding  # these words are about these photos
 
 
 def test_threshold_calibration_is_a_percentile_of_word_class_cosines(space):

@@ -52,10 +52,11 @@ def grounding_rows(results: Sequence[Any], probabilities: np.ndarray, space: Any
             {
                 N_("story by"): _name(result),
                 N_("grounding"): float(measured.grounding),  # NaN: no content word, shown "—"
+                N_("by chance"): float(measured.chance),
                 N_("supported words"): supported_text(measured),
             }
         )
-    return pd.DataFrame(rows, columns=["story by", "grounding", "supported words"])
+    return pd.DataFrame(rows, columns=["story by", "grounding", "by chance", "supported words"])
 
 
 def supported_text(measured: Any) -> str:
@@ -72,8 +73,10 @@ def supported_text(measured: Any) -> str:
 
 GROUNDING_READING = N_(
     "How to read it: — means the story has no content word to check (only words such as 'we' "
-    "or 'day'), so grounding is not defined. One chance match weighs a lot in a short story: 2 "
-    "of 3 words is 0.667 even for a story about other photos, so read the number with the words "
+    "or 'day'), so grounding is not defined. 'By chance' is what the same words would score "
+    "against as many ImageNet classes drawn at random: words near many class names (train, "
+    "car) score high whatever the photos show, so a grounding close to it says little, and in a "
+    "short story one match weighs a lot (2 of 3 words is 0.667). Read the number with the words "
     "listed."
 )
 

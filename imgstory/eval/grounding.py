@@ -54,11 +54,33 @@ class GroundingConfig:
 
 @dataclass(frozen=True)
 class StoryGrounding:
-    """One story's grounding: the share, and which content words were (not) supported."""
+    """One story's grounding: the share, which content words were (not) supported, and the
+    share expected by chance (:func:`chance_grounding`; NaN when not computed)."""
 
     grounding: float
     content_words: tuple[str, ...]
     grounded_words: tuple[str, ...]
+    chance: float = math.nan
+
+
+def chance_grounding(similarities: np.ndarray, classes: int, threshold: float) -> float:
+    """The grounding a story's words would get from ``classes`` ImageNet classes drawn at
+    random instead of its photos' own: the mean, over its content words, of the chance that one
+    of the drawn classes is within ``threshold`` of the word (hypergeometric: a word near ``m``
+    of the ``N`` class names misses all ``k`` drawn ones with probability
+    ``C(N - m, k) / C(N, k)``). A story whose words sit near many class names ("train",
+    "car") scores high whatever the photos show; its grounding then says little.
+
+    Args:
+        similarities: ``(words, N)`` cosines of each content word to every class name.
+        classes: ``k``, the photos' distinct classes the words were matched against.
+    """
+    total = similarities.shape[-1]
+    near = (similarities >= threshold).sum(axis=-1)  # (words,) m
+    drawn = np.arange(min(classes, total))
+    # P(no drawn class is near) = prod_i (N - m - i) / (N - i), i < k
+    missing = np.clip((total - near[:, None] - drawn) / (total - drawn), 0.0, 1.0).prod(axis=-1)
+    return float((1.0 - missing).mean())
 
 
 def _word_vectors(space, words: Sequence[str]) -> np.ndarray:
@@ -93,11 +115,13 @@ def story_grounding(
     words = tuple(space.content_words(story))
     if not words:
         return StoryGrounding(math.nan, (), ())
-    classes = space.class_vectors[photo_classes(probabilities, config.classes_per_photo)]
-    best = (_word_vectors(space, words) @ classes.T).max(axis=-1)  # (words,)
+    shown = photo_classes(probabilities, config.classes_per_photo)
+    similarities = _word_vectors(space, words) @ np.asarray(space.class_vectors).T  # (words, N)
+    best = similarities[:, shown].max(axis=-1)  # (words,)
     supported = best >= config.threshold
     grounded = tuple(word for word, keep in zip(words, supported, strict=True) if keep)
-    return StoryGrounding(float(supported.mean()), words, grounded)
+    chance = chance_grounding(similarities, len(shown), config.threshold)
+    return StoryGrounding(float(supported.mean()), words, grounded, chance)
 
 
 def grounding_table(
