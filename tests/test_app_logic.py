@@ -573,7 +573,9 @@ def test_story_score_tables_name_each_story_and_keep_notes_quiet():
     from imgstory.app import story_scores
     from imgstory.eval.story import WORDNET_NOTE, StoryScores
 
-    story = StoryResult("m", "/x", {"method": "greedy"}, ("a",), ("s .",), ("S.",), 0.1)
+    story = StoryResult(
+        "m (what it learned from)", "/x", {"method": "greedy"}, ("a",), ("s .",), ("S.",), 0.1
+    )
     results = [story, replace(story, decoding={"method": "beam", "beam_size": 2})]
     scored = StoryScores({"Bleu_1": 0.51234, "METEOR": 0.3, "ROUGE_L": 0.4}, {"rouge1": 0.2},
                          [WORDNET_NOTE, "CIDEr is not given"])  # fmt: skip

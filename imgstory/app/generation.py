@@ -65,6 +65,13 @@ class StoryResult:
         return " ".join(self.sentences)
 
     @property
+    def name(self) -> str:
+        """``model · decoding`` as tables name the story: the model's name without its
+        description in brackets ("VIST LSTM · beam (...)"), so rows of several stories stay
+        apart in a narrow column."""
+        return f"{self.model_label.split(' (')[0]} · {self.decoding_label}"
+
+    @property
     def decoding_label(self) -> str:
         """Short description of the decoding, e.g. ``beam (beam_size=3)`` (in the session's
         language)."""

@@ -41,8 +41,8 @@ class ScoreTables:
 
 
 def story_name(result: Any) -> str:
-    """``model · decoding``: how a story is named in the tables."""
-    return f"{result.model_label} · {result.decoding_label}"
+    """How a story is named in the tables (``StoryResult.name``: model · decoding)."""
+    return result.name
 
 
 def _table(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame | None:

@@ -25,13 +25,9 @@ PER_STORY_NOTE = N_(
 )
 
 
-def _name(result) -> str:
-    return f"{result.model_label} · {result.decoding_label}"
-
-
 def story_metrics_rows(results: Sequence[Any]) -> pd.DataFrame:
     """One row per generated story (``StoryResult``): non-redundancy, distinct-1, distinct-2."""
-    measured = story_metrics({_name(result): result.story for result in results})
+    measured = story_metrics({result.name: result.story for result in results})
     return measured.per_story.reset_index().rename(columns={"story": N_("story by")})
 
 
@@ -50,7 +46,7 @@ def grounding_rows(results: Sequence[Any], probabilities: np.ndarray, space: Any
         measured = story_grounding(result.story, probabilities, space)
         rows.append(
             {
-                N_("story by"): _name(result),
+                N_("story by"): result.name,
                 N_("grounding"): float(measured.grounding),  # NaN: no content word, shown "—"
                 N_("by chance"): float(measured.chance),
                 N_("supported words"): supported_text(measured),

@@ -21,6 +21,7 @@ from imgstory.app.i18n import (
     translate_columns,
     translated_choice,
 )
+from imgstory.app.naming import shown_table
 from imgstory.app.sources import display_path
 from imgstory.app.story_scores import story_score_tables
 from imgstory.decoding import DECODING_HELP, METHODS, DecodingConfig
@@ -138,6 +139,17 @@ def show_stories_side_by_side(results: Sequence[StoryResult]) -> None:
                 )
 
 
+def _score_table(table: Any) -> None:
+    """Per-story scores (:mod:`imgstory.app.story_scores`) as every table shows numbers; the
+    story column (model · decoding, long) kept narrow so the scores fit beside it."""
+    st.dataframe(
+        shown_table(table),
+        hide_index=True,
+        width="stretch",
+        column_config={_("story"): st.column_config.TextColumn(width="medium")},
+    )
+
+
 def show_results(
     results: Sequence[StoryResult], photos: Sequence[Any], references: Sequence[str], origin: str
 ) -> None:
@@ -191,12 +203,11 @@ def show_results(
                 for warning in tables.warnings:
                     st.warning(warning)
                 if tables.protocol is not None:
-                    protocol = translate_columns(tables.protocol)
-                    st.dataframe(protocol, hide_index=True, width="stretch")
+                    _score_table(tables.protocol)
                     st.caption(_(scoring.STORY_PROTOCOL_NOTE))
                 if tables.extras is not None:
                     st.markdown(_("Other implementations (not protocol numbers):"))
-                    st.dataframe(translate_columns(tables.extras), hide_index=True, width="stretch")
+                    _score_table(tables.extras)
                 for note in tables.notes:
                     st.caption(_(note))
     columns = st.columns(3)
