@@ -143,7 +143,9 @@ def test_uniform_images_differ_only_in_colour_blocks(encoder: HandcraftedEncoder
 def test_weights_are_refused_for_handcrafted() -> None:
     with pytest.raises(UserInputError, match="has no weights"):
         get_encoder("handcrafted", weights="x.weights.h5")
-    with pytest.raises(UserInputError, match="choose one of concepts, handcrafted, terms, xception"):
+    with pytest.raises(
+        UserInputError, match="choose one of concepts, handcrafted, terms, xception"
+    ):
         get_encoder("resnet")
     with pytest.raises(UserInputError, match="xception encoder only"):
         get_encoder("handcrafted", strategy="mirrored")

@@ -109,8 +109,9 @@ def test_released_files_are_found_by_their_registered_sha256(tmp_path: Path) -> 
     (outputs / "unregistered.json").write_text(json.dumps({"B": ["b ."]}))
     entry = {
         "system": "S (released)", "paper": "p", "source": "s", "url": "u", "protocol": "arel",
-        "split": "test", "scale": "0-1", "scores": {"METEOR": 0.3}, "provenance": "scored here from released "
-        "outputs", "sha256": file_sha256(outputs / "prediction_test.json"),
+        "split": "test", "scale": "0-1", "scores": {"METEOR": 0.3},
+        "provenance": "scored here from released outputs",
+        "sha256": file_sha256(outputs / "prediction_test.json"),
     }  # fmt: skip
     registry = tmp_path / "registry.json"
     registry.write_text(json.dumps({"results": [entry]}))
@@ -123,8 +124,8 @@ def test_floor_text_holding_a_test_story_is_refused() -> None:
     train = [_story("t", ["we went home .", "it rained ."] + ["ok ."] * 3)]
     references = {"A": ["we  went home . it rained . ok . ok . ok ."]}
     with pytest.raises(UserInputError, match="evaluation only"):
-        real_photos.refuse_test_text(train, references)
-    real_photos.refuse_test_text(train, {"A": ["something else ."]})
+        real_photos.check_no_test_text(train, references, "floor text")
+    real_photos.check_no_test_text(train, {"A": ["something else ."]}, "floor text")
 
 
 def test_scored_rows_test_the_thesis_against_each_and_round_trip(java) -> None:

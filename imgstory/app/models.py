@@ -19,10 +19,13 @@ MODEL_FILES = ("model.keras", "config.json")
 SHIPPED_DIR = SHIPPED_MODELS_DIR
 VIST_MODELS = {
     "vist-lstm": N_(
-        "VIST LSTM (thesis model; learned from real VIST stories, reads photos as ImageNet "
-        "concepts)"
+        "VIST LSTM (thesis model; learned from real VIST stories, reads a photo's ImageNet class "
+        "names and may copy them)"
     ),
     "vist-gru": N_("VIST GRU (baseline; learned from real VIST stories)"),
+    "vist-lstm-plain": N_(
+        "VIST LSTM without copying (the thesis architecture alone; for comparison)"
+    ),
 }
 DEMO_MODELS = {
     "lstm": N_("LSTM (demo pack: learned from drawn scenes, not real photos)"),

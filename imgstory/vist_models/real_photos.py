@@ -29,6 +29,7 @@ from imgstory.decoding.config import DecodingConfig
 from imgstory.errors import UserInputError
 from imgstory.eval.released import CONSTANT_STORY, ReleasedFiles
 from imgstory.eval.report import RealPhotoReport
+from imgstory.vist_models.text_guard import check_no_test_text
 
 RESAMPLES = 1000
 #: The thesis model's directory under ``assets/models`` (the shipped VIST LSTM).
@@ -261,21 +262,6 @@ def code_version() -> dict[str, object]:
     return {"imgstory": __version__, "commit": commit, "uncommitted_changes": changed}
 
 
-def refuse_test_text(train: Sequence[Story], references: Mapping[str, list[str]]) -> None:
-    """Refuse floor text that holds a test reference story (checked by content, not name).
-
-    Raises:
-        UserInputError: names how many training stories are test references.
-    """
-    test = {" ".join(story.split()) for stories in references.values() for story in stories}
-    leaked = [story for story in train if " ".join(story.story_text.split()) in test]
-    if leaked:
-        raise UserInputError(
-            f"{len(leaked)} of the training stories are test reference stories: test text is "
-            "for evaluation only"
-        )
-
-
 def evaluate_on_real_photos(
     test_stories: Sequence[Story],
     photos_dir: str | Path,
@@ -308,7 +294,7 @@ def evaluate_on_real_photos(
     from imgstory.features.concepts import ConceptSpace
     from imgstory.vist_models.grounding import photo_probabilities
 
-    refuse_test_text(train, references)
+    check_no_test_text(train, references, "the floors' training text")
     sequences, files = photo_sequences(test_stories, Path(photos_dir))
     album_references = {story.album_id: references[story.album_id] for story in sequences}
     rows = model_rows({label: Path(path) for label, path in models.items()})
