@@ -220,7 +220,9 @@ def test_a_shipped_results_file_gives_the_three_claims():
 def test_architecture_is_drawn_for_the_model_shown():
     terms = architecture_dot("LSTM", encoder="terms")
     assert "EfficientNet-Lite0 → ImageNet class-name terms" in terms and "Xception" not in terms
-    assert architecture_dot("LSTM", encoder="concepts") == terms  # older cards' name
+    assert "copying a photo's term (our extension)" in terms  # the shipped VIST models copy
+    older = architecture_dot("LSTM", encoder="concepts")  # older cards: same encoder, no copying
+    assert "EfficientNet-Lite0 → ImageNet class-name terms" in older and "copying" not in older
     xception = architecture_dot("LSTM", encoder="xception")
     assert "Xception (ImageNet)" in xception and "EfficientNet" not in xception
     assert "handcrafted colour and texture" in architecture_dot("LSTM", encoder="handcrafted")
@@ -230,6 +232,8 @@ def test_architecture_is_drawn_for_the_model_shown():
     assert thesis_view.shown_encoder(None, demo_results=True) == "handcrafted"
     assert thesis_view.shown_encoder(None, demo_results=False) is None
     assert "weighted by the classes' probabilities" in thesis_view.architecture_notes("terms")
+    assert "Our extension" in thesis_view.architecture_notes("terms")
+    assert "Our extension" not in thesis_view.architecture_notes("concepts")
     assert "Xception feature vector" in thesis_view.architecture_notes("xception")
 
 

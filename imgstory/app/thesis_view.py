@@ -52,10 +52,22 @@ def shown_encoder(report: RealPhotoReport | None, demo_results: bool) -> str | N
     return "handcrafted" if demo_results else None
 
 
+#: A line on what the model shown adds to the thesis architecture (the shipped VIST models copy).
+EXTENSION_NOTES = {
+    "terms": N_(
+        "- **Our extension (the VIST models):** the decoder also attends to photo *i*'s terms and "
+        "may copy one as the next word, so it can name what the classifier sees (*koala*, "
+        "*snowplow*); the real-photo table has the thesis architecture without it as a row."
+    ),
+}
+
+
 def architecture_notes(encoder: str | None) -> str:
     """The notes beside the diagram, the photo line saying what the model shown reads."""
     photos = PHOTO_NOTES.get(encoder or "", GENERIC_PHOTO_NOTE)
-    return _(photos) + "\n" + _(MODEL_NOTES)
+    notes = _(photos) + "\n" + _(MODEL_NOTES)
+    extension = EXTENSION_NOTES.get(encoder or "")
+    return notes + "\n" + _(extension) if extension else notes
 
 
 def results_heading(real_photo_headline: bool, origin) -> str:

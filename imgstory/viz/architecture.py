@@ -21,6 +21,12 @@ ENCODER_LABELS = {
         "Photo encoder\\nhandcrafted colour and texture features\\n(the demo pack's drawn scenes)"
     ),
 }
+#: The decoder's box where the model shown copies terms (the shipped VIST models: our extension).
+COPYING_DECODER = N_(
+    "Stacked {cell} decoder\\nsoftmax over the vocabulary\\n"
+    "+ copying a photo's term (our extension)"
+)
+DECODER_LABELS = {"terms": COPYING_DECODER}
 GENERIC_ENCODER = N_("Image encoder\\n(Xception, ImageNet; demo: handcrafted)\\n1 vector per photo")
 #: Node -> (label, colour); a line break is written ``\\n`` (DOT's escape).
 _NODES = {
@@ -62,6 +68,8 @@ def architecture_dot(
     labels = {**_NODES}
     if encoder in ENCODER_LABELS:
         labels["encoder"] = (ENCODER_LABELS[encoder], _NODES["encoder"][1])
+    if encoder in DECODER_LABELS:
+        labels["decoder"] = (DECODER_LABELS[encoder], _NODES["decoder"][1])
     lines = [
         "digraph storyteller {",
         '  rankdir=TB; bgcolor="transparent"; nodesep=0.4; ranksep=0.35;',
