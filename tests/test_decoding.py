@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import logging
 
 import numpy as np
 import pytest
@@ -302,6 +303,22 @@ def test_a_content_word_is_written_once_per_sentence():
     assert words_of(once(features, config)) == [["a x y"]]
     off = DecodingConfig(method="greedy", no_repeat_ngram_size=0)  # the rule rides on blocking
     assert words_of(StorySearch(model, off, 3, once_per_sentence=[4])(features, off)) != [["a x y"]]
+
+
+def test_searches_traced_once_each_log_no_retracing_warning():
+    """Six searches (as compare mode's models x decodings), each traced once: TensorFlow's
+    frequent-retracing warning would call that retracing; it is not logged."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    tf.get_logger().addHandler(handler)
+    try:
+        for beam in range(1, 7):
+            config = DecodingConfig(beam_size=beam)
+            StorySearch(SCRIPTED, config, feature_dim=3)(features_for([UNIFORM]), config)
+    finally:
+        tf.get_logger().removeHandler(handler)
+    assert not [r for r in records if "retracing" in r.getMessage()]
 
 
 def test_sampling_is_reproducible_per_seed_and_top_k_1_is_greedy():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import operator
 from collections.abc import Sequence
 from typing import Protocol
@@ -19,6 +20,22 @@ import tensorflow as tf
 
 from imgstory.decoding.config import DecodingConfig
 from imgstory.text.vocabulary import END_ID, PAD_ID, START_ID, UNK_ID
+
+
+class _OneTracePerSearch(logging.Filter):
+    """Drops TensorFlow's frequent-retracing warning about :meth:`StorySearch._decode_story`.
+
+    Every search (one per model and decoding setting) traces its own graph once; TensorFlow
+    counts the traces by the shared method's code, so comparing 8 models x decodings in the app
+    logged "triggered tf.function retracing" for searches that were each traced only once.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("tf.function retracing" in message and "_decode_story" in message)
+
+
+tf.get_logger().addFilter(_OneTracePerSearch())
 
 NEGATIVE = -1e9  # a log-probability that never wins (finite, so sums stay free of NaN)
 EMPTY = -1e10  # the score of an empty slot of the finished pool: below every hypothesis
