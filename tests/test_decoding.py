@@ -392,8 +392,15 @@ def test_decoding_config_validates_with_clear_messages_and_has_help_for_every_op
         DecodingConfig(method="top")
     with pytest.raises(UserInputError, match="beam size"):
         DecodingConfig(beam_size=0)
-    with pytest.raises(UserInputError, match="temperature"):
-        DecodingConfig(temperature=0)
+    for temperature in (0, float("nan"), float("inf")):
+        with pytest.raises(UserInputError, match="temperature must be a positive number"):
+            DecodingConfig(temperature=temperature)
+    for penalty in (float("nan"), float("-inf")):
+        with pytest.raises(UserInputError, match="length penalty must be a number"):
+            DecodingConfig(length_penalty=penalty)
+    for seed in (-1, 2**70):
+        with pytest.raises(UserInputError, match=r"seed must be in 0\.\.2\*\*63-1"):
+            DecodingConfig(seed=seed)
     with pytest.raises(UserInputError, match="n-gram"):
         DecodingConfig(no_repeat_ngram_size=1)
     for top_p in (0.0, 1.5):

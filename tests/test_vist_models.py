@@ -84,6 +84,13 @@ def test_test_text_is_found_by_content_whatever_the_file_is_called(tmp_path: Pat
     code = main(["vist", "build", "--stories", str(refs20), "--test-references", str(test),
                  "--out", str(tmp_path / "models")])  # fmt: skip
     assert code == 2 and not (tmp_path / "models").exists()  # refused before any training
+    for bad in (
+        ["--models", ""],
+        ["--models", "vist-cnn"],
+        ["--evaluate-on", str(tmp_path / "no")],
+    ):
+        code = main(["vist", "build", "--stories", str(test), "--out", str(tmp_path), *bad])
+        assert code == 2  # one line, before any training
 
 
 @pytest.mark.real_data

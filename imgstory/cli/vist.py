@@ -88,6 +88,8 @@ def build(
     if unknown or not chosen:
         raise UserInputError(f"--models: choose among {', '.join(VARIANTS)}, got {models!r}")
     if evaluate_on is not None:  # refused before hours of training, not after
+        if not evaluate_on.is_dir():
+            raise UserInputError(f"--evaluate-on {evaluate_on}: no such VIST folder")
         check_output_file(RESULTS_FILE, overwrite=overwrite, what="real-photo results file")
     texts = [load_text_stories(path) for path in stories]
     test = load_references(test_references) if test_references is not None else None

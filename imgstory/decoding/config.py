@@ -6,6 +6,7 @@ The help strings are written once here; the CLI uses them for ``--help`` and the
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,8 +77,12 @@ class DecodingConfig:
             )
         if not 1 <= self.beam_size <= 16:
             raise UserInputError(f"beam size must be 1-16, got {self.beam_size}")
-        if self.temperature <= 0:
-            raise UserInputError(f"temperature must be positive, got {self.temperature}")
+        if not (math.isfinite(self.temperature) and self.temperature > 0):
+            raise UserInputError(f"temperature must be a positive number, got {self.temperature}")
+        if not math.isfinite(self.length_penalty):
+            raise UserInputError(f"length penalty must be a number, got {self.length_penalty}")
+        if not 0 <= self.seed < 2**63:
+            raise UserInputError(f"seed must be in 0..2**63-1, got {self.seed}")
         if self.top_k < 0:
             raise UserInputError(f"top-k must be 0 (all words) or positive, got {self.top_k}")
         if not 0 < self.top_p <= 1:
