@@ -81,11 +81,13 @@ def report(label: str, references, stories, extra: str = "") -> None:
           f"{np.mean(found.ranks):5.1f} {non_redundant:5.3f} {variety:5.3f} {extra}")  # fmt: skip
 
 
-def model_inputs(teller: Storyteller, sentences: list[str], albums: int) -> np.ndarray:
+def model_inputs(
+    teller: Storyteller, sentences: list[str], albums: int, terms: TermSpace
+) -> np.ndarray:
     """``(albums, 5, dim)``: the held-out stories' sentences as the model's encoder sees photos
     (class mixtures for ``concepts`` models, terms without noise for ``terms`` models)."""
     if teller.encoder_name == "terms":
-        vectors = TermSpace.packaged().sentence_terms(sentences)
+        vectors = terms.sentence_terms(sentences)
     else:
         vectors = ConceptSpace.packaged().sentence_vectors(sentences)
     return vectors.reshape(albums, 5, -1)
@@ -112,7 +114,8 @@ def main() -> None:
     photo_vectors = dict(
         zip([photo for story in sequences for photo in story.photo_ids], mixtures, strict=True)
     )
-    classes = TermSpace.packaged().sentence_classes(sentences)  # (albums * 5, 1000)
+    terms = TermSpace.packaged()
+    classes = terms.sentence_classes(sentences)  # (albums * 5, 1000)
     print(f"{len(albums)} held-out val albums; chance: top-1 {1 / len(albums):.2f}, "
           f"top-3 {3 / len(albums):.2f}, mean rank {(len(albums) + 1) / 2:.1f}")  # fmt: skip
     print(f"  {'system':40s} {'CIDEr':>6s} {'top1':>5s} {'top3':>5s} {'rank':>5s} "
@@ -124,7 +127,7 @@ def main() -> None:
             print(f"  {name}: not built, skipped")
             continue
         teller = Storyteller.load(args.models_dir / name)
-        features = model_inputs(teller, sentences, len(albums))
+        features = model_inputs(teller, sentences, len(albums), terms)
         for label in args.settings.split(";"):
             config = DecodingConfig(**SETTINGS[label])
             tokens = teller.search(config)(features, config)  # (albums, 5, width)

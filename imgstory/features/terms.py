@@ -78,12 +78,12 @@ class TermSpace:
     def __init__(self, config: TermConfig, concepts: ConceptSpace):
         self.config, self.concepts = config, concepts
         glove = concepts.glove
-        stop = concepts.content_words  # a class-name word counts when it is a content word
+        content_words = concepts.content_words  # a class-name word counts when it is one
         words: dict[str, int] = {}
         self.class_terms: list[list[int]] = []  # class -> its term ids
         for name in concepts.names:
             ids = []
-            for word in stop(" ".join(tokenize(name.replace("-", " ").replace(",", " ")))):
+            for word in content_words(" ".join(tokenize(name.replace("-", " ").replace(",", " ")))):
                 ids.append(words.setdefault(word, len(words)))
             self.class_terms.append(list(dict.fromkeys(ids)))
         self.words = list(words)  # term id -> word
@@ -171,18 +171,6 @@ class TermSpace:
         """``(n, dimension)`` simulated term features of each sentence (see
         :meth:`sentence_classes`)."""
         return self.from_classes(self.sentence_classes(sentences, noise, seed))
-
-    def words_of(self, features: np.ndarray) -> list[list[tuple[str, float]]]:
-        """The terms of each feature row as ``(word, weight)``, heaviest first (for display)."""
-        slots = np.asarray(features, np.float32).reshape(len(features), self.config.terms, -1)
-        shown = []
-        for row in slots:
-            kept = row[row[:, -1] > 0]
-            best = (kept[:, :-1] @ self.vectors.T).argmax(axis=1) if len(kept) else []
-            shown.append(
-                [(self.words[i], float(w)) for i, w in zip(best, kept[:, -1], strict=True)]
-            )
-        return shown
 
 
 def term_fingerprint(config: TermConfig, classifier_weights: str | None = None) -> str:
