@@ -109,6 +109,56 @@ def test_evaluate_cli_adds_story_metrics_and_per_story(tmp_path, capsys, monkeyp
     assert "non_redundancy" not in capsys.readouterr().out  # only when asked
 
 
+def test_non_redundancy_is_bit_identical_to_the_pairwise_algorithm():
+    """Issue 29.10: today's per-sentence counts give the old per-pair values to the last bit."""
+    import random
+
+    from benchmarks.bench_story_metrics import pairwise_non_redundancy
+
+    rng = random.Random(29)
+    words = ["the", "a", "we", "dog", "park", "cake", "went", "to", "and", "was", "fun"]
+    for _ in range(300):
+        story = " ".join(
+            " ".join(rng.choice(words) for _ in range(rng.randint(0, 14))) + rng.choice(" .!?")
+            for _ in range(rng.randint(1, 12))
+        )
+        expected = pairwise_non_redundancy(story)
+        value = non_redundancy(story)
+        assert value == expected or (math.isnan(value) and math.isnan(expected)), story
+
+
+def test_a_story_longer_than_the_limit_has_no_non_redundancy_and_costs_little(
+    tmp_path, capsys, monkeypatch
+):
+    """Issue 29.10: 8,000 sentences took 53 s (every pair compared); now left out, named once."""
+    import time
+
+    from imgstory.eval import meteor
+    from imgstory.eval.story_metrics import MAX_SENTENCES
+
+    at_limit = " ".join([REPEATED_SENTENCE] * (MAX_SENTENCES // 3))
+    assert not math.isnan(non_redundancy(at_limit))
+    long = " ".join(["we went to the beach ."] * 8000)
+    start = time.perf_counter()
+    measured = story_metrics({"a1": long, "a2": REPEATED_4GRAM})
+    assert time.perf_counter() - start < 2
+    assert measured.too_long == ["a1"] and measured.undefined == ["a1"]
+    assert measured.scores["non_redundancy"] == pytest.approx(0.5)
+
+    monkeypatch.setattr(meteor, "find_java", lambda: None)
+    references = tmp_path / "ref.json"
+    references.write_text(json.dumps({"a1": ["a dog ran ."], "a2": ["we ate ."]}))
+    predictions = tmp_path / "pred.json"
+    predictions.write_text(json.dumps({"a1": long, "a2": REPEATED_4GRAM}))
+    code = main(
+        ["evaluate", "--references", str(references), "--predictions", str(predictions),
+         "--story-metrics"]
+    )  # fmt: skip
+    assert code == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if "sentences" in line]
+    assert len(lines) == 1 and str(predictions) in lines[0] and "'a1'" in lines[0], lines
+
+
 @pytest.fixture(scope="module")
 def space():
     from imgstory.features.concepts import ConceptSpace

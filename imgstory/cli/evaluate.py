@@ -55,11 +55,15 @@ def evaluate(
     else:
         result, stories = _evaluate_challenge(references, predictions)
 
-    summary = result.to_json_dict()
+    measured = None
     if with_story_metrics or per_story:
         from imgstory.eval.story_metrics import story_metrics
 
         measured = story_metrics(stories)
+        if measured.too_long:
+            result.warnings.append(_too_long_warning(predictions, measured.too_long))
+    summary = result.to_json_dict()
+    if measured is not None:
         summary.update(measured.to_json_dict())
         if per_story:
             summary["per_story"] = measured.per_story_json()
@@ -81,6 +85,20 @@ def evaluate(
         print(json.dumps(summary))
         return
     _print_table(summary, per_album)
+
+
+def _too_long_warning(predictions: Path, too_long: list[str]) -> str:
+    """One line naming the predictions file and the stories left out of non-redundancy."""
+    from imgstory.eval.options import MAX_SENTENCES
+
+    shown = ", ".join(repr(key) for key in too_long[:3])
+    if len(too_long) > 3:
+        shown += f" and {len(too_long) - 3} more"
+    story = "story" if len(too_long) == 1 else "stories"
+    return (
+        f"{predictions}: {story} {shown} of more than {MAX_SENTENCES} sentences: "
+        "no non-redundancy for them (it compares every pair of a story's sentences)"
+    )
 
 
 def _evaluate_arel(references: Path, predictions: Path):
@@ -124,7 +142,8 @@ def _print_table(summary: dict[str, object], per_album: Path | None) -> None:
     if "story_metrics_stories" in summary:
         print(
             f"  story metrics over {summary['story_metrics_stories']} stories "
-            f"({summary['non_redundancy_undefined']} of one sentence: no non-redundancy)"
+            f"({summary['non_redundancy_undefined']} of one sentence or too long: "
+            "no non-redundancy)"
         )
     for key, values in summary.get("per_story", {}).items():
         shown = "  ".join(

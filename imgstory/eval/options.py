@@ -26,12 +26,18 @@ BOOTSTRAP_HELP = (
     "and takes well under a second)."
 )
 
+#: Non-redundancy compares every pair of a story's sentences, a cost growing with the square of
+#: their number: a story of more sentences has none (NaN, named by ``imgstory evaluate``).
+#: VIST stories have five; a story of this many is no longer one RoViST was made for.
+MAX_SENTENCES = 100
+
 #: The story-metric counts that are not metrics (``--story-metrics`` output).
 STORY_COUNTS = ("story_metrics_stories", "non_redundancy_undefined")
 STORY_METRICS_HELP = (
     "Also report story-level metrics: non_redundancy (RoViST-NR, 1 = no repeated words between "
     "or inside sentences), distinct_1 and distinct_2 (unique uni/bigrams over all of them; "
-    "higher = more varied wording); 0-1, reference-free; adds well under a second."
+    "higher = more varied wording); 0-1, reference-free; adds well under a second. A story of "
+    f"more than {MAX_SENTENCES} sentences gets no non-redundancy (named in a warning)."
 )
 PER_STORY_HELP = (
     "Also give each story's values (implies --story-metrics): per_story in --json, one line per "

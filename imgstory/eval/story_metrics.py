@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from imgstory.eval.options import STORY_COUNTS
+from imgstory.eval.options import MAX_SENTENCES, STORY_COUNTS
 from imgstory.i18n import N_
 
 SENTENCE_ENDS = frozenset({".", "!", "?"})
@@ -73,29 +73,57 @@ def overlap_score(first: list[str], second: list[str]) -> float:
     return sum(counts[token] for token in first) / union
 
 
-def non_redundancy(story: str, window: int = WINDOW) -> float:
+def non_redundancy(
+    story: str, window: int = WINDOW, max_sentences: int | None = MAX_SENTENCES
+) -> float:
     """RoViST-NR of one story: ``1 - mean(inter, intra)``.
 
     ``inter`` is the mean overlap over every pair (earlier, later) of sentences; ``intra`` the
     mean overlap of adjacent non-overlapping ``window``-token windows inside each sentence, 0 when
     no sentence is long enough to hold two windows. A story of fewer than two sentences has no
-    inter-sentence pair: NaN (the reference's ``np.mean([])``), left out of system means.
+    inter-sentence pair: NaN (the reference's ``np.mean([])``), left out of system means. So is a
+    story of more than ``max_sentences`` sentences (``None``: no limit), whose pairs would cost
+    time growing with the square of its length.
     """
     sentences = story_sentences(story)
-    inter = [
-        overlap_score(sentences[later], sentences[earlier])
-        for later in range(1, len(sentences))
-        for earlier in range(later)
-    ]
-    if not inter:
+    if len(sentences) < 2 or (max_sentences is not None and len(sentences) > max_sentences):
         return math.nan
+    inter = _inter_sentence_overlaps(sentences)
     intra = [
         overlap_score(tokens[start : start + window], tokens[start + window : start + 2 * window])
         for tokens in sentences
         for start in range(0, len(tokens), window)
         if tokens[start + window : start + 2 * window]
     ]
-    return 1.0 - (sum(inter) / len(inter) + (sum(intra) / len(intra) if intra else 0.0)) / 2
+    pairs = len(sentences) * (len(sentences) - 1) // 2
+    return 1.0 - (sum(inter) / pairs + (sum(intra) / len(intra) if intra else 0.0)) / 2
+
+
+def _inter_sentence_overlaps(sentences: list[list[str]]) -> list[float]:
+    """:func:`overlap_score` of every pair (later, earlier) of sentences that shares a token, in
+    the order of the pairs (later ascending, then earlier ascending); pairs sharing none score 0
+    and are left out, which leaves the sum of the list bit for bit what the sum over all pairs is.
+
+    Each sentence's token counts are taken once and each pair is compared on the smaller of its
+    two sentences' distinct tokens, so a pair's numerator (equal token pairs) and union are the
+    same integers :func:`overlap_score` computes, without a new ``Counter`` per pair.
+    """
+    counts = [Counter(tokens) for tokens in sentences]
+    overlaps: list[float] = []
+    for later in range(1, len(counts)):
+        second = counts[later]
+        for earlier in range(later):
+            first = counts[earlier]
+            small, large = (first, second) if len(first) <= len(second) else (second, first)
+            equal_pairs = shared = 0
+            for token, count in small.items():
+                other = large.get(token)
+                if other:
+                    equal_pairs += count * other
+                    shared += 1
+            if equal_pairs:
+                overlaps.append(equal_pairs / (len(first) + len(second) - shared))
+    return overlaps
 
 
 def _ngrams(words: list[str], order: int) -> Iterable[tuple[str, ...]]:
@@ -149,13 +177,16 @@ class StoryMetricsResult:
         per_story: one row per story (index: the story's key), the same three columns; a story's
             distinct-n is computed within that story alone.
         stories: how many stories were measured.
-        undefined: stories with fewer than two sentences (no non-redundancy).
+        undefined: stories with no non-redundancy: fewer than two sentences, or more than
+            :data:`MAX_SENTENCES`.
+        too_long: those of ``undefined`` with more than :data:`MAX_SENTENCES` sentences.
     """
 
     scores: dict[str, float]
     per_story: pd.DataFrame
     stories: int
     undefined: list[str] = field(default_factory=list)
+    too_long: list[str] = field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, object]:
         """The system-level values (null when undefined) and how many stories they cover."""
@@ -198,4 +229,9 @@ def story_metrics(stories: Mapping[str, str]) -> StoryMetricsResult:
         **{f"distinct_{order}": distinct_n(texts, order) for order in DISTINCT_ORDERS},
     }
     undefined = [key for key, value in zip(keys, redundancy, strict=True) if math.isnan(value)]
-    return StoryMetricsResult(scores, per_story, len(keys), undefined)
+    too_long = [
+        key
+        for key, text, value in zip(keys, texts, redundancy, strict=True)
+        if math.isnan(value) and len(sentence_tokens(text)) > MAX_SENTENCES
+    ]
+    return StoryMetricsResult(scores, per_story, len(keys), undefined, too_long)
