@@ -1,4 +1,5 @@
-"""Reading JSON files and uploads with one-line errors naming the file and what it should be.
+"""Reading JSON files and uploads with one-line errors naming the file and what it should be
+(and the same check of an input folder); writing JSON with no bare ``NaN`` (:func:`json_text`).
 
 :func:`read_json_streamed` reads big files (VIST story files) a chunk at a time, keeping only
 what the caller keeps of each element of their large arrays.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -101,6 +103,42 @@ def check_input_file(path: Path, what: str) -> None:
             f"{path}: {path.stat().st_size:,} bytes, over the {MAX_JSON_BYTES:,} a JSON input may "
             f"have (expected {what})"
         )
+
+
+def json_text(document: Any, **options: Any) -> str:
+    """``json.dumps`` of ``document`` with every NaN or infinite number written as ``null``.
+
+    Python writes them as bare ``NaN``/``Infinity``, which is not JSON (other readers refuse it).
+
+    Args:
+        document: dicts, lists, tuples, strings, numbers (NumPy floats too), booleans, None.
+        options: passed to ``json.dumps`` (``indent``, ``ensure_ascii``).
+    """
+    return json.dumps(_finite(document), allow_nan=False, **options)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (NumPy's included) replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def check_input_folder(path: Path, what: str) -> None:
+    """Refuse a missing path or a file where a folder is wanted, saying which it is.
+
+    Raises:
+        UserInputError: names the path, what it is, and what was expected.
+    """
+    if path.is_dir():
+        return
+    if path.exists():
+        raise UserInputError(f"{path} is a file, not a folder (expected {what})")
+    raise UserInputError(f"{path}: folder not found (expected {what})")
 
 
 #: Characters decoded at a time by :func:`read_json_streamed` (~4 MB of an ASCII file).

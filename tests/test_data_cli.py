@@ -93,7 +93,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
     assert code == 2 and "file not found" in err
     good = write_json(tmp_path / "t.story-in-sequence.json", official_sis(1))
     code, _, err = run_cli(capsys, "data", "inspect", good, "--images", tmp_path / "nowhere")
-    assert code == 2 and "photo folder not found" in err
+    assert code == 2 and "folder not found (expected a photo folder" in err
 
 
 def test_index_writes_parquet_the_app_can_query(tmp_path, capsys):

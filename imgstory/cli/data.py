@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
+from imgstory.jsonfile import json_text
 from imgstory.outputs import OVERWRITE_HELP
 
 data_app = typer.Typer(
@@ -33,7 +33,7 @@ def inspect_command(
 
     report = inspect_sis(sis_json, images, check_readable=not no_decode, progress=not as_json)
     if as_json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        print(json_text(report.to_dict(), ensure_ascii=False))
         return
     _print_report(report)
 

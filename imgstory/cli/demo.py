@@ -5,13 +5,14 @@ Nothing heavy is imported until ``build`` runs.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import typer
 
+from imgstory.cli.printing import NOT_AVAILABLE, number
 from imgstory.demo.options import BUILD_HELP
+from imgstory.jsonfile import json_text
 from imgstory.paths import DEMO_DIR
 
 demo_app = typer.Typer(
@@ -40,7 +41,7 @@ def build(
         log=lambda line: print(line, file=sys.stderr, flush=True),
     )
     if as_json:
-        print(json.dumps({"out": str(out), "timings": report.timings, **report.summary}))
+        print(json_text({"out": str(out), "timings": report.timings, **report.summary}))
         return
     print(f"demo pack written to {out} in {report.timings['total']:.0f} s")
     print(f"{'system':12}" + "".join(f"{m:>24}" for m in SUMMARY_METRICS) + f"{'theme':>8}")
@@ -49,12 +50,15 @@ def build(
         for metric in SUMMARY_METRICS:
             entry = scores.get(metric)
             cells.append(
-                f"{entry['value']:.3f} [{entry['ci'][0]:.3f}, {entry['ci'][1]:.3f}]"
+                f"{number(entry['value'], '.3f')} [{number(entry['ci'][0], '.3f')}, "
+                f"{number(entry['ci'][1], '.3f')}]"
                 if entry
-                else "n/a"
+                else NOT_AVAILABLE
             )
         print(
-            f"{system:12}" + "".join(f"{c:>24}" for c in cells) + f"{scores['theme_accuracy']:8.0%}"
+            f"{system:12}"
+            + "".join(f"{c:>24}" for c in cells)
+            + f"{number(scores['theme_accuracy'], '.0%'):>8}"
         )
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import typer
 
+from imgstory.cli.printing import number
 from imgstory.errors import UserInputError
 from imgstory.eval.options import (
-    BOOTSTRAP_HELP,
+    EVALUATE_BOOTSTRAP_HELP,
     JSON_HELP,
     PER_ALBUM_HELP,
     PER_STORY_HELP,
@@ -21,6 +21,7 @@ from imgstory.eval.options import (
     STORY_COUNTS,
     STORY_METRICS_HELP,
 )
+from imgstory.jsonfile import json_text
 from imgstory.outputs import OVERWRITE_HELP
 
 #: Keys of the summary that are not one metric's value (the table prints them apart).
@@ -32,7 +33,7 @@ def evaluate(
     predictions: Path = typer.Option(..., "--predictions", help=PREDICTIONS_HELP),
     protocol: str = typer.Option("arel", "--protocol", help=PROTOCOL_HELP),
     per_album: Path | None = typer.Option(None, "--per-album", help=PER_ALBUM_HELP),
-    bootstrap: int = typer.Option(0, "--bootstrap", min=0, help=BOOTSTRAP_HELP),
+    bootstrap: int = typer.Option(0, "--bootstrap", min=0, help=EVALUATE_BOOTSTRAP_HELP),
     json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     with_story_metrics: bool = typer.Option(False, "--story-metrics", help=STORY_METRICS_HELP),
@@ -82,7 +83,7 @@ def evaluate(
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if json_output:
-        print(json.dumps(summary))
+        print(json_text(summary))
         return
     _print_table(summary, per_album)
 
@@ -117,7 +118,7 @@ def _evaluate_challenge(references: Path, predictions: Path):
     from imgstory.eval.challenge import evaluate_challenge, references_by_sequence
     from imgstory.eval.predictions import load_challenge_submission
 
-    submission = load_challenge_submission(predictions)
+    submission = load_challenge_submission(predictions, "use --protocol arel")
     stories = load_sis(references).stories
     if not stories:
         raise UserInputError(f"{references}: no valid story to use as a reference")
@@ -134,10 +135,10 @@ def _print_table(summary: dict[str, object], per_album: Path | None) -> None:
     for key, value in summary.items():
         if key in NOT_METRICS or key in STORY_COUNTS:
             continue
-        shown = "not computed" if value is None else f"{value:.4f}"
+        shown = "not computed" if value is None else number(value)
         if key in intervals:
             low, high = intervals[key]
-            shown += f"  (95% CI {low:.4f}-{high:.4f})"
+            shown += f"  (95% CI {number(low)}-{number(high)})"
         print(f"  {key:<8} {shown}")
     if "story_metrics_stories" in summary:
         print(
@@ -146,10 +147,7 @@ def _print_table(summary: dict[str, object], per_album: Path | None) -> None:
             "no non-redundancy)"
         )
     for key, values in summary.get("per_story", {}).items():
-        shown = "  ".join(
-            f"{metric} {'n/a' if value is None else f'{value:.4f}'}"
-            for metric, value in values.items()
-        )
+        shown = "  ".join(f"{metric} {number(value)}" for metric, value in values.items())
         print(f"    {key}: {shown}")
     if summary["albums_missing"]:
         print(f"  {summary['albums_missing']} reference {unit} had no prediction (not scored)")

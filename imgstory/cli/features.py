@@ -5,7 +5,6 @@ TensorFlow loads only inside ``extract --encoder xception``; ``info`` and ``merg
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -18,6 +17,7 @@ from imgstory.features.options import (
     STRATEGY_HELP,
     WEIGHTS_HELP,
 )
+from imgstory.jsonfile import json_text
 
 features_app = typer.Typer(
     help="Photo features: extract them once into a store, then train and generate from it.",
@@ -65,7 +65,7 @@ def extract(
         strategy=strategy,
     )
     if as_json:
-        print(json.dumps(report.to_dict()))
+        print(json_text(report.to_dict()))
         return
     print(
         f"{report.stored} stored, {report.skipped_existing} already in {out}, "
@@ -94,7 +94,7 @@ def info(
     if verify:
         summary.update(opened.verify())
     if as_json:
-        print(json.dumps(summary))
+        print(json_text(summary))
         return
     for key, value in summary.items():
         print(f"{key:20} {value}")
@@ -124,7 +124,7 @@ def merge(
     )
     added = sum(target.merge_from(source) for source in sources)
     if as_json:
-        print(json.dumps({"store": str(out), "added": added, "count": len(target)}))
+        print(json_text({"store": str(out), "added": added, "count": len(target)}))
         return
     print(f"{added} added; {out} now holds {len(target)} photos")
 

@@ -9,12 +9,13 @@ measured too.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
+from imgstory.cli.printing import number
 from imgstory.eval.options import JSON_HELP
+from imgstory.jsonfile import check_input_file, check_input_folder, json_text
 
 
 def grounding(
@@ -31,18 +32,23 @@ def grounding(
     json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Grounding of stories in their photos (share of content words near a photo concept)."""
+    from imgstory.data.photos import PHOTO_FOLDER
     from imgstory.vist_models.grounding import measure_grounding
 
+    check_input_folder(photos, PHOTO_FOLDER)  # every input before the story file is read
+    check_input_file(sis, "a story-in-sequence file")
+    check_input_file(stories, "AREL predictions or a results file of `imgstory vist score`")
     report = measure_grounding(photos, sis, stories)
     if json_output:
-        print(json.dumps(report))
+        print(json_text(report))
         return
     print(report["protocol"])
     for system, measured in report["systems"].items():
         own, other = measured["own_photos"], measured["other_album_photos"]
         print(
-            f"  {system:<34} {own['value']:.3f} [{own['ci95'][0]:.3f}, {own['ci95'][1]:.3f}]"
-            f"   other album's photos {other['value']:.3f}   ({measured['stories']} stories)"
+            f"  {system:<34} {number(own['value'], '.3f')} [{number(own['ci95'][0], '.3f')}, "
+            f"{number(own['ci95'][1], '.3f')}]   other album's photos "
+            f"{number(other['value'], '.3f')}   ({measured['stories']} stories)"
         )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
+from imgstory.cli.printing import number
+from imgstory.jsonfile import json_text
 from imgstory.outputs import OVERWRITE_HELP
 
 human_app = typer.Typer(
@@ -31,7 +32,7 @@ def report(
     names = [study] if study is not None else store.study_names()
     reports = [study_report(store, name) for name in names]
     if json_output:
-        print(json.dumps(reports[0] if study is not None else {"studies": reports}, indent=1))
+        print(json_text(reports[0] if study is not None else {"studies": reports}, indent=1))
         return
     if not reports:
         print(f"{db}: no studies yet")
@@ -42,7 +43,10 @@ def report(
 def _interval(cell: dict) -> str:
     if not cell.get("n"):
         return "-"
-    return f"{cell['count']} ({cell['rate']:.0%}, {cell['low']:.0%}-{cell['high']:.0%})"
+    return (
+        f"{cell['count']} ({number(cell['rate'], '.0%')}, "
+        f"{number(cell['low'], '.0%')}-{number(cell['high'], '.0%')})"
+    )
 
 
 def _print_report(report: dict) -> None:
@@ -61,7 +65,7 @@ def _print_report(report: dict) -> None:
         print(f"  {row['system']:<20} judged human {_interval(row['judged_human'])}")
     for row in report["agreement"]:
         alpha = row["krippendorff_alpha"]
-        shown = "undefined" if alpha is None else f"{alpha:.3f}"
+        shown = "undefined" if alpha is None else number(alpha, ".3f")
         print(
             f"  agreement on {row['aspect']}: Krippendorff's alpha {shown} "
             f"({row['items_with_2_or_more']} items judged by 2+ raters)"

@@ -9,7 +9,6 @@ import contextlib
 import dataclasses
 import functools
 import inspect
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -17,9 +16,11 @@ from pathlib import Path
 
 import typer
 
+from imgstory.cli.printing import number
 from imgstory.decoding.config import DECODING_HELP, DecodingConfig
 from imgstory.errors import UserInputError
 from imgstory.generation.predict import FORMAT_HELP
+from imgstory.jsonfile import json_text
 from imgstory.model.config import HELP as MODEL_HELP
 from imgstory.outputs import OVERWRITE_HELP
 
@@ -197,10 +198,10 @@ def train(
         stories_source=str(stories),
     )
     if as_json:
-        print(json.dumps(report.to_json()))
+        print(json_text(report.to_json()))
         return
     val = (
-        f", best validation loss {report.best_val_loss:.3f}"
+        f", best validation loss {number(report.best_val_loss, '.3f')}"
         if report.best_val_loss is not None
         else ""
     )
@@ -233,7 +234,7 @@ def generate(
     with _one_story():
         story = Storyteller.load(model, encoder_weights).generate_from_images(photos, options)
     if as_json:
-        print(json.dumps(story.to_json(), ensure_ascii=False))
+        print(json_text(story.to_json(), ensure_ascii=False))
         return
     for photo, sentence in zip(photos, story.display_sentences, strict=True):
         print(f"{photo.name}: {sentence}")
@@ -269,10 +270,10 @@ def predict(
         batch_size=batch_size,
         progress=not as_json and sys.stderr.isatty(),
     )
-    write_text_atomic(out, json.dumps(predictions, ensure_ascii=False) + "\n")
+    write_text_atomic(out, json_text(predictions, ensure_ascii=False) + "\n")
     count = len(predictions["output_stories"]) if format == "challenge" else len(predictions)
     if as_json:
-        print(json.dumps({"out": str(out), "format": format, "stories": count}))
+        print(json_text({"out": str(out), "format": format, "stories": count}))
     else:
         print(f"wrote {count} stories ({format} format) to {out}")
 

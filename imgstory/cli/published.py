@@ -9,14 +9,15 @@ bootstrap between any two released (registered) or local (predictions file) syst
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import typer
 
+from imgstory.cli.printing import NOT_AVAILABLE, number
 from imgstory.errors import UserInputError
 from imgstory.eval.options import BOOTSTRAP_HELP, JSON_HELP
+from imgstory.jsonfile import json_text
 from imgstory.paths import PUBLISHED_RESULTS_FILE
 
 published_app = typer.Typer(
@@ -91,7 +92,7 @@ def add(
         entries.append(score_released_challenge(outputs, challenge, sis, bootstrap))
     _register(entries, saved, registry, replace)
     if json_output:
-        print(json.dumps([entry.to_json() for entry, _ in entries]))
+        print(json_text([entry.to_json() for entry, _ in entries]))
         return
     for entry, _ in entries:
         _print_entry(entry)
@@ -114,7 +115,7 @@ def add_human(
     entry, warnings = score_human_leave_one_out(references, bootstrap)
     _register([(entry, warnings)], [], registry, replace)
     if json_output:
-        print(json.dumps(entry.to_json()))
+        print(json_text(entry.to_json()))
         return
     _print_entry(entry)
 
@@ -144,7 +145,7 @@ def add_floor(
     entry = _with_statistics(entry, statistics_file, registry)
     _register([(entry, warnings)], [(statistics_file, statistics, digests)], registry, replace)
     if json_output:
-        print(json.dumps(entry.to_json()))
+        print(json_text(entry.to_json()))
         return
     _print_entry(entry)
 
@@ -185,7 +186,7 @@ def list_entries(
         for result in (r for r in results if r.scored_here == scored):
             scores = result.scores_0_1
             shown = "  ".join(
-                f"{key} {scores[key]:.4f}"
+                f"{key} {number(scores[key])}"
                 for key in ("METEOR", "ROUGE_L", "CIDEr", "Bleu_4")
                 if key in scores
             )
@@ -211,7 +212,7 @@ def compare(
     comparison = compare_systems(first, second, resamples=bootstrap)
     if json_output:
         print(
-            json.dumps(
+            json_text(
                 {
                     "a": first.label,
                     "b": second.label,
@@ -226,7 +227,7 @@ def compare(
         f"{first.label} minus {second.label} on {comparison.albums} albums, paired bootstrap "
         f"({bootstrap} resamples; p two-sided):"
     )
-    print(comparison.table.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
+    print(comparison.table.to_string(index=False, float_format=number, na_rep=NOT_AVAILABLE))
     if comparison.different_references:
         print(f"({comparison.different_references} shared albums left out: other references)")
 
@@ -241,10 +242,11 @@ def _print_entry(entry) -> None:
     print(f"{entry.system} [{entry.protocol}], {entry.provenance}:")
     for key, value in entry.scores.items():
         low, high = entry.ci95.get(key, (None, None))
-        interval = f"  (95% CI {low:.4f}-{high:.4f})" if low is not None else ""
-        print(f"  {key:<8} {value:.4f}{interval}")
+        interval = f"  (95% CI {number(low)}-{number(high)})" if low is not None else ""
+        print(f"  {key:<8} {number(value)}{interval}")
     for key, value in entry.story_metrics.items():
-        print(f"  {key:<8} {value:.4f}" if isinstance(value, float) else f"  {key} {value}")
+        shown = value if isinstance(value, int) else number(value)  # a count or a metric
+        print(f"  {key:<8} {shown}")
     print(f"  albums scored {entry.albums_scored}, missing {entry.albums_missing}")
 
 

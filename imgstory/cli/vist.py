@@ -5,13 +5,14 @@ Nothing heavy is imported until a command runs.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import typer
 
+from imgstory.cli.printing import number
+from imgstory.jsonfile import json_text
 from imgstory.paths import REAL_PHOTO_RESULTS_FILE as RESULTS_FILE
 from imgstory.paths import SHIPPED_MODELS_DIR as MODELS_DIR
 
@@ -116,7 +117,8 @@ def build(
         report = model.report
         print(
             f"{model.path}: {report['epochs_run']} epochs, best {report['best_epoch']} "
-            f"(val loss {report['best_val_loss']:.3f}), {report['stories_per_second']} stories/s, "
+            f"(val loss {number(report['best_val_loss'], '.3f')}), "
+            f"{report['stories_per_second']} stories/s, "
             f"{report['seconds']:.0f} s",
             file=sys.stderr,
         )
@@ -169,7 +171,7 @@ def evaluate(
         floor_text=FLOOR_TEXT,
     )
     results = report.to_json()
-    write_text_atomic(RESULTS_FILE, json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+    write_text_atomic(RESULTS_FILE, json_text(results, indent=1, ensure_ascii=False) + "\n")
     if not released:
         print(f"no released outputs found under {folder / 'published'}", file=sys.stderr)
     for label, system in report.systems.items():
@@ -181,13 +183,18 @@ def evaluate(
 def _summary_line(label: str, system) -> str:
     """One row of the comparison as the build prints it."""
     scores, found, naming = system.scores, system.identification, system.naming
-    parts = [f"{key} {scores[key].value:.3f}" for key in ("METEOR", "CIDEr") if key in scores]
-    parts.append(f"first {found.top1:.0%}, top-3 {found.top3:.0%}")
+    parts = [
+        f"{key} {number(scores[key].value, '.3f')}" for key in ("METEOR", "CIDEr") if key in scores
+    ]
+    parts.append(f"first {number(found.top1, '.0%')}, top-3 {number(found.top3, '.0%')}")
     if naming is not None and naming.rate is not None:
         parts.append(f"naming {naming.named}/{naming.eligible}")
     versus = system.versus_thesis.get("CIDEr")
     if versus is not None:
-        parts.append(f"thesis minus this CIDEr {versus.difference:+.3f} (p = {versus.p_value:.3f})")
+        parts.append(
+            f"thesis minus this CIDEr {number(versus.difference, '+.3f')} "
+            f"(p = {number(versus.p_value, '.3f')})"
+        )
     if system.albums_missing:
         parts.append(f"no story for {len(system.albums_missing)} album(s)")
     return f"{label}: " + ", ".join(parts)

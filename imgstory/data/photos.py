@@ -5,8 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from imgstory.errors import UserInputError
 from imgstory.images import PHOTO_SUFFIXES
+from imgstory.jsonfile import check_input_folder
+
+#: What a photo folder is, for the messages.
+PHOTO_FOLDER = (
+    "a photo folder: the VIST images/ folder, with train/ val/ test/ inside, or a flat folder "
+    "of <photo_id>.jpg files"
+)
 
 
 class PhotoFinder:
@@ -20,11 +26,7 @@ class PhotoFinder:
 
     def __init__(self, images_dir: str | Path):
         self.images_dir = Path(images_dir)
-        if not self.images_dir.is_dir():
-            raise UserInputError(
-                f"{self.images_dir}: photo folder not found (expected the VIST images/ folder, "
-                "with train/ val/ test/ inside, or a flat folder of <photo_id>.jpg files)"
-            )
+        check_input_folder(self.images_dir, PHOTO_FOLDER)
         self._by_id: dict[str, list[Path]] = {}
         self._scan(self.images_dir, depth=0)
 

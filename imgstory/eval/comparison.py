@@ -62,7 +62,8 @@ def registered_system(system: str, registry: str | Path = PUBLISHED_RESULTS_FILE
     """A scored-here registry entry with its saved per-album statistics.
 
     Raises:
-        UserInputError: no such entry, or one without statistics (as-reported numbers).
+        UserInputError: no such entry, or one without statistics (numbers as reported, or the
+            human references scored leave-one-out), said by its provenance.
     """
     from imgstory.eval.published import load_published_results
     from imgstory.eval.released import load_statistics
@@ -71,7 +72,9 @@ def registered_system(system: str, registry: str | Path = PUBLISHED_RESULTS_FILE
     entries = [r for r in load_published_results(registry) if r.system == system]
     with_statistics = [r for r in entries if r.statistics_file]
     if not with_statistics:
-        why = "has no per-album statistics (as-reported numbers)" if entries else "is not there"
+        why = (
+            f"has no per-album statistics ({entries[0].provenance})" if entries else "is not there"
+        )
         raise UserInputError(
             f"{registry}: system {system!r} {why}; systems that can be compared: "
             + ", ".join(comparable_systems(registry))

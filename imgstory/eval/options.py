@@ -21,10 +21,11 @@ PREDICTIONS_HELP = (
 )
 PER_ALBUM_HELP = "Also write one row per album (per photo sequence for challenge) to this CSV."
 JSON_HELP = "Print one JSON object (metric keys on the 0-1 scale, coverage, warnings) to stdout."
-BOOTSTRAP_HELP = (
-    "Bootstrap resamples for 95% confidence intervals over albums (0 = none; 1000 is usual "
-    "and takes well under a second)."
-)
+_RESAMPLES = "Bootstrap resamples for 95% confidence intervals over albums"
+_USUAL = "1000 is usual and takes well under a second"
+BOOTSTRAP_HELP = f"{_RESAMPLES}, at least 1 ({_USUAL})."
+#: ``evaluate``'s: intervals there are optional, off by default.
+EVALUATE_BOOTSTRAP_HELP = f"{_RESAMPLES} (0, the default: no intervals; {_USUAL})."
 
 #: Non-redundancy compares every pair of a story's sentences, a cost growing with the square of
 #: their number: a story of more sentences has none (NaN, named by ``imgstory evaluate``).

@@ -79,8 +79,13 @@ class ChallengeStory:
     story: str
 
 
-def load_challenge_submission(path: str | Path) -> list[ChallengeStory]:
+def load_challenge_submission(path: str | Path, arel_hint: str = "") -> list[ChallengeStory]:
     """Read a VIST challenge submission (``output_stories``), one story per photo sequence.
+
+    Args:
+        path: the submission file.
+        arel_hint: what the caller's user should do with AREL-format predictions instead (an
+            option of the command that reads the file), said when the file looks like them.
 
     Raises:
         UserInputError: the wrong layout, a story missing a field, or a repeated photo sequence.
@@ -89,7 +94,7 @@ def load_challenge_submission(path: str | Path) -> list[ChallengeStory]:
     document = read_json(path, CHALLENGE_FORMAT)
     entries = document.get("output_stories") if isinstance(document, dict) else None
     if not isinstance(entries, list):
-        hint = " (this looks like AREL predictions: use --protocol arel)"
+        hint = " (this looks like AREL predictions" + (f": {arel_hint})" if arel_hint else ")")
         raise UserInputError(
             f"{path}: expected {CHALLENGE_FORMAT}"
             + (hint if isinstance(document, dict) and document else "")

@@ -10,7 +10,6 @@ scales, and the protocol so they never mix protocols.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import stat
@@ -21,7 +20,7 @@ from typing import NoReturn
 import pandas as pd
 
 from imgstory.errors import UserInputError
-from imgstory.jsonfile import read_json
+from imgstory.jsonfile import json_text, read_json
 from imgstory.paths import PUBLISHED_RESULTS_FILE
 
 SCALE_DIVISORS = {"0-1": 1.0, "percent": 100.0}
@@ -250,7 +249,7 @@ def append_published_results(
             entries[position] = result.to_json()
         else:
             entries.append(result.to_json())
-    write_text_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(path, json_text(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def published_results_frame(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,7 +216,7 @@ def score_released_challenge(
     from imgstory.eval.predictions import load_challenge_submission
 
     submission_file, sis_file = Path(submission_file), Path(sis_file)
-    submission = load_challenge_submission(submission_file)
+    submission = load_challenge_submission(submission_file, "give them as --predictions")
     references = load_sis(sis_file).stories
     if not references:
         raise UserInputError(f"{sis_file}: no valid story to use as a reference")
@@ -320,6 +321,12 @@ def leave_one_out_scores(
     return LeaveOneOutScores(passes, statistics, scores, intervals, warnings)
 
 
+def _defined_mean(values: list[float]) -> float:
+    """The mean of the values that are not NaN; NaN (written as null) when none is."""
+    defined = [value for value in values if not math.isnan(value)]
+    return float(np.mean(defined)) if defined else math.nan
+
+
 def score_human_leave_one_out(
     references_file: str | Path, resamples: int = RESAMPLES, paper: str = ""
 ) -> tuple[PublishedResult, list[str]]:
@@ -349,7 +356,7 @@ def score_human_leave_one_out(
         provenance=SCORED_HERE_HUMAN,
         ci95=intervals,
         story_metrics={
-            **{key: float(np.nanmean([m[key] for m in measured])) for key in STORY_METRIC_KEYS},
+            **{key: _defined_mean([m[key] for m in measured]) for key in STORY_METRIC_KEYS},
             "story_metrics_stories": albums,
         },
         albums_scored=albums,
