@@ -37,7 +37,7 @@ from imgstory.eval.identification import identify_albums
 from imgstory.eval.naming import naming_rate
 from imgstory.eval.story_metrics import distinct_2, non_redundancy
 from imgstory.features.concepts import ConceptSpace
-from imgstory.features.terms import TermSpace
+from imgstory.features.terms import TermNoise, TermSpace
 from imgstory.generation.storyteller import Storyteller
 from imgstory.model.pipeline import split_by_album
 from imgstory.vist_models.build import VIST_TRAINING
@@ -49,6 +49,9 @@ MODELS = Path("assets/models")
 SETTINGS = {
     "beam 3 (default)": {},
     "beam 3, no trigram blocking": {"no_repeat_ngram_size": 0},
+    "beam 3, no repeat penalty": {"repeat_penalty": 0.0},
+    "beam 3, repeat penalty 0.3": {"repeat_penalty": 0.3},
+    "beam 3, repeat penalty 1": {"repeat_penalty": 1.0},
     "beam 3, length penalty 1": {"length_penalty": 1.0},
     "beam 5": {"beam_size": 5},
     "greedy": {"method": "greedy"},
@@ -75,19 +78,25 @@ def report(label: str, references, stories, extra: str = "") -> None:
     """One line of figures for ``album -> story``."""
     cider = evaluate_arel(references, stories, meteor=False).scores["CIDEr"]
     found = identify_albums(references, stories)
-    non_redundant = np.mean([non_redundancy(story) for story in stories.values()])
+    redundancy = [non_redundancy(story) for story in stories.values()]
     variety = np.mean([distinct_2(story) for story in stories.values()])
     print(f"  {label:40s} {cider:6.3f} {found.top1:5.2f} {found.top3:5.2f} "
-          f"{np.mean(found.ranks):5.1f} {non_redundant:5.3f} {variety:5.3f} {extra}")  # fmt: skip
+          f"{np.mean(found.ranks):5.1f} {np.mean(redundancy):5.3f} {min(redundancy):5.3f} "
+          f"{variety:5.3f} {extra}")  # fmt: skip
 
 
 def model_inputs(
-    teller: Storyteller, sentences: list[str], albums: int, terms: TermSpace
+    teller: Storyteller,
+    sentences: list[str],
+    albums: int,
+    terms: TermSpace,
+    noise: TermNoise | None = None,
 ) -> np.ndarray:
     """``(albums, 5, dim)``: the held-out stories' sentences as the model's encoder sees photos
-    (class mixtures for ``concepts`` models, terms without noise for ``terms`` models)."""
+    (class mixtures for ``concepts`` models, terms for ``terms`` models: without noise, or with
+    ``noise``'s dropped and distractor classes, seeded, as a classifier errs)."""
     if teller.encoder_name == "terms":
-        vectors = terms.sentence_terms(sentences)
+        vectors = terms.sentence_terms(sentences, noise, seed=1)
     else:
         vectors = ConceptSpace.packaged().sentence_vectors(sentences)
     return vectors.reshape(albums, 5, -1)
@@ -101,6 +110,11 @@ def main() -> None:
     parser.add_argument("--models-dir", type=Path, default=MODELS, help="folder of the models")
     parser.add_argument(
         "--settings", default=";".join(SETTINGS), help="decoding settings, ;-separated"
+    )
+    parser.add_argument(
+        "--noisy",
+        action="store_true",
+        help="give terms models noisy terms (the training noise: dropped and distractor classes)",
     )
     args = parser.parse_args()
     if not args.stories.exists():
@@ -119,7 +133,7 @@ def main() -> None:
     print(f"{len(albums)} held-out val albums; chance: top-1 {1 / len(albums):.2f}, "
           f"top-3 {3 / len(albums):.2f}, mean rank {(len(albums) + 1) / 2:.1f}")  # fmt: skip
     print(f"  {'system':40s} {'CIDEr':>6s} {'top1':>5s} {'top3':>5s} {'rank':>5s} "
-          f"{'NR':>5s} {'dist2':>5s} naming logp/token")  # fmt: skip
+          f"{'NR':>5s} {'NRmin':>5s} {'dist2':>5s} naming logp/token")  # fmt: skip
     report("concept retrieval", references, retrieval_stories(photo_vectors, sequences, train))
     report("random val story", references, random_stories(sequences, train, seed=0))
     for name in args.models.split(","):
@@ -127,7 +141,8 @@ def main() -> None:
             print(f"  {name}: not built, skipped")
             continue
         teller = Storyteller.load(args.models_dir / name)
-        features = model_inputs(teller, sentences, len(albums), terms)
+        noise = TermNoise() if args.noisy else None
+        features = model_inputs(teller, sentences, len(albums), terms, noise)
         for label in args.settings.split(";"):
             config = DecodingConfig(**SETTINGS[label])
             tokens = teller.search(config)(features, config)  # (albums, 5, width)

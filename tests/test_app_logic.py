@@ -208,6 +208,10 @@ def test_decoding_label_names_the_options_that_matter():
         result().decoding_label == "beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3)"
     )
     assert result(method="greedy").decoding_label == "greedy (no-repeat 3)"
+    penalised = replace(result(), decoding={**result().decoding, "repeat_penalty": 0.5})
+    assert penalised.decoding_label == (
+        "beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=0.5)"
+    )
 
 
 def test_downloads_text_json_and_challenge_format():

@@ -66,7 +66,11 @@ GREAT_TIME = {
     "x": {"y": 0.9, "a": 0.05, "<end>": 0.05},
     "y": {"<end>": 0.9, "a": 0.05, "b": 0.05},
 }
-TABLES = (GARDEN_PATH, SHORT_OR_LONG, FINISHED_EARLY, STUTTER, UNIFORM, NUCLEUS, GREAT_TIME)
+# "a" (0.55) or "b" (0.45), then the end: the same best one-word sentence for every photo
+EITHER = {"<start>": {"a": 0.55, "b": 0.45}, "a": {"<end>": 1.0}, "b": {"<end>": 1.0}}
+TABLES = (
+    GARDEN_PATH, SHORT_OR_LONG, FINISHED_EARLY, STUTTER, UNIFORM, NUCLEUS, GREAT_TIME, EITHER
+)  # fmt: skip
 
 
 def log_table(table: dict[str, dict[str, float]]) -> np.ndarray:
@@ -303,6 +307,23 @@ def test_a_content_word_is_written_once_per_sentence():
     assert words_of(once(features, config)) == [["a x y"]]
     off = DecodingConfig(method="greedy", no_repeat_ngram_size=0)  # the rule rides on blocking
     assert words_of(StorySearch(model, off, 3, once_per_sentence=[4])(features, off)) != [["a x y"]]
+
+
+@pytest.mark.parametrize("method", ["beam", "greedy"])
+def test_the_presence_penalty_makes_a_later_sentence_choose_another_word(method):
+    """EITHER writes "a" for every photo. With the presence penalty (0.5 by default) on "a" and
+    "b", the second sentence pays 0.5 for "a": log 0.55 - 0.5 = -1.10 < log 0.45 = -0.80, so it
+    says "b"; the third pays 0.5 for either and goes back to "a". Without it, "a a a"."""
+    config = DecodingConfig(method=method, block_repeated_sentences=False)
+    assert config.repeat_penalty == 0.5
+    words = [WORDS["a"], WORDS["b"]]
+    features = features_for([EITHER], photos=3)
+    penalised = StorySearch(SCRIPTED, config, feature_dim=3, repeat_words=words)
+    assert words_of(penalised(features, config)) == [["a", "b", "a"]]
+    off = dataclasses.replace(config, repeat_penalty=0.0)
+    assert words_of(penalised(features, off)) == [["a", "a", "a"]]  # a graph input: no retrace
+    unlisted = StorySearch(SCRIPTED, config, feature_dim=3, repeat_words=[WORDS["b"]])
+    assert words_of(unlisted(features, config)) == [["a", "a", "a"]]  # "a" is not counted
 
 
 def test_searches_traced_once_each_log_no_retracing_warning():

@@ -37,6 +37,7 @@ DECODING_NAMES = {
     "top_p": N_("top_p"),
     "seed": N_("seed"),
     "no_repeat_ngram_size": N_("no_repeat_ngram_size"),
+    "repeat_penalty": N_("repeat_penalty"),
 }
 
 
@@ -90,6 +91,9 @@ class StoryResult:
         if repeat:
             no_repeat = option.format(name=decoding_name("no_repeat_ngram_size"), value=repeat)
             shown = f"{shown}, {no_repeat}" if shown else _("no-repeat {n}").format(n=repeat)
+            if "repeat_penalty" in self.decoding:  # stories stored before it existed lack it
+                penalty = self.decoding["repeat_penalty"]
+                shown += ", " + option.format(name=decoding_name("repeat_penalty"), value=penalty)
         method = decoding_name(method)
         return f"{method} ({shown})" if shown else method
 

@@ -274,6 +274,16 @@ def decoding_controls(method_place: Any) -> DecodingConfig:
         help=_(DECODING_HELP["no_repeat_ngram_size"]),
         key="no_repeat",
     )
+    repeat_penalty = left.slider(
+        _("Repeat penalty"),
+        0.0,
+        2.0,
+        defaults.repeat_penalty,
+        step=0.1,
+        help=_(DECODING_HELP["repeat_penalty"]),
+        disabled=no_repeat == 0,
+        key="repeat_penalty",
+    )
     temperature = middle.slider(
         _("Sampling temperature"),
         0.1,
@@ -320,5 +330,6 @@ def decoding_controls(method_place: Any) -> DecodingConfig:
     )
     return DecodingConfig(
         method=method, beam_size=beam_size, temperature=temperature, top_p=top_p, seed=int(seed),
-        no_repeat_ngram_size=no_repeat, block_repeated_sentences=block,
+        no_repeat_ngram_size=no_repeat, repeat_penalty=repeat_penalty,
+        block_repeated_sentences=block,
     )  # fmt: skip

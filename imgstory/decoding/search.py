@@ -103,14 +103,19 @@ class StorySearch:
     """A compiled search for one decoding config: ``search(features) -> (batch, n, width)`` ids.
 
     Build once per (model, config) and reuse; the first call traces the graph (1-3 s), later
-    calls with any batch size or number of photos reuse it. ``seed``, ``temperature``, ``top_p``
-    and ``length_penalty`` are graph inputs, so changing them does not retrace.
+    calls with any batch size or number of photos reuse it. ``seed``, ``temperature``, ``top_p``,
+    ``length_penalty`` and ``repeat_penalty`` are graph inputs, so changing them does not retrace.
     With ``sentence_ends`` (the ids of ".", "!", "?": :class:`Storyteller` passes its
     vocabulary's), ``<end>`` may only follow one of them, so every sentence ends with its
     punctuation: VIST text has sentences without it (6% of the train text), and a model learns
     to stop after a bare word ("the rides were green"). With ``once_per_sentence`` (content
     words: :class:`Storyteller` passes its vocabulary's) and n-gram blocking on, a sentence holds
-    each of those words at most once ("the fireworks were lit with fireworks").
+    each of those words at most once ("the fireworks were lit with fireworks"). With
+    ``repeat_words`` (:class:`Storyteller` passes its vocabulary's words, punctuation left out),
+    each time an earlier sentence of the story wrote one costs it ``repeat_penalty``
+    log-probability: a presence penalty, as the OpenAI and Hugging Face generation options have
+    one, so sentences share fewer words (RoViST non-redundancy) -- "the fireworks were lit up"
+    after "the fireworks lit up the sky" becomes rarer, not impossible.
     ``jit_compile=True`` compiles with XLA: ~25% faster per story here, but it compiles again
     (1-2 s) for every new (batch, photos) shape, so it pays off for long runs of one shape only.
     """
@@ -123,6 +128,7 @@ class StorySearch:
         jit_compile: bool = False,
         sentence_ends: Sequence[int] = (),
         once_per_sentence: Sequence[int] = (),
+        repeat_words: Sequence[int] = (),
     ):
         self.model = model
         self.config = config
@@ -132,6 +138,10 @@ class StorySearch:
         once = np.zeros((1, model.vocab_size), bool)
         once[0, list(once_per_sentence)] = True
         self._once = tf.constant(once) if once_per_sentence else None
+        # (1, vocab) 1.0 for the words the presence penalty counts (all words, not punctuation)
+        counted = np.zeros((1, model.vocab_size), np.float32)
+        counted[0, list(repeat_words)] = 1.0
+        self._repeat_words = tf.constant(counted) if repeat_words else None
         self._candidates = config.candidates
         rules = np.zeros((model.sentence_width, model.vocab_size), bool)  # (step, vocab) banned
         rules[:, [PAD_ID, START_ID, UNK_ID]] = True  # never written
@@ -146,6 +156,7 @@ class StorySearch:
             tf.TensorSpec((), tf.float32, name="temperature"),
             tf.TensorSpec((), tf.float32, name="top_p"),
             tf.TensorSpec((), tf.float32, name="length_penalty"),
+            tf.TensorSpec((), tf.float32, name="repeat_penalty"),
         ]
         self._compiled = tf.function(
             self._decode_story, input_signature=signature, autograph=False, jit_compile=jit_compile
@@ -186,12 +197,15 @@ class StorySearch:
             tf.constant(config.temperature, tf.float32),
             tf.constant(config.top_p, tf.float32),
             tf.constant(config.length_penalty, tf.float32),
+            tf.constant(config.repeat_penalty, tf.float32),
         )
         return tokens.numpy()
 
     # -- the graph -------------------------------------------------------------------------
 
-    def _decode_story(self, features, keys, seed, temperature, top_p, length_penalty):
+    def _decode_story(
+        self, features, keys, seed, temperature, top_p, length_penalty, repeat_penalty
+    ):
         model = self.model
         batch, photos = tf.shape(features)[0], tf.shape(features)[1]
         width = model.sentence_width
@@ -208,12 +222,15 @@ class StorySearch:
 
         def tell_one(index, history, story_output, story_state):
             memory, states = model.start_sentence(encodings[:, index], story_output)
+            penalty = self._presence_penalty(history, repeat_penalty)  # (batch, vocab) or 0
             if self.config.method == "beam":
-                candidates = self._beam_search(memory, states, history, index, length_penalty)
+                candidates = self._beam_search(
+                    memory, states, history, index, length_penalty, penalty
+                )
                 forced = tf.zeros(tf.shape(candidates)[:2], tf.bool)
             else:
                 candidates, forced = self._greedy_or_sample(
-                    memory, states, history, index, story_hash, temperature, top_p
+                    memory, states, history, index, story_hash, temperature, top_p, penalty
                 )  # (batch, candidates, width), (batch, candidates)
             chosen = self._choose(candidates, forced, history, index)  # (batch, width)
             written = tf.equal(tf.range(photos), index)[None, :, None]  # (1, photos, 1)
@@ -227,6 +244,18 @@ class StorySearch:
             (tf.constant(0), history, story_output, story_state),
         )
         return history
+
+    def _presence_penalty(self, history, repeat_penalty):
+        """``(batch, vocab)``: what each of ``repeat_words`` loses for the times the story's
+        earlier sentences wrote it (``repeat_penalty`` per time); 0.0 without such words."""
+        if self._repeat_words is None:
+            return tf.constant(0.0)
+        vocab = self.model.vocab_size
+        written = tf.reshape(history, (tf.shape(history)[0], -1))  # (batch, photos * width)
+        counts = tf.math.bincount(
+            written, minlength=vocab, maxlength=vocab, axis=-1, dtype=tf.float32
+        )  # (batch, vocab)
+        return repeat_penalty * counts * self._repeat_words
 
     def _rows(self, memory, states, history, index):
         """Per-candidate copies of a sentence's inputs, and what repeat blocking needs.
@@ -251,7 +280,9 @@ class StorySearch:
         ban_token = tf.where(full, written[:, :, width - 2], END_ID)
         return memory, states, story_so_far, written, (matching, ban_step, ban_token)
 
-    def _greedy_or_sample(self, memory, states, history, index, story_hash, temperature, top_p):
+    def _greedy_or_sample(
+        self, memory, states, history, index, story_hash, temperature, top_p, penalty
+    ):
         """Greedy or sampled candidates ``(batch, K, width)`` and ``(batch, K)`` flags: True where
         blocking a repeated sentence changed that candidate (the others are preferred)."""
         model, count = self.model, self._candidates
@@ -261,6 +292,7 @@ class StorySearch:
         memory, states, story_so_far, written, (matching, ban_step, ban_token) = self._rows(
             memory, states, history, index
         )
+        penalty = self._per_row(penalty)  # (rows, vocab) or 0
         row_hash = None
         if self.config.method == "sample":  # (rows,): seed, story, sentence, candidate
             row_hash = _hash_with(
@@ -273,7 +305,7 @@ class StorySearch:
 
         def step_once(step, tokens, last, finished, forced, matching, states):
             logits, new_states = model.decoder_step(last, memory, states)  # (rows, vocab)
-            log_probs = tf.nn.log_softmax(logits)
+            log_probs = tf.nn.log_softmax(logits) - penalty
             banned, rules = self._banned(tokens, story_so_far, step)
             repeats = None  # (rows, photos) written sentences the next token would complete
             if self.config.block_repeated_sentences:
@@ -304,7 +336,7 @@ class StorySearch:
         )
         return tf.reshape(tokens, (batch, count, width)), tf.reshape(forced, (batch, count))
 
-    def _beam_search(self, memory, states, history, index, length_penalty):
+    def _beam_search(self, memory, states, history, index, length_penalty, penalty):
         """Beam search for one photo: the ``K`` best finished sentences ``(batch, K, width)``.
 
         As fairseq / Hugging Face do: each step ranks ``2K`` continuations of the ``K`` live
@@ -320,6 +352,7 @@ class StorySearch:
         memory, states, story_so_far, written, (matching, ban_step, ban_token) = self._rows(
             memory, states, history, index
         )
+        penalty = self._per_row(penalty)  # (rows, vocab) or 0
         first = tf.one_hot(0, count, on_value=0.0, off_value=NEGATIVE)
         scores = tf.reshape(tf.tile(first[None, :], (batch, 1)), (-1,))  # (rows,): beam 0 live
         tokens = tf.fill((rows, width), PAD_ID)  # (rows, width)
@@ -333,7 +366,7 @@ class StorySearch:
 
         def step_once(step, tokens, last, scores, matching, pool_tokens, pool_scores, states):
             logits, new_states = model.decoder_step(last, memory, states)  # (rows, vocab)
-            log_probs = tf.nn.log_softmax(logits)
+            log_probs = tf.nn.log_softmax(logits) - penalty
             banned, rules = self._banned(tokens, story_so_far, step)
             allowed = tf.where(banned, NEGATIVE, log_probs)
             if self.config.block_repeated_sentences:
@@ -392,6 +425,10 @@ class StorySearch:
             tf.reshape(tokens, (batch, count, width))[:, :1],
         )
         return tf.where(filled[:, :, None], pool_tokens, best)
+
+    def _per_row(self, penalty):
+        """A story's ``(batch, vocab)`` penalty repeated for each of its candidate rows."""
+        return penalty if penalty.shape.rank == 0 else tf.repeat(penalty, self._candidates, 0)
 
     def _greedy_pick(self, log_probs, banned, repeats, step, rows):
         """Greedy next tokens ``(rows,)``: without and with sentence-repeat blocking."""

@@ -85,9 +85,11 @@ BUILD_CONFIGS = {
     ),
 }
 
-#: The demo pack's stories are decoded without trigram blocking, as the shipped pack was built
-#: before blocking became the default (``imgstory generate --no-repeat-ngram 0`` writes them).
+#: The demo pack's stories are decoded without trigram blocking or the presence penalty, as the
+#: shipped pack was built before they became the default (``imgstory generate --no-repeat-ngram 0
+#: --repeat-penalty 0`` writes them).
 DEMO_NO_REPEAT = 0
+DEMO_REPEAT_PENALTY = 0.0
 SYSTEMS = ("lstm-beam", "lstm-greedy", "gru-beam", "gru-greedy", "retrieval", "random")
 THESIS_SYSTEM = SYSTEMS[0]  # the others are tested against it (summary.json "comparisons")
 CELLS = ("lstm", "gru")
@@ -307,7 +309,10 @@ def build_demo_pack(
         teller = Storyteller.load(out_dir / "models" / cell)
         for method in ("beam", "greedy"):
             decoding = DecodingConfig(
-                method=method, beam_size=build.beam_size, no_repeat_ngram_size=DEMO_NO_REPEAT
+                method=method,
+                beam_size=build.beam_size,
+                no_repeat_ngram_size=DEMO_NO_REPEAT,
+                repeat_penalty=DEMO_REPEAT_PENALTY,
             )
             told = predict_stories(
                 teller, store, splits["test"], decoding, batch_size=len(album_ids)

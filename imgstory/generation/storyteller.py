@@ -70,6 +70,12 @@ def content_word_ids(vocabulary) -> list[int]:
     ]
 
 
+def word_ids(vocabulary) -> list[int]:
+    """Ids of the vocabulary's words (alphabetic tokens: no punctuation, no ``'s``/``n't``):
+    what the presence penalty counts."""
+    return [index for index, token in enumerate(vocabulary.tokens) if token.isalpha()]
+
+
 class Storyteller:
     """A loaded storyteller: build once (``Storyteller.load``), generate many times.
 
@@ -139,6 +145,7 @@ class Storyteller:
                 once_per_sentence=content_word_ids(self.vocabulary)
                 if decoding.no_repeat_ngram_size
                 else (),
+                repeat_words=word_ids(self.vocabulary) if decoding.no_repeat_ngram_size else (),
             )
         return self._searches[key]
 
