@@ -424,6 +424,9 @@ def test_decoding_config_validates_with_clear_messages_and_has_help_for_every_op
             DecodingConfig(seed=seed)
     with pytest.raises(UserInputError, match="n-gram"):
         DecodingConfig(no_repeat_ngram_size=1)
+    for penalty in (-0.5, float("nan"), float("inf")):
+        with pytest.raises(UserInputError, match="repeat penalty must be 0"):
+            DecodingConfig(repeat_penalty=penalty)
     for top_p in (0.0, 1.5):
         with pytest.raises(UserInputError, match="top-p"):
             DecodingConfig(top_p=top_p)

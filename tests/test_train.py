@@ -155,6 +155,9 @@ def test_cli_trains_a_gru_that_tells_its_stories_from_the_photos(tmp_path, capsy
     assert "absent.jpg" in capsys.readouterr().err
     assert main(["generate", "--model", str(model_dir), *(files * 3)]) == 2
     assert "give 1 to 10 photos" in capsys.readouterr().err
+    assert main([*command, "--repeat-penalty", "-1"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "repeat penalty must be 0 (off) or a positive number" in error and "\n" not in error
 
 
 def test_the_shuffle_of_an_epoch_depends_on_the_epoch_alone():

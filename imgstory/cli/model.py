@@ -42,6 +42,9 @@ SEED_OPTION = typer.Option(0, "--seed", help=DECODING_HELP["seed"])
 NGRAM_OPTION = typer.Option(
     _DEFAULT.no_repeat_ngram_size, "--no-repeat-ngram", help=DECODING_HELP["no_repeat_ngram_size"]
 )
+PENALTY_OPTION = typer.Option(
+    _DEFAULT.repeat_penalty, "--repeat-penalty", help=DECODING_HELP["repeat_penalty"]
+)
 REPEAT_OPTION = typer.Option(
     True,
     "--block-repeated-sentences/--allow-repeated-sentences",
@@ -80,6 +83,7 @@ DECODING_OPTIONS = (
     ("top_p", float, TOP_P_OPTION, "top_p"),
     ("seed", int, SEED_OPTION, "seed"),
     ("no_repeat_ngram", int, NGRAM_OPTION, "no_repeat_ngram_size"),
+    ("repeat_penalty", float, PENALTY_OPTION, "repeat_penalty"),
     ("block_repeated", bool, REPEAT_OPTION, "block_repeated_sentences"),
 )
 
