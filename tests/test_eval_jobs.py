@@ -136,6 +136,30 @@ def test_jars_sharing_a_job_chunk_by_chunk_give_the_same_statistics(java, cut_po
     assert sorted(scored) == [1, 2, 2, 2]  # every chunk reported once, by its size
 
 
+def test_closing_a_pool_stops_its_jars_removes_its_cut_table_and_refuses_more(java):
+    """`close()` is public and final: jars stopped, the pool's own cut table removed, and
+    scoring afterwards fails with a message saying why (a job turns it into a warning)."""
+    hypotheses = list(PREDICTIONS.values())
+    references = [REFERENCES[album] for album in PREDICTIONS]
+    with meteor.MeteorPool.for_texts(hypotheses, references) as pool:
+        table = pool._paraphrase_table
+        assert table.is_file() and not pool.closed
+        scored = pool.score(hypotheses, references)
+        assert pool.warm == 1
+    assert pool.closed and pool.warm == 0 and not table.parent.exists()
+    pool.close()  # again: nothing to do
+    with pytest.raises(meteor.MeteorUnavailable, match="pool was closed"):
+        pool.score(hypotheses, references)
+    assert pool.warm == 0  # no jar was started for the refused job
+    result = evaluate_arel(REFERENCES, PREDICTIONS, meteor_pool=pool)
+    assert "METEOR" not in result.scores and result.scores["CIDEr"] > 0
+    assert result.warnings == [
+        "METEOR not computed: this METEOR pool was closed and starts no jar: score with "
+        "another pool"
+    ]
+    assert 0 < scored.score < 1
+
+
 def test_a_jar_still_loading_does_not_hold_back_a_job(java, cut_pool, tmp_path):
     """A jar that has not loaded its table yet takes no share of the job: the ready jar scores
     it all (before, the job was split in halves and waited for the slow jar's half)."""

@@ -2,12 +2,12 @@
 
 This is the evaluation behind AREL's published table (Wang et al., ACL 2018) and most later VIST
 papers: coco-caption BLEU-1..4 (``option='closest'``), METEOR 1.5 with ``-t hter``, ROUGE-L and
-CIDEr, on the 0-1 scale. METEOR runs in warm jars while the other scorers run in Python.
+CIDEr, on the 0-1 scale. METEOR runs in Java processes (how: :mod:`imgstory.eval.meteor`) while
+the other scorers run in Python beside them (:func:`_score_albums`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import multiprocessing
 import os
@@ -27,11 +27,8 @@ from imgstory.eval.corpus import BLEU_KEYS, METRIC_KEYS, AlbumStatistics
 from imgstory.eval.meteor import (
     FIELD_SEPARATOR,
     MeteorPool,
-    MeteorUnavailable,
-    capped_segments,
-    capped_warning,
-    corpus_pool,
-    java_missing_message,
+    MeteorScores,
+    corpus_meteor,
     shared_meteor,
     useful_processes,
 )
@@ -150,9 +147,53 @@ def evaluate_arel(
             default: one per CPU core, at most two.
         progress: called on this thread about every :data:`PROGRESS_INTERVAL` seconds while
             scoring, when the albums scored have changed, and once at the end.
-        meteor_pool: jars to score METEOR with, left running (e.g. one :func:`corpus_pool` cut
-            to several systems' texts, so each system pays no start-up); default: the
-            process's warm jars, else jars started for this job alone.
+        meteor_pool: jars to score METEOR with, left running (e.g. one
+            :func:`~imgstory.eval.meteor.corpus_jars` pool cut to several systems' texts, so
+            each system pays no start-up); default: the process's warm jars, else jars started
+            for this job alone (:func:`~imgstory.eval.meteor.corpus_pool`).
+
+    Raises:
+        UserInputError: bad input, or predicted album ids that are not in the references.
+    """
+    album_ids, missing, hypotheses, album_references = _albums_to_score(references, predictions)
+    warnings = _coverage_warnings(album_ids, missing) + _text_warnings(
+        album_ids, hypotheses, album_references
+    )
+    statistics, scores, meteor_scores, meteor_warnings = _score_albums(
+        album_ids,
+        hypotheses,
+        album_references,
+        meteor_pool,
+        meteor_processes or useful_processes(),
+        progress,
+        meteor=meteor,
+    )
+    warnings += meteor_warnings
+    if meteor_scores is not None:
+        scores["METEOR"] = meteor_scores.score
+        statistics = replace(statistics, meteor=meteor_scores.statistics)
+    if progress is not None:
+        albums = len(album_ids)
+        progress(ScoringProgress(albums, albums, albums if "METEOR" in scores else None))
+    per_album_bleu = bleu_from_statistics(statistics.bleu)  # (albums, 4)
+    per_album = pd.DataFrame(
+        {
+            **{key: per_album_bleu[:, order] for order, key in enumerate(BLEU_KEYS)},
+            "METEOR": meteor_scores.segments if meteor_scores is not None else math.nan,
+            "ROUGE_L": statistics.rouge_l,
+            "CIDEr": statistics.cider,
+        },
+        index=pd.Index(album_ids, name="album_id"),
+    )
+    ordered = {key: scores[key] for key in METRIC_KEYS if key in scores}
+    return EvaluationResult(ordered, per_album, album_ids, missing, warnings, statistics)
+
+
+def _albums_to_score(
+    references: Mapping[str, list[str]], predictions: Mapping[str, str | list[str]]
+) -> tuple[list[str], list[str], list[str], list[list[str]]]:
+    """Album ids scored (in reference order), those without a prediction, and the scored
+    albums' stories and references.
 
     Raises:
         UserInputError: bad input, or predicted album ids that are not in the references.
@@ -168,79 +209,47 @@ def evaluate_arel(
     album_ids = [album_id for album_id in references if album_id in stories]
     missing = [album_id for album_id in references if album_id not in stories]
     hypotheses = [stories[album_id] for album_id in album_ids]
-    album_references = [references[album_id] for album_id in album_ids]
-    warnings = _coverage_warnings(album_ids, missing) + _text_warnings(
-        album_ids, hypotheses, album_references
-    )
+    return album_ids, missing, hypotheses, [references[album_id] for album_id in album_ids]
 
-    # Warm jars leave this process idle while they score: BLEU, ROUGE-L and CIDEr then run on
-    # a thread here (reusing cached reference statistics); otherwise this process cuts the
-    # paraphrase table meanwhile and a large job's n-gram scores go to a second process.
+
+def _score_albums(
+    album_ids: list[str],
+    hypotheses: list[str],
+    references: list[list[str]],
+    meteor_pool: MeteorPool | None,
+    processes: int,
+    progress: Callable[[ScoringProgress], None] | None,
+    meteor: bool,
+) -> tuple[AlbumStatistics, dict[str, float], MeteorScores | None, list[str]]:
+    """BLEU, ROUGE-L and CIDEr beside METEOR (:func:`~imgstory.eval.meteor.corpus_meteor`).
+
+    Warm jars leave this process idle while they score: the n-gram scorers then run on a thread
+    here (reusing cached reference statistics); otherwise this process cuts the paraphrase
+    table meanwhile and a large job's n-gram scores go to a spawned process (computed here
+    instead if that process dies).
+
+    Returns:
+        The n-gram statistics and scores, METEOR's scores (None when not computed) and
+        METEOR's warnings.
+    """
     warm = meteor and (meteor_pool is not None or shared_meteor().warm > 0)
-    ngram_process = None if warm else _start_ngram_process(album_ids, hypotheses, album_references)
-    processes = meteor_processes or useful_processes()
-    with contextlib.ExitStack() as jars:  # jars started for this job stop on leaving
-        pool = None
-        if meteor:
-            missing_java = java_missing_message()
-            if missing_java:
-                warnings.append(missing_java)
-            else:
-                meteor_hypotheses, meteor_references, cut = capped_segments(
-                    hypotheses, album_references
-                )
-                if cut:
-                    warnings.append(capped_warning([album_ids[position] for position in cut]))
-                try:
-                    pool = (
-                        meteor_pool
-                        if meteor_pool is not None
-                        else jars.enter_context(
-                            corpus_pool(meteor_hypotheses, meteor_references, processes)
-                        )
-                    )
-                except MeteorUnavailable as error:
-                    warnings.append(f"METEOR not computed: {error}")
-        done = _Counts(len(album_ids), meteor_scored=0 if pool is not None else None)
-        meteor_segments = None
+    ngram_process = None if warm else _start_ngram_process(album_ids, hypotheses, references)
+    with corpus_meteor(
+        hypotheses, references, album_ids, processes, meteor_pool, enabled=meteor
+    ) as job:  # jars started for this job stop on leaving
+        done = _Counts(len(album_ids), meteor_scored=0 if job.pool is not None else None)
         with ThreadPoolExecutor(max_workers=2) as executor:
             meteor_job = (
-                executor.submit(
-                    pool.score, meteor_hypotheses, meteor_references, processes, done.add_meteor
-                )
-                if pool is not None
-                else None
+                executor.submit(job.score, done.add_meteor) if job.pool is not None else None
             )
             ngram_job = ngram_process or executor.submit(
-                _ngram_scores, album_ids, hypotheses, album_references, done.set_ngram
+                _ngram_scores, album_ids, hypotheses, references, done.set_ngram
             )
-            _report_until_done([job for job in (meteor_job, ngram_job) if job], done, progress)
-            statistics, scores = _ngram_result(ngram_job, album_ids, hypotheses, album_references)
-            if meteor_job is not None:
-                try:
-                    meteor_scores = meteor_job.result()
-                except MeteorUnavailable as error:
-                    warnings.append(f"METEOR not computed: {error}")
-                else:
-                    scores["METEOR"] = meteor_scores.score
-                    meteor_segments = meteor_scores.segments
-                    statistics = replace(statistics, meteor=meteor_scores.statistics)
-    if progress is not None:
-        albums = len(album_ids)
-        progress(ScoringProgress(albums, albums, albums if "METEOR" in scores else None))
-
-    per_album_bleu = bleu_from_statistics(statistics.bleu)  # (albums, 4)
-    per_album = pd.DataFrame(
-        {
-            **{key: per_album_bleu[:, order] for order, key in enumerate(BLEU_KEYS)},
-            "METEOR": meteor_segments if meteor_segments is not None else math.nan,
-            "ROUGE_L": statistics.rouge_l,
-            "CIDEr": statistics.cider,
-        },
-        index=pd.Index(album_ids, name="album_id"),
-    )
-    ordered = {key: scores[key] for key in METRIC_KEYS if key in scores}
-    return EvaluationResult(ordered, per_album, album_ids, missing, warnings, statistics)
+            running = [future for future in (meteor_job, ngram_job) if future is not None]
+            _report_until_done(running, done, progress)
+            statistics, scores = _ngram_result(ngram_job, album_ids, hypotheses, references)
+            meteor_scores = meteor_job.result() if meteor_job is not None else None
+    return statistics, scores, meteor_scores, job.warnings
 
 
 class _Counts:

