@@ -14,6 +14,7 @@ import json
 import random
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from imgstory.data.sis import Story
@@ -353,10 +354,13 @@ def _rater_order(rater: str, item_id: int) -> str:
     return hashlib.sha256(f"{rater}\0{item_id}".encode()).hexdigest()
 
 
-def _open_items(connection: sqlite3.Connection, study: Study, rater: str) -> list[sqlite3.Row]:
+def _open_items(
+    connection: sqlite3.Connection, study: Study, rater: str, now: float
+) -> list[sqlite3.Row]:
     """Items the rater has not had that still need judgements, fewest judgements first
-    (Turing: only albums the rater has not seen)."""
-    fresh_since = time.time() - STALE_ASSIGNMENT_S
+    (Turing: only albums the rater has not seen). An item's judgements are taken by the raters
+    who finished it or hold it now (an expired hold does not count)."""
+    fresh_since = now - STALE_ASSIGNMENT_S
     rows = connection.execute(
         "SELECT items.*, (SELECT COUNT(*) FROM assignments a WHERE a.item_id = items.item_id "
         "  AND (a.completed_at IS NOT NULL OR a.assigned_at > ?)) AS taken "
@@ -408,28 +412,83 @@ def _assignment(
 
 
 _ASSIGNED = (
-    "SELECT items.*, assignments.rater, assignments.left_system FROM assignments "
+    "SELECT items.*, assignments.rater, assignments.left_system, assignments.assigned_at, "
+    "assignments.completed_at FROM assignments "
     "JOIN items USING (item_id) WHERE items.study_id = ? AND assignments.rater = ? "
+)
+HOLD_LOST = N_(
+    "You held this item over {minutes} minutes and other raters have judged it since, so your "
+    "answers to it are not counted; here is your next item."
 )
 
 
+def _hold_lost(connection: sqlite3.Connection, study: Study, row: sqlite3.Row, now: float) -> bool:
+    """Whether the rater's assignment ``row`` lost its item's place: unfinished, older than
+    :data:`STALE_ASSIGNMENT_S` (so the place was offered to other raters), and every place now
+    taken by raters who finished the item or hold it."""
+    if row["completed_at"] is not None or row["assigned_at"] > now - STALE_ASSIGNMENT_S:
+        return False
+    others = connection.execute(
+        "SELECT COUNT(*) FROM assignments WHERE item_id = ? AND rater != ? "
+        "AND (completed_at IS NOT NULL OR assigned_at > ?)",
+        (row["item_id"], row["rater"], now - STALE_ASSIGNMENT_S),
+    ).fetchone()[0]
+    return others >= study.judgements_per_item
+
+
+def _keep_hold(connection: sqlite3.Connection, study: Study, row: sqlite3.Row, now: float) -> bool:
+    """Whether the rater's assignment ``row`` still holds its item (True for a finished one).
+
+    An expired hold whose place is still free holds again, renewed from ``now``. A lost one
+    (:func:`_hold_lost`) has the rater's answers to the item deleted, so an item never gets
+    more judgements than the study asks; the assignment stays, so the item (and, in a Turing
+    test, the album) is never offered to that rater again.
+    """
+    if _hold_lost(connection, study, row, now):
+        connection.execute(
+            "DELETE FROM judgements WHERE item_id = ? AND rater = ?",
+            (row["item_id"], row["rater"]),
+        )
+        return False
+    if row["completed_at"] is None and row["assigned_at"] <= now - STALE_ASSIGNMENT_S:
+        connection.execute(
+            "UPDATE assignments SET assigned_at = ? WHERE item_id = ? AND rater = ?",
+            (now, row["item_id"], row["rater"]),
+        )
+    return True
+
+
 def next_assignment(
-    store: HumanStore, study: Study, rater: str, rng: random.Random | None = None
+    store: HumanStore,
+    study: Study,
+    rater: str,
+    rng: random.Random | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> Assignment | None:
     """The rater's unfinished item, else a new one (left/right drawn now), else None (done).
 
     Runs in one write transaction, so two sessions of the same rater get the same item and two
-    raters never push an item past its judgements per item.
+    raters never push an item past its judgements per item. An unfinished item whose hold
+    expired and was filled by others is passed over (see :func:`_keep_hold`).
+
+    Args:
+        store: the study database.
+        study: the study.
+        rater: the rater's name.
+        rng: draws left/right (default: the system's random source).
+        clock: the time in seconds (tests pass their own).
     """
     rater = clean_rater_name(rater)
     rng = rng or random.SystemRandom()
+    now = clock()
     with store.transaction() as connection:
-        row = connection.execute(
-            _ASSIGNED + "AND assignments.completed_at IS NULL ORDER BY assigned_at LIMIT 1",
+        unfinished = connection.execute(
+            _ASSIGNED + "AND assignments.completed_at IS NULL ORDER BY assigned_at",
             (study.study_id, rater),
-        ).fetchone()
+        ).fetchall()
+        row = next((row for row in unfinished if _keep_hold(connection, study, row, now)), None)
         if row is None:
-            candidates = _open_items(connection, study, rater)
+            candidates = _open_items(connection, study, rater, now)
             if not candidates:
                 return None
             item = candidates[0]
@@ -439,7 +498,7 @@ def next_assignment(
             connection.execute(
                 "INSERT INTO assignments (item_id, rater, left_system, assigned_at) "
                 "VALUES (?, ?, ?, ?)",
-                (item["item_id"], rater, left, time.time()),
+                (item["item_id"], rater, left, now),
             )
             row = connection.execute(
                 _ASSIGNED + "AND assignments.item_id = ?", (study.study_id, rater, item["item_id"])
@@ -448,16 +507,33 @@ def next_assignment(
 
 
 def record_judgement(
-    store: HumanStore, study: Study, rater: str, item_id: int, aspect: str, answer: str
+    store: HumanStore,
+    study: Study,
+    rater: str,
+    item_id: int,
+    aspect: str,
+    answer: str,
+    clock: Callable[[], float] = time.time,
 ) -> bool:
     """Store one answer; the item is finished for the rater when every aspect is answered.
+
+    Args:
+        store: the study database.
+        study: the study.
+        rater: the rater's name.
+        item_id: the item answered.
+        aspect: the aspect answered.
+        answer: the answer (``left``/``tie``/``right``, or ``human``/``machine``).
+        clock: the time in seconds (tests pass their own).
 
     Returns:
         True when stored, False when this rater had already answered this aspect of this item
         (a repeated click: nothing is counted twice).
 
     Raises:
-        UserInputError: an unknown aspect or answer, or an item not assigned to this rater.
+        UserInputError: an unknown aspect or answer, an item not assigned to this rater, or one
+            whose hold expired and was filled by other raters (:data:`HOLD_LOST`; the rater's
+            answers to it are deleted).
     """
     rater = clean_rater_name(rater)
     answers = PAIRWISE_ANSWERS if study.kind == PAIRWISE else TURING_ANSWERS
@@ -465,6 +541,7 @@ def record_judgement(
         raise UserInputError(f"answer {answer!r}: choose {', '.join(answers)}")
     if aspect not in study.aspects:
         raise UserInputError(f"aspect {aspect!r} is not asked in study {study.name!r}")
+    now = clock()
     with store.transaction() as connection:
         row = connection.execute(
             _ASSIGNED + "AND assignments.item_id = ?", (study.study_id, rater, item_id)
@@ -473,38 +550,61 @@ def record_judgement(
             raise UserInputError(
                 f"item {item_id} is not assigned to rater {rater!r} in study {study.name!r}"
             )
-        choice = answer
-        if study.kind == PAIRWISE and answer != TIE:
-            other = row["system_b"] if row["left_system"] == row["system_a"] else row["system_a"]
-            choice = row["left_system"] if answer == "left" else other
-        inserted = connection.execute(
-            "INSERT OR IGNORE INTO judgements (item_id, rater, aspect, answer, choice, "
-            "left_system, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (item_id, rater, aspect, answer, choice, row["left_system"], time.time()),
-        ).rowcount
-        answered = connection.execute(
-            "SELECT COUNT(*) FROM judgements WHERE item_id = ? AND rater = ?", (item_id, rater)
-        ).fetchone()[0]
-        if answered >= len(study.aspects):
-            connection.execute(
-                "UPDATE assignments SET completed_at = ? WHERE item_id = ? AND rater = ? "
-                "AND completed_at IS NULL",
-                (time.time(), item_id, rater),
-            )
+        lost = not _keep_hold(connection, study, row, now)
+        inserted = False if lost else _store_answer(connection, study, row, aspect, answer, now)
+    if lost:  # raised once the deletion is committed
+        raise UserInputError(HOLD_LOST, minutes=STALE_ASSIGNMENT_S // 60)
+    return inserted
+
+
+def _store_answer(
+    connection: sqlite3.Connection,
+    study: Study,
+    row: sqlite3.Row,
+    aspect: str,
+    answer: str,
+    now: float,
+) -> bool:
+    """Insert one answer of the rater of assignment ``row`` and finish the assignment when
+    every aspect is answered; False when the aspect was answered already."""
+    item_id, rater = row["item_id"], row["rater"]
+    choice = answer
+    if study.kind == PAIRWISE and answer != TIE:
+        other = row["system_b"] if row["left_system"] == row["system_a"] else row["system_a"]
+        choice = row["left_system"] if answer == "left" else other
+    inserted = connection.execute(
+        "INSERT OR IGNORE INTO judgements (item_id, rater, aspect, answer, choice, "
+        "left_system, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (item_id, rater, aspect, answer, choice, row["left_system"], now),
+    ).rowcount
+    answered = connection.execute(
+        "SELECT COUNT(*) FROM judgements WHERE item_id = ? AND rater = ?", (item_id, rater)
+    ).fetchone()[0]
+    if answered >= len(study.aspects):
+        connection.execute(
+            "UPDATE assignments SET completed_at = ? WHERE item_id = ? AND rater = ? "
+            "AND completed_at IS NULL",
+            (now, item_id, rater),
+        )
     return inserted == 1
 
 
-def rater_progress(store: HumanStore, study: Study, rater: str) -> Progress:
-    """Items the rater finished, and the most they can do (finished + in hand + still open)."""
+def rater_progress(
+    store: HumanStore, study: Study, rater: str, clock: Callable[[], float] = time.time
+) -> Progress:
+    """Items the rater finished, and the most they can do (finished + in hand + still open; an
+    item whose hold the rater lost is not counted)."""
     rater = clean_rater_name(rater)
+    now = clock()
     with store.read() as connection:
         rows = connection.execute(
-            "SELECT completed_at FROM assignments JOIN items USING (item_id) "
-            "WHERE study_id = ? AND rater = ?",
+            "SELECT item_id, rater, assigned_at, completed_at FROM assignments "
+            "JOIN items USING (item_id) WHERE study_id = ? AND rater = ?",
             (study.study_id, rater),
         ).fetchall()
-        still_open = _open_items(connection, study, rater)
+        mine = [row for row in rows if not _hold_lost(connection, study, row, now)]
+        still_open = _open_items(connection, study, rater, now)
     if study.kind == TURING:  # one item per album
         still_open = {row["album_id"] for row in still_open}
-    done = sum(row["completed_at"] is not None for row in rows)
-    return Progress(done=done, total=len(rows) + len(still_open))
+    done = sum(row["completed_at"] is not None for row in mine)
+    return Progress(done=done, total=len(mine) + len(still_open))
