@@ -122,8 +122,31 @@ def test_config_follows_the_lite_scaling() -> None:
     assert len(blocks) == 21  # 1 + 3 + 3 + 4 + 4 + 5 + 1: first and last stages not repeated
     assert blocks[0].input_filters == 32 and blocks[-1].output_filters == 352
     assert [b.stride for b in blocks].count(2) == 4
-    with pytest.raises(UserInputError, match="variant"):
+    with pytest.raises(ValueError, match=r"^variant must be in \[0, 4\], got 7$"):
         EfficientNetLiteConfig.for_variant(7)
+
+
+def test_config_is_checked_as_every_config_is_with_one_line_messages() -> None:
+    """As ``ModelConfig``: ``check_fields`` and a ValueError naming the field and the value;
+    read from a file (``config_from_json``, as the CLI reads configs) it becomes the one-line
+    UserInputError that ``imgstory`` prints as ``error: ...`` with exit code 2."""
+    from imgstory.configs import config_from_json
+    from imgstory.features.efficientnet_lite import EfficientNetLiteConfig
+
+    wrong = {
+        "variant": (-1, "variant must be in [0, 4], got -1"),
+        "image_size": (16, "image_size must be in [32, 1024], got 16"),
+        "width_coefficient": (0.0, "width_coefficient must be more than 0, got 0.0"),
+        "depth_coefficient": (float("nan"), "depth_coefficient must be a finite number, got nan"),
+    }
+    for field, (value, message) in wrong.items():
+        with pytest.raises(ValueError) as raised:
+            EfficientNetLiteConfig(**{field: value})
+        assert str(raised.value) == message and not isinstance(raised.value, UserInputError)
+    with pytest.raises(UserInputError) as raised:
+        config_from_json(EfficientNetLiteConfig, {"variant": 2, "image_size": 4000}, "lite.json")
+    assert str(raised.value) == "lite.json: image_size must be in [32, 1024], got 4000"
+    assert EfficientNetLiteConfig.for_variant(4, image_size=320).image_size == 320
 
 
 # -- the loader ------------------------------------------------------------------------------------

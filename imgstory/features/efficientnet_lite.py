@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from imgstory.configs import Bounds, check_fields
 from imgstory.errors import UserInputError
 from imgstory.pretrained import file_sha256, resolve
 
@@ -101,6 +102,16 @@ class BlockSpec:
         return self.stride == 1 and self.input_filters == self.output_filters
 
 
+#: Ranges of the config's fields (:func:`imgstory.configs.check_fields`; types come from the
+#: annotations).
+CONFIG_LIMITS: dict[str, Bounds | tuple[str, ...]] = {
+    "variant": Bounds(min(VARIANTS), max(VARIANTS), high_included=True),
+    "image_size": Bounds(32, 1024, high_included=True),
+    "width_coefficient": Bounds(0, above=True),
+    "depth_coefficient": Bounds(0, above=True),
+}
+
+
 @dataclass(frozen=True)
 class EfficientNetLiteConfig:
     """Which EfficientNet-Lite: the variant (0-4) and its scaling.
@@ -118,23 +129,17 @@ class EfficientNetLiteConfig:
     depth_coefficient: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.variant not in VARIANTS:
-            raise UserInputError(
-                f"unknown EfficientNet-Lite variant {self.variant!r}: choose one of 0-4"
-            )
-        if not 32 <= self.image_size <= 1024:
-            raise UserInputError(f"image_size must be 32..1024, got {self.image_size}")
-        if self.width_coefficient <= 0 or self.depth_coefficient <= 0:
-            raise UserInputError("width and depth coefficients must be positive")
+        check_fields(self, CONFIG_LIMITS)
 
     @classmethod
     def for_variant(cls, variant: int, image_size: int | None = None) -> EfficientNetLiteConfig:
-        """The published configuration of Lite``variant`` (optionally at another input size)."""
-        if variant not in VARIANTS:
-            raise UserInputError(
-                f"unknown EfficientNet-Lite variant {variant!r}: choose one of 0-4"
-            )
-        width, depth, size = VARIANTS[variant]
+        """The published configuration of Lite``variant`` (optionally at another input size).
+
+        Raises:
+            ValueError: ``"variant must be in [0, 4], got 7"`` and the like (as every config).
+        """
+        # an unknown variant gets Lite0's scaling here and is refused by the field check
+        width, depth, size = VARIANTS.get(variant, VARIANTS[0])
         return cls(variant, image_size or size, width, depth)
 
     @property
@@ -488,6 +493,7 @@ class EfficientNetLite:
 
         Raises:
             UserInputError: the file is missing, unreadable, or not this variant's weights.
+            ValueError: an unknown variant (:meth:`EfficientNetLiteConfig.for_variant`).
         """
         from imgstory.features.torch_state import load_state_dict
 

@@ -1,4 +1,8 @@
-"""The Seq2Seq storyteller: configs, Keras architecture, training, model directories, generation.
+"""The Seq2Seq storyteller: configs, Keras architecture and output layer, the training data
+pipeline, training (callbacks, work dir, model card) and model directories.
 
-Import submodules directly; only :mod:`imgstory.model.config` is free of TensorFlow.
+Generation is not here: decoding is :mod:`imgstory.decoding`, the loaded storyteller and
+prediction files are :mod:`imgstory.generation`. Import submodules directly; ``architecture``,
+``word_output``, ``callbacks`` and ``training`` import TensorFlow, the others load it only where
+a model runs (``config``, ``rundir`` and ``card`` never do).
 """

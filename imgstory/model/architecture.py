@@ -120,11 +120,11 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
             "tied_output / copy_terms need term features whose word vectors have "
             f"embedding_dim ({config.embedding_dim}) values, got term_dim {config.term_dim}"
         )
-    hidden, stories = config.hidden_size, STORY_LENGTH
+    hidden, sentences_per_story = config.hidden_size, STORY_LENGTH
     states = state_count(config.cell)
 
-    photo_features = keras.Input((stories, config.feature_dim), name="photo_features")
-    sentences = keras.Input((stories, None), dtype="int32", name="sentences")
+    photo_features = keras.Input((sentences_per_story, config.feature_dim), name="photo_features")
+    sentences = keras.Input((sentences_per_story, None), dtype="int32", name="sentences")
 
     word_embedding = layers.Embedding(
         config.vocab_size,
@@ -154,7 +154,8 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
         word_embedding(flat_sentences), mask=sentence_mask
     )  # (batch * 5, hidden)
     sentence_vectors = SplitStoryAxis(name="sentence_stories")(sentence_vectors)  # (b, 5, h)
-    previous = ops.pad(sentence_vectors, ((0, 0), (1, 0), (0, 0)))[:, :stories]  # shifted right
+    shifted = ops.pad(sentence_vectors, ((0, 0), (1, 0), (0, 0)))  # (b, 6, h): shifted right
+    previous = shifted[:, :sentences_per_story]  # (b, 5, h): each sentence sees those before
     story_context = _rnn(config, "story_rnn", return_sequences=True)(previous)  # (batch, 5, h)
 
     # Memory: photo i + sequence context + story so far.
