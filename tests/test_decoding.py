@@ -326,6 +326,20 @@ def test_the_presence_penalty_makes_a_later_sentence_choose_another_word(method)
     assert words_of(unlisted(features, config)) == [["a", "a", "a"]]  # "a" is not counted
 
 
+@pytest.mark.parametrize("method", ["beam", "greedy"])
+def test_a_word_banned_after_an_article_does_not_follow_it(method):
+    """Told that "x" may not follow "a" (as "ambulance" may not), the search writes "a y"."""
+    table = {"<start>": {"a": 1.0}, "a": {"x": 0.6, "y": 0.4}, "x": {"<end>": 1.0},
+             "y": {"<end>": 1.0}}  # fmt: skip
+    model = ScriptedModel(tables=(table,))
+    config = DecodingConfig(method=method)
+    features = np.zeros((1, 1, 3), np.float32)
+    free = StorySearch(model, config, feature_dim=3)
+    agreed = StorySearch(model, config, 3, article_bans={WORDS["a"]: [WORDS["x"]]})
+    assert words_of(free(features, config)) == [["a x"]]
+    assert words_of(agreed(features, config)) == [["a y"]]
+
+
 def test_searches_traced_once_each_log_no_retracing_warning():
     """Six searches (as compare mode's models x decodings), each traced once: TensorFlow's
     frequent-retracing warning would call that retracing; it is not logged."""

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import logging
 import operator
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -115,7 +115,9 @@ class StorySearch:
     each time an earlier sentence of the story wrote one costs it ``repeat_penalty``
     log-probability: a presence penalty, as the OpenAI and Hugging Face generation options have
     one, so sentences share fewer words (RoViST non-redundancy) -- "the fireworks were lit up"
-    after "the fireworks lit up the sky" becomes rarer, not impossible.
+    after "the fireworks lit up the sky" becomes rarer, not impossible. With ``article_bans``
+    (``article id -> ids``: :func:`imgstory.text.articles.article_bans`), a word banned after "a"
+    or "an" does not follow it ("a ambulance", "a sunglasses").
     ``jit_compile=True`` compiles with XLA: ~25% faster per story here, but it compiles again
     (1-2 s) for every new (batch, photos) shape, so it pays off for long runs of one shape only.
     """
@@ -129,6 +131,7 @@ class StorySearch:
         sentence_ends: Sequence[int] = (),
         once_per_sentence: Sequence[int] = (),
         repeat_words: Sequence[int] = (),
+        article_bans: Mapping[int, Sequence[int]] | None = None,
     ):
         self.model = model
         self.config = config
@@ -142,6 +145,13 @@ class StorySearch:
         counted = np.zeros((1, model.vocab_size), np.float32)
         counted[0, list(repeat_words)] = 1.0
         self._repeat_words = tf.constant(counted) if repeat_words else None
+        # the articles ("a", "an") and, per article, the words that may not follow it
+        self._articles = None
+        if article_bans:
+            masks = np.zeros((len(article_bans), model.vocab_size), bool)  # (articles, vocab)
+            for row, banned_words in enumerate(article_bans.values()):
+                masks[row, list(banned_words)] = True
+            self._articles = (tf.constant(list(article_bans), tf.int32), tf.constant(masks))
         self._candidates = config.candidates
         rules = np.zeros((model.sentence_width, model.vocab_size), bool)  # (step, vocab) banned
         rules[:, [PAD_ID, START_ID, UNK_ID]] = True  # never written
@@ -516,6 +526,10 @@ class StorySearch:
             if self._once is not None:  # "the fireworks were lit with fireworks"
                 used = tf.reduce_any(tf.one_hot(tokens, vocab, True, False), axis=1)  # (rows, v)
                 soft.append(used & self._once)
+        if self._articles is not None:  # "a ambulance", "a sunglasses"
+            articles, masks = self._articles
+            after = tf.equal(previous[:, None], articles[None, :]) & (step > 0)  # (rows, arts)
+            soft.append(tf.reduce_any(after[:, :, None] & masks[None, :, :], axis=1))
         if self._sentence_ends is not None:  # a sentence ends with its punctuation
             finished = tf.reduce_any(tf.equal(previous[:, None], self._sentence_ends), axis=1)
             soft.append(tf.one_hot(END_ID, vocab, True, False)[None, :] & ~finished[:, None])

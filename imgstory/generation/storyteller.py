@@ -14,6 +14,7 @@ import numpy as np
 
 from imgstory.decoding.config import DecodingConfig
 from imgstory.errors import UserInputError
+from imgstory.text.articles import article_bans
 from imgstory.text.tokens import SENTENCE_ENDS, display_sentence
 from imgstory.text.vocabulary import UNK_ID
 
@@ -146,6 +147,9 @@ class Storyteller:
                 if decoding.no_repeat_ngram_size
                 else (),
                 repeat_words=word_ids(self.vocabulary) if decoding.no_repeat_ngram_size else (),
+                article_bans=article_bans(self.vocabulary.tokens)
+                if decoding.no_repeat_ngram_size
+                else None,
             )
         return self._searches[key]
 
