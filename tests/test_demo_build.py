@@ -12,7 +12,6 @@ import pytest
 from imgstory.cli import main
 from imgstory.data.references import load_references
 from imgstory.data.sis import Story, load_sis
-from imgstory.demo.baselines import first_sequences, random_stories, retrieval_stories
 from imgstory.demo.builder import (
     BUILD_CONFIGS,
     MANIFEST_FILE,
@@ -22,6 +21,7 @@ from imgstory.demo.builder import (
 )
 from imgstory.demo.stories import normalise_sentence
 from imgstory.demo.themes import THEMES
+from imgstory.eval.floors import first_stories, nearest_stories, random_stories
 
 
 def _story(story_id: str, album_id: str, photos: tuple[str, ...], text: str) -> Story:
@@ -60,31 +60,36 @@ def test_retrieval_returns_the_training_story_of_the_closest_sequence():
         "x": train_features[2] * 3.0,  # same directions, other scale: still story 2
         "y": train_features[0] + 0.01 * rng.normal(size=(5, 8)),
     }
-    assert retrieval_stories(train_features, stories, queries) == {
+    assert nearest_stories(queries, train_features, stories) == {
         "x": stories[2].story_text,
         "y": stories[0].story_text,
     }
     with pytest.raises(ValueError, match="feature rows"):
-        retrieval_stories(train_features[:2], stories, queries)
+        nearest_stories(queries, train_features[:2], stories)
 
 
 def test_random_floor_is_reproducible_and_draws_training_stories():
     stories = [_story(str(i), f"a{i}", ("p",) * 5, f"story {i}") for i in range(50)]
-    albums = [f"t{i}" for i in range(20)]
-    first = random_stories(stories, albums, seed=1)
-    assert first == random_stories(stories, albums, seed=1)
-    assert first != random_stories(stories, albums, seed=2)
-    assert set(first) == set(albums)
+    albums = [_story(f"q{i}", f"t{i}", ("p",) * 5, "?") for i in range(20)]
+    first = random_stories(albums, stories, seed=1)
+    assert first == random_stories(albums, stories, seed=1)
+    assert first != random_stories(albums, stories, seed=2)
+    assert first != random_stories(albums, stories, seed=[1, 0xF100])  # the demo build's seed
+    assert set(first) == {album.album_id for album in albums}
     assert set(first.values()) <= {story.story_text for story in stories}
 
 
-def test_first_sequences_take_each_albums_first_story():
+def test_first_stories_take_each_albums_first_story():
     stories = [
         _story("1", "a", ("1", "2", "3", "4", "5"), "x"),
         _story("2", "a", ("6", "7", "8", "9", "0"), "y"),
         _story("3", "b", ("a", "b", "c", "d", "e"), "z"),
     ]
-    assert first_sequences(stories) == {"a": ("1", "2", "3", "4", "5"), "b": tuple("abcde")}
+    first = first_stories(stories)
+    assert {album: story.photo_ids for album, story in first.items()} == {
+        "a": ("1", "2", "3", "4", "5"),
+        "b": tuple("abcde"),
+    }
 
 
 def test_clear_pack_removes_only_pack_entries(tmp_path):

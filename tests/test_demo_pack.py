@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from imgstory.cli import main
-from imgstory.demo.baselines import first_sequences
 from imgstory.demo.builder import MANIFEST_FILE, PACK_ENTRIES, SYSTEMS
+from imgstory.eval.floors import first_stories
 from imgstory.paths import DEMO_DIR
 
 pytestmark = pytest.mark.skipif(
@@ -62,6 +62,24 @@ def test_lstm_beats_the_random_floor_and_names_the_theme(summary):
     assert lstm["theme_accuracy"] >= 0.9
 
 
+def test_the_floors_stored_predictions_reproduce_from_the_pack():
+    """The shipped retrieval and random stories are what the build's floors compute from the
+    pack's features and SIS files with its recorded seed, word for word."""
+    from imgstory.data.sis import SIS_SUFFIX, load_sis
+    from imgstory.demo.builder import floor_predictions
+    from imgstory.features.store import FeatureStore
+
+    seed = json.loads((DEMO_DIR / MANIFEST_FILE).read_text())["seed"]
+    train, test = (
+        load_sis(DEMO_DIR / "sis" / f"{split}{SIS_SUFFIX}").stories for split in ("train", "test")
+    )
+    store = FeatureStore.open(DEMO_DIR / "features")
+    computed = floor_predictions(store, train, first_stories(test), seed)
+    for system, stories in computed.items():
+        stored = json.loads((DEMO_DIR / "results" / "predictions" / f"{system}.json").read_text())
+        assert {album: [story] for album, story in stories.items()} == stored, system
+
+
 @pytest.mark.slow
 def test_shuffling_the_photos_changes_the_story(lstm):
     from imgstory.data.sis import load_sis
@@ -70,7 +88,7 @@ def test_shuffling_the_photos_changes_the_story(lstm):
 
     store = FeatureStore.open(DEMO_DIR / "features")
     stories = load_sis(DEMO_DIR / "sis" / "test.story-in-sequence.json").stories
-    sequences = list(first_sequences(stories).values())[:8]
+    sequences = [story.photo_ids for story in first_stories(stories).values()][:8]
     features = np.stack([store.get(list(photos)) for photos in sequences])  # (8, 5, dim)
     shuffled = features[:, ::-1]  # the same photos, last first
     greedy = DecodingConfig(method="greedy")

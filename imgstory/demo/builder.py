@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 
 from imgstory.data.references import load_references
-from imgstory.data.sis import SIS_SUFFIX, load_sis
-from imgstory.demo.baselines import first_sequences, random_stories, retrieval_stories
+from imgstory.data.sis import SIS_SUFFIX, Story, load_sis
 from imgstory.demo.generator import ALBUM_THEMES_FILE, DatasetConfig, write_dataset
 from imgstory.demo.themes import THEMES, theme_accuracy
 from imgstory.errors import UserInputError
+from imgstory.eval.floors import first_stories, nearest_stories, random_stories
 from imgstory.paths import REPO_ROOT
 
 MANIFEST_FILE = "MANIFEST"
@@ -90,6 +90,8 @@ BUILD_CONFIGS = {
 #: --repeat-penalty 0`` writes them).
 DEMO_NO_REPEAT = 0
 DEMO_REPEAT_PENALTY = 0.0
+#: The random floor draws with the seed ``(build seed, this)``, apart from the build's other draws.
+RANDOM_FLOOR_STREAM = 0xF100
 SYSTEMS = ("lstm-beam", "lstm-greedy", "gru-beam", "gru-greedy", "retrieval", "random")
 THESIS_SYSTEM = SYSTEMS[0]  # the others are tested against it (summary.json "comparisons")
 CELLS = ("lstm", "gru")
@@ -135,9 +137,21 @@ def _git(*arguments: str) -> str | None:
         return None
 
 
-def _sequence_features(store: Any, sequences: dict[str, tuple[str, ...]]) -> np.ndarray:
-    """``(albums, 5, dim)`` float32 features of each album's photo sequence."""
-    return np.stack([store.get(list(photos)) for photos in sequences.values()]).astype(np.float32)
+def floor_predictions(
+    store: Any, train_stories: Sequence[Story], first: Mapping[str, Story], seed: int
+) -> dict[str, dict[str, str]]:
+    """The floors' predictions for the test albums (``album_id -> first story``): ``retrieval``,
+    the training story whose photos' features are nearest, and ``random``, a training story
+    drawn with the seed ``(seed, RANDOM_FLOOR_STREAM)``."""
+    train_features = np.stack([store.get(list(story.photo_ids)) for story in train_stories])
+    test_features = np.stack(  # (albums, 5, dim)
+        [store.get(list(story.photo_ids)) for story in first.values()]
+    ).astype(np.float32)
+    queries = dict(zip(first, test_features, strict=True))
+    return {
+        "retrieval": nearest_stories(queries, train_features, train_stories),
+        "random": random_stories(list(first.values()), train_stories, [seed, RANDOM_FLOOR_STREAM]),
+    }
 
 
 def score_systems(
@@ -301,9 +315,8 @@ def build_demo_pack(
             clock = step(f"train_{cell}", clock)
 
     store = FeatureStore.open(out_dir / "features")
-    sequences = first_sequences(splits["test"])
-    album_ids = list(sequences)
-    test_features = _sequence_features(store, sequences)  # (albums, 5, dim)
+    first = first_stories(splits["test"])  # album -> the photo sequence its systems describe
+    album_ids = list(first)
     predictions: dict[str, dict[str, str]] = {}
     for cell in CELLS:
         teller = Storyteller.load(out_dir / "models" / cell)
@@ -318,12 +331,7 @@ def build_demo_pack(
                 teller, store, splits["test"], decoding, batch_size=len(album_ids)
             )  # AREL format: each album's first photo sequence, {album_id: [story]}
             predictions[f"{cell}-{method}"] = {album: told[album][0] for album in album_ids}
-    train_stories = splits["train"]
-    train_features = np.stack([store.get(list(s.photo_ids)) for s in train_stories])
-    predictions["retrieval"] = retrieval_stories(
-        train_features, train_stories, dict(zip(album_ids, test_features, strict=True))
-    )
-    predictions["random"] = random_stories(train_stories, album_ids, seed)
+    predictions.update(floor_predictions(store, splits["train"], first, seed))
     for system in SYSTEMS:
         _write_json(
             out_dir / "results" / "predictions" / f"{system}.json",

@@ -27,6 +27,7 @@ import numpy as np
 from imgstory.data.sis import Story
 from imgstory.decoding.config import DecodingConfig
 from imgstory.errors import UserInputError
+from imgstory.eval.floors import nearest_stories, random_stories
 from imgstory.eval.released import CONSTANT_STORY, ReleasedFiles
 from imgstory.eval.report import RealPhotoReport
 from imgstory.vist_models.text_guard import check_no_test_text
@@ -89,18 +90,18 @@ def photo_sequences(stories: Sequence[Story], photos_dir: Path) -> tuple[list[St
 def retrieval_stories(
     photo_vectors: Mapping[str, np.ndarray], sequences: Sequence[Story], train: Sequence[Story]
 ) -> dict[str, str]:
-    """Concept retrieval: per album, the training story best matching its photos' concepts."""
+    """Concept retrieval: per album, the training story whose sentences' meanings best match
+    its photos' concept vectors, position by position
+    (:func:`imgstory.eval.floors.nearest_stories`)."""
     from imgstory.features.concepts import ConceptSpace
 
-    space = ConceptSpace.packaged()
     texts = [sentence for story in train for sentence in story.texts]
-    candidates = space.sentence_meanings(texts).reshape(len(train), 5, -1)  # (stories, 5, 50)
-    told = {}
-    for story in sequences:
-        photos = np.stack([photo_vectors[photo] for photo in story.photo_ids])  # (5, 50)
-        best = int(np.einsum("pd,spd->s", photos, candidates).argmax())
-        told[story.album_id] = train[best].story_text
-    return told
+    candidates = ConceptSpace.packaged().sentence_meanings(texts).reshape(len(train), 5, -1)
+    queries = {  # album -> (5, 50), as the candidates: (stories, 5, 50)
+        story.album_id: np.stack([photo_vectors[photo] for photo in story.photo_ids])
+        for story in sequences
+    }
+    return nearest_stories(queries, candidates, train)
 
 
 def sentence_retrieval_stories(
@@ -125,13 +126,6 @@ def sentence_retrieval_stories(
             chosen.append(texts[best])
         told[story.album_id] = " ".join(chosen)
     return told
-
-
-def random_stories(sequences: Sequence[Story], train: Sequence[Story], seed: int) -> dict:
-    """A random training story per album (seeded)."""
-    generator = np.random.default_rng(seed)
-    picks = generator.integers(0, len(train), len(sequences))
-    return {story.album_id: train[i].story_text for story, i in zip(sequences, picks, strict=True)}
 
 
 def model_rows(models: Mapping[str, Path]) -> list[ModelRow]:
