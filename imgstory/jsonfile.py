@@ -23,17 +23,26 @@ MAX_JSON_BYTES = 1 << 30
 _TOO_DEEP = "nested too deeply (over ~1,000 levels of arrays or objects)"
 
 
-def _unreadable(name: str, error: BaseException, hint: str) -> UserInputError:
-    """A parse failure that is not a syntax error, as one line: Python's parser raises
-    RecursionError for deep nesting and ValueError for an integer of over 4,300 digits."""
+def json_problem(error: BaseException) -> str:
+    """What went wrong reading JSON, in a few words: Python's parser raises RecursionError for
+    deep nesting and ValueError for an integer of over 4,300 digits, whose own messages point
+    at Python settings; any other error (a syntax error, an OSError) says itself."""
     if isinstance(error, RecursionError):
-        problem = _TOO_DEEP
-    elif "digits" in str(error):
-        problem = "a number too long to read (over 4,300 digits)"
-    else:
-        problem = str(error)
+        return _TOO_DEEP
+    if "digits" in str(error):
+        return "a number too long to read (over 4,300 digits)"
+    if isinstance(error, OSError):
+        return str(error.strerror or error)
+    return str(error)
+
+
+def _unreadable(name: str, error: BaseException, hint: str) -> UserInputError:
+    """A parse failure that is not a syntax error, as one line (see :func:`json_problem`)."""
     return UserInputError(
-        N_("{name}: not readable JSON ({problem}); {hint}"), name=name, problem=problem, hint=hint
+        N_("{name}: not readable JSON ({problem}); {hint}"),
+        name=name,
+        problem=json_problem(error),
+        hint=hint,
     )
 
 
@@ -85,9 +94,9 @@ def read_json(path: str | Path, what: str) -> Any:
     return parse_json(data, str(path), f"expected {what}")
 
 
-def check_input_file(path: Path, what: str) -> None:
-    """Refuse a missing path, a folder where a file is wanted, or a file over
-    :data:`MAX_JSON_BYTES`, saying which it is.
+def check_input_file(path: Path, what: str, max_bytes: int | None = MAX_JSON_BYTES) -> None:
+    """Refuse a missing path, a folder where a file is wanted, or a file over ``max_bytes``
+    (None: any size, for inputs read a line at a time), saying which it is.
 
     Raises:
         UserInputError: names the path, what it is, and what was expected.
@@ -98,9 +107,9 @@ def check_input_file(path: Path, what: str) -> None:
         raise UserInputError(f"{path}: file not found (expected {what})")
     if not path.is_file():
         raise UserInputError(f"{path} is not a regular file (expected {what})")
-    if path.stat().st_size > MAX_JSON_BYTES:
+    if max_bytes is not None and path.stat().st_size > max_bytes:
         raise UserInputError(
-            f"{path}: {path.stat().st_size:,} bytes, over the {MAX_JSON_BYTES:,} a JSON input may "
+            f"{path}: {path.stat().st_size:,} bytes, over the {max_bytes:,} a JSON input may "
             f"have (expected {what})"
         )
 

@@ -130,6 +130,31 @@ def check_output_dir(
     return path
 
 
+def check_writable_folder(path: str | Path, what: str) -> Path:
+    """Check a folder a command creates (with its missing parents) or adds to, before any work:
+    it, or else its nearest existing parent, must be a folder this user can write in.
+
+    Returns:
+        ``path`` as a :class:`Path` (user ``~`` expanded).
+
+    Raises:
+        UserInputError: the path is a file, or the folder to write in is a file or read-only.
+    """
+    path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        raise UserInputError(f"{path} is a file; the {what} must be a folder")
+    existing = path.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserInputError(f"{path}: cannot write the {what}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserInputError(
+            f"{path}: cannot write the {what}: no permission to write in folder {existing}"
+        )
+    return path
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | Path) -> Iterator[Path]:
     """A temporary file beside ``path``, renamed onto ``path`` when the block succeeds.

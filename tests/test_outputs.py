@@ -203,8 +203,8 @@ def test_generate_checks_photo_count_and_files_before_loading_the_model(tmp_path
     for bad, reason in (("empty.jpg", "the file is empty"), ("notes.jpg", "not an image")):
         code, _, err = run_cli(capsys, *absent_model, photo, tmp_path / bad)
         assert code == 2 and bad in err and reason in err
-    code, _, err = run_cli(capsys, *absent_model, photo)
-    assert code == 2 and "model directory not found" in err  # the photos were fine
+    code, _, err = run_cli(capsys, *absent_model, photo)  # the photos were fine
+    assert code == 2 and "no-model: folder not found (expected a model directory" in err
 
 
 # ----------------------------------------------------------------- finding 6: messages

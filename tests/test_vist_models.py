@@ -81,9 +81,10 @@ def test_test_text_is_found_by_content_whatever_the_file_is_called(tmp_path: Pat
         ("copy-0", "t1", 5),
         ("three-0", "t1", 3),
     ]
+    (tmp_path / "models").mkdir()
     code = main(["vist", "build", "--stories", str(refs20), "--test-references", str(test),
                  "--out", str(tmp_path / "models")])  # fmt: skip
-    assert code == 2 and not (tmp_path / "models").exists()  # refused before any training
+    assert code == 2 and not any((tmp_path / "models").iterdir())  # refused before training
     for bad in (
         ["--models", ""],
         ["--models", "vist-cnn"],

@@ -43,6 +43,11 @@ def extract(
     """Encode every photo under --images not yet in --out; unreadable photos are listed."""
     from imgstory.features.extract import extract_features, list_photos
     from imgstory.images import PHOTO_SUFFIXES
+    from imgstory.jsonfile import check_input_folder
+    from imgstory.outputs import check_writable_folder
+
+    check_input_folder(images, "--images: a folder of photos")
+    check_writable_folder(out, "feature store")
 
     if out.expanduser().resolve() == images.expanduser().resolve():
         raise UserInputError(

@@ -57,6 +57,33 @@ def quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def check_before_tensorflow(
+    model: Path | None = None, features: Path | None = None, glove: Path | None = None
+) -> None:
+    """Check a model directory (config, card, vocabulary, Keras archive), a feature store and
+    a GloVe file's path before TensorFlow loads, so a bad one is one line at once, not after
+    seconds of TensorFlow start-up and its lines on stderr; loading checks them again (a few
+    ms). A GloVe file's lines are read in training, where the vocabulary is known."""
+    from imgstory.jsonfile import check_input_file, check_input_folder
+
+    if model is not None:
+        from imgstory.model.directory import MODEL_FILE, check_keras_archive, read_model_files
+
+        check_input_folder(model, "a model directory (written by `imgstory train`)")
+        read_model_files(model)
+        check_keras_archive(model / MODEL_FILE)
+    if features is not None:
+        from imgstory.features.store import FeatureStore
+
+        check_input_folder(features, "a feature store (written by `imgstory features extract`)")
+        FeatureStore.open(features)
+    if glove is not None:
+        from imgstory.text.glove import PACKAGED_GLOVE
+
+        if str(glove) != PACKAGED_GLOVE:
+            check_input_file(glove, f"a GloVe text file (glove.*.txt) or {PACKAGED_GLOVE!r}", None)
+
+
 @contextlib.contextmanager
 def _one_story() -> Iterator[None]:
     """Tell one story without Grappler's graph rewrites, which cost more than they save on a
@@ -160,6 +187,7 @@ def train(
     from imgstory.data.index import load_stories
     from imgstory.model.config import ModelConfig, TrainingConfig, load_config_file
     from imgstory.model.rundir import plan_run
+    from imgstory.outputs import check_writable_folder
 
     model_config, training_config = (
         load_config_file(config) if config else (ModelConfig(), TrainingConfig())
@@ -183,9 +211,11 @@ def train(
     run = {"resume": resume, "restart": restart, "overwrite": overwrite}
     # Output, work dir and backup are checked here, before TensorFlow loads, and again in training.
     inputs = (features, stories, val_stories, config, glove)
-    plan_run(out, work_dir, model_config, training_config, **run, inputs=inputs)
+    plan = plan_run(out, work_dir, model_config, training_config, **run, inputs=inputs)
+    check_writable_folder(plan.work_dir, "work dir")
     train_stories = load_stories(stories)  # bad input fails here, before TensorFlow loads
     validation = load_stories(val_stories) if val_stories else None
+    check_before_tensorflow(features=features, glove=glove)
     from imgstory.model.training import train_model
 
     report = train_model(
@@ -234,6 +264,7 @@ def generate(
     check_photo_count(len(photos))  # photos are checked before the model loads (~10 s)
     for photo in photos:
         probe_image(photo)
+    check_before_tensorflow(model=model)
 
     with _one_story():
         story = Storyteller.load(model, encoder_weights).generate_from_images(photos, options)
@@ -265,10 +296,12 @@ def predict(
 
     inputs = (model, features, stories)
     check_output_file(out, inputs=inputs, overwrite=overwrite, what="predictions file")
+    told = load_stories(stories)
+    check_before_tensorflow(model=model, features=features)
     predictions = predict_stories(
         model,
         features,
-        load_stories(stories),
+        told,
         options,
         format,
         batch_size=batch_size,

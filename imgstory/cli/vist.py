@@ -76,8 +76,9 @@ def build(
     then score them."""
     from imgstory.cli.model import quiet_tensorflow
     from imgstory.errors import UserInputError
-    from imgstory.outputs import check_output_file
-    from imgstory.vist_models.build import VARIANTS, build_vist_models
+    from imgstory.model.rundir import plan_run
+    from imgstory.outputs import check_output_file, check_writable_folder
+    from imgstory.vist_models.build import VARIANTS, VIST_TRAINING, build_vist_models
 
     quiet_tensorflow()  # before any import of TensorFlow here or in the training processes
     from imgstory.data.references import load_references
@@ -92,15 +93,27 @@ def build(
         if not evaluate_on.is_dir():
             raise UserInputError(f"--evaluate-on {evaluate_on}: no such VIST folder")
         check_output_file(RESULTS_FILE, overwrite=overwrite, what="real-photo results file")
+    for name in chosen:  # every model's directory and work dir, before the text is read
+        plan = plan_run(
+            out / name,
+            work_dir / name if work_dir else None,
+            VARIANTS[name],
+            VIST_TRAINING,
+            restart=True,  # as the build: an interrupted one starts over
+            overwrite=overwrite,
+            inputs=(*stories, test_references),
+        )
+        check_writable_folder(plan.work_dir, "work dir")
     texts = [load_text_stories(path) for path in stories]
     test = load_references(test_references) if test_references is not None else None
+    for text in texts:  # every check before the first line of the summary
+        if test is not None:
+            check_no_test_text(text.stories, test, text.source)
     for text in texts:
         print(
             f"{text.source}: {len(text.stories)} of {text.offered} stories have 5 sentences",
             file=sys.stderr,
         )
-        if test is not None:
-            check_no_test_text(text.stories, test, text.source)
     if test is None:
         print("no --test-references: training text not checked against test text by content",
               file=sys.stderr)  # fmt: skip

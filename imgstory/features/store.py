@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from imgstory.errors import UserInputError
+from imgstory.jsonfile import json_problem
 
 try:
     import fcntl
@@ -554,8 +555,10 @@ def _read_metadata(path: Path) -> dict[str, Any]:
         raise UserInputError(f"{path} is not a feature store: it has no {METADATA_FILE}")
     try:
         metadata = json.loads(metadata_file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise UserInputError(f"feature store {path} is corrupt: {METADATA_FILE}: {error}") from None
+    except (OSError, ValueError, RecursionError) as error:  # also deep nesting, huge numbers
+        raise UserInputError(
+            f"feature store {path} is corrupt: {METADATA_FILE}: {json_problem(error)}"
+        ) from None
     if not isinstance(metadata, dict) or metadata.get("format") != STORE_FORMAT:
         raise UserInputError(f"{path} is not a feature store ({METADATA_FILE} has another format)")
     if metadata.get("version") != FORMAT_VERSION:

@@ -87,7 +87,7 @@ def is_model_directory(folder: Path) -> bool:
     """Whether ``folder`` is a model directory written by :func:`save_model_directory`."""
     try:
         config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(config, dict) and config.get("format") == DIRECTORY_FORMAT
 
@@ -179,7 +179,7 @@ def check_keras_archive(path: Path) -> None:
             names = set(archive.namelist())
             if broken is None and "config.json" in names:
                 document = json.loads(archive.read("config.json").decode("utf-8"))
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, RecursionError) as error:
         raise UserInputError(
             f"{path} is damaged: not a complete Keras archive ({error}); it was probably cut "
             "short while copying or saving: copy it again, or train the model again"

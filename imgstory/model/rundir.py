@@ -163,7 +163,7 @@ def _read_run_file(work_dir: Path) -> dict[str, Any] | None:
         return None
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         raise UserInputError(f"{path}: unreadable ({error}); move the work dir away") from None
     if not isinstance(document, dict):
         raise UserInputError(f"{path}: not a training run record; move the work dir away")
@@ -173,7 +173,7 @@ def _read_run_file(work_dir: Path) -> dict[str, Any] | None:
 def _backup_epoch(backup: Path, training_config: TrainingConfig) -> str:
     try:
         epoch = int(json.loads(backup.read_text(encoding="utf-8"))["epoch"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return "its state is unreadable"
     return f"{epoch} of {training_config.epochs} epochs done"
 
