@@ -264,6 +264,7 @@ def test_published_add_help_shows_the_predictions_format(capsys):
 #: The commands that read a feature store or a model directory: (arguments, folder fields).
 FOLDER_COMMANDS = {
     "features info": (["features", "info", "{store}"], ("store",)),
+    "features merge": (["features", "merge", "{store_out}", "{store}"], ("store",)),
     "train": (
         ["train", "--features", "{store}", "--stories", "{demo_sis}", "--out", "{model_out}",
          "--work-dir", "{work_dir}"],
