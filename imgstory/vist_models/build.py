@@ -164,10 +164,11 @@ def build_vist_models(
     """Train the models ``names`` (keys of ``variants``, default :data:`VARIANTS`) on ``texts``
     and write ``out_dir/<name>/``; :func:`training_split` picks the held-out albums.
 
-    With ``parallel`` (default: when there are at least 2 models and 2 cores) each model trains in
-    a process of its own with ``max(1, cores // models)`` TensorFlow threads: at these sizes one
-    thread per model does more than two threads on one (benchmarks/bench_training.py). Progress
-    bars are drawn only when training in this process. An existing model directory is replaced
+    With ``parallel`` each model trains in a process of its own with ``cores // models``
+    TensorFlow threads; by default only where that gives each at least 2 threads. With fewer
+    cores the models train one after another with every thread: on 2 cores the LSTM and GRU
+    build 1.17x faster so (benchmarks/bench_build_parallelism.py). Progress bars are drawn only
+    when training in this process. An existing model directory is replaced
     only with ``overwrite``. ``inputs`` picks the photo stand-in (:data:`BRIDGE_INPUTS`).
     """
     variants = variants or VARIANTS
@@ -187,7 +188,7 @@ def build_vist_models(
     ]
     cores = os.cpu_count() or 1
     if parallel is None:
-        parallel = len(jobs) > 1 and cores >= 2
+        parallel = len(jobs) > 1 and cores >= 2 * len(jobs)
     if not parallel:
         return [job.run() for job in jobs]
     threads = max(1, cores // len(jobs))
