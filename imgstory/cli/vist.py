@@ -78,7 +78,12 @@ def build(
     from imgstory.errors import UserInputError
     from imgstory.model.rundir import plan_run
     from imgstory.outputs import check_output_file, check_writable_folder
-    from imgstory.vist_models.build import VARIANTS, VIST_TRAINING, build_vist_models
+    from imgstory.vist_models.build import (
+        VARIANTS,
+        VIST_TRAINING,
+        build_vist_models,
+        side_by_side,
+    )
 
     quiet_tensorflow()  # before any import of TensorFlow here or in the training processes
     from imgstory.data.references import load_references
@@ -118,9 +123,10 @@ def build(
         print("no --test-references: training text not checked against test text by content",
               file=sys.stderr)  # fmt: skip
     if len(chosen) > 1:
+        how = "at once, one process each" if side_by_side(len(chosen)) else "one after another"
         print(
-            f"training {', '.join(chosen)} at once, one process each (about 20 minutes on 2 "
-            "cores); their summaries follow when all are done",
+            f"training {', '.join(chosen)} {how} (about 9 minutes a model on 2 idle cores); "
+            "their summaries follow when all are done",
             file=sys.stderr,
         )
     built = build_vist_models(

@@ -186,16 +186,21 @@ def build_vist_models(
         )
         for name in names
     ]
-    cores = os.cpu_count() or 1
     if parallel is None:
-        parallel = len(jobs) > 1 and cores >= 2 * len(jobs)
+        parallel = side_by_side(len(jobs))
     if not parallel:
         return [job.run() for job in jobs]
-    threads = max(1, cores // len(jobs))
+    threads = max(1, (os.cpu_count() or 1) // len(jobs))
     context = multiprocessing.get_context("spawn")  # a fresh TensorFlow per process
     with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
         running = [pool.submit(replace(job, progress=False, threads=threads).run) for job in jobs]
         return [future.result() for future in running]
+
+
+def side_by_side(models: int) -> bool:
+    """Whether ``models`` models train side by side by default: only where each process gets 2+
+    of this machine's cores (see :func:`build_vist_models`)."""
+    return models > 1 and (os.cpu_count() or 1) >= 2 * models
 
 
 @dataclass(frozen=True)
