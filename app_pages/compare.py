@@ -127,7 +127,11 @@ if long is not None:
                 )
 
 st.header(_("Real VIST photos: our VIST models against baselines"))
-real = real_photos.load_real_photo_results()
+try:
+    real = real_photos.load_real_photo_results()
+except UserInputError as error:
+    real = None
+    st.error(error_text(error))
 if real is None:
     st.info(
         _(
@@ -140,7 +144,7 @@ else:
         real, findings_heading=_("The thesis's claims on real photos"), stories=True
     )
 
-published_view.show_released_systems(results_dir, source, real_document=real)
+published_view.show_released_systems(results_dir, source, real_report=real)
 
 st.header(_("Published results on real VIST"))
 try:

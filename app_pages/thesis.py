@@ -16,7 +16,6 @@ from imgstory.app import (
 )
 from imgstory.app.i18n import _, error_text, stories_language_note, story_html
 from imgstory.errors import UserInputError
-from imgstory.eval.report import RealPhotoReport
 from imgstory.paths import DEMO_DIR
 from imgstory.text.tokens import display_sentence
 from imgstory.viz.architecture import architecture_dot
@@ -25,8 +24,11 @@ source = state.current_source(required=False)
 own_results = source is not None and source.results_dir is not None
 results_dir = source.results_dir if own_results else DEMO_DIR / "results"
 origin = results.results_origin(results_dir)  # the numbers' own data, not the sidebar's
-real = real_photos.load_real_photo_results()
-report = RealPhotoReport.from_json(real) if real is not None else None
+try:
+    real = real_photos.load_real_photo_results()
+except UserInputError as error:
+    real = None
+    st.error(error_text(error))
 
 st.title(_("Does a sequence model tell better photo stories?"))
 st.markdown(
@@ -38,7 +40,7 @@ st.markdown(
 )
 
 st.header(_("Architecture"))
-encoder = thesis_view.shown_encoder(report, origin.is_demo)
+encoder = thesis_view.shown_encoder(real, origin.is_demo)
 diagram, notes = st.columns([3, 2])
 diagram.graphviz_chart(architecture_dot("LSTM", translate=_, encoder=encoder), width="stretch")
 notes.markdown(thesis_view.architecture_notes(encoder))
@@ -98,11 +100,11 @@ if source is not None and "test" in source.sis_files:
         )
         generated = scoring.predictions_from_file(predictions[system])
     elif real is not None:
-        system = real_photos.thesis_system(real)
+        system = real.thesis
         written_by = _("the {system}, from {file}").format(
             system=_(system), file=real_photos.RESULTS_FILE.name
         )
-        generated = report.systems[system].stories
+        generated = real.systems[system].stories
     else:
         generated = {}
     shown = examples.examples(generated, by_album, finder)

@@ -712,12 +712,12 @@ def test_feature_plots_show_what_imagenet_sees_in_uploaded_photos(on_demo_pack):
 def test_compare_shows_real_photo_results_apart(on_demo_pack):
     from imgstory.app.real_photos import load_real_photo_results
 
-    document = load_real_photo_results()
-    if document is None:
+    report = load_real_photo_results()
+    if report is None:
         pytest.skip("assets/results/vist_real_photos.json not computed (`make vist-models`)")
     app = open_page("compare", timeout=180)
     shown = texts(app)
-    assert f"({len(document['albums'])} albums)" in shown and "VIST test split" in shown
+    assert f"({len(report.albums)} albums)" in shown and "VIST test split" in shown
     assert any("VIST LSTM" in m.value for m in app.markdown)
 
 
@@ -772,24 +772,24 @@ def test_compare_pairs_real_photo_systems_on_their_albums(on_real_vist_folder, j
     from imgstory.app.real_photos import load_real_photo_results
     from imgstory.eval.comparison import COMPARISON_COLUMNS
 
-    document = load_real_photo_results()
-    if document is None:
+    report = load_real_photo_results()
+    if report is None:
         pytest.skip("assets/results/vist_real_photos.json not computed (`make vist-models`)")
     app = open_page("compare", timeout=180)
     group = app.radio(key="paired_group")
     assert group.value == "real" and "local" not in group.options  # no demo-pack pairs here
     first, second = app.selectbox(key="paired_a_real"), app.selectbox(key="paired_b_real")
-    assert first.value == f"real photos: {document['thesis']}"
+    assert first.value == f"real photos: {report.thesis}"
     assert not any("human" in option for option in first.options)
     next(b for b in app.button if b.label == "Compare A and B").click().run(timeout=180)
     assert not app.exception and not app.error
     shown_columns = [column_name(column) for column in COMPARISON_COLUMNS]  # A, B, p, ...
     table = next(f.value for f in app.dataframe if list(f.value.columns) == shown_columns)
-    assert set(table["albums"]) == {len(document["albums"])}  # every album of the file
+    assert set(table["albums"]) == {len(report.albums)}  # every album of the file
     meteor = table.set_index("metric").loc["METEOR"]
     assert meteor["difference"] == pytest.approx(meteor["A"] - meteor["B"])
-    stored = document["systems"][second.value.removeprefix("real photos: ")]["versus_thesis"]
-    assert meteor["difference"] == pytest.approx(stored["METEOR"]["difference"], abs=0.02)
+    stored = report.systems[second.value.removeprefix("real photos: ")].versus_thesis
+    assert meteor["difference"] == pytest.approx(stored["METEOR"].difference, abs=0.02)
 
 
 @pytest.mark.parametrize("page", [*PAGES, "human"])

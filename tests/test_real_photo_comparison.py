@@ -206,10 +206,7 @@ def test_scored_rows_test_the_thesis_against_each_and_round_trip(java) -> None:
 def _shipped_results():
     if not REAL_PHOTO_RESULTS_FILE.is_file():
         pytest.skip("assets/results/vist_real_photos.json not computed (`imgstory vist score`)")
-    document = json.loads(REAL_PHOTO_RESULTS_FILE.read_text(encoding="utf-8"))
-    if "thesis" not in document:
-        pytest.skip("the results file predates the real-photo comparison: rerun vist score")
-    return RealPhotoReport.from_json(document)
+    return RealPhotoReport.load(REAL_PHOTO_RESULTS_FILE)
 
 
 @pytest.mark.real_data

@@ -206,10 +206,9 @@ def test_close_released_system_is_not_far_ahead():
 
 
 def test_a_shipped_results_file_gives_the_three_claims():
-    document = real_photos.load_real_photo_results()
-    if document is None:
+    report = real_photos.load_real_photo_results()
+    if report is None:
         pytest.skip("assets/results/vist_real_photos.json not computed (`make vist-models`)")
-    report = RealPhotoReport.from_json(document)
     found = _claims(report)
     assert set(found) <= {"gru", "greedy", "arel"} and "greedy" in found
     for finding in found.values():
@@ -243,12 +242,13 @@ def test_pair_groups_offer_only_systems_scored_on_the_same_albums():
         **document["systems"][THESIS],
         "kind": "reference",
     }
+    report = RealPhotoReport.from_json(document)
     references = {album: ["a story ."] for album in ALBUMS}
-    real = published_view.real_photo_references(document, {**references, "other": ["x ."]})
+    real = published_view.real_photo_references(report, {**references, "other": ["x ."]})
     assert real == references
-    assert published_view.real_photo_references(document, {"album0": ["x ."]}) is None
+    assert published_view.real_photo_references(report, {"album0": ["x ."]}) is None
     registered = ["AREL", "KAGS"]
-    demo = published_view.pair_groups(registered, ["lstm-beam", "gru-beam"], False, document, real)
+    demo = published_view.pair_groups(registered, ["lstm-beam", "gru-beam"], False, report, real)
     assert [group.key for group in demo] == ["real", "released", "local"]
     real_group, released, local = demo
     assert real_group.choices == tuple(
@@ -256,7 +256,7 @@ def test_pair_groups_offer_only_systems_scored_on_the_same_albums():
     )  # the human row's stories are one reference, not a system's: left out
     assert released.choices == ("AREL", "KAGS")  # demo-pack systems never beside AREL
     assert local.choices == ("local: lstm-beam", "local: gru-beam")
-    vist = published_view.pair_groups(registered, ["lstm-beam"], True, document, None)
+    vist = published_view.pair_groups(registered, ["lstm-beam"], True, report, None)
     assert [group.key for group in vist] == ["released"]  # no references: no real-photo pairs
     assert vist[0].choices == ("AREL", "KAGS", "local: lstm-beam")
     assert published_view.choice_title(f"real photos: {GRU}") == f"real photos: {GRU}"

@@ -26,6 +26,7 @@ from imgstory.eval.published import (
     PublishedResult,
     load_published_results,
 )
+from imgstory.eval.report import RealPhotoReport
 from imgstory.eval.story_metrics import STORY_METRIC_KEYS, STORY_METRICS_NOTE
 from imgstory.paths import PUBLISHED_RESULTS_FILE
 
@@ -91,13 +92,13 @@ class PairGroup:
 
 
 def real_photo_references(
-    document: Mapping | None, references: Mapping[str, list[str]] | None
+    report: RealPhotoReport | None, references: Mapping[str, list[str]] | None
 ) -> dict[str, list[str]] | None:
     """The references of the real-photo results' albums, when ``references`` (a data source's
     test references) hold every one of them; else None."""
-    if document is None or references is None:
+    if report is None or references is None:
         return None
-    albums = list(document["albums"])
+    albums = list(report.albums)
     if not albums or any(album not in references for album in albums):
         return None
     return {album: list(references[album]) for album in albums}
@@ -107,7 +108,7 @@ def pair_groups(
     registered: Sequence[str],
     local: Sequence[str],
     local_is_real_vist: bool,
-    real_document: Mapping | None,
+    real_report: RealPhotoReport | None,
     real_references: Mapping[str, list[str]] | None,
 ) -> list[PairGroup]:
     """The groups of the paired picker: only systems scored on the same albums, each group with
@@ -118,15 +119,13 @@ def pair_groups(
         local: the results folder's systems.
         local_is_real_vist: the results folder holds runs on a real VIST folder's test split
             (they join the released systems); else (the demo pack) they form their own group.
-        real_document: the real-photo results, or None.
+        real_report: the real-photo results, or None.
         real_references: the references of their albums (:func:`real_photo_references`), or
             None when the chosen data has none (the real-photo group is then left out).
     """
-    from imgstory.eval.report import RealPhotoReport
-
     groups = []
-    if real_document is not None and real_references is not None:
-        report = RealPhotoReport.from_json(dict(real_document))
+    if real_report is not None and real_references is not None:
+        report = real_report
         rows = [name for name, row in report.systems.items() if row.kind != "reference"]
         title = ngettext(
             "real photos ({albums} album)", "real photos ({albums} albums)", len(report.albums)
@@ -297,11 +296,11 @@ def _local_system(name: str, path: Path, references: Mapping[str, list[str]]):
     return scored_system(LOCAL_PREFIX + name, result, references)
 
 
-def _real_photo_system(name: str, document: Mapping, references: Mapping[str, list[str]]):
+def _real_photo_system(name: str, report: RealPhotoReport, references: Mapping[str, list[str]]):
     from imgstory.eval.arel import evaluate_arel
     from imgstory.eval.comparison import scored_system
 
-    stories = document["systems"][name]["stories"]
+    stories = report.systems[name].stories
     return scored_system(REAL_PREFIX + name, evaluate_arel(references, stories), references)
 
 
@@ -310,7 +309,7 @@ def resolve_system(
     prediction_files: Mapping[str, Path],
     references: Mapping[str, list[str]] | None,
     registry: Path = PUBLISHED_RESULTS_FILE,
-    real_document: Mapping | None = None,
+    real_report: RealPhotoReport | None = None,
     real_references: Mapping[str, list[str]] | None = None,
 ):
     """The ``ComparedSystem`` behind a choice of :func:`show_released_systems`' selectors.
@@ -320,7 +319,7 @@ def resolve_system(
         prediction_files: the results folder's systems.
         references: the test references of the results folder's data (local systems).
         registry: the published-results registry.
-        real_document: the real-photo results (``real photos:`` choices).
+        real_report: the real-photo results (``real photos:`` choices).
         real_references: the references of their albums.
 
     Raises:
@@ -329,10 +328,10 @@ def resolve_system(
     from imgstory.eval.comparison import registered_system
 
     if choice.startswith(REAL_PREFIX):
-        if real_document is None or real_references is None:
+        if real_report is None or real_references is None:
             raise UserInputError(N_("real-photo systems need the VIST test references"))
         name = choice.removeprefix(REAL_PREFIX)
-        return _real_photo_system(name, real_document, real_references)
+        return _real_photo_system(name, real_report, real_references)
     if not choice.startswith(LOCAL_PREFIX):
         return registered_system(choice, registry)
     if references is None:
@@ -359,7 +358,7 @@ def show_released_systems(
     results_dir: Path,
     source,
     registry: Path = PUBLISHED_RESULTS_FILE,
-    real_document: Mapping | None = None,
+    real_report: RealPhotoReport | None = None,
 ) -> None:
     """Render the section: scored-here table and chart, story metrics, a paired comparison.
 
@@ -367,7 +366,7 @@ def show_released_systems(
         results_dir: the results folder whose ``predictions/`` are the local systems.
         source: the chosen data source (its test references score real-photo systems), or None.
         registry: the published-results registry.
-        real_document: the real-photo results (their systems join the paired picker), or None.
+        real_report: the real-photo results (their systems join the paired picker), or None.
     """
     from imgstory.app.results import prediction_files as find_predictions
     from imgstory.app.results import results_origin
@@ -446,16 +445,16 @@ def show_released_systems(
 
     st.subheader(_("Paired comparison of two systems"))
     references = source_test_references(origin.source or source)
-    real_references = real_photo_references(real_document, source_test_references(source))
+    real_references = real_photo_references(real_report, source_test_references(source))
     groups = pair_groups(
         comparable_systems(registry),
         list(prediction_files),
         local_is_real_vist,
-        real_document,
+        real_report,
         real_references,
     )
     st.caption(_(PAIR_GROUPS_NOTE))
-    if real_document is not None and real_references is None:
+    if real_report is not None and real_references is None:
         st.caption(_(NO_REAL_PAIRS))
     if not groups:
         st.info(_("No two systems here were scored on the same albums."))
@@ -485,7 +484,7 @@ def show_released_systems(
                         prediction_files,
                         references,
                         registry,
-                        real_document,
+                        real_report,
                         real_references,
                     )
                     for choice in (first, second)

@@ -13,23 +13,26 @@ from imgstory.text.tokens import display_sentence
 
 
 def show_real_photo_results(
-    document: dict, *, findings_heading: str, static_table: bool = False, stories: bool = False
+    report: RealPhotoReport,
+    *,
+    findings_heading: str,
+    static_table: bool = False,
+    stories: bool = False,
 ) -> None:
     """The section: caption, the never-saw-a-photo note (for text-only models), the comparison
     table, the claims with their verdicts, and optionally each system's story for one album.
 
     Args:
-        document: the real-photo results (:func:`real_photos.load_real_photo_results`).
+        report: the real-photo results (:func:`real_photos.load_real_photo_results`).
         findings_heading: the claims' heading (already translated; the pages' levels differ).
         static_table: a static table of the headline columns (wraps) instead of the full table
             in a scrolling grid.
         stories: add the per-album stories picker.
     """
-    report = RealPhotoReport.from_json(document)
-    st.caption(real_photos.real_photo_caption(document))
+    st.caption(real_photos.real_photo_caption(report))
     if real_photos.thesis_encoder(report) in real_photos.TEXT_ONLY_ENCODERS:
         st.markdown(_(real_photos.NEVER_SAW_A_PHOTO))
-    table = real_photos.real_photo_table(document)
+    table = real_photos.real_photo_table(report)
     if static_table:  # the headline: fewer columns, so that it reads without wrapping every cell
         headline = translate_columns(table[list(real_photos.HEADLINE_COLUMNS)])
         st.table(headline.set_index(_("system")))
@@ -44,8 +47,8 @@ def show_real_photo_results(
         for finding in findings:
             st.markdown(real_photos.claim_markdown(finding))
     if stories:
-        album = st.selectbox(_("Stories written for album"), document["albums"], key="real_album")
-        for system, story in real_photos.example_stories(document, album).items():
+        album = st.selectbox(_("Stories written for album"), list(report.albums), key="real_album")
+        for system, story in real_photos.example_stories(report, album).items():
             st.markdown(
                 f"**{_(system)}:** {story_html(display_sentence(story))}", unsafe_allow_html=True
             )

@@ -7,9 +7,7 @@ them), so they are shown in the session's language.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -51,16 +49,16 @@ FINDINGS_NOTE = N_(
 )
 
 
-def load_real_photo_results(path: Path = RESULTS_FILE) -> dict[str, Any] | None:
-    """The results document, or None when it has not been computed (no VIST photos there) or
-    was written by an older ``imgstory vist score`` (rerun it)."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+def load_real_photo_results(path: Path = RESULTS_FILE) -> RealPhotoReport | None:
+    """The real-photo results, or None when they have not been computed (no VIST photos there).
+
+    Raises:
+        UserInputError: the file is not JSON, or of an older layout or malformed (the message
+            names the file and the ``imgstory vist score`` command that rewrites it).
+    """
+    if not path.is_file():
         return None
-    if not isinstance(document, dict) or "thesis" not in document:
-        return None
-    return document
+    return RealPhotoReport.load(path)
 
 
 def _with_interval(entry: Interval | None) -> str:
@@ -89,11 +87,10 @@ def _versus(test: PairedTest | None) -> str:
     return f"{test.difference:+.3f} [{test.low:+.3f}, {test.high:+.3f}], {p_text(test.p_value)}"
 
 
-def real_photo_table(document: dict[str, Any]) -> pd.DataFrame:
+def real_photo_table(report: RealPhotoReport) -> pd.DataFrame:
     """One row per system, grouped by kind (ours, released, humans, floors): AREL-protocol scores
     and album identification with their 95% intervals, story quality, naming rate, and the
     thesis model minus the row on CIDEr (paired bootstrap)."""
-    report = RealPhotoReport.from_json(document)
     rows = []
     for kind in SYSTEM_KINDS:
         for system, result in report.systems.items():
@@ -138,28 +135,21 @@ HEADLINE_NOTE = N_(
 )
 
 
-def real_photo_caption(document: dict[str, Any]) -> str:
+def real_photo_caption(report: RealPhotoReport) -> str:
     """Which data, training text and protocol produced the table."""
     return _(
         "Data: {data}. Training text: {text}. Protocol: {protocol}. Small sample: read the "
         "intervals, not the digits."
     ).format(
-        data=_(document["data"]),
-        text=_(document["training_text"]),
-        protocol=_(document["protocol"]),
+        data=_(report.data),
+        text=_(report.training_text),
+        protocol=_(report.protocol),
     )
 
 
-def thesis_system(document: dict[str, Any]) -> str:
-    """The row of the thesis model."""
-    return str(document["thesis"])
-
-
-def example_stories(document: dict[str, Any], album_id: str) -> dict[str, str]:
+def example_stories(report: RealPhotoReport, album_id: str) -> dict[str, str]:
     """What each system wrote for one album."""
-    return {
-        name: result["stories"].get(album_id, "") for name, result in document["systems"].items()
-    }
+    return {name: row.stories.get(album_id, "") for name, row in report.systems.items()}
 
 
 def thesis_encoder(report: RealPhotoReport) -> str:

@@ -40,15 +40,17 @@ def grounding(
     check_input_file(stories, "AREL predictions or a results file of `imgstory vist score`")
     report = measure_grounding(photos, sis, stories)
     if json_output:
-        print(json_text(report))
+        print(json_text(report.to_json()))
         return
-    print(report["protocol"])
-    for system, measured in report["systems"].items():
-        own, other = measured["own_photos"], measured["other_album_photos"]
+    print(report.protocol)
+    for system, measured in report.systems.items():
+        own, other = measured.own_photos, measured.other_album_photos
+        shown = "n/a" if own is None else f"{number(own.value, '.3f')} "
+        if own is not None:
+            shown += f"[{number(own.low, '.3f')}, {number(own.high, '.3f')}]"
+        chance = number(None if other is None else other.value, ".3f")
         print(
-            f"  {system:<34} {number(own['value'], '.3f')} [{number(own['ci95'][0], '.3f')}, "
-            f"{number(own['ci95'][1], '.3f')}]   other album's photos "
-            f"{number(other['value'], '.3f')}   ({measured['stories']} stories)"
+            f"  {system:<34} {shown}   other album's photos {chance}   ({measured.stories} stories)"
         )
 
 

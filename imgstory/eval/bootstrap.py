@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from imgstory.eval.corpus import AlbumStatistics
+from imgstory.eval.results import PairedTest
 
 DEFAULT_RESAMPLES = 1000
 DEFAULT_CONFIDENCE = 0.95
@@ -50,18 +51,9 @@ class ConfidenceInterval:
         return [self.low, self.high]
 
 
-@dataclass(frozen=True)
-class PairedComparison:
-    """System A minus system B on the same albums, with its interval and p-value."""
-
-    value_a: float
-    value_b: float
-    difference: float
-    low: float
-    high: float
-    p_value: float
-    albums: int
-    resamples: int
+#: System A minus system B on the same albums, with its interval and p-value (the results
+#: schema's :class:`~imgstory.eval.results.PairedTest`).
+PairedComparison = PairedTest
 
 
 def resample_weights(albums: int, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> np.ndarray:

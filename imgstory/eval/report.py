@@ -1,8 +1,9 @@
 """The real-photo comparison as typed results: every system on the same albums, one schema.
 
 ``imgstory vist score`` writes a :class:`RealPhotoReport` (``to_json``) and the app reads it back
-(``from_json``). Intervals are ``{"value", "ci95": [low, high]}`` everywhere; a paired test is
-the thesis model minus the row, on the albums both told.
+(:meth:`RealPhotoReport.load`). Its pieces are the results schema's (:mod:`imgstory.eval.results`):
+intervals ``{"value", "ci95": [low, high]}``, and paired tests of the thesis model minus the row
+on the albums both told. A file of an older layout is refused, naming ``imgstory vist score``.
 """
 
 from __future__ import annotations
@@ -10,11 +11,35 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from imgstory.eval.identification import Identification
 from imgstory.eval.naming import NamingResult
+from imgstory.eval.results import (
+    SCHEMA_KEY,
+    SIGNIFICANCE,
+    Interval,
+    PairedTest,
+    parse_results,
+    read_results,
+)
 from imgstory.i18n import N_
+
+__all__ = [
+    "PAIRED_METRICS",
+    "REAL_PHOTO_BUILDER",
+    "REPORTED_METRICS",
+    "SIGNIFICANCE",
+    "SYSTEM_KINDS",
+    "GroundingReport",
+    "GroundingSystem",
+    "Interval",
+    "PairedTest",
+    "RealPhotoReport",
+    "StoryQuality",
+    "SystemReport",
+]
 
 #: What a row of the comparison is (the table groups rows by kind, in this order).
 SYSTEM_KINDS = {
@@ -27,67 +52,12 @@ SYSTEM_KINDS = {
 REPORTED_METRICS = ("METEOR", "ROUGE_L", "CIDEr", "Bleu_4")
 #: The metrics the thesis model is tested on against every row.
 PAIRED_METRICS = ("METEOR", "ROUGE_L", "CIDEr")
-SIGNIFICANCE = 0.05
+#: The command that writes the real-photo results file (named when an old file is refused).
+REAL_PHOTO_BUILDER = "imgstory vist score VIST_DIR --stories TEXT --overwrite"
 
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else round(float(value), 4)
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A value and its 95% bootstrap interval."""
-
-    value: float
-    low: float
-    high: float
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"value", "ci95": [low, high]}``, rounded to 4 digits."""
-        return {"value": _rounded(self.value), "ci95": [_rounded(self.low), _rounded(self.high)]}
-
-    @classmethod
-    def from_json(cls, document: dict[str, Any]) -> Interval:
-        """The inverse of :meth:`to_json`."""
-        low, high = document["ci95"]
-        return cls(float(document["value"]), float(low), float(high))
-
-
-@dataclass(frozen=True)
-class PairedTest:
-    """The thesis model minus another system on one metric (paired bootstrap over albums)."""
-
-    difference: float
-    low: float
-    high: float
-    p_value: float
-    albums: int
-
-    @property
-    def significant(self) -> bool:
-        """p below :data:`SIGNIFICANCE` (two-sided)."""
-        return self.p_value < SIGNIFICANCE
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"difference", "ci95", "p_value", "albums"}``."""
-        return {
-            "difference": _rounded(self.difference),
-            "ci95": [_rounded(self.low), _rounded(self.high)],
-            "p_value": _rounded(self.p_value),
-            "albums": self.albums,
-        }
-
-    @classmethod
-    def from_json(cls, document: dict[str, Any]) -> PairedTest:
-        """The inverse of :meth:`to_json`."""
-        low, high = document["ci95"]
-        return cls(
-            float(document["difference"]),
-            float(low),
-            float(high),
-            float(document["p_value"]),
-            int(document["albums"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -174,12 +144,14 @@ class SystemReport:
             "kind": self.kind,
             **({"model": self.model} if self.model else {}),
             "note": self.note,
-            "scores": {key: interval.to_json() for key, interval in self.scores.items()},
+            "scores": {key: value.rounded().to_json() for key, value in self.scores.items()},
             "identification": self.identification.to_json(),
             "story_quality": self.quality.to_json(),
             "naming": None if self.naming is None else self.naming.to_json(),
             "naming_left_out": self.naming_left_out,
-            "versus_thesis": {key: test.to_json() for key, test in self.versus_thesis.items()},
+            "versus_thesis": {
+                key: test.rounded().to_json() for key, test in self.versus_thesis.items()
+            },
             "albums_missing": list(self.albums_missing),
             "warnings": list(self.warnings),
             "stories": dict(self.stories),
@@ -233,6 +205,9 @@ class RealPhotoReport:
         created: when (UTC, ISO 8601).
     """
 
+    SCHEMA = "imgstory/real-photo-results/2"
+    BUILDER = REAL_PHOTO_BUILDER
+
     data: str
     albums: tuple[str, ...]
     protocol: str
@@ -249,6 +224,7 @@ class RealPhotoReport:
     def to_json(self) -> dict[str, Any]:
         """The results file's document."""
         return {
+            SCHEMA_KEY: self.SCHEMA,
             "data": self.data,
             "albums": list(self.albums),
             "protocol": self.protocol,
@@ -265,10 +241,10 @@ class RealPhotoReport:
 
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> RealPhotoReport:
-        """The inverse of :meth:`to_json`.
+        """The inverse of :meth:`to_json` (the layout is checked by :meth:`parse`).
 
         Raises:
-            KeyError: a document of an older layout (without ``thesis`` or row kinds).
+            KeyError: a field is missing.
         """
         return cls(
             data=document["data"],
@@ -291,3 +267,118 @@ class RealPhotoReport:
         """The fingerprints of the model directory behind a row (``{}`` for a row no model of
         this file told)."""
         return self.models.get(self.systems[system].model, {})
+
+    @classmethod
+    def parse(cls, document: object, where: object = "real-photo results") -> RealPhotoReport:
+        """A results document checked for its layout.
+
+        Raises:
+            UserInputError: another or an older layout, or malformed (one line naming ``where``
+                and the command that rewrites the file).
+        """
+        return parse_results(document, cls.SCHEMA, cls.from_json, where, cls.BUILDER)
+
+    @classmethod
+    def load(cls, path: str | Path) -> RealPhotoReport:
+        """Read a results file written by ``imgstory vist score`` (see :meth:`parse`)."""
+        return read_results(path, cls.SCHEMA, cls.from_json, cls.BUILDER)
+
+
+#: The command that writes the grounding results file (named when an old file is refused).
+GROUNDING_BUILDER = (
+    "imgstory grounding --photos PHOTOS --sis SIS --stories assets/results/vist_real_photos.json "
+    "--json > assets/results/vist_grounding.json"
+)
+
+
+def _optional_interval(document: dict[str, Any]) -> Interval | None:
+    """An interval, or None where nothing was measured (``{"value": null, "ci95": null}``)."""
+    return None if document["value"] is None else Interval.from_json(document)
+
+
+def _optional_interval_json(interval: Interval | None) -> dict[str, Any]:
+    return {"value": None, "ci95": None} if interval is None else interval.rounded().to_json()
+
+
+@dataclass(frozen=True)
+class GroundingSystem:
+    """One system's grounding on the albums' photos.
+
+    Attributes:
+        own_photos: the mean over albums with the album's own photos (None: no story had a
+            content word).
+        other_album_photos: the same with the next album's photos (the chance level).
+        stories: stories measured.
+        per_album: album id -> the mean grounding of its stories (None: not measured).
+    """
+
+    own_photos: Interval | None
+    other_album_photos: Interval | None
+    stories: int
+    per_album: dict[str, float | None]
+
+    def to_json(self) -> dict[str, Any]:
+        """The system as written in the results file."""
+        return {
+            "own_photos": _optional_interval_json(self.own_photos),
+            "other_album_photos": _optional_interval_json(self.other_album_photos),
+            "stories": self.stories,
+            "per_album": {album: _rounded(value) for album, value in self.per_album.items()},
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> GroundingSystem:
+        """The inverse of :meth:`to_json`."""
+        per_album = document["per_album"]
+        return cls(
+            own_photos=_optional_interval(document["own_photos"]),
+            other_album_photos=_optional_interval(document["other_album_photos"]),
+            stories=int(document["stories"]),
+            per_album={a: None if v is None else float(v) for a, v in per_album.items()},
+        )
+
+
+@dataclass(frozen=True)
+class GroundingReport:
+    """Grounding of every system's stories (and the human stories) on real VIST photos
+    (``imgstory grounding``)."""
+
+    SCHEMA = "imgstory/grounding-results/2"
+    BUILDER = GROUNDING_BUILDER
+
+    protocol: str
+    data: str
+    albums: tuple[str, ...]
+    threshold: float
+    systems: dict[str, GroundingSystem]
+
+    def to_json(self) -> dict[str, Any]:
+        """The results file's document."""
+        return {
+            SCHEMA_KEY: self.SCHEMA,
+            "protocol": self.protocol,
+            "data": self.data,
+            "albums": list(self.albums),
+            "threshold": self.threshold,
+            "systems": {name: system.to_json() for name, system in self.systems.items()},
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> GroundingReport:
+        """The inverse of :meth:`to_json` (the layout is checked by :meth:`load`)."""
+        return cls(
+            protocol=document["protocol"],
+            data=document["data"],
+            albums=tuple(document["albums"]),
+            threshold=float(document["threshold"]),
+            systems={
+                name: GroundingSystem.from_json(system)
+                for name, system in document["systems"].items()
+            },
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> GroundingReport:
+        """Read a grounding results file; another or an older layout is refused in one line
+        naming the command that rewrites it."""
+        return read_results(path, cls.SCHEMA, cls.from_json, cls.BUILDER)

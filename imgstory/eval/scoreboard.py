@@ -102,11 +102,7 @@ def _paired(thesis_statistics, statistics, metrics) -> dict[str, PairedTest]:
     from imgstory.eval.bootstrap import paired_bootstrap_passes
 
     keys = [key for key in PAIRED_METRICS if key in metrics]
-    tests = paired_bootstrap_passes(thesis_statistics, statistics, keys)
-    return {
-        key: PairedTest(test.difference, test.low, test.high, test.p_value, test.albums)
-        for key, test in tests.items()
-    }
+    return paired_bootstrap_passes(thesis_statistics, statistics, keys)
 
 
 def _row(name, result, told: ToldStories, references, naming, resamples) -> SystemReport:

@@ -10,32 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from imgstory.errors import UserInputError
 from imgstory.eval.grounding import GROUNDING_NOTE, GroundingConfig, grounding_table
+from imgstory.eval.report import GroundingReport, GroundingSystem, Interval, RealPhotoReport
 
 RESAMPLES = 1000
 HUMAN_SYSTEM = "human stories (mean per album)"
 
 
 def _stories_by_system(path: Path) -> dict[str, dict[str, str]]:
-    """``system -> album -> story`` from AREL predictions or a ``vist score`` results file."""
+    """``system -> album -> story`` from AREL predictions or a ``vist score`` results file (one
+    of an older layout is refused, naming the command that rewrites it)."""
     from imgstory.eval.predictions import load_predictions
     from imgstory.jsonfile import read_json
 
     document = read_json(path, "AREL predictions or an `imgstory vist score` results file")
     if isinstance(document, dict) and isinstance(document.get("systems"), dict):
-        systems = {}
-        for name, system in document["systems"].items():
-            told = system.get("stories") if isinstance(system, dict) else None
-            if not isinstance(told, dict):
-                raise UserInputError(f"{path}: systems.{name} has no 'stories' object")
-            systems[name] = {str(album): str(story) for album, story in told.items()}
-        return systems
+        report = RealPhotoReport.parse(document, path)
+        return {name: dict(system.stories) for name, system in report.systems.items()}
     return {path.stem: load_predictions(path)}
 
 
@@ -51,25 +47,25 @@ def photo_probabilities(files: Mapping[str, Path]) -> dict[str, np.ndarray]:
     return dict(zip(ids, encoder.probabilities(pixels), strict=True))
 
 
-def _summary(table: pd.DataFrame) -> dict[str, Any]:
+def _summary(table: pd.DataFrame) -> Interval | None:
+    """The mean grounding over albums with its 95% interval (None: nothing measured)."""
     from imgstory.eval.bootstrap import bootstrap_ci
 
     measured = table.dropna(subset=["grounding"])
     if measured.empty:  # no story had a content word (the constant story): nothing to measure
-        return {"value": None, "ci95": None}
+        return None
     interval = bootstrap_ci(measured[["grounding"]], n=RESAMPLES, seed=0)["grounding"]
-    return {
-        "value": round(interval.value, 4),
-        "ci95": [round(interval.low, 4), round(interval.high, 4)],
-    }
+    return Interval(interval.value, interval.low, interval.high)
 
 
-def measure_grounding(photos_dir: str | Path, sis_path: str | Path, stories_path: str | Path):
+def measure_grounding(
+    photos_dir: str | Path, sis_path: str | Path, stories_path: str | Path
+) -> GroundingReport:
     """Grounding of every system's stories (and the human stories) on the albums' photos.
 
     Returns:
-        A JSON-ready report: protocol, albums, and per system the mean grounding over albums with
-        its 95% bootstrap interval, with the album's own photos and with the next album's.
+        Protocol, albums, and per system the mean grounding over albums with its 95% bootstrap
+        interval, with the album's own photos and with the next album's.
 
     Raises:
         UserInputError: a system's album has no photo sequence here.
@@ -111,22 +107,19 @@ def measure_grounding(photos_dir: str | Path, sis_path: str | Path, stories_path
         other = grounding_table(flat, {k: next_album[album_of[k]] for k in flat}, space, config)
         own_albums = own.groupby(own.index.map(album_of)).mean()
         other_albums = other.groupby(other.index.map(album_of)).mean()
-        report_systems[name] = {
-            "own_photos": _summary(own_albums),
-            "other_album_photos": _summary(other_albums),
-            "stories": len(flat),
-            "per_album": {
-                a: None if np.isnan(v) else round(float(v), 4)
-                for a, v in own_albums["grounding"].items()
-            },
-        }
-    return {
-        "protocol": (
+        report_systems[name] = GroundingSystem(
+            own_photos=_summary(own_albums),
+            other_album_photos=_summary(other_albums),
+            stories=len(flat),
+            per_album={a: float(v) for a, v in own_albums["grounding"].items()},
+        )
+    return GroundingReport(
+        protocol=(
             f"{GROUNDING_NOTE} Mean over albums, 95% bootstrap intervals over albums "
             f"({RESAMPLES} resamples); chance level: each story against the next album's photos."
         ),
-        "data": f"{len(albums)} VIST test albums with all 5 photos of a story in {photos_dir}",
-        "albums": albums,
-        "threshold": config.threshold,
-        "systems": report_systems,
-    }
+        data=f"{len(albums)} VIST test albums with all 5 photos of a story in {photos_dir}",
+        albums=tuple(albums),
+        threshold=config.threshold,
+        systems=report_systems,
+    )
