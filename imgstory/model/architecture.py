@@ -105,6 +105,9 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
     Output: logits ``(batch, 5, width, vocab_size)`` predicting ``sentences`` from the shifted
     sentence (``<start>`` first), photo *i*, the photo sequence and the previous sentences.
 
+    The parts are built in a fixed order (word embedding, image-sequence encoder, text encoder,
+    memory, decoder, output layer): with a seeded Keras, that order fixes the initial weights.
+
     Args:
         config: sizes; ``feature_dim`` and ``vocab_size`` must be set.
         embedding_matrix: optional ``(vocab_size, embedding_dim)`` initial word vectors (GloVe).
@@ -112,76 +115,25 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
     Raises:
         ValueError: ``feature_dim`` / ``vocab_size`` unset, or an embedding matrix of wrong shape.
     """
-    if config.feature_dim < 1 or config.vocab_size < 5:
-        raise ValueError("ModelConfig.feature_dim and vocab_size must be set before build_model")
-    word_output = config.tied_output or config.copy_terms
-    if word_output and config.term_dim != config.embedding_dim:
-        raise ValueError(
-            "tied_output / copy_terms need term features whose word vectors have "
-            f"embedding_dim ({config.embedding_dim}) values, got term_dim {config.term_dim}"
-        )
-    hidden, sentences_per_story = config.hidden_size, STORY_LENGTH
-    states = state_count(config.cell)
-
+    _check_buildable(config)
+    sentences_per_story = STORY_LENGTH
     photo_features = keras.Input((sentences_per_story, config.feature_dim), name="photo_features")
     sentences = keras.Input((sentences_per_story, None), dtype="int32", name="sentences")
-
     word_embedding = layers.Embedding(
         config.vocab_size,
         config.embedding_dim,
         trainable=config.train_embeddings,
         name="word_embedding",
     )
-    # Image-sequence encoder: photo vectors standardised per dimension (photos of one encoder
-    # share a large common part; the differences are what tell them apart), projected, then
-    # bidirectional RNNs over the sequence.
-    photo_normalization = FeatureStandardization(name="photo_normalization")
-    photos = photo_normalization(photo_features)
-    if config.feature_noise > 0:  # text-only training: bridges sentence and photo vectors
-        photos = layers.GaussianNoise(config.feature_noise, name="feature_noise")(photos)
-    photos = layers.Dropout(config.dropout, name="photo_dropout")(photos)
-    photo_vectors = layers.Dense(hidden, activation="relu", name="photo_projection")(photos)
-    photo_context = photo_vectors  # (batch, 5, hidden)
-    for index in range(config.photo_layers):
-        recurrent = _rnn(config, f"photo_{config.cell}_{index}", return_sequences=True)
-        photo_context = layers.Bidirectional(recurrent, name=f"photo_rnn_{index}")(photo_context)
-    # photo_context: (batch, 5, 2 * hidden)
-
-    # Text encoder: each sentence to a vector, then an RNN over the previous sentences.
-    flat_sentences = MergeStoryAxis(name="sentence_rows")(sentences)  # (batch * 5, width)
-    sentence_mask = ops.not_equal(flat_sentences, PAD_ID)
-    sentence_vectors = _rnn(config, "sentence_rnn")(
-        word_embedding(flat_sentences), mask=sentence_mask
-    )  # (batch * 5, hidden)
-    sentence_vectors = SplitStoryAxis(name="sentence_stories")(sentence_vectors)  # (b, 5, h)
-    shifted = ops.pad(sentence_vectors, ((0, 0), (1, 0), (0, 0)))  # (b, 6, h): shifted right
-    previous = shifted[:, :sentences_per_story]  # (b, 5, h): each sentence sees those before
-    story_context = _rnn(config, "story_rnn", return_sequences=True)(previous)  # (batch, 5, h)
-
+    photo_vectors, photo_context = _photo_encoder(photo_features, config)
+    flat_sentences, story_context = _text_encoder(sentences, word_embedding, config)
     # Memory: photo i + sequence context + story so far.
     joined = layers.Concatenate(name="memory_inputs")([photo_vectors, photo_context, story_context])
-    memory = layers.Dense(hidden, activation="tanh", name="memory")(joined)  # (batch, 5, hidden)
+    memory = layers.Dense(config.hidden_size, activation="tanh", name="memory")(joined)  # (b, 5, h)
     memory = MergeStoryAxis(name="memory_rows")(memory)  # (batch * 5, hidden)
-
-    # Decoder: stacked RNN over <start> + words, initial states from the memory.
-    start = ops.full_like(flat_sentences[:, :1], START_ID)
-    decoder_tokens = ops.concatenate([start, flat_sentences[:, :-1]], axis=1)  # (b * 5, width)
-    words = word_embedding(decoder_tokens)  # (batch * 5, width, embedding_dim)
-    repeated_memory = RepeatOverTokens(name="memory_per_token")([memory, decoder_tokens])
-    # repeated_memory: (batch * 5, width, hidden)
-    hidden_states = layers.Concatenate(name="decoder_inputs")([words, repeated_memory])
-    for index in range(config.decoder_layers):
-        initial = layers.Dense(hidden * states, activation="tanh", name=f"decoder_init_{index}")(
-            memory
-        )  # (batch * 5, hidden * states)
-        initial_state = [initial[:, part * hidden : (part + 1) * hidden] for part in range(states)]
-        hidden_states = _rnn(config, f"decoder_rnn_{index}", return_sequences=True)(
-            hidden_states, initial_state=initial_state
-        )  # (batch * 5, width, hidden)
-        hidden_states = layers.Dropout(config.dropout, name=f"decoder_dropout_{index}")(
-            hidden_states
-        )
-    if word_output:  # the photo's terms: word vectors and weights, one row per sentence
+    words, hidden_states = _decoder(flat_sentences, memory, word_embedding, config)
+    output = None
+    if config.tied_output or config.copy_terms:  # the photo's terms: vectors and weights per row
         term_vectors, term_weights = split_terms(
             MergeStoryAxis(name="photo_rows")(photo_features), config
         )  # (batch * 5, slots, embedding_dim), (batch * 5, slots)
@@ -203,9 +155,91 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
                 f"embedding matrix shape {embedding_matrix.shape}, expected {expected}"
             )
         word_embedding.embeddings.assign(embedding_matrix.astype(np.float32))
-        if word_output:
+        if output is not None:
             output.set_words(embedding_matrix)
     return model
+
+
+def _check_buildable(config: ModelConfig) -> None:
+    """Sizes set, and term features whose word vectors fit the embeddings where words are read."""
+    if config.feature_dim < 1 or config.vocab_size < 5:
+        raise ValueError("ModelConfig.feature_dim and vocab_size must be set before build_model")
+    if (config.tied_output or config.copy_terms) and config.term_dim != config.embedding_dim:
+        raise ValueError(
+            "tied_output / copy_terms need term features whose word vectors have "
+            f"embedding_dim ({config.embedding_dim}) values, got term_dim {config.term_dim}"
+        )
+
+
+def _photo_encoder(photo_features: Any, config: ModelConfig) -> tuple[Any, Any]:
+    """Image-sequence encoder: ``(batch, 5, hidden)`` photo vectors and their ``(batch, 5,
+    2 * hidden)`` sequence context.
+
+    Photo vectors are standardised per dimension (photos of one encoder share a large common
+    part; the differences are what tell them apart), projected, then bidirectional RNNs run
+    over the sequence.
+    """
+    photo_normalization = FeatureStandardization(name="photo_normalization")
+    photos = photo_normalization(photo_features)
+    if config.feature_noise > 0:  # text-only training: bridges sentence and photo vectors
+        photos = layers.GaussianNoise(config.feature_noise, name="feature_noise")(photos)
+    photos = layers.Dropout(config.dropout, name="photo_dropout")(photos)
+    hidden = config.hidden_size
+    photo_vectors = layers.Dense(hidden, activation="relu", name="photo_projection")(photos)
+    photo_context = photo_vectors  # (batch, 5, hidden)
+    for index in range(config.photo_layers):
+        recurrent = _rnn(config, f"photo_{config.cell}_{index}", return_sequences=True)
+        photo_context = layers.Bidirectional(recurrent, name=f"photo_rnn_{index}")(photo_context)
+    return photo_vectors, photo_context
+
+
+def _text_encoder(
+    sentences: Any, word_embedding: layers.Embedding, config: ModelConfig
+) -> tuple[Any, Any]:
+    """Text encoder: each sentence to a vector, then an RNN over the previous sentences.
+
+    Returns the sentences as rows ``(batch * 5, width)`` and the story so far before each
+    sentence ``(batch, 5, hidden)``.
+    """
+    flat_sentences = MergeStoryAxis(name="sentence_rows")(sentences)  # (batch * 5, width)
+    sentence_mask = ops.not_equal(flat_sentences, PAD_ID)
+    sentence_vectors = _rnn(config, "sentence_rnn")(
+        word_embedding(flat_sentences), mask=sentence_mask
+    )  # (batch * 5, hidden)
+    sentence_vectors = SplitStoryAxis(name="sentence_stories")(sentence_vectors)  # (b, 5, h)
+    shifted = ops.pad(sentence_vectors, ((0, 0), (1, 0), (0, 0)))  # (b, 6, h): shifted right
+    previous = shifted[:, :STORY_LENGTH]  # (b, 5, h): each sentence sees those before
+    story_context = _rnn(config, "story_rnn", return_sequences=True)(previous)  # (batch, 5, h)
+    return flat_sentences, story_context
+
+
+def _decoder(
+    flat_sentences: Any, memory: Any, word_embedding: layers.Embedding, config: ModelConfig
+) -> tuple[Any, Any]:
+    """Decoder: stacked RNNs over ``<start>`` + words, initial states from the memory.
+
+    Returns the input word vectors ``(batch * 5, width, embedding_dim)`` and the last layer's
+    states ``(batch * 5, width, hidden)``.
+    """
+    hidden, states = config.hidden_size, state_count(config.cell)
+    start = ops.full_like(flat_sentences[:, :1], START_ID)
+    decoder_tokens = ops.concatenate([start, flat_sentences[:, :-1]], axis=1)  # (b * 5, width)
+    words = word_embedding(decoder_tokens)  # (batch * 5, width, embedding_dim)
+    repeated_memory = RepeatOverTokens(name="memory_per_token")([memory, decoder_tokens])
+    # repeated_memory: (batch * 5, width, hidden)
+    hidden_states = layers.Concatenate(name="decoder_inputs")([words, repeated_memory])
+    for index in range(config.decoder_layers):
+        initial = layers.Dense(hidden * states, activation="tanh", name=f"decoder_init_{index}")(
+            memory
+        )  # (batch * 5, hidden * states)
+        initial_state = [initial[:, part * hidden : (part + 1) * hidden] for part in range(states)]
+        hidden_states = _rnn(config, f"decoder_rnn_{index}", return_sequences=True)(
+            hidden_states, initial_state=initial_state
+        )  # (batch * 5, width, hidden)
+        hidden_states = layers.Dropout(config.dropout, name=f"decoder_dropout_{index}")(
+            hidden_states
+        )
+    return words, hidden_states
 
 
 def split_terms(features: Any, config: ModelConfig) -> tuple[Any, Any]:
