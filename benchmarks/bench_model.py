@@ -31,6 +31,7 @@ from imgstory.decoding.search import StorySearch
 from imgstory.model.architecture import StoryModelParts, build_model
 from imgstory.model.config import ModelConfig, TrainingConfig
 from imgstory.model.pipeline import StoryBatches
+from imgstory.model.sources import StoreFeatures
 from imgstory.model.training import compile_for_training
 from imgstory.text.vocabulary import END_ID, START_ID, Vocabulary
 
@@ -168,7 +169,8 @@ def bench_training(config: ModelConfig, batch_size: int, steps: int) -> None:
             )
             keras.utils.set_random_seed(0)
             model = compile_for_training(build_model(cell_config), TrainingConfig())
-            batches = StoryBatches(store, stories, vocabulary, cell_config)
+            vectors = StoreFeatures(store).story_vectors(stories)
+            batches = StoryBatches(vectors, stories, vocabulary, cell_config)
             clock = _BatchClock()
             dataset = batches.dataset(batch_size, shuffle=False, seed=0)
             model.fit(dataset, epochs=1, verbose=0, shuffle=False, callbacks=[clock])

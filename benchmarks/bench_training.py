@@ -28,6 +28,7 @@ from imgstory.features.terms import TermNoise, TermSpace
 from imgstory.model.architecture import build_model
 from imgstory.model.config import TrainingConfig
 from imgstory.model.pipeline import StoryBatches
+from imgstory.model.sources import StoryVectors
 from imgstory.model.training import compile_for_training
 from imgstory.text.glove import embedding_matrix, load_glove
 from imgstory.text.vocabulary import Vocabulary
@@ -95,7 +96,7 @@ def main() -> None:
     }
     rates: dict[str, list[float]] = {}
     for name, (config, kind) in rows.items():
-        pipeline = kind(None, stories, vocabulary, config, features)
+        pipeline = kind(StoryVectors.per_sentence(features), stories, vocabulary, config)
         for run in range(arguments.runs):
             keras.utils.set_random_seed(run)
             model = compile_for_training(build_model(config, vectors), TrainingConfig())

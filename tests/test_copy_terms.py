@@ -12,7 +12,8 @@ from imgstory.text.glove import packaged_glove
 
 pytest.importorskip("tensorflow")
 from imgstory.generation.storyteller import Storyteller
-from imgstory.model.training import SentenceFeatures, train_model
+from imgstory.model.sources import SentenceFeatures
+from imgstory.model.training import train_model
 
 SEEN = ("dog", "cat", "horse", "cow", "sheep", "goat", "pig", "duck", "lion", "bear", "fish")
 UNSEEN = ("zebra", "giraffe", "flamingo")

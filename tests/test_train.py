@@ -163,12 +163,13 @@ def test_cli_trains_a_gru_that_tells_its_stories_from_the_photos(tmp_path, capsy
 def test_the_shuffle_of_an_epoch_depends_on_the_epoch_alone():
     """Epoch e's batches are the same in a fresh run and in a run resumed at epoch e."""
     from imgstory.model.pipeline import StoryBatches
+    from imgstory.model.sources import StoryVectors
     from imgstory.text.vocabulary import Vocabulary
 
     stories = toy_stories(albums=6, stories_per_album=3)
     vocabulary = Vocabulary.build((t for s in stories for t in s.texts), 1, None)
     features = np.random.default_rng(0).normal(size=(len(stories), 5, 3)).astype(np.float32)
-    batches = StoryBatches(None, stories, vocabulary, ModelConfig(), features)
+    batches = StoryBatches(StoryVectors.per_sentence(features), stories, vocabulary, ModelConfig())
     orders = []
     for epoch in (0, 1, 2, 1):
         batches.epoch = epoch
@@ -200,3 +201,27 @@ def test_the_train_step_creates_no_variable_so_it_is_traced_once(tmp_path, monke
     training = TrainingConfig(epochs=1, batch_size=2, validation_fraction=0.5)
     train_model(store.path, stories, tmp_path / "m", ModelConfig(**TINY), training, progress=False)
     assert created_while_tracing == []
+
+
+def test_the_callbacks_come_in_their_declared_order(tmp_path):
+    """Clock, best, early stopping, backup, log, throughput, the caller's, TensorBoard, bar."""
+    import keras
+
+    from imgstory.model.callbacks import (
+        BestCheckpoint,
+        EpochClock,
+        EpochProgress,
+        ResumableEarlyStopping,
+        RunBackup,
+        Throughput,
+    )
+    from imgstory.model.training import fit_callbacks
+
+    best = BestCheckpoint(tmp_path / "best.weights.h5", "loss")
+    stopping = ResumableEarlyStopping("loss", 2)
+    pieces = [EpochClock(), best, stopping, RunBackup(tmp_path / "backup", 1, best, stopping)]
+    pieces += [keras.callbacks.CSVLogger(str(tmp_path / "log.csv")), Throughput()]
+    extra = [keras.callbacks.Callback(), keras.callbacks.Callback()]
+    bar = EpochProgress(1, 1, 1)
+    assert fit_callbacks(*pieces, extra, progress=bar) == [*pieces, *extra, bar]
+    assert fit_callbacks(*pieces) == pieces

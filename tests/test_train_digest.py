@@ -118,7 +118,7 @@ def store_run(tmp_path: Path):
 
 def sentences_run(tmp_path: Path):
     """Text-only training: per-sentence vectors, kept words, a GRU, an album-held-out split."""
-    from imgstory.model.training import SentenceFeatures
+    from imgstory.model.sources import SentenceFeatures
 
     stories = toy_stories(albums=4, stories_per_album=2, seed=5)
     features = SentenceFeatures(

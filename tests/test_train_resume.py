@@ -218,3 +218,28 @@ def test_a_train_process_killed_with_sigkill_resumes_to_the_same_model(tmp_path,
         model_weights(tmp_path / "m"), model_weights(tmp_path / "whole"), strict=True
     ):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_backup_whose_seed_states_are_in_the_old_order_is_refused(tmp_path):
+    """Backups written before the seed states were read from ``model.variables`` hold them in
+    another order: resuming one would silently change the dropout masks, so it is refused."""
+    import keras
+
+    from imgstory.errors import UserInputError
+
+    class StopAfterFirstEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyboardInterrupt
+
+    stories, store, model = _tiny_run(tmp_path)
+    run = {"progress": False, "work_dir": tmp_path / "work"}
+    with pytest.raises(KeyboardInterrupt):
+        train_model(store.path, stories, tmp_path / "m", model, QUICK, **run,
+                    callbacks=[StopAfterFirstEpoch()])  # fmt: skip
+    seeds = tmp_path / "work" / "backup" / "seeds.npz"
+    with np.load(seeds) as saved:
+        states = {name.replace("state_", "seed_"): saved[name] for name in saved.files}
+    assert states
+    np.savez(seeds, **states)
+    with pytest.raises(UserInputError, match=r"written by an earlier imgstory.*--restart"):
+        train_model(store.path, stories, tmp_path / "m", model, QUICK, **run, resume=True)

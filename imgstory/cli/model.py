@@ -209,26 +209,26 @@ def train(
     except ValueError as error:
         raise UserInputError(f"train: {error}") from None
     run = {"resume": resume, "restart": restart, "overwrite": overwrite}
-    # Output, work dir and backup are checked here, before TensorFlow loads, and again in training.
+    # Output, work dir and backup are checked once, here, before TensorFlow loads; the trainer
+    # takes the plan (run_training).
     inputs = (features, stories, val_stories, config, glove)
     plan = plan_run(out, work_dir, model_config, training_config, **run, inputs=inputs)
     check_writable_folder(plan.work_dir, "work dir")
     train_stories = load_stories(stories)  # bad input fails here, before TensorFlow loads
     validation = load_stories(val_stories) if val_stories else None
     check_before_tensorflow(features=features, glove=glove)
-    from imgstory.model.training import train_model
+    from imgstory.model.sources import StoreFeatures
+    from imgstory.model.training import run_training
 
-    report = train_model(
-        features,
+    report = run_training(
+        plan,
+        StoreFeatures.open(features),
         train_stories,
-        out,
         model_config,
         training_config,
         val_stories=validation,
         glove_path=glove,
         progress=progress and not as_json,
-        work_dir=work_dir,
-        **run,
         stories_source=str(stories),
     )
     if as_json:

@@ -2,7 +2,10 @@
 
 :class:`RunBackup` makes a resumed run continue as if it had never stopped: it restores the
 weights, optimizer and dropout-seed state, and the state of the best-weights and early-stopping
-callbacks, at the absolute epoch where the backup was written.
+callbacks, at the absolute epoch where the backup was written. Only public Keras API is used:
+the early-stopping state is kept by our own subclass (:class:`ResumableEarlyStopping`), the
+seed states are read from ``model.variables`` (:func:`seed_states`). The order the trainer
+calls them in is stated once, in :func:`imgstory.model.training.fit_callbacks`.
 """
 
 from __future__ import annotations
@@ -18,12 +21,18 @@ import keras
 import numpy as np
 
 from imgstory.errors import UserInputError
+from imgstory.model.rundir import (
+    BACKUP_BEST,
+    BACKUP_SEEDS,
+    BACKUP_STATE,
+    BACKUP_WEIGHTS,
+    PARTIAL_SUFFIX,
+    PREVIOUS_SUFFIX,
+)
 from imgstory.progress import ProgressBar
 
-BACKUP_WEIGHTS = "model.weights.h5"  # weights and optimizer state
-BACKUP_STATE = "state.json"
-BACKUP_SEEDS = "seeds.npz"
-BACKUP_BEST = "best.weights.h5"
+#: The key of seed state ``i`` in the backup's seeds file (in :func:`seed_states`' order).
+SEED_KEY = "state_{}"
 
 
 class EpochClock(keras.callbacks.Callback):
@@ -90,24 +99,55 @@ class BestCheckpoint(keras.callbacks.Callback):
             self.model.set_weights(current)
 
 
-def _seed_states(model: keras.Model) -> list[Any]:
-    """The state variables of the model's random-seed generators (dropout masks come from them).
+def seed_states(model: keras.Model) -> list[keras.Variable]:
+    """The states of the model's random-seed generators (dropout masks and feature noise come
+    from them), in a fixed order.
 
-    Keras saves them with neither ``save_weights`` nor ``get_weights``; an exact resume needs them.
+    Keras' ``model.variables`` is documented as all layer state, random seeds included; the
+    weights (``model.weights``) are the rest of it. ``save_weights`` and ``get_weights`` hold
+    the weights only, and an exact resume needs the seeds too.
     """
-    return [
-        generator.state
-        for layer in model._flatten_layers()
-        for generator in getattr(layer, "_seed_generators", [])
-    ]
+    weights = {id(variable) for variable in model.weights}
+    return [variable for variable in model.variables if id(variable) not in weights]
+
+
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras' early stopping, whose state a backup records and a resume puts back.
+
+    :meth:`resume_from` hands it the recorded state; it takes it in its own ``on_train_begin``,
+    after Keras' reset, so it does not matter where the backup callback comes in the list.
+    """
+
+    def __init__(self, monitor: str, patience: int):
+        super().__init__(monitor=monitor, patience=patience)
+        self._recorded: dict[str, Any] | None = None
+
+    def state(self) -> dict[str, Any]:
+        """The state a resume needs: epochs without improvement, best value and its epoch."""
+        return {
+            "wait": self.wait,
+            "best": None if self.best is None else float(self.best),
+            "best_epoch": self.best_epoch,
+        }
+
+    def resume_from(self, state: dict[str, Any]) -> None:
+        """Continue from ``state`` (:meth:`state` of the interrupted run) when training begins."""
+        self._recorded = state
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self._recorded is not None:
+            recorded, self._recorded = self._recorded, None
+            self.wait, self.best = recorded["wait"], recorded["best"]
+            self.best_epoch = recorded["best_epoch"]
 
 
 class RunBackup(keras.callbacks.Callback):
     """Every ``every`` epochs, back up everything a resume needs; restore it on ``resume``.
 
-    Put it after :class:`BestCheckpoint` and ``EarlyStopping`` in the callback list, so that it
-    records their state of the epoch that just ended. The backup is written to a temporary folder
-    and renamed into place, so a kill mid-write leaves the previous backup intact.
+    It must come after ``best`` and ``early_stopping`` in the callback list, so that it records
+    their state of the epoch that just ended. The backup is written to a temporary folder and
+    renamed into place, so a kill mid-write leaves the previous backup intact.
     """
 
     def __init__(
@@ -115,7 +155,7 @@ class RunBackup(keras.callbacks.Callback):
         folder: Path,
         every: int,
         best: BestCheckpoint,
-        early_stopping: keras.callbacks.EarlyStopping,
+        early_stopping: ResumableEarlyStopping,
     ):
         super().__init__()
         self.folder, self.every = folder, every
@@ -146,8 +186,13 @@ class RunBackup(keras.callbacks.Callback):
             model.optimizer.build(model.trainable_variables)
         model.load_weights(str(self.folder / BACKUP_WEIGHTS))
         with np.load(self.folder / BACKUP_SEEDS) as seeds:
-            for index, variable in enumerate(_seed_states(model)):
-                variable.assign(seeds[f"seed_{index}"])
+            if "seed_0" in seeds.files:  # written before seed_states (another order)
+                raise UserInputError(
+                    f"the backup in {self.folder} was written by an earlier imgstory, whose "
+                    "random-seed states this one cannot place: pass --restart to start over"
+                )
+            for index, variable in enumerate(seed_states(model)):
+                variable.assign(seeds[SEED_KEY.format(index)])
         best_file = self.folder / BACKUP_BEST
         self.best.set_model(model)
         self.best.restore(
@@ -155,17 +200,8 @@ class RunBackup(keras.callbacks.Callback):
         )
         self.history = {key: list(values) for key, values in state["history"].items()}
         self.initial_epoch = int(state["epoch"])
-        self._pending_early_stopping = state["early_stopping"]
+        self.early_stopping.resume_from(state["early_stopping"])
         return self.initial_epoch
-
-    def on_train_begin(self, logs=None):
-        # EarlyStopping resets itself in its own on_train_begin, which runs before this one.
-        pending = getattr(self, "_pending_early_stopping", None)
-        if pending is not None:
-            self.early_stopping.wait = pending["wait"]
-            self.early_stopping.best = pending["best"]
-            self.early_stopping.best_epoch = pending["best_epoch"]
-            self._pending_early_stopping = None
 
     def on_epoch_end(self, epoch, logs=None):
         for key, value in (logs or {}).items():
@@ -175,27 +211,23 @@ class RunBackup(keras.callbacks.Callback):
 
     def write(self, next_epoch: int) -> None:
         """Write the backup of a run whose next epoch is ``next_epoch`` (atomically)."""
-        partial = self.folder.with_name(self.folder.name + ".partial")
+        partial = self.folder.with_name(self.folder.name + PARTIAL_SUFFIX)
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
         self.model.save_weights(str(partial / BACKUP_WEIGHTS))
-        seeds = {f"seed_{i}": np.asarray(v.numpy()) for i, v in enumerate(_seed_states(self.model))}
+        states = seed_states(self.model)
+        seeds = {SEED_KEY.format(i): np.asarray(v.numpy()) for i, v in enumerate(states)}
         np.savez(partial / BACKUP_SEEDS, **seeds)
         self.best.write(partial / BACKUP_BEST)
-        stopping = self.early_stopping
         state = {
             "epoch": next_epoch,
             "best": self.best.best,
             "best_epoch": self.best.best_epoch,
-            "early_stopping": {
-                "wait": stopping.wait,
-                "best": None if stopping.best is None else float(stopping.best),
-                "best_epoch": stopping.best_epoch,
-            },
+            "early_stopping": self.early_stopping.state(),
             "history": self.history,
         }
         (partial / BACKUP_STATE).write_text(json.dumps(state))
-        previous = self.folder.with_name(self.folder.name + ".previous")
+        previous = self.folder.with_name(self.folder.name + PREVIOUS_SUFFIX)
         shutil.rmtree(previous, ignore_errors=True)
         if self.folder.exists():
             os.replace(self.folder, previous)
@@ -204,7 +236,7 @@ class RunBackup(keras.callbacks.Callback):
 
     def remove(self) -> None:
         """Delete the backup (once the run has finished and its model is saved)."""
-        for suffix in ("", ".partial", ".previous"):
+        for suffix in ("", PARTIAL_SUFFIX, PREVIOUS_SUFFIX):
             shutil.rmtree(self.folder.with_name(self.folder.name + suffix), ignore_errors=True)
 
 

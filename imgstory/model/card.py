@@ -1,20 +1,44 @@
-"""The model card: what data, encoder, embeddings and training produced a model directory."""
+"""The model card and the training report: what data, encoder, embeddings and training produced
+a model directory (the card, saved in it) and what a training run did (the report, in its work
+dir and printed by ``imgstory train --json``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import subprocess
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from imgstory.data.sis import Story
 from imgstory.model.config import ModelConfig, TrainingConfig
 from imgstory.paths import REPO_ROOT
 from imgstory.text.vocabulary import Vocabulary
 
-if TYPE_CHECKING:
-    from imgstory.model.training import TrainingReport
+
+@dataclass
+class TrainingReport:
+    """What a training run did (also stored, in part, in the model card)."""
+
+    model_dir: str
+    work_dir: str
+    train_stories: int
+    val_stories: int
+    skipped_without_features: int
+    vocabulary_size: int
+    epochs_run: int
+    best_epoch: int
+    best_val_loss: float | None
+    final_train_loss: float
+    seconds: float
+    stories_per_second: float
+    history: dict[str, list[float]] = field(default_factory=dict)
+    glove: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict (what ``imgstory train --json`` prints)."""
+        return asdict(self)
 
 
 def git_commit() -> str | None:

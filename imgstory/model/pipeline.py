@@ -1,4 +1,4 @@
-"""The training data pipeline: stories + feature store -> length-bucketed ``tf.data`` batches.
+"""The training data pipeline: stories + their photo vectors -> length-bucketed ``tf.data`` batches.
 
 Shuffling is keyed by ``(seed, epoch)``, so epoch *e* sees the same order whether the run started
 at epoch 0 or was resumed at epoch *e*; batches are cut to their longest sentence, so the softmax
@@ -12,18 +12,12 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from imgstory.data.sis import STORY_LENGTH, Story
-from imgstory.features.store import FeatureStore
 from imgstory.model.config import ModelConfig
+from imgstory.model.sources import StoryVectors
 from imgstory.text.vocabulary import PAD_ID, Vocabulary
 
 #: Stories whose longest sentence differs by fewer tokens than this share a bucket.
 BUCKET_TOKENS = 4
-
-
-def stories_with_features(store: FeatureStore, stories: Sequence[Story]) -> tuple[list[Story], int]:
-    """The stories whose 5 photos all have features, and how many were skipped."""
-    usable = [story for story in stories if not store.missing(story.photo_ids)]
-    return usable, len(stories) - len(usable)
 
 
 def split_by_album(
@@ -43,43 +37,34 @@ def split_by_album(
 class StoryBatches:
     """Stories as ``({"photo_features", "sentences"}, sentences)`` batches for ``model.fit``.
 
-    The needed photo vectors are read from the store once (kept in its dtype); each batch is
-    gathered in NumPy, so memory stays one copy of the features whatever the number of epochs.
+    The photo vectors are one table (a :class:`~imgstory.model.sources.StoryVectors`, kept in its
+    dtype) and each batch is gathered from it in NumPy, so memory stays one copy of the features
+    whatever the number of epochs.
     Set :attr:`epoch` (the :class:`~imgstory.model.callbacks.EpochClock` callback does) before
     each pass: the shuffle of that pass depends on ``(seed, epoch)`` only.
     """
 
     def __init__(
         self,
-        store: FeatureStore,
+        vectors: StoryVectors,
         stories: Sequence[Story],
         vocabulary: Vocabulary,
         config: ModelConfig,
-        features: np.ndarray | None = None,
     ):
         """Args:
-        store: where the photo vectors are read (unless ``features`` is given).
+        vectors: the stories' photo vectors (:meth:`FeatureSource.story_vectors
+            <imgstory.model.sources.FeatureSource.story_vectors>`), one row set per story.
         stories: the stories, in a fixed order.
         vocabulary: encodes the sentences.
         config: ``max_sentence_length`` cuts longer sentences.
-        features: optional ``(stories, 5, dimension)`` vectors to use instead of the store's
-            (text-only training gives each story its own per-sentence vectors).
+
+        Raises:
+            ValueError: ``vectors`` holds another number of stories.
         """
-        if features is None:
-            photo_ids = list(dict.fromkeys(p for story in stories for p in story.photo_ids))
-            rows = {photo: row for row, photo in enumerate(photo_ids)}
-            self.features = np.empty((len(photo_ids), store.dimension), dtype=store.dtype)
-            for start in range(0, len(photo_ids), 8192):  # bounded peak memory on real VIST
-                chunk = photo_ids[start : start + 8192]
-                self.features[start : start + len(chunk)] = store.get(chunk)
-            self.photo_rows = np.array(
-                [[rows[p] for p in story.photo_ids] for story in stories], dtype=np.int64
-            )  # (stories, 5)
-        else:
-            if features.shape[:2] != (len(stories), STORY_LENGTH):
-                raise ValueError(f"features {features.shape}, expected ({len(stories)}, 5, d)")
-            self.features = features.reshape(-1, features.shape[-1])  # (stories * 5, d)
-            self.photo_rows = np.arange(len(self.features)).reshape(len(stories), STORY_LENGTH)
+        if vectors.rows.shape != (len(stories), STORY_LENGTH):
+            raise ValueError(f"vector rows {vectors.rows.shape}, expected ({len(stories)}, 5)")
+        self.features = vectors.table  # (rows, dimension)
+        self.photo_rows = vectors.rows  # (stories, 5)
         texts = [text for story in stories for text in story.texts]
         sentences = vocabulary.encode_batch(texts, config.max_sentence_length)
         self.sentences = sentences.reshape(len(stories), STORY_LENGTH, -1)  # (stories, 5, width)

@@ -19,10 +19,24 @@ from imgstory.model.config import ModelConfig, TrainingConfig
 from imgstory.model.directory import is_model_directory
 from imgstory.outputs import check_output_dir, write_text_atomic
 
-RUN_FILE = "run.json"
-BACKUP_FOLDER = "backup"  # what the trainer's RunBackup writes (its state.json marks it whole)
-BACKUP_STATE = "state.json"
 RUNS_ROOT = Path("runs")
+# Every name in a work dir is here, and only here.
+RUN_FILE = "run.json"  # the model directory and configs the work dir serves
+CHECKPOINTS_FOLDER = "checkpoints"
+BEST_WEIGHTS = "best.weights.h5"  # in checkpoints/: the best weights so far
+TRAINING_LOG = "training_log.csv"  # one row per epoch (appended to on resume)
+TENSORBOARD_FOLDER = "tensorboard"  # when the tensorboard package is installed
+REPORT_FILE = "report.json"  # the finished run's report
+# The resumable backup (:class:`~imgstory.model.callbacks.RunBackup`): a folder of four files,
+# written as BACKUP_FOLDER + PARTIAL_SUFFIX and renamed into place (the one it replaces is
+# BACKUP_FOLDER + PREVIOUS_SUFFIX for an instant); its state file is written last.
+BACKUP_FOLDER = "backup"
+BACKUP_STATE = "state.json"  # epoch to resume at, the callbacks' state, the history so far
+BACKUP_WEIGHTS = "model.weights.h5"  # weights and optimizer state
+BACKUP_SEEDS = "seeds.npz"  # the random-seed generators' states (dropout, feature noise)
+BACKUP_BEST = "best.weights.h5"  # the best weights so far
+PARTIAL_SUFFIX = ".partial"
+PREVIOUS_SUFFIX = ".previous"
 
 
 def default_work_dir(out_dir: str | Path) -> Path:
@@ -39,6 +53,31 @@ class RunPlan:
     out_dir: Path
     work_dir: Path
     resume: bool
+
+    @property
+    def backup_dir(self) -> Path:
+        """The resumable backup's folder."""
+        return self.work_dir / BACKUP_FOLDER
+
+    @property
+    def best_weights(self) -> Path:
+        """Where the best weights so far are written during the run."""
+        return self.work_dir / CHECKPOINTS_FOLDER / BEST_WEIGHTS
+
+    @property
+    def training_log(self) -> Path:
+        """The CSV log of the epochs."""
+        return self.work_dir / TRAINING_LOG
+
+    @property
+    def tensorboard_dir(self) -> Path:
+        """TensorBoard's logs."""
+        return self.work_dir / TENSORBOARD_FOLDER
+
+    @property
+    def report_file(self) -> Path:
+        """The report of the finished run."""
+        return self.work_dir / REPORT_FILE
 
 
 def plan_run(

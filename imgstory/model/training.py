@@ -1,16 +1,28 @@
 """The trainer: stories + photo (or sentence) vectors -> a model directory, logs elsewhere.
 
 Teacher forcing with a masked loss, early stopping on the validation loss, the best weights, CSV
-and TensorBoard logs, determinism (seeds + TensorFlow op determinism) and exact resume; the data
-pipeline is :mod:`imgstory.model.pipeline`, the callbacks :mod:`imgstory.model.callbacks`.
+and TensorBoard logs, determinism (seeds + TensorFlow op determinism) and exact resume. A run is
+three steps, composed by :func:`run_training` (and :func:`train_model`, which plans the run
+first):
+
+1. :func:`prepare`: the stories with vectors, the validation split, the vocabulary, GloVe and
+   the data pipelines (:mod:`imgstory.model.pipeline`), from any
+   :class:`~imgstory.model.sources.FeatureSource`;
+2. :func:`fit`: the model built and trained, with the callbacks of :mod:`imgstory.model.callbacks`
+   in the one order :func:`fit_callbacks` declares;
+3. :func:`save`: the report, the model card and the model directory.
+
+The run's model directory and work dir are checked once, by
+:func:`imgstory.model.rundir.plan_run`: ``imgstory train`` plans before TensorFlow loads and
+hands the plan to :func:`run_training`; :func:`train_model` plans and runs in one call.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,48 +33,24 @@ import tensorflow as tf
 from imgstory.data.sis import Story
 from imgstory.distribute import distribution_strategy
 from imgstory.errors import UserInputError
-from imgstory.features.store import FeatureStore
 from imgstory.model import rundir
 from imgstory.model.architecture import build_model
 from imgstory.model.callbacks import (
     BestCheckpoint,
     EpochClock,
     EpochProgress,
+    ResumableEarlyStopping,
     RunBackup,
     Throughput,
 )
-from imgstory.model.card import model_card
+from imgstory.model.card import TrainingReport, model_card
 from imgstory.model.config import ModelConfig, TrainingConfig
 from imgstory.model.directory import save_model_directory
-from imgstory.model.pipeline import StoryBatches, split_by_album, stories_with_features
+from imgstory.model.pipeline import StoryBatches, split_by_album
+from imgstory.model.rundir import RunPlan
+from imgstory.model.sources import FeatureSource, feature_source
 from imgstory.text.glove import embedding_matrix, load_glove
 from imgstory.text.vocabulary import PAD_ID, Vocabulary
-
-BEST_WEIGHTS = "best.weights.h5"
-
-
-@dataclass
-class TrainingReport:
-    """What a training run did (also stored, in part, in the model card)."""
-
-    model_dir: str
-    work_dir: str
-    train_stories: int
-    val_stories: int
-    skipped_without_features: int
-    vocabulary_size: int
-    epochs_run: int
-    best_epoch: int
-    best_val_loss: float | None
-    final_train_loss: float
-    seconds: float
-    stories_per_second: float
-    history: dict[str, list[float]] = field(default_factory=dict)
-    glove: dict[str, Any] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain dict (what ``imgstory train --json`` prints)."""
-        return asdict(self)
 
 
 def masked_loss(targets: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
@@ -114,29 +102,333 @@ def default_work_dir(out_dir: Path) -> Path:
     return rundir.default_work_dir(out_dir)
 
 
+# ------------------------------------------------------------------------------------ prepare
 @dataclass(frozen=True)
-class SentenceFeatures:
-    """Per-sentence vectors standing in for photo features (text-only training).
+class TrainingData:
+    """What :func:`prepare` makes of a run's inputs.
 
     Attributes:
-        encoder: the encoder whose photo vectors these stand for (``"concepts"``).
-        fingerprint: that encoder's weights fingerprint (a model refuses other features).
-        dimension: vector length.
-        vectors: stories -> ``(stories, 5, dimension)`` float32, one vector per sentence.
-        card: what the model card records about the bridge (noise, source, ...).
-        words: words the vocabulary keeps whatever their count (the terms the model may copy).
+        train, validation: the stories trained on and validated on (all with vectors).
+        skipped: stories left out for want of vectors (training and validation).
+        vocabulary: built from the training sentences (and the source's kept words).
+        model_config: the given config with ``feature_dim`` and ``vocab_size`` filled in.
+        embeddings: the initial word vectors (GloVe), or None to learn them from scratch.
+        glove: GloVe's coverage for the report, or None.
+        encoder: the model card's ``encoder`` entry.
+        train_batches, val_batches: the pipelines (``val_batches`` None without validation).
+        train_data, val_data: their ``tf.data`` datasets.
     """
 
-    encoder: str
-    fingerprint: str
-    dimension: int
-    vectors: Callable[[Sequence[Story]], np.ndarray]
-    card: dict[str, Any] = field(default_factory=dict)
-    words: tuple[str, ...] = ()
+    train: list[Story]
+    validation: list[Story]
+    skipped: int
+    vocabulary: Vocabulary
+    model_config: ModelConfig
+    embeddings: np.ndarray | None
+    glove: dict[str, Any] | None
+    encoder: dict[str, Any]
+    train_batches: StoryBatches
+    val_batches: StoryBatches | None
+    train_data: tf.data.Dataset
+    val_data: tf.data.Dataset | None
+
+
+def prepare(
+    source: FeatureSource,
+    stories: Sequence[Story],
+    model_config: ModelConfig,
+    training_config: TrainingConfig,
+    *,
+    val_stories: Sequence[Story] | None = None,
+    glove_path: str | Path | None = None,
+) -> TrainingData:
+    """The data of a run: stories with vectors, validation split, vocabulary, GloVe, pipelines.
+
+    Without ``val_stories`` a fraction of the albums is held out (``training_config``).
+
+    Raises:
+        UserInputError: no story has vectors for its 5 photos, or a bad GloVe file.
+    """
+    usable = source.with_vectors(stories)
+    if not usable:
+        where = source.path or f"the {source.encoder} vectors"
+        raise UserInputError(
+            f"none of the {len(stories)} stories has features for all 5 photos in {where}: "
+            "extract features for their photos first (`imgstory features extract`)"
+        )
+    skipped = len(stories) - len(usable)
+    if val_stories is None:
+        fraction, seed = training_config.validation_fraction, training_config.seed
+        train, validation = split_by_album(usable, fraction, seed)
+    else:
+        train, validation = usable, source.with_vectors(val_stories)
+        skipped += len(val_stories) - len(validation)
+    vocabulary = Vocabulary.build(
+        (text for story in train for text in story.texts),
+        model_config.vocab_min_count,
+        model_config.vocab_max_size,
+        keep=source.words,
+    )
+    model_config = replace(model_config, feature_dim=source.dimension, vocab_size=len(vocabulary))
+    embeddings, glove = initial_embeddings(glove_path, vocabulary, model_config, training_config)
+    batch_size = training_config.batch_size
+    train_batches = StoryBatches(source.story_vectors(train), train, vocabulary, model_config)
+    train_data = train_batches.dataset(batch_size, shuffle=True, seed=training_config.seed)
+    val_batches = val_data = None
+    if validation:
+        vectors = source.story_vectors(validation)
+        val_batches = StoryBatches(vectors, validation, vocabulary, model_config)
+        val_data = val_batches.dataset(batch_size, shuffle=False, seed=0)
+    return TrainingData(
+        train=train,
+        validation=validation,
+        skipped=skipped,
+        vocabulary=vocabulary,
+        model_config=model_config,
+        embeddings=embeddings,
+        glove=glove,
+        encoder=source.encoder_card(),
+        train_batches=train_batches,
+        val_batches=val_batches,
+        train_data=train_data,
+        val_data=val_data,
+    )
+
+
+def initial_embeddings(
+    glove_path: str | Path | None,
+    vocabulary: Vocabulary,
+    model_config: ModelConfig,
+    training_config: TrainingConfig,
+) -> tuple[np.ndarray | None, dict[str, Any] | None]:
+    """GloVe's ``(vocab, embedding_dim)`` initial word vectors and coverage; (None, None) without.
+
+    Raises:
+        UserInputError: a missing or malformed GloVe file, or one of another dimension.
+    """
+    if not glove_path:
+        return None, None
+    dimension = model_config.embedding_dim
+    vectors, coverage = load_glove(glove_path, vocabulary, dimension)
+    matrix = embedding_matrix(vocabulary, vectors, dimension, training_config.seed)
+    return matrix, coverage.to_json()
+
+
+# ---------------------------------------------------------------------------------------- fit
+def build_for_training(data: TrainingData, training_config: TrainingConfig) -> keras.Model:
+    """The compiled model, in the run's distribution strategy: GloVe embeddings, the photo
+    normalisation's statistics from the training vectors, the unigram output bias if asked."""
+    with distribution_strategy(training_config.strategy).scope():
+        model = build_model(data.model_config, data.embeddings)
+        model.get_layer("photo_normalization").set_statistics(data.train_batches.features)
+        if training_config.unigram_bias:
+            model.get_layer("vocab_logits").bias.assign(
+                unigram_log_frequencies(data.train_batches.sentences, len(data.vocabulary))
+            )
+        compile_for_training(model, training_config)
+    return model
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What :func:`fit` leaves: the history, the best epoch, the epochs' times and the backup.
+
+    Attributes:
+        history: every epoch's logs, those before a resume included.
+        best_epoch: the best epoch by the monitored loss (0-based, absolute; -1 if none).
+        epoch_seconds: training seconds of each epoch of this process (validation excluded).
+        backup: the run's backup (removed once the model is saved).
+    """
+
+    history: dict[str, list[float]]
+    best_epoch: int
+    epoch_seconds: list[float]
+    backup: RunBackup
+
+
+def fit(
+    model: keras.Model,
+    data: TrainingData,
+    plan: RunPlan,
+    training_config: TrainingConfig,
+    *,
+    progress: bool = True,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> FitResult:
+    """Train ``model`` on ``data``: from the plan's backup when it resumes, else from epoch 0
+    (a backup there, which ``--restart`` discards, is removed). The best weights are in the
+    model when it returns.
+
+    Raises:
+        UserInputError: the backup to resume does not fit this run.
+    """
+    monitor = "val_loss" if data.val_data is not None else "loss"
+    plan.best_weights.parent.mkdir(parents=True, exist_ok=True)
+    best = BestCheckpoint(plan.best_weights, monitor)
+    stopping = ResumableEarlyStopping(monitor, training_config.patience)
+    backup = RunBackup(plan.backup_dir, training_config.backup_every_epochs, best, stopping)
+    backup.set_model(model)
+    initial_epoch = 0
+    if plan.resume:
+        initial_epoch = rundir.restore_backup(backup, plan.work_dir)
+    else:
+        backup.remove()  # none there, or --restart asked to discard it
+    throughput = Throughput()
+    progress_bar = None
+    if progress:
+        steps = data.train_batches.steps(training_config.batch_size)
+        progress_bar = EpochProgress(steps, len(data.train_batches), training_config.epochs)
+    model.fit(
+        data.train_data,
+        validation_data=data.val_data,
+        epochs=training_config.epochs,
+        initial_epoch=initial_epoch,
+        callbacks=fit_callbacks(
+            EpochClock(data.train_batches),
+            best,
+            stopping,
+            backup,
+            keras.callbacks.CSVLogger(str(plan.training_log), append=initial_epoch > 0),
+            throughput,
+            callbacks,
+            tensorboard=(
+                keras.callbacks.TensorBoard(str(plan.tensorboard_dir), profile_batch=0)
+                if tensorboard_available()
+                else None
+            ),
+            progress=progress_bar,
+        ),
+        shuffle=False,  # the pipeline shuffles, keyed by epoch
+        verbose=0,
+    )
+    return FitResult(backup.history, best.best_epoch, throughput.seconds, backup)
+
+
+def fit_callbacks(
+    clock: EpochClock,
+    best: BestCheckpoint,
+    stopping: ResumableEarlyStopping,
+    backup: RunBackup,
+    log: keras.callbacks.CSVLogger,
+    throughput: Throughput,
+    extra: Sequence[keras.callbacks.Callback] = (),
+    *,
+    tensorboard: keras.callbacks.TensorBoard | None = None,
+    progress: EpochProgress | None = None,
+) -> list[keras.callbacks.Callback]:
+    """The trainer's callbacks in the one order Keras calls them in (at each event, in order):
+
+    1. ``clock``: the pipeline's epoch, set before the epoch's first batch is drawn;
+    2. ``best`` and 3. ``stopping``: judge the epoch that just ended;
+    4. ``backup``: after 2 and 3, so it records their state of that epoch;
+    5. ``log`` (CSV) and 6. ``throughput``;
+    7. ``extra``, the caller's: after the backup, so one that stops (or interrupts) the run
+       finds the epoch saved;
+    8. ``tensorboard`` and 9. ``progress``, when given.
+    """
+    ordered = [clock, best, stopping, backup, log, throughput, *extra]
+    return ordered + [callback for callback in (tensorboard, progress) if callback is not None]
+
+
+# --------------------------------------------------------------------------------------- save
+def save(
+    model: keras.Model,
+    data: TrainingData,
+    fitted: FitResult,
+    plan: RunPlan,
+    training_config: TrainingConfig,
+    *,
+    seconds: float,
+    stories_source: str | None = None,
+) -> TrainingReport:
+    """Write the model directory (with its card) and the work dir's report; return the report.
+
+    ``seconds``: the run's duration so far (the report's ``seconds``).
+    """
+    history = fitted.history
+    timed = fitted.epoch_seconds[1:] or fitted.epoch_seconds  # the first includes tracing
+    best_epoch = max(fitted.best_epoch, 0)
+    report = TrainingReport(
+        model_dir=str(plan.out_dir),
+        work_dir=str(plan.work_dir),
+        train_stories=len(data.train),
+        val_stories=len(data.validation),
+        skipped_without_features=data.skipped,
+        vocabulary_size=len(data.vocabulary),
+        epochs_run=len(history.get("loss", [])),
+        best_epoch=best_epoch + 1,
+        best_val_loss=history["val_loss"][best_epoch] if "val_loss" in history else None,
+        final_train_loss=history["loss"][-1] if history.get("loss") else float("nan"),
+        seconds=round(seconds, 2),
+        stories_per_second=round(len(data.train) * len(timed) / (sum(timed) or 1e-9), 2),
+        history=history,
+        glove=data.glove,
+    )
+    card = model_card(
+        report,
+        data.model_config,
+        training_config,
+        data.encoder,
+        data.vocabulary,
+        data.train,
+        stories_source,
+    )
+    card["parameters"] = int(model.count_params())
+    config = data.model_config
+    save_model_directory(plan.out_dir, model, config, training_config, data.vocabulary, card)
+    plan.report_file.write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    return report
+
+
+# ---------------------------------------------------------------------------------- the run
+def run_training(
+    plan: RunPlan,
+    source: FeatureSource,
+    stories: Sequence[Story],
+    model_config: ModelConfig | None = None,
+    training_config: TrainingConfig | None = None,
+    *,
+    val_stories: Sequence[Story] | None = None,
+    glove_path: str | Path | None = None,
+    progress: bool = True,
+    stories_source: str | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> TrainingReport:
+    """Train a storyteller as ``plan`` (:func:`~imgstory.model.rundir.plan_run`) says:
+    :func:`prepare`, :func:`fit`, :func:`save`, then remove the backup.
+
+    ``model_config`` and ``training_config`` must be the configs the plan checked; the other
+    arguments are :func:`train_model`'s.
+
+    Raises:
+        UserInputError: as :func:`train_model`, but for the checks of the plan.
+    """
+    model_config = model_config or ModelConfig()
+    training_config = training_config or TrainingConfig()
+    started = time.perf_counter()
+    keras.utils.set_random_seed(training_config.seed)
+    tf.config.experimental.enable_op_determinism()
+    data = prepare(
+        source,
+        stories,
+        model_config,
+        training_config,
+        val_stories=val_stories,
+        glove_path=glove_path,
+    )
+    rundir.claim_work_dir(plan, model_config, training_config)  # the configs as given
+    model = build_for_training(data, training_config)
+    fitted = fit(model, data, plan, training_config, progress=progress, callbacks=callbacks)
+    seconds = time.perf_counter() - started
+    report = save(
+        model, data, fitted, plan, training_config, seconds=seconds, stories_source=stories_source
+    )
+    fitted.backup.remove()  # the model is saved: nothing left to resume
+    return report
 
 
 def train_model(
-    features: str | Path | SentenceFeatures,
+    features: str | Path | FeatureSource,
     stories: Sequence[Story],
     out_dir: str | Path,
     model_config: ModelConfig | None = None,
@@ -152,15 +444,17 @@ def train_model(
     stories_source: str | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TrainingReport:
-    """Train a storyteller and write its model directory.
+    """Train a storyteller and write its model directory (:func:`plan_run
+    <imgstory.model.rundir.plan_run>`, then :func:`run_training`).
 
     The run is deterministic: the same seed, data and configs give the same weights whatever the
     machine's load (seeded Keras, TensorFlow op determinism, shuffles keyed by epoch), and a
     resumed run ends exactly where an uninterrupted one does.
 
     Args:
-        features: a feature store holding the stories' photos, or per-sentence vectors for
-            text-only training (:class:`SentenceFeatures`).
+        features: a feature store's folder holding the stories' photos, or any
+            :class:`~imgstory.model.sources.FeatureSource` (per-sentence vectors for text-only
+            training: :class:`~imgstory.model.sources.SentenceFeatures`).
         stories: the training stories (every one is used, whatever its split is called).
         out_dir: the model directory to write (model.keras, vocab.json, config.json, card).
         model_config: sizes (feature_dim and vocab_size are filled in here).
@@ -184,9 +478,8 @@ def train_model(
     """
     model_config = model_config or ModelConfig()
     training_config = training_config or TrainingConfig()
-    out_dir = Path(out_dir)
-    inputs = (None if isinstance(features, SentenceFeatures) else features, glove_path)
-    run = rundir.plan_run(
+    given = features if isinstance(features, (str, Path)) else features.path
+    plan = rundir.plan_run(
         out_dir,
         work_dir,
         model_config,
@@ -194,150 +487,17 @@ def train_model(
         resume=resume,
         restart=restart,
         overwrite=overwrite,
-        inputs=inputs,
+        inputs=(given, glove_path),
     )
-    work_dir = run.work_dir
-    given_configs = (model_config, training_config)
-    started = time.perf_counter()
-    keras.utils.set_random_seed(training_config.seed)
-    tf.config.experimental.enable_op_determinism()
-
-    if isinstance(features, SentenceFeatures):
-        store, usable, skipped = None, list(stories), 0
-        encoder_card = {
-            "name": features.encoder,
-            "fingerprint": features.fingerprint,
-            "dimension": features.dimension,
-            "text_only_bridge": features.card,
-        }
-        dimension = features.dimension
-    else:
-        store = FeatureStore.open(features)
-        usable, skipped = stories_with_features(store, stories)
-        if not usable:
-            raise UserInputError(
-                f"none of the {len(stories)} stories has features for all 5 photos in "
-                f"{store.path}: extract features for their photos first "
-                "(`imgstory features extract`)"
-            )
-        encoder_card = {
-            "name": store.encoder,
-            "fingerprint": store.weights_fingerprint,
-            "dimension": store.dimension,
-            "store": str(store.path),
-        }
-        dimension = store.dimension
-    if val_stories is None:
-        train, validation = split_by_album(
-            usable, training_config.validation_fraction, training_config.seed
-        )
-    elif store is None:
-        train, validation = usable, list(val_stories)
-    else:
-        train = usable
-        validation, val_skipped = stories_with_features(store, val_stories)
-        skipped += val_skipped
-
-    vocabulary = Vocabulary.build(
-        (text for story in train for text in story.texts),
-        model_config.vocab_min_count,
-        model_config.vocab_max_size,
-        keep=features.words if isinstance(features, SentenceFeatures) else (),
-    )
-    model_config = replace(model_config, feature_dim=dimension, vocab_size=len(vocabulary))
-    glove_report = None
-    initial_embeddings = None
-    if glove_path:
-        vectors, coverage = load_glove(glove_path, vocabulary, model_config.embedding_dim)
-        initial_embeddings = embedding_matrix(
-            vocabulary, vectors, model_config.embedding_dim, training_config.seed
-        )
-        glove_report = coverage.to_json()
-
-    def batches(chosen: Sequence[Story]) -> StoryBatches:
-        if store is None:
-            return StoryBatches(None, chosen, vocabulary, model_config, features.vectors(chosen))
-        return StoryBatches(store, chosen, vocabulary, model_config)
-
-    train_batches = batches(train)
-    batch_size = training_config.batch_size
-    train_data = train_batches.dataset(batch_size, shuffle=True, seed=training_config.seed)
-    val_data = None
-    if validation:
-        val_data = batches(validation).dataset(batch_size, shuffle=False, seed=0)
-
-    rundir.claim_work_dir(run, *given_configs)
-    with distribution_strategy(training_config.strategy).scope():
-        model = build_model(model_config, initial_embeddings)
-        model.get_layer("photo_normalization").set_statistics(train_batches.features)
-        if training_config.unigram_bias:
-            model.get_layer("vocab_logits").bias.assign(
-                unigram_log_frequencies(train_batches.sentences, len(vocabulary))
-            )
-        compile_for_training(model, training_config)
-    monitor = "val_loss" if val_data is not None else "loss"
-    best_path = work_dir / "checkpoints" / BEST_WEIGHTS
-    best_path.parent.mkdir(parents=True, exist_ok=True)
-    throughput = Throughput()
-    steps = train_batches.steps(batch_size)
-    best = BestCheckpoint(best_path, monitor)
-    stopping = keras.callbacks.EarlyStopping(monitor=monitor, patience=training_config.patience)
-    backup = RunBackup(work_dir / "backup", training_config.backup_every_epochs, best, stopping)
-    backup.set_model(model)
-    initial_epoch = 0
-    if run.resume:
-        initial_epoch = rundir.restore_backup(backup, work_dir)
-    else:
-        backup.remove()  # none there, or --restart asked to discard it
-    callbacks = [
-        EpochClock(train_batches),
-        best,
-        stopping,
-        backup,  # after best and stopping: it records their state of the epoch just ended
-        keras.callbacks.CSVLogger(str(work_dir / "training_log.csv"), append=initial_epoch > 0),
-        throughput,
-        *callbacks,  # after the backup: a callback that stops the run finds this epoch saved
-    ]
-    if tensorboard_available():
-        callbacks.append(
-            keras.callbacks.TensorBoard(str(work_dir / "tensorboard"), profile_batch=0)
-        )
-    if progress:
-        callbacks.append(EpochProgress(steps, len(train_batches), training_config.epochs))
-    model.fit(
-        train_data,
-        validation_data=val_data,
-        epochs=training_config.epochs,
-        initial_epoch=initial_epoch,
+    return run_training(
+        plan,
+        feature_source(features),
+        stories,
+        model_config,
+        training_config,
+        val_stories=val_stories,
+        glove_path=glove_path,
+        progress=progress,
+        stories_source=stories_source,
         callbacks=callbacks,
-        shuffle=False,  # the pipeline shuffles, keyed by epoch
-        verbose=0,
     )
-    history = backup.history  # every epoch of the run, those before a resume included
-    timed = throughput.seconds[1:] or throughput.seconds  # the first epoch includes tracing
-    train_seconds = sum(timed) or 1e-9
-    best_epoch = max(best.best_epoch, 0)
-    report = TrainingReport(
-        model_dir=str(out_dir),
-        work_dir=str(work_dir),
-        train_stories=len(train),
-        val_stories=len(validation),
-        skipped_without_features=skipped,
-        vocabulary_size=len(vocabulary),
-        epochs_run=len(history.get("loss", [])),
-        best_epoch=best_epoch + 1,
-        best_val_loss=history["val_loss"][best_epoch] if "val_loss" in history else None,
-        final_train_loss=history["loss"][-1] if history.get("loss") else float("nan"),
-        seconds=round(time.perf_counter() - started, 2),
-        stories_per_second=round(len(train) * len(timed) / train_seconds, 2),
-        history=history,
-        glove=glove_report,
-    )
-    card = model_card(
-        report, model_config, training_config, encoder_card, vocabulary, train, stories_source
-    )
-    card["parameters"] = int(model.count_params())
-    save_model_directory(out_dir, model, model_config, training_config, vocabulary, card)
-    (work_dir / "report.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
-    backup.remove()  # the model is saved: nothing left to resume
-    return report

@@ -108,7 +108,7 @@ def sentence_features(
 ):
     """The text-only stand-in for photo features: each story's 5 sentence vectors
     (``inputs``: a key of :data:`BRIDGE_INPUTS`)."""
-    from imgstory.model.training import SentenceFeatures
+    from imgstory.model.sources import SentenceFeatures
 
     card = {
         "training": "text only: no photo was seen; each photo slot held its sentence's "
