@@ -97,6 +97,159 @@ def _box(x: float, y: float, half_width: float, height: float) -> tuple[float, .
     return (x - half_width, y - height, x + half_width, y)
 
 
+@dataclass(frozen=True)
+class _Pose:
+    """Where a standing person's parts go: feet at ``(x, feet)``, ``height`` tall."""
+
+    x: float
+    feet: float
+    height: float
+
+    @property
+    def head(self) -> float:
+        """The head's radius."""
+        return self.height * 0.11
+
+    @property
+    def head_y(self) -> float:
+        """The row of the head's centre."""
+        return self.feet - self.height + self.head
+
+    @property
+    def shoulders(self) -> float:
+        """The row of the shoulders."""
+        return self.head_y + self.head * 1.1
+
+    @property
+    def hips(self) -> float:
+        """The row of the hips."""
+        return self.feet - self.height * 0.42
+
+    @property
+    def half(self) -> float:
+        """Half the torso's width."""
+        return self.height * 0.14
+
+    @property
+    def line(self) -> int:
+        """The stroke width of arms and legs."""
+        return max(2, int(self.height * 0.07))
+
+
+def _torso(draw: ImageDraw.ImageDraw, pose: _Pose, body: RGB, legs: RGB, dress: bool) -> None:
+    """A dress down to the feet, or a shirt over two legs."""
+    x, half, shoulders, hips, feet = pose.x, pose.half, pose.shoulders, pose.hips, pose.feet
+    if dress:
+        draw.polygon(
+            [
+                (x - half, shoulders),
+                (x + half, shoulders),
+                (x + half * 2, feet),
+                (x - half * 2, feet),
+            ],
+            fill=body,
+        )
+    else:
+        draw.rectangle((x - half, shoulders, x + half, hips), fill=body)
+        draw.line((x - half * 0.5, hips, x - half * 0.6, feet), fill=legs, width=pose.line + 1)
+        draw.line((x + half * 0.5, hips, x + half * 0.6, feet), fill=legs, width=pose.line + 1)
+
+
+def _arms(draw: ImageDraw.ImageDraw, pose: _Pose, colour: RGB, arms_up: bool) -> None:
+    """Both arms, raised or hanging."""
+    x, half, shoulders = pose.x, pose.half, pose.shoulders
+    arm_end = -pose.height * 0.3 if arms_up else pose.height * 0.3
+    for side in (-1, 1):
+        draw.line(
+            (x + side * half, shoulders + 2, x + side * half * 2.1, shoulders + arm_end),
+            fill=colour,
+            width=pose.line,
+        )
+
+
+def _held(
+    draw: ImageDraw.ImageDraw, pose: _Pose, holds: str | None, rng: np.random.Generator
+) -> None:
+    """What the person holds: a guitar, a diploma or nothing."""
+    x, half, height, shoulders, hips = pose.x, pose.half, pose.height, pose.shoulders, pose.hips
+    if holds == "guitar":
+        draw.ellipse(
+            _box(x + half * 0.4, hips + height * 0.08, half * 0.9, height * 0.25),
+            fill=jitter("#b5651d", rng),
+        )
+        draw.line(
+            (x, hips - height * 0.05, x + half * 2.6, shoulders - height * 0.05),
+            fill=(40, 30, 20),
+            width=pose.line,
+        )
+    elif holds == "diploma":
+        draw.rectangle(
+            (x + half * 1.6, shoulders, x + half * 2.6, shoulders + height * 0.07),
+            fill=(250, 248, 235),
+        )
+
+
+def _head(draw: ImageDraw.ImageDraw, pose: _Pose, skin: RGB, rng: np.random.Generator) -> None:
+    """The face and, over its top half, the hair."""
+    x, head, head_y = pose.x, pose.head, pose.head_y
+    draw.ellipse((x - head, head_y - head, x + head, head_y + head), fill=skin)
+    draw.chord(
+        (x - head, head_y - head, x + head, head_y + head),
+        180,
+        360,
+        fill=jitter(HAIR[int(rng.integers(len(HAIR)))], rng, 8),
+    )
+
+
+def _hat(draw: ImageDraw.ImageDraw, pose: _Pose, hat: str | None, colour: RGB, skin: RGB) -> None:
+    """A party hat, a beanie, a mortarboard, a veil, or nothing."""
+    x, head, head_y = pose.x, pose.head, pose.head_y
+    if hat == "party":
+        draw.polygon(
+            [
+                (x - head * 0.7, head_y - head * 0.8),
+                (x + head * 0.7, head_y - head * 0.8),
+                (x, head_y - head * 2.6),
+            ],
+            fill=colour,
+        )
+    elif hat == "beanie":
+        draw.chord(
+            (x - head * 1.1, head_y - head * 1.3, x + head * 1.1, head_y + head * 0.5),
+            180,
+            360,
+            fill=colour,
+        )
+    elif hat == "mortarboard":
+        draw.polygon(
+            [
+                (x - head * 1.6, head_y - head * 0.9),
+                (x, head_y - head * 1.5),
+                (x + head * 1.6, head_y - head * 0.9),
+                (x, head_y - head * 0.4),
+            ],
+            fill=(20, 20, 24),
+        )
+        draw.line(
+            (x + head * 1.2, head_y - head, x + head * 1.3, head_y + head * 0.4),
+            fill=(230, 190, 40),
+            width=max(1, pose.line // 2),
+        )
+    elif hat == "veil":
+        draw.polygon(
+            [
+                (x - head * 1.2, head_y - head),
+                (x + head * 1.2, head_y - head),
+                (x + head * 1.8, pose.shoulders + pose.height * 0.2),
+                (x - head * 1.8, pose.shoulders + pose.height * 0.2),
+            ],
+            fill=(245, 245, 250),
+        )
+        draw.ellipse(
+            (x - head * 0.8, head_y - head * 0.8, x + head * 0.8, head_y + head * 0.9), fill=skin
+        )
+
+
 def _figure(
     frame: Frame,
     rng: np.random.Generator,
@@ -113,109 +266,26 @@ def _figure(
     backpack: bool = False,
     holds: str | None = None,
 ) -> None:
-    """A person standing with their feet at ``(x, feet)``."""
+    """A person standing with their feet at ``(x, feet)``.
+
+    Parts are painted back to front (backpack, torso, arms, what they hold, head, hat) and the
+    random choices are drawn in that order too, so a generator state paints the same person.
+    """
     draw = frame.draw
     body = body or frame.pick(rng)
     legs = legs or jitter("#30343c", rng, 15)
     skin = jitter(SKIN[int(rng.integers(len(SKIN)))], rng, 8)
-    head = height * 0.11
-    head_y = feet - height + head
-    shoulders = head_y + head * 1.1
-    hips = feet - height * 0.42
-    half = height * 0.14
-    line = max(2, int(height * 0.07))
+    pose = _Pose(x, feet, height)
     if backpack:
         draw.rectangle(
-            (x - half * 1.3, shoulders + 2, x + half * 0.2, hips), fill=jitter("#6a4a2a", rng)
+            (x - pose.half * 1.3, pose.shoulders + 2, x + pose.half * 0.2, pose.hips),
+            fill=jitter("#6a4a2a", rng),
         )
-    if dress:
-        draw.polygon(
-            [
-                (x - half, shoulders),
-                (x + half, shoulders),
-                (x + half * 2, feet),
-                (x - half * 2, feet),
-            ],
-            fill=body,
-        )
-    else:
-        draw.rectangle((x - half, shoulders, x + half, hips), fill=body)
-        draw.line((x - half * 0.5, hips, x - half * 0.6, feet), fill=legs, width=line + 1)
-        draw.line((x + half * 0.5, hips, x + half * 0.6, feet), fill=legs, width=line + 1)
-    arm_end = -height * 0.3 if arms_up else height * 0.3
-    for side in (-1, 1):
-        draw.line(
-            (x + side * half, shoulders + 2, x + side * half * 2.1, shoulders + arm_end),
-            fill=skin if arms_up else body,
-            width=line,
-        )
-    if holds == "guitar":
-        draw.ellipse(
-            _box(x + half * 0.4, hips + height * 0.08, half * 0.9, height * 0.25),
-            fill=jitter("#b5651d", rng),
-        )
-        draw.line(
-            (x, hips - height * 0.05, x + half * 2.6, shoulders - height * 0.05),
-            fill=(40, 30, 20),
-            width=line,
-        )
-    elif holds == "diploma":
-        draw.rectangle(
-            (x + half * 1.6, shoulders, x + half * 2.6, shoulders + height * 0.07),
-            fill=(250, 248, 235),
-        )
-    draw.ellipse((x - head, head_y - head, x + head, head_y + head), fill=skin)
-    draw.chord(
-        (x - head, head_y - head, x + head, head_y + head),
-        180,
-        360,
-        fill=jitter(HAIR[int(rng.integers(len(HAIR)))], rng, 8),
-    )
-    hat_colour = hat_colour or frame.pick(rng)
-    if hat == "party":
-        draw.polygon(
-            [
-                (x - head * 0.7, head_y - head * 0.8),
-                (x + head * 0.7, head_y - head * 0.8),
-                (x, head_y - head * 2.6),
-            ],
-            fill=hat_colour,
-        )
-    elif hat == "beanie":
-        draw.chord(
-            (x - head * 1.1, head_y - head * 1.3, x + head * 1.1, head_y + head * 0.5),
-            180,
-            360,
-            fill=hat_colour,
-        )
-    elif hat == "mortarboard":
-        draw.polygon(
-            [
-                (x - head * 1.6, head_y - head * 0.9),
-                (x, head_y - head * 1.5),
-                (x + head * 1.6, head_y - head * 0.9),
-                (x, head_y - head * 0.4),
-            ],
-            fill=(20, 20, 24),
-        )
-        draw.line(
-            (x + head * 1.2, head_y - head, x + head * 1.3, head_y + head * 0.4),
-            fill=(230, 190, 40),
-            width=max(1, line // 2),
-        )
-    elif hat == "veil":
-        draw.polygon(
-            [
-                (x - head * 1.2, head_y - head),
-                (x + head * 1.2, head_y - head),
-                (x + head * 1.8, shoulders + height * 0.2),
-                (x - head * 1.8, shoulders + height * 0.2),
-            ],
-            fill=(245, 245, 250),
-        )
-        draw.ellipse(
-            (x - head * 0.8, head_y - head * 0.8, x + head * 0.8, head_y + head * 0.9), fill=skin
-        )
+    _torso(draw, pose, body, legs, dress)
+    _arms(draw, pose, skin if arms_up else body, arms_up)
+    _held(draw, pose, holds, rng)
+    _head(draw, pose, skin, rng)
+    _hat(draw, pose, hat, hat_colour or frame.pick(rng), skin)
 
 
 def _person(frame: Frame, rng: np.random.Generator, **looks: object) -> None:
