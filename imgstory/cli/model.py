@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -22,7 +23,11 @@ from imgstory.errors import UserInputError
 from imgstory.generation.predict import FORMAT_HELP
 from imgstory.jsonfile import json_text
 from imgstory.model.config import HELP as MODEL_HELP
+from imgstory.model.config import ModelConfig, TrainingConfig, load_config_file
 from imgstory.outputs import OVERWRITE_HELP
+
+if TYPE_CHECKING:
+    from imgstory.model.card import TrainingReport
 
 MODEL_DIR_HELP = "a model directory written by `imgstory train` (model.keras, vocab.json, ...)"
 STORE_HELP = "feature store folder made by `imgstory features extract` (the model's encoder)"
@@ -134,23 +139,82 @@ def with_decoding_options(command: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
+# Options of `train` whose help is longer than a line.
+TRAIN_STORIES_OPTION = typer.Option(
+    ...,
+    "--stories",
+    help="training stories: a {split}.story-in-sequence.json file or an index folder "
+    "(`imgstory data index`); every story in it is used, whatever its split",
+)
+TRAIN_OUT_OPTION = typer.Option(
+    ...,
+    "--out",
+    help="the model directory to write: a new folder, or an existing model directory "
+    "(replaced only with --overwrite)",
+)
+CONFIG_OPTION = typer.Option(
+    None, "--config", help='JSON file {"model": {...}, "training": {...}}; flags override it'
+)
+GLOVE_OPTION = typer.Option(
+    None,
+    "--glove",
+    help="initial word vectors: 'glove-6b-50d' (the packaged GloVe 6B 50-d; set "
+    "embedding_dim 50) or a GloVe text file (glove.*.txt)",
+)
+WORK_DIR_OPTION = typer.Option(
+    None,
+    "--work-dir",
+    help="checkpoints, backups and logs (default: runs/<model name>-<hash of its path>, "
+    "one per model directory)",
+)
+
+
+def train_configs(
+    config: Path | None,
+    model_changes: dict[str, object],
+    training_changes: dict[str, object],
+) -> tuple[ModelConfig, TrainingConfig]:
+    """The model and training configs of ``config`` (defaults without one), with every change
+    that is not ``None`` applied (the command's flags override the file).
+
+    Raises:
+        UserInputError: a value the configs refuse, in one line.
+    """
+    model_config, training_config = (
+        load_config_file(config) if config else (ModelConfig(), TrainingConfig())
+    )
+    try:
+        model_config = dataclasses.replace(
+            model_config, **{k: v for k, v in model_changes.items() if v is not None}
+        )
+        training_config = dataclasses.replace(
+            training_config, **{k: v for k, v in training_changes.items() if v is not None}
+        )
+    except ValueError as error:
+        raise UserInputError(f"train: {error}") from None
+    return model_config, training_config
+
+
+def training_summary(report: TrainingReport) -> str:
+    """What ``imgstory train`` prints when it is done (without ``--json``)."""
+    val = (
+        f", best validation loss {number(report.best_val_loss, '.3f')}"
+        if report.best_val_loss is not None
+        else ""
+    )
+    return (
+        f"trained on {report.train_stories} stories ({report.val_stories} validation, "
+        f"{report.skipped_without_features} skipped: photos without features) for "
+        f"{report.epochs_run} epochs in {report.seconds:.0f} s, {report.stories_per_second:.1f} "
+        f"stories/s{val}\nmodel: {report.model_dir}  logs: {report.work_dir}"
+    )
+
+
 def train(
     features: Path = typer.Option(..., "--features", help=STORE_HELP),
-    stories: Path = typer.Option(
-        ...,
-        "--stories",
-        help="training stories: a {split}.story-in-sequence.json file or an index folder "
-        "(`imgstory data index`); every story in it is used, whatever its split",
-    ),
-    out: Path = typer.Option(
-        ...,
-        "--out",
-        help="the model directory to write: a new folder, or an existing model directory "
-        "(replaced only with --overwrite)",
-    ),
-    config: Path | None = typer.Option(
-        None, "--config", help='JSON file {"model": {...}, "training": {...}}; flags override it'
-    ),
+    stories: Path = TRAIN_STORIES_OPTION,
+    out: Path = TRAIN_OUT_OPTION,
+    config: Path | None = CONFIG_OPTION,
     val_stories: Path | None = typer.Option(
         None, "--val-stories", help="validation stories (default: hold out some albums)"
     ),
@@ -160,18 +224,8 @@ def train(
     hidden_size: int | None = typer.Option(None, "--hidden-size", help=MODEL_HELP["hidden_size"]),
     seed: int | None = typer.Option(None, "--seed", help=MODEL_HELP["seed"]),
     strategy: str | None = typer.Option(None, "--strategy", help=MODEL_HELP["strategy"]),
-    glove: Path | None = typer.Option(
-        None,
-        "--glove",
-        help="initial word vectors: 'glove-6b-50d' (the packaged GloVe 6B 50-d; set "
-        "embedding_dim 50) or a GloVe text file (glove.*.txt)",
-    ),
-    work_dir: Path | None = typer.Option(
-        None,
-        "--work-dir",
-        help="checkpoints, backups and logs (default: runs/<model name>-<hash of its path>, "
-        "one per model directory)",
-    ),
+    glove: Path | None = GLOVE_OPTION,
+    work_dir: Path | None = WORK_DIR_OPTION,
     resume: bool = typer.Option(
         False, "--resume", help="continue an interrupted run from the work dir's backup"
     ),
@@ -185,29 +239,14 @@ def train(
     """Train the Seq2Seq storyteller on a feature store and SIS stories; write a model dir."""
     quiet_tensorflow()
     from imgstory.data.index import load_stories
-    from imgstory.model.config import ModelConfig, TrainingConfig, load_config_file
     from imgstory.model.rundir import plan_run
     from imgstory.outputs import check_writable_folder
 
-    model_config, training_config = (
-        load_config_file(config) if config else (ModelConfig(), TrainingConfig())
+    model_config, training_config = train_configs(
+        config,
+        {"cell": cell, "hidden_size": hidden_size},
+        {"epochs": epochs, "batch_size": batch_size, "seed": seed, "strategy": strategy},
     )
-    model_changes = {"cell": cell, "hidden_size": hidden_size}
-    training_changes = {
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "seed": seed,
-        "strategy": strategy,
-    }
-    try:
-        model_config = dataclasses.replace(
-            model_config, **{k: v for k, v in model_changes.items() if v is not None}
-        )
-        training_config = dataclasses.replace(
-            training_config, **{k: v for k, v in training_changes.items() if v is not None}
-        )
-    except ValueError as error:
-        raise UserInputError(f"train: {error}") from None
     run = {"resume": resume, "restart": restart, "overwrite": overwrite}
     # Output, work dir and backup are checked once, here, before TensorFlow loads; the trainer
     # takes the plan (run_training).
@@ -231,20 +270,7 @@ def train(
         progress=progress and not as_json,
         stories_source=str(stories),
     )
-    if as_json:
-        print(json_text(report.to_json()))
-        return
-    val = (
-        f", best validation loss {number(report.best_val_loss, '.3f')}"
-        if report.best_val_loss is not None
-        else ""
-    )
-    print(
-        f"trained on {report.train_stories} stories ({report.val_stories} validation, "
-        f"{report.skipped_without_features} skipped: photos without features) for "
-        f"{report.epochs_run} epochs in {report.seconds:.0f} s, {report.stories_per_second:.1f} "
-        f"stories/s{val}\nmodel: {report.model_dir}  logs: {report.work_dir}"
-    )
+    print(json_text(report.to_json()) if as_json else training_summary(report))
 
 
 def generate(
