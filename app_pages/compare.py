@@ -114,8 +114,8 @@ if long is not None:
             if tests is not None:
                 st.caption(
                     _(
-                        "{baseline} (baseline) minus each other system on the albums both scored, "
-                        "against the references of the {data}. {help}"
+                        "{baseline} (baseline, A) minus each other system (B) on the albums both "
+                        "scored, against the references of the {data}. {help}"
                     ).format(
                         baseline=results.system_label(baseline),
                         data=origin.label,

@@ -6,7 +6,7 @@ and, where the old layout did not record them, the schema's other fields as null
 already in the new layout is left as it is. The builders write the new layout themselves.
 
     .venv/bin/python scripts/upgrade_results_layout.py            # the shipped files
-    .venv/bin/python scripts/upgrade_results_layout.py FILE ...   # others (kind by name)
+    .venv/bin/python scripts/upgrade_results_layout.py FILE ...   # others (kind by file name)
 """
 
 from __future__ import annotations
@@ -18,20 +18,25 @@ from pathlib import Path
 from typing import Any
 
 from imgstory.eval.report import GroundingReport, RealPhotoReport
-from imgstory.eval.results import SCHEMA_KEY
+from imgstory.eval.results import SCHEMA_KEY, SummaryResults
 from imgstory.jsonfile import json_text
-from imgstory.paths import ASSETS_DIR
+from imgstory.paths import ASSETS_DIR, DEMO_DIR
 
 REAL_PHOTO_FILE = ASSETS_DIR / "results" / "vist_real_photos.json"
 GROUNDING_FILE = ASSETS_DIR / "results" / "vist_grounding.json"
+SUMMARY_FILE = DEMO_DIR / "results" / "summary.json"
 
 
 def _paired_test(old: dict[str, Any]) -> dict[str, Any]:
-    """A paired test in the schema's field order; what the old one lacked is null."""
+    """A paired test in the schema's fields; what the old one lacked is null, its interval
+    (``low``/``high`` in a demo summary) ``ci95``."""
     return {
         "value_a": old.get("value_a"),
         "value_b": old.get("value_b"),
-        **{key: old[key] for key in ("difference", "ci95", "p_value", "albums")},
+        "difference": old["difference"],
+        "ci95": old["ci95"] if "ci95" in old else [old["low"], old["high"]],
+        "p_value": old["p_value"],
+        "albums": old["albums"],
         "resamples": old.get("resamples"),
     }
 
@@ -52,10 +57,37 @@ def upgrade_grounding(old: dict[str, Any]) -> dict[str, Any]:
     return GroundingReport.from_json(document).to_json()
 
 
+def _metric(old: Any) -> Any:
+    """A summary's metric: an interval ``{"value", "ci"}`` as ``{"value", "ci95"}``; a plain
+    number as it is."""
+    if not isinstance(old, dict):
+        return old
+    return {"value": old["value"], "ci95": old["ci"]}
+
+
+def upgrade_summary(old: dict[str, Any]) -> dict[str, Any]:
+    """A results folder's ``summary.json`` (the demo build's) of the old layout in the
+    schema's: intervals' ``ci`` and paired tests' ``low``/``high`` become ``ci95``."""
+    document = {
+        **copy.deepcopy(old),
+        SCHEMA_KEY: SummaryResults.SCHEMA,
+        "systems": {
+            system: {key: _metric(value) for key, value in metrics.items()}
+            for system, metrics in old["systems"].items()
+        },
+        "comparisons": {
+            pair: {metric: _paired_test(test) for metric, test in tests.items()}
+            for pair, tests in old.get("comparisons", {}).items()
+        },
+    }
+    return SummaryResults.parse(document, "upgraded summary").to_json()
+
+
 #: File name -> its upgrade and its JSON indent (as the builders write them).
 UPGRADES = {
     REAL_PHOTO_FILE.name: (upgrade_real_photo, 1),
     GROUNDING_FILE.name: (upgrade_grounding, 2),
+    SUMMARY_FILE.name: (upgrade_summary, 1),
 }
 
 
@@ -74,7 +106,7 @@ def main() -> None:
     """Upgrade the files named (default: the shipped ones)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, help="results files (default: shipped)")
-    files = parser.parse_args().files or [REAL_PHOTO_FILE, GROUNDING_FILE]
+    files = parser.parse_args().files or [REAL_PHOTO_FILE, GROUNDING_FILE, SUMMARY_FILE]
     for path in files:
         print(f"{path}: {'rewritten' if upgrade_file(path) else 'already in the new layout'}")
 

@@ -342,7 +342,7 @@ def test_compare_page_charts_tables_and_downloads(on_tiny_data):
     meteor = charts[0]
     bars = meteor["data"]["values"]
     assert [bar["system"] for bar in bars] == list(wide.index.str.removeprefix("★ "))
-    assert (bars[0]["ci_low"], bars[0]["value"], bars[0]["ci_high"]) == pytest.approx(
+    assert (bars[0]["low"], bars[0]["value"], bars[0]["high"]) == pytest.approx(
         (0.29, 0.31, 0.33), abs=5e-4
     )
     assert [layer["mark"]["type"] for layer in meteor["layer"]] == ["bar", "errorbar"]
@@ -389,7 +389,7 @@ def test_compare_paired_tests_and_published_panel(on_tiny_data, java):
     assert any("No Metrics Are Perfect" in m.value for m in app.markdown)  # citations
     figure = next(f for f in metric_charts(app) if "as published" in f["title"])
     assert [layer["mark"]["type"] for layer in figure["layer"]] == ["bar"]  # none published
-    assert all(np.isnan(bar["ci_low"] or np.nan) for bar in figure["data"]["values"])
+    assert all(np.isnan(bar["low"] or np.nan) for bar in figure["data"]["values"])
     titles = [f["title"] for f in metric_charts(app)]
     assert "METEOR as published on real VIST (no intervals published)" in titles
     assert not any("VIST folder" in title for title in titles[-1:])  # never mixed with ours

@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw
 from imgstory.app.sources import VIST_FOLDER, scan_source
 from imgstory.data.references import references_from_stories, write_references
 from imgstory.data.sis import Story, load_sis, write_sis
+from imgstory.eval.results import Interval, SummaryResults, SystemScores
 
 #: Three toy themes: a background colour and one sentence per story position.
 THEMES = {
@@ -122,15 +123,17 @@ def write_results(root: Path, test_stories: list[Story]) -> Path:
             for i, album in enumerate(albums)
         }
         (predictions / f"{system}.json").write_text(json.dumps(stories), encoding="utf-8")
-        systems[system] = {
-            "METEOR": {"value": meteor, "ci": [meteor - 0.02, meteor + 0.02]},
-            "ROUGE_L": {"value": meteor + 0.1, "ci": [meteor + 0.08, meteor + 0.12]},
-            "Bleu_4": {"value": meteor / 3, "ci": [meteor / 3 - 0.01, meteor / 3 + 0.01]},
-            "CIDEr": {"value": meteor / 2, "ci": [meteor / 2 - 0.03, meteor / 2 + 0.03]},
-            "theme_accuracy": 1.0 if system != "random" else 0.33,
-        }
+        systems[system] = SystemScores(
+            {
+                "METEOR": Interval(meteor, meteor - 0.02, meteor + 0.02),
+                "ROUGE_L": Interval(meteor + 0.1, meteor + 0.08, meteor + 0.12),
+                "Bleu_4": Interval(meteor / 3, meteor / 3 - 0.01, meteor / 3 + 0.01),
+                "CIDEr": Interval(meteor / 2, meteor / 2 - 0.03, meteor / 2 + 0.03),
+            },
+            {"theme_accuracy": 1.0 if system != "random" else 0.33},
+        )
     summary = root / "results" / "summary.json"
-    summary.write_text(json.dumps({"systems": systems}), encoding="utf-8")
+    summary.write_text(json.dumps(SummaryResults(systems).to_json()), encoding="utf-8")
     return summary
 
 

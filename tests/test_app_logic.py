@@ -21,6 +21,7 @@ from imgstory.app.uploads import MAX_PHOTOS, check_upload, check_uploads, parse_
 from imgstory.data.photos import PhotoFinder
 from imgstory.data.sis import load_sis
 from imgstory.errors import UserInputError
+from imgstory.eval.results import PairedTest, SummaryResults
 from imgstory.features.store import FeatureStore
 from imgstory.viz.architecture import architecture_dot
 from imgstory.viz.projection import (
@@ -241,38 +242,48 @@ def test_compare_table_has_one_column_per_run():
 
 # ---------------------------------------------------------------- result tables
 SUMMARY = {
+    "schema": SummaryResults.SCHEMA,
     "systems": {
-        "random": {"METEOR": {"value": 0.2, "ci": [0.18, 0.22]}, "theme_accuracy": 0.1},
-        "lstm-beam": {"METEOR": {"value": 0.3, "ci": [0.28, 0.32]}, "theme_accuracy": 0.95},
-        "my_system": {"METEOR": {"value": 0.25, "ci": [0.19, 0.31]}},
-    }
+        "random": {"METEOR": {"value": 0.2, "ci95": [0.18, 0.22]}, "theme_accuracy": 0.1},
+        "lstm-beam": {"METEOR": {"value": 0.3, "ci95": [0.28, 0.32]}, "theme_accuracy": 0.95},
+        "my_system": {"METEOR": {"value": 0.25, "ci95": [0.19, 0.31]}},
+    },
 }
 
 
+def _long(document: dict = SUMMARY) -> pd.DataFrame:
+    return results.summary_table(SummaryResults.parse(document))
+
+
 def test_summary_table_orders_systems_and_keeps_intervals():
-    long = results.summary_table(SUMMARY)
+    long = _long()
     assert list(long["system"].unique()) == ["lstm-beam", "random", "my_system"]
     row = long[(long.system == "lstm-beam") & (long.metric == "METEOR")].iloc[0]
-    assert (row.value, row.ci_low, row.ci_high) == (0.3, 0.28, 0.32)
+    assert (row.value, row.low, row.high) == (0.3, 0.28, 0.32)
     accuracy = long[long.metric == "theme_accuracy"]
-    assert accuracy["ci_low"].isna().all()
+    assert accuracy["low"].isna().all()
 
 
 @pytest.mark.parametrize(
     ("document", "message"),
     [
-        ({}, 'no "systems" object found'),
-        ({"systems": {"a": []}}, "systems.a must be an object"),
-        ({"systems": {"a": {"METEOR": {"value": "high"}}}}, r"systems.a.METEOR.value: expected a"),
+        ({"schema": SummaryResults.SCHEMA}, r"s.json: malformed results \(no 'systems'\)"),
+        ({**SUMMARY, "systems": {}}, r"malformed results \(no system in 'systems'\)"),
+        (
+            {**SUMMARY, "systems": {"a": {"METEOR": {"value": "high", "ci95": None}}}},
+            r"malformed results \(expected a number, found 'high'\)",
+        ),
+        ({"systems": SUMMARY["systems"]}, r"s.json: a results file of an older layout; rewrite"),
     ],
 )
 def test_malformed_summaries_are_explained(document, message):
-    with pytest.raises(UserInputError, match=message):
-        results.summary_table(document, "s.json")
+    with pytest.raises(UserInputError, match=message) as refused:
+        SummaryResults.parse(document, "s.json")
+    assert str(refused.value).endswith("rewrite it with `imgstory demo build --out DIR`")
 
 
 def test_wide_table_csv_and_latex():
-    long = results.summary_table(SUMMARY)
+    long = _long()
     wide = results.wide_table(long)
     assert list(wide.columns) == ["system", "METEOR", "theme accuracy"]
     assert wide.loc[0, "system"] == "★ LSTM, beam (thesis)"  # the thesis model set apart
@@ -289,12 +300,13 @@ def test_wide_table_csv_and_latex():
 
 def test_saved_comparisons_are_read_from_the_summary(tmp_path):
     assert results.saved_comparisons(tmp_path).empty
-    test = {"value_a": 0.3, "value_b": 0.2, "difference": 0.1, "low": 0.05, "high": 0.15,
+    test = {"value_a": 0.3, "value_b": 0.2, "difference": 0.1, "ci95": [0.05, 0.15],
             "p_value": 0.001, "albums": 40, "resamples": 1000}  # fmt: skip
     document = {**SUMMARY, "comparisons": {"lstm-beam vs random": {"METEOR": test}}}
     (tmp_path / "summary.json").write_text(json.dumps(document))
     table = results.saved_comparisons(tmp_path)
     assert table.loc[0, "comparison"] == "lstm-beam vs random" and table.loc[0, "p_value"] == 0.001
+    assert (table.loc[0, "low"], table.loc[0, "high"]) == (0.05, 0.15)
 
 
 def test_the_app_and_the_demo_build_name_the_same_thesis_system():
@@ -307,7 +319,7 @@ def test_the_app_and_the_demo_build_name_the_same_thesis_system():
 def test_findings_use_saved_tests_and_score_only_what_is_missing(tmp_path, monkeypatch):
     from imgstory.app import state
 
-    test = {"difference": 0.1, "p_value": 0.001, "albums": 40, "resamples": 1000}
+    test = PairedTest(0.1, 0.05, 0.15, 0.001, 40, resamples=1000).to_json()
     (tmp_path / "predictions").mkdir()
     for system in ("lstm-beam", "gru-beam", "random"):
         (tmp_path / "predictions" / f"{system}.json").write_text("{}")
@@ -317,31 +329,32 @@ def test_findings_use_saved_tests_and_score_only_what_is_missing(tmp_path, monke
 
     def paired_tests(results_dir, baseline):  # the re-scoring the page would run
         scored.append(baseline)
-        return pd.DataFrame([{"key": "random", "metric": "METEOR", "p_value": 0.5}])
+        tested = PairedTest(0.1, -0.1, 0.3, 0.5, 40, 0.3, 0.2, 1000)
+        return pd.DataFrame([{"key": "random", "metric": "METEOR", **tested.row()}])
 
     monkeypatch.setattr(state, "paired_tests", paired_tests)
     monkeypatch.setattr(state, "paired_problem", lambda results_dir, baseline: None)
     tests = state.findings_tests(tmp_path, "lstm-beam")
     assert scored == ["lstm-beam"]  # random had no saved test
-    assert tests["gru-beam"]["p_value"] == 0.001 and tests["random"]["p_value"] == 0.5
+    assert tests["gru-beam"].p_value == 0.001 and tests["random"].p_value == 0.5
 
     comparisons["lstm-beam vs random"] = {"METEOR": {**test, "p_value": 0.02}}
     (tmp_path / "summary.json").write_text(json.dumps({**SUMMARY, "comparisons": comparisons}))
     scored.clear()
     tests = state.findings_tests(tmp_path, "lstm-beam")
-    assert scored == [] and tests["random"]["p_value"] == 0.02  # every test saved: no scoring
+    assert scored == [] and tests["random"].p_value == 0.02  # every test saved: no scoring
 
 
 def test_findings_take_their_verdict_from_the_paired_test_p_value():
-    long = results.summary_table(SUMMARY)
+    long = _long()
     untested = results.finding(long, "lstm-beam", "random")
     assert untested.startswith("LSTM, beam (thesis) scores METEOR 0.300, 0.100 above")
     assert "not tested here (overlapping intervals are not a test" in untested
-    significant = {"p_value": 0.001, "albums": 40, "resamples": 1000}
+    significant = PairedTest(0.1, 0.05, 0.15, 0.001, 40, resamples=1000)
     assert "paired bootstrap, p = 0.001, over 40 albums (1,000 resamples): a significant" in (
         results.finding(long, "lstm-beam", "random", significant)
     )
-    noise = results.finding(long, "my_system", "lstm-beam", {**significant, "p_value": 0.31})
+    noise = results.finding(long, "my_system", "lstm-beam", replace(significant, p_value=0.31))
     assert "p = 0.310" in noise and "not significant (p >= 0.05)" in noise
     assert results.finding(long, "lstm-beam", "gru-beam") is None
 
@@ -747,7 +760,7 @@ def test_one_naming_order_and_number_format_for_every_table():
         "system", "METEOR", "ROUGE_L", "CIDEr", "Bleu_4", "albums",
     ]  # fmt: skip
     tests = pd.DataFrame({"metric": ["Bleu_4", "ROUGE_L"], "value_a": [0.1234, 0.5],
-                          "p_value": [0.0004, 0.25], "ci_low": [math.nan, 0.1]})  # fmt: skip
+                          "p_value": [0.0004, 0.25], "low": [math.nan, 0.1]})  # fmt: skip
     styled = naming.shown_table(tests)
     assert list(styled.data.columns) == ["metric", "A", "p", "95% CI low"]
     gaps = pd.DataFrame({"METEOR": ["0.349 [0.345, 0.353]", None], "albums scored": [1010, None]})

@@ -127,7 +127,7 @@ def test_tiny_build_writes_the_whole_pack(tiny_pack):
         assert set(predictions) == set(references)
         assert all(isinstance(v, list) and len(v) == 1 for v in predictions.values())
         for metric in SUMMARY_METRICS:
-            low, high = scores[metric]["ci"]
+            low, high = scores[metric]["ci95"]
             assert low <= scores[metric]["value"] + 1e-9 and scores[metric]["value"] <= high + 1e-9
         assert 0.0 <= scores["theme_accuracy"] <= 1.0
     # Retrieval copies a training story of the same stages: far above the random floor.

@@ -58,7 +58,7 @@ def test_test_split_has_no_missing_or_unreadable_photo(capsys):
 
 def test_lstm_beats_the_random_floor_and_names_the_theme(summary):
     lstm, floor = summary["systems"]["lstm-beam"], summary["systems"]["random"]
-    assert lstm["METEOR"]["ci"][0] > floor["METEOR"]["ci"][1]
+    assert lstm["METEOR"]["ci95"][0] > floor["METEOR"]["ci95"][1]
     assert lstm["theme_accuracy"] >= 0.9
 
 

@@ -91,10 +91,11 @@ def test_paper_numbers_stay_as_reported_and_apart():
 def test_compare_two_released_systems_from_their_saved_statistics(capsys):
     assert main(["published", "compare", KAGS, AREL, "--json", "--bootstrap", "200"]) == 0
     report = json.loads(capsys.readouterr().out)
-    tests = {row["metric"]: row for row in report["tests"]}
+    tests = report["tests"]  # metric -> the results schema's paired test
     assert report["albums"] == 1010 and report["albums_with_different_references"] == 0
     assert tests["METEOR"]["difference"] == pytest.approx(0.3624 - 0.3488, abs=1e-4)
-    assert tests["METEOR"]["p_value"] < 0.01 and tests["METEOR"]["ci_low"] > 0
+    assert tests["METEOR"]["p_value"] < 0.01 and tests["METEOR"]["ci95"][0] > 0
+    assert tests["METEOR"]["resamples"] == 200
     assert main(["published", "compare", KAGS, "TAPM"]) == 2
     err = capsys.readouterr().err
     assert "has no per-album statistics (as reported; protocol unconfirmed)" in err
@@ -157,7 +158,7 @@ def test_published_view_tables():
     assert kags["METEOR"] == "0.362 [0.359, 0.366]"  # 3 decimals, the interval too
     long = published_view.scored_here_long(results)
     assert len(long) == 5 * 4  # 4 metrics of AREL, KAGS, PR-VIST, humans, floor (no challenge)
-    assert long["ci_low"].notna().all()
+    assert long["low"].notna().all()
     metrics = published_view.story_metrics_table(results, {"mine": {"non_redundancy": 0.9}})
     assert list(metrics["kind"]).count("released") == 3 and metrics.iloc[-1]["kind"] == "local"
     assert list(metrics["kind"]).count("floor") == 1

@@ -13,7 +13,15 @@ import pytest
 
 from imgstory.errors import UserInputError
 from imgstory.eval.report import GroundingReport, GroundingSystem, RealPhotoReport
-from imgstory.eval.results import SCHEMA_KEY, Interval, PairedTest, SystemScores, parse_results
+from imgstory.eval.results import (
+    SCHEMA_KEY,
+    Interval,
+    PairedTest,
+    SummaryResults,
+    SystemScores,
+    pair_key,
+    parse_results,
+)
 
 OLD_LAYOUT = Path(__file__).parent / "data" / "results_v1"
 REPO = Path(__file__).parents[1]
@@ -144,28 +152,72 @@ def test_a_malformed_document_of_the_layout_is_refused_in_one_line():
         parse_results([], "x", dict, "f.json", "cmd")
 
 
+def _renamed_in_summary(path: tuple) -> tuple:
+    """Where an old ``summary.json`` value is in the new layout: an interval's ``ci`` and a
+    paired test's ``low``/``high`` are ``ci95``."""
+    if path[0] == "systems" and len(path) == 5 and path[3] == "ci":
+        return (*path[:3], "ci95", path[4])
+    if path[0] == "comparisons" and path[-1] in ("low", "high"):
+        return (*path[:-1], "ci95", 0 if path[-1] == "low" else 1)
+    return path
+
+
 @pytest.mark.parametrize(
-    ("file", "upgrade", "kind"),
+    ("file", "upgrade", "kind", "renamed", "added"),
     [
-        ("vist_real_photos.json", "upgrade_real_photo", RealPhotoReport),
-        ("vist_grounding.json", "upgrade_grounding", GroundingReport),
+        (
+            "vist_real_photos.json",
+            "upgrade_real_photo",
+            RealPhotoReport,
+            lambda path: path,
+            ("value_a", "value_b", "resamples"),  # not recorded by the old layout
+        ),
+        ("vist_grounding.json", "upgrade_grounding", GroundingReport, lambda path: path, ()),
+        ("summary.json", "upgrade_summary", SummaryResults, _renamed_in_summary, ("data",)),
     ],
 )
-def test_the_upgrade_keeps_every_value(file, upgrade, kind):
-    """Every value of the old file is in the upgraded one at the same place; what is added is
-    the layout tag and the schema's fields the old layout did not record (null); the upgraded
-    document is what the typed schema writes."""
+def test_the_upgrade_keeps_every_value(file, upgrade, kind, renamed, added):
+    """Every value of the old file is in the upgraded one (at the same place, or where the
+    schema renamed its key); what is added is the layout tag and the schema's fields the old
+    layout did not record (null); the upgraded document is what the typed schema writes."""
     old = json.loads((OLD_LAYOUT / file).read_text(encoding="utf-8"))
     new = json.loads(json.dumps(getattr(_upgrades(), upgrade)(old)))
-    for path, value in _leaves(old):
-        assert _at(new, path) == value, path
-    old_paths = {path for path, _ in _leaves(old)}
-    added = {path for path, _ in _leaves(new)} - old_paths
-    assert all(
-        path == (SCHEMA_KEY,) or path[-1] in ("value_a", "value_b", "resamples") for path in added
-    )
-    assert all(_at(new, path) is None for path in added if path != (SCHEMA_KEY,))
+    old_leaves = dict(_leaves(old))
+    for path, value in old_leaves.items():
+        assert _at(new, renamed(path)) == value, path
+    extra = {path for path, _ in _leaves(new)} - {renamed(path) for path in old_leaves}
+    assert extra, "at least the layout tag"
+    for path in extra:
+        assert path == (SCHEMA_KEY,) or (path[-1] in added and _at(new, path) is None), path
     assert kind.from_json(new).to_json() == new
+
+
+def test_summary_results_round_trip_and_name_their_tests():
+    test = PairedTest(0.1, 0.05, 0.15, 0.001, 40, 0.3, 0.2, 1000)
+    summary = SummaryResults(
+        {"lstm-beam": SystemScores({"METEOR": Interval(0.3, 0.28, 0.32)}, {"theme_accuracy": 1.0})},
+        split="test",
+        albums=40,
+        comparisons={pair_key("lstm-beam", "random"): {"METEOR": test}},
+    )
+    again = SummaryResults.parse(json.loads(json.dumps(summary.to_json())))
+    assert again == summary
+    assert again.saved_test("lstm-beam", "random", "METEOR") == test
+    assert again.saved_test("random", "lstm-beam", "METEOR") is None
+    assert PairedTest.from_row({"metric": "METEOR", **test.row()}) == test
+
+
+def test_an_old_summary_is_refused_naming_the_demo_build(tmp_path):
+    from imgstory.app import results
+
+    (tmp_path / "summary.json").write_bytes((OLD_LAYOUT / "summary.json").read_bytes())
+    with pytest.raises(UserInputError) as refused:
+        results.load_summary(tmp_path)
+    assert str(refused.value) == (
+        f"{tmp_path / 'summary.json'}: a results file of an older layout; rewrite it with "
+        "`imgstory demo build --out DIR`"
+    )
+    assert results.saved_comparisons(tmp_path).empty  # the tables say why; the rest is quiet
 
 
 def test_the_shipped_files_are_in_the_schema():

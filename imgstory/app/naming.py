@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from imgstory.app.i18n import N_, _, name_in
+from imgstory.eval.results import DISPLAY_NAMES
 
 DIGITS = 3
 #: Below this a p-value reads "p < 0.001" (three decimals would print 0.000).
@@ -39,18 +40,9 @@ METRIC_NAMES = {
 }
 #: Metric columns in this order everywhere: the thesis's METEOR and ROUGE-L first.
 METRIC_ORDER = tuple(METRIC_NAMES)
-#: Columns of the paired-test and interval tables as readers know them.
-COLUMN_NAMES = {
-    "value_a": "A",
-    "value_b": "B",
-    "difference": N_("difference"),
-    "low": N_("95% CI low"),
-    "high": N_("95% CI high"),
-    "ci_low": N_("95% CI low"),
-    "ci_high": N_("95% CI high"),
-    "p_value": "p",
-    "value": N_("value"),
-}
+#: Columns of the paired-test and interval tables as readers know them: the results schema's
+#: one table of display names.
+COLUMN_NAMES = DISPLAY_NAMES
 P_COLUMNS = ("p_value",)
 
 

@@ -214,15 +214,15 @@ def scored_here_long(results: Sequence[PublishedResult]) -> pd.DataFrame:
             "system": result.system,
             "metric": key,
             "value": result.scores[key],
-            "ci_low": result.ci95.get(key, [math.nan])[0],
-            "ci_high": result.ci95.get(key, [math.nan, math.nan])[1],
+            "low": result.ci95.get(key, [math.nan])[0],
+            "high": result.ci95.get(key, [math.nan, math.nan])[1],
         }
         for result in scored_here(results)
         if result.protocol == "arel"
         for key in COMPARED_METRICS
         if key in result.scores
     ]
-    return pd.DataFrame(rows, columns=["system", "metric", "value", "ci_low", "ci_high"])
+    return pd.DataFrame(rows, columns=["system", "metric", "value", "low", "high"])
 
 
 def _kind(result: PublishedResult) -> str:

@@ -1,12 +1,12 @@
 """Result tables for the comparison and thesis pages: read ``summary.json``, export CSV / LaTeX.
 
-``summary.json`` (written by the demo build or a user's own runs) is shaped
-``{"systems": {system: {metric: {"value": v, "ci": [low, high]}, "theme_accuracy": a}}}``.
+``summary.json`` (written by the demo build, or a user's own runs in its layout) is a
+:class:`~imgstory.eval.results.SummaryResults`; the tables' columns are the schema's field names
+(``value``, ``low``, ``high``; a paired test's ``value_a`` ... ``resamples``).
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,14 @@ from imgstory.app.sources import DEMO as DEMO_KIND
 from imgstory.app.sources import DEMO_LABEL, DataSource, scan_source
 from imgstory.app.sources import VIST_FOLDER as VIST_KIND
 from imgstory.errors import UserInputError
-from imgstory.jsonfile import read_json
+from imgstory.eval.results import (
+    INTERVAL_COLUMNS,
+    PAIRED_COLUMNS,
+    SIGNIFICANCE,
+    PairedTest,
+    SummaryResults,
+)
+from imgstory.eval.results import pair_key as pair_key
 from imgstory.paths import DEMO_DIR
 
 SUMMARY_FILE = "summary.json"
@@ -41,26 +48,14 @@ THEME_ACCURACY_NOTE = N_(
     "theme accuracy (demo pack only): the share of albums whose generated story names a keyword "
     "of the album's generated theme (beach, wedding, ...); real VIST has no themes"
 )
-SIGNIFICANCE_LEVEL = 0.05
+SIGNIFICANCE_LEVEL = SIGNIFICANCE
 DEMO_RESULTS_NOTE = N_(
     "These numbers come from the **demo pack**: generated scenes and template stories with "
     "handcrafted features, trained offline. They show the pipeline works end to end; they say "
     "nothing about real VIST (see the published results on the comparison page)."
 )
 SYSTEM_ORDER = tuple(SYSTEM_LABELS)
-LONG_COLUMNS = [N_("system"), N_("metric"), N_("value"), N_("ci_low"), N_("ci_high")]
-#: Columns of the paired-test tables (``summary.json``'s comparisons, imgstory.eval.comparison),
-#: named here so that the catalog translates their headers.
-PAIRED_COLUMNS = (
-    N_("value_a"),
-    N_("value_b"),
-    N_("difference"),
-    N_("low"),
-    N_("high"),
-    N_("p_value"),
-    N_("albums"),
-    N_("resamples"),
-)
+LONG_COLUMNS = ["system", "metric", *INTERVAL_COLUMNS]
 
 
 def system_label(system: str) -> str:
@@ -88,64 +83,30 @@ def _system_rank(system: str) -> tuple[int, str]:
     return (known, system)
 
 
-def _number(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise UserInputError(
-            N_("{where}: expected a number, found {value}"), where=where, value=json.dumps(value)
-        )
-    return float(value)
+def summary_table(summary: SummaryResults) -> pd.DataFrame:
+    """Flatten a summary into one row per (system, metric): ``value``, ``low``, ``high``.
 
-
-def summary_table(document: dict, source: str = SUMMARY_FILE) -> pd.DataFrame:
-    """Flatten a summary document into one row per (system, metric).
-
-    Metrics with an interval give ``ci_low``/``ci_high``; plain numbers (``theme_accuracy``) get
-    NaN intervals. Systems come in the canonical order (thesis model first).
-
-    Raises:
-        UserInputError: the document lacks ``systems`` or a value is not a number.
+    Plain values (``theme_accuracy``) get NaN bounds. Systems come in the canonical order
+    (thesis model first).
     """
-    systems = document.get("systems") if isinstance(document, dict) else None
-    if not isinstance(systems, dict) or not systems:
-        raise UserInputError(
-            N_(
-                '{source}: expected {{"systems": {{"<system>": {{"METEOR": {{"value": v, '
-                '"ci": [low, high]}}, ...}}}}}}; no "systems" object found'
-            ),
-            source=source,
-        )
     rows = []
-    for system in sorted(systems, key=_system_rank):
-        metrics = systems[system]
-        if not isinstance(metrics, dict):
-            raise UserInputError(
-                N_("{source}: systems.{system} must be an object of metrics"),
-                source=source,
-                system=system,
-            )
-        for metric, entry in metrics.items():
-            where = f"{source}: systems.{system}.{metric}"
-            if isinstance(entry, dict):
-                low, high = (entry.get("ci") or [math.nan, math.nan])[:2]
-                rows.append(
-                    (
-                        system,
-                        metric,
-                        _number(entry.get("value"), where + ".value"),
-                        math.nan if low is None else _number(low, where + ".ci"),
-                        math.nan if high is None else _number(high, where + ".ci"),
-                    )
-                )
-            elif isinstance(entry, int | float) and not isinstance(entry, bool):
-                rows.append((system, metric, float(entry), math.nan, math.nan))
+    for system in sorted(summary.systems, key=_system_rank):
+        scores = summary.systems[system]
+        rows += [{"system": system, "metric": m, **i.row()} for m, i in scores.intervals.items()]
+        rows += [
+            {"system": system, "metric": metric, "value": value, "low": math.nan, "high": math.nan}
+            for metric, value in scores.values.items()
+            if value is not None
+        ]
     return pd.DataFrame(rows, columns=LONG_COLUMNS)
 
 
-def load_summary(results_dir: str | Path) -> pd.DataFrame:
-    """Read ``results_dir/summary.json`` into the long table of :func:`summary_table`.
+def load_results(results_dir: str | Path) -> SummaryResults:
+    """Read ``results_dir/summary.json``.
 
     Raises:
-        UserInputError: the file is missing, not JSON, or not shaped as a summary.
+        UserInputError: the file is missing or not JSON; or of an older or another layout, or
+            malformed (naming the file and the command that rewrites it).
     """
     path = Path(results_dir) / SUMMARY_FILE
     if not path.is_file():
@@ -154,8 +115,25 @@ def load_summary(results_dir: str | Path) -> pd.DataFrame:
             path=path,
             file=SUMMARY_FILE,
         )
-    document = read_json(path, "a results summary written by `imgstory demo build`")
-    return summary_table(document, str(path))
+    return SummaryResults.load(path)
+
+
+def load_summary(results_dir: str | Path) -> pd.DataFrame:
+    """Read ``results_dir/summary.json`` into the long table of :func:`summary_table`.
+
+    Raises:
+        UserInputError: as :func:`load_results`.
+    """
+    return summary_table(load_results(results_dir))
+
+
+def _saved_results(results_dir: str | Path) -> SummaryResults | None:
+    """The folder's summary, or None when it has none that can be read (the pages that show
+    its tables say why)."""
+    try:
+        return load_results(results_dir)
+    except UserInputError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -206,14 +184,8 @@ def results_origin(results_dir: str | Path) -> ResultsOrigin:
     Never the sidebar's choice: a number is captioned by the data that produced it.
     """
     folder = Path(results_dir).expanduser()
-    try:
-        document = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        document = {}
-    document = document if isinstance(document, dict) else {}
-    split = document.get("split") if isinstance(document.get("split"), str) else None
-    albums = document.get("albums") if isinstance(document.get("albums"), int) else None
-    named = document.get("data") if isinstance(document.get("data"), str) else None
+    saved = _saved_results(folder) or SummaryResults(systems={})
+    split, albums, named = saved.split, saved.albums, saved.data
     resolved = folder.resolve()
     if resolved.is_relative_to(DEMO_DIR.resolve()):
         return ResultsOrigin(_(DEMO_LABEL), split, albums, scan_source(DEMO_DIR, DEMO_KIND))
@@ -228,23 +200,18 @@ def results_origin(results_dir: str | Path) -> ResultsOrigin:
 
 
 def saved_comparisons(results_dir: str | Path) -> pd.DataFrame:
-    """Paired tests saved in ``summary.json`` under ``comparisons`` (``"a vs b" -> metric ->
-    {value_a, value_b, difference, low, high, p_value, ...}``), one row per pair and metric;
+    """Paired tests saved in ``summary.json`` (``comparisons``), one row per pair and metric:
+    ``comparison`` (``"a vs b"``), ``metric`` and :data:`~imgstory.eval.results.PAIRED_COLUMNS`;
     empty when there are none."""
-    path = Path(results_dir) / SUMMARY_FILE
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return pd.DataFrame()
-    comparisons = document.get("comparisons") if isinstance(document, dict) else None
+    saved = _saved_results(results_dir) or SummaryResults(systems={})
     rows = [
-        {N_("comparison"): pair, N_("metric"): metric, **test}
-        for pair, tests in (comparisons or {}).items()
-        if isinstance(tests, dict)
+        {"comparison": pair, "metric": metric, **test.row()}
+        for pair, tests in saved.comparisons.items()
         for metric, test in tests.items()
-        if isinstance(test, dict)
     ]
-    return pd.DataFrame(rows)
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows, columns=["comparison", "metric", *PAIRED_COLUMNS])
 
 
 def wide_table(long: pd.DataFrame, metrics: tuple[str, ...] = METRICS) -> pd.DataFrame:
@@ -256,7 +223,7 @@ def wide_table(long: pd.DataFrame, metrics: tuple[str, ...] = METRICS) -> pd.Dat
     """
 
     def cell(row: pd.Series) -> str:
-        return interval_text(row.value, row.ci_low, row.ci_high)
+        return interval_text(row.value, row.low, row.high)
 
     shown = ordered_metrics(m for m in (*metrics, "theme_accuracy") if m in set(long["metric"]))
     cells = long[long["metric"].isin(shown)].assign(cell=lambda t: t.apply(cell, axis=1))
@@ -271,7 +238,7 @@ def wide_table(long: pd.DataFrame, metrics: tuple[str, ...] = METRICS) -> pd.Dat
 def plain_table(systems, metric: str, values) -> pd.DataFrame:
     """A long table (as :func:`summary_table`) of values without intervals, for charts."""
     table = pd.DataFrame({"system": list(systems), "value": [float(v) for v in values]})
-    return table.assign(metric=metric, ci_low=math.nan, ci_high=math.nan)[LONG_COLUMNS]
+    return table.assign(metric=metric, low=math.nan, high=math.nan)[LONG_COLUMNS]
 
 
 def published_views(published: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -348,13 +315,10 @@ FINDINGS = (
 )
 
 
-def saved_test(results_dir: str | Path, first: str, second: str, metric: str) -> dict | None:
-    """A paired test saved in ``summary.json`` (``comparisons["a vs b"][metric]``), or None."""
-    saved = saved_comparisons(results_dir)
-    if saved.empty:
-        return None
-    rows = saved[(saved["comparison"] == pair_key(first, second)) & (saved["metric"] == metric)]
-    return rows.iloc[0].to_dict() if len(rows) else None
+def saved_test(results_dir: str | Path, first: str, second: str, metric: str) -> PairedTest | None:
+    """A paired test of ``first`` minus ``second`` saved in ``summary.json``, or None."""
+    saved = _saved_results(results_dir)
+    return None if saved is None else saved.saved_test(first, second, metric)
 
 
 def paired_view(tests: pd.DataFrame) -> pd.DataFrame:
@@ -365,10 +329,10 @@ def paired_view(tests: pd.DataFrame) -> pd.DataFrame:
     return named.drop(columns="key")
 
 
-def tests_by_system(tests: pd.DataFrame, metric: str) -> dict[str, dict]:
-    """``other system key -> its paired test row`` on ``metric`` from :func:`paired_tests`."""
+def tests_by_system(tests: pd.DataFrame, metric: str) -> dict[str, PairedTest]:
+    """``other system key -> its paired test`` on ``metric`` from :func:`paired_tests`' table."""
     rows = tests[tests["metric"] == metric] if len(tests) else tests
-    return {row["key"]: row for row in rows.to_dict("records")}
+    return {row["key"]: PairedTest.from_row(row) for row in rows.to_dict("records")}
 
 
 def comparisons_view(saved: pd.DataFrame) -> pd.DataFrame:
@@ -383,26 +347,20 @@ def comparisons_view(saved: pd.DataFrame) -> pd.DataFrame:
     return saved.assign(comparison=shown)
 
 
-def pair_key(first: str, second: str) -> str:
-    """How ``summary.json``'s ``comparisons`` name a pair: ``"a vs b"``."""
-    return f"{first} vs {second}"
-
-
 def finding(
     long: pd.DataFrame,
     first: str,
     second: str,
-    test: dict | None = None,
+    test: PairedTest | None = None,
     metric: str = "METEOR",
 ) -> str | None:
     """One sentence comparing two systems on a metric (None when either is absent).
 
     Args:
         long: the summary table (:func:`summary_table`).
-        test: the paired bootstrap test of ``first`` minus ``second`` on ``metric``
-            (``difference``, ``p_value``, ``albums``, ``resamples``); the verdict comes from its
-            p-value. Without one the sentence says the gap is untested: two overlapping 95%
-            intervals are not a test.
+        test: the paired bootstrap test of ``first`` minus ``second`` on ``metric``; the
+            verdict comes from its p-value. Without one the sentence says the gap is untested:
+            two overlapping 95% intervals are not a test.
     """
     rows = long[(long["metric"] == metric) & long["system"].isin([first, second])]
     values = rows.set_index("system")
@@ -417,13 +375,12 @@ def finding(
             "paired bootstrap)"
         )
     else:
-        p_value = float(test["p_value"])
-        significant = p_value < SIGNIFICANCE_LEVEL
+        significant = test.p_value < SIGNIFICANCE_LEVEL
         tested = ngettext(
             "paired bootstrap, {p}, over {albums} album ({resamples} resamples): ",
             "paired bootstrap, {p}, over {albums} albums ({resamples} resamples): ",
-            int(test["albums"]),
-        ).format(p=p_text(p_value), albums=test["albums"], resamples=number(test["resamples"]))
+            test.albums,
+        ).format(p=p_text(test.p_value), albums=test.albums, resamples=number(test.resamples or 0))
         outcome = (
             _("a significant difference (p < {level})")
             if significant

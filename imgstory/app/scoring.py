@@ -15,6 +15,7 @@ from imgstory.app.i18n import N_, _, ngettext, number
 from imgstory.app.naming import ordered_metrics
 from imgstory.app.warmup import background_imports_finished
 from imgstory.errors import UserInputError
+from imgstory.eval.results import INTERVAL_COLUMNS
 from imgstory.jsonfile import parse_json
 
 PROTOCOL_NOTE = N_(
@@ -169,12 +170,12 @@ def score_predictions(
         {
             "metric": metric,
             "value": float(result.scores[metric]),
-            "ci_low": intervals[metric].low if metric in intervals else math.nan,
-            "ci_high": intervals[metric].high if metric in intervals else math.nan,
+            "low": intervals[metric].low if metric in intervals else math.nan,
+            "high": intervals[metric].high if metric in intervals else math.nan,
         }
         for metric in ordered_metrics(result.scores)
     ]
-    return pd.DataFrame(rows, columns=["metric", "value", "ci_low", "ci_high"]), result, note
+    return pd.DataFrame(rows, columns=["metric", *INTERVAL_COLUMNS]), result, note
 
 
 def scoring_label(step: Any) -> str:
@@ -264,8 +265,9 @@ def paired_tests(
             and each pair tested.
 
     Returns:
-        One row per (system, metric): baseline value, other value, difference (baseline minus
-        other) with its 95% interval and the two-sided p-value.
+        One row per (system, metric): ``system`` (its readable name), ``key``, ``metric`` and
+        the test's :data:`~imgstory.eval.results.PAIRED_COLUMNS` (A the baseline, B the other
+        system; the difference A minus B with its 95% interval and the two-sided p-value).
 
     Raises:
         UserInputError: the predictions do not match the references (:func:`paired_problem`).
@@ -303,22 +305,10 @@ def paired_tests(
         )
         shared = [m for m in metrics if m in result.scores and m in scored[baseline].scores]
         tests = paired_bootstrap_test(scored[baseline], result, shared)
-        for metric, test in tests.items():
-            rows.append(
-                {
-                    N_("system"): system_name(name),
-                    "key": name,
-                    N_("metric"): metric,
-                    N_("baseline"): test.value_a,
-                    N_("other"): test.value_b,
-                    N_("difference"): test.difference,
-                    N_("ci_low"): test.low,
-                    N_("ci_high"): test.high,
-                    N_("p_value"): test.p_value,
-                    N_("albums"): test.albums,
-                    N_("resamples"): test.resamples,
-                }
-            )
+        rows += [
+            {"system": system_name(name), "key": name, "metric": metric, **test.row()}
+            for metric, test in tests.items()
+        ]
     progress(
         1.0,
         ngettext(

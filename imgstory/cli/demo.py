@@ -41,24 +41,24 @@ def build(
         log=lambda line: print(line, file=sys.stderr, flush=True),
     )
     if as_json:
-        print(json_text({"out": str(out), "timings": report.timings, **report.summary}))
+        print(json_text({"out": str(out), "timings": report.timings, **report.summary.to_json()}))
         return
     print(f"demo pack written to {out} in {report.timings['total']:.0f} s")
     print(f"{'system':12}" + "".join(f"{m:>24}" for m in SUMMARY_METRICS) + f"{'theme':>8}")
-    for system, scores in report.summary["systems"].items():
+    for system, scores in report.summary.systems.items():
         cells = []
         for metric in SUMMARY_METRICS:
-            entry = scores.get(metric)
+            entry = scores.intervals.get(metric)
             cells.append(
-                f"{number(entry['value'], '.3f')} [{number(entry['ci'][0], '.3f')}, "
-                f"{number(entry['ci'][1], '.3f')}]"
+                f"{number(entry.value, '.3f')} [{number(entry.low, '.3f')}, "
+                f"{number(entry.high, '.3f')}]"
                 if entry
                 else NOT_AVAILABLE
             )
         print(
             f"{system:12}"
             + "".join(f"{c:>24}" for c in cells)
-            + f"{number(scores['theme_accuracy'], '.0%'):>8}"
+            + f"{number(scores.values.get('theme_accuracy'), '.0%'):>8}"
         )
 
 

@@ -218,7 +218,7 @@ def compare(
                     "b": second.label,
                     "albums": comparison.albums,
                     "albums_with_different_references": comparison.different_references,
-                    "tests": comparison.table.to_dict(orient="records"),
+                    "tests": {metric: test.to_json() for metric, test in comparison.tests.items()},
                 }
             )
         )

@@ -28,6 +28,7 @@ from imgstory.demo.generator import ALBUM_THEMES_FILE, DatasetConfig, write_data
 from imgstory.demo.themes import THEMES, theme_accuracy
 from imgstory.errors import UserInputError
 from imgstory.eval.floors import first_stories, nearest_stories, random_stories
+from imgstory.eval.results import Interval, SummaryResults, SystemScores, pair_key
 from imgstory.paths import REPO_ROOT
 
 MANIFEST_FILE = "MANIFEST"
@@ -93,7 +94,7 @@ DEMO_REPEAT_PENALTY = 0.0
 #: The random floor draws with the seed ``(build seed, this)``, apart from the build's other draws.
 RANDOM_FLOOR_STREAM = 0xF100
 SYSTEMS = ("lstm-beam", "lstm-greedy", "gru-beam", "gru-greedy", "retrieval", "random")
-THESIS_SYSTEM = SYSTEMS[0]  # the others are tested against it (summary.json "comparisons")
+THESIS_SYSTEM = SYSTEMS[0]  # the others are tested against it (SummaryResults.comparisons)
 CELLS = ("lstm", "gru")
 
 
@@ -102,7 +103,7 @@ class BuildReport:
     """What a build wrote: the pack folder, its summary and its manifest."""
 
     out_dir: Path
-    summary: dict[str, Any]
+    summary: SummaryResults
     manifest: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -160,18 +161,18 @@ def score_systems(
     album_themes: dict[str, str],
     resamples: int,
     seed: int,
-) -> dict[str, Any]:
+) -> SummaryResults:
     """The results summary: per system, AREL scores with bootstrap 95% intervals and theme accuracy.
 
-    ``value`` is each metric on the whole split exactly as ``imgstory evaluate`` prints it; ``ci``
-    the percentile interval over album resamples; a paired test compares the thesis model
-    (``lstm-beam``) with every other system.
+    Each interval's ``value`` is the metric on the whole split exactly as ``imgstory evaluate``
+    prints it, ``low``/``high`` the percentile interval over album resamples; a paired test
+    compares the thesis model (``lstm-beam``) with every other system.
     """
     from imgstory.eval.arel import evaluate_arel
     from imgstory.eval.bootstrap import bootstrap_ci, paired_bootstrap_test
     from imgstory.eval.meteor import corpus_jars
 
-    systems: dict[str, Any] = {}
+    systems: dict[str, SystemScores] = {}
     results = {}
     warnings: list[str] = []
     with corpus_jars(references, predictions) as jars:  # one start-up for all systems
@@ -184,33 +185,29 @@ def score_systems(
         result = results[system]
         warnings.extend(w for w in result.warnings if w not in warnings)
         intervals = bootstrap_ci(result, n=resamples, seed=seed)
-        entry: dict[str, Any] = {
-            metric: {"value": interval.value, "ci": interval.as_list()}
-            for metric, interval in intervals.items()
-        }
-        entry["theme_accuracy"] = theme_accuracy(stories, album_themes)
-        systems[system] = entry
-    summary: dict[str, Any] = {
-        "systems": systems,
-        "protocol": "arel",
-        "split": "test",
-        "albums": len(references),
-        "bootstrap": {"resamples": resamples, "confidence": 0.95, "seed": seed},
-        "theme_keywords": {theme.name: list(theme.keywords) for theme in THEMES},
-        "warnings": warnings,
-    }
+        systems[system] = SystemScores(
+            {metric: Interval(i.value, i.low, i.high) for metric, i in intervals.items()},
+            {"theme_accuracy": theme_accuracy(stories, album_themes)},
+        )
+    comparisons = {}
     if THESIS_SYSTEM in results:  # saved, so the Thesis page need not re-score to test
-        summary["comparisons"] = {
-            f"{THESIS_SYSTEM} vs {other}": {
-                metric: asdict(test)
-                for metric, test in paired_bootstrap_test(
-                    results[THESIS_SYSTEM], results[other], n=resamples
-                ).items()
-            }
+        comparisons = {
+            pair_key(THESIS_SYSTEM, other): paired_bootstrap_test(
+                results[THESIS_SYSTEM], results[other], n=resamples
+            )
             for other in results
             if other != THESIS_SYSTEM
         }
-    return summary
+    return SummaryResults(
+        systems=systems,
+        protocol="arel",
+        split="test",
+        albums=len(references),
+        bootstrap={"resamples": resamples, "confidence": 0.95, "seed": seed},
+        theme_keywords={theme.name: list(theme.keywords) for theme in THEMES},
+        warnings=tuple(warnings),
+        comparisons=comparisons,
+    )
 
 
 def _write_json(path: Path, document: Any) -> None:
@@ -342,7 +339,7 @@ def build_demo_pack(
     references = load_references(out_dir / "reference" / "test_reference.json")
     album_themes = {album.album_id: album.theme for album in albums}
     summary = score_systems(references, predictions, album_themes, build.resamples, seed)
-    _write_json(out_dir / "results" / "summary.json", summary)
+    _write_json(out_dir / "results" / "summary.json", summary.to_json())
     step("evaluate", clock)
     timings["total"] = round(time.perf_counter() - started, 2)
 

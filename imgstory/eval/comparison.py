@@ -17,19 +17,13 @@ import pandas as pd
 
 from imgstory.errors import UserInputError
 from imgstory.eval.corpus import AlbumStatistics
+from imgstory.eval.results import PAIRED_COLUMNS, PairedTest
 from imgstory.paths import PUBLISHED_RESULTS_FILE
 
 COMPARED_METRICS = ("METEOR", "ROUGE_L", "CIDEr", "Bleu_4")
-COMPARISON_COLUMNS = [
-    "metric",
-    "value_a",
-    "value_b",
-    "difference",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "albums",
-]
+#: The comparison table's columns: the metric and the paired test's fields (less the resamples,
+#: the same on every row and said beside the table).
+COMPARISON_COLUMNS = ["metric", *(c for c in PAIRED_COLUMNS if c != "resamples")]
 
 
 @dataclass(frozen=True)
@@ -44,11 +38,17 @@ class ComparedSystem:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A paired comparison: one row per metric, and which albums it ran on."""
+    """A paired comparison: the tests by metric, and which albums it ran on."""
 
-    table: pd.DataFrame
+    tests: dict[str, PairedTest]
     albums: int
     different_references: int
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per metric (:data:`COMPARISON_COLUMNS`)."""
+        rows = [{"metric": metric, **test.row()} for metric, test in self.tests.items()]
+        return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
 def comparable_systems(registry: str | Path = PUBLISHED_RESULTS_FILE) -> list[str]:
@@ -149,10 +149,4 @@ def compare_systems(
     tests = paired_bootstrap_test(
         first.statistics.subset(common), second.statistics.subset(common), keys, n=resamples
     )
-    rows = [
-        [metric, t.value_a, t.value_b, t.difference, t.low, t.high, t.p_value, t.albums]
-        for metric, t in tests.items()
-    ]
-    return Comparison(
-        pd.DataFrame(rows, columns=COMPARISON_COLUMNS), len(common), len(shared) - len(common)
-    )
+    return Comparison(tests, len(common), len(shared) - len(common))

@@ -28,6 +28,36 @@ from imgstory.i18n import N_
 SCHEMA_KEY = "schema"
 #: Significance level of the paired tests (two-sided).
 SIGNIFICANCE = 0.05
+#: The columns of a table of intervals (after ``system`` and ``metric``): the fields of
+#: :class:`Interval`.
+INTERVAL_COLUMNS = ("value", "low", "high")
+#: The columns of a table of paired tests (after ``metric``): the fields of :class:`PairedTest`.
+PAIRED_COLUMNS = (
+    "value_a",
+    "value_b",
+    "difference",
+    "low",
+    "high",
+    "p_value",
+    "albums",
+    "resamples",
+)
+#: How the app names the schema's fields and the tables' other columns (the one table of
+#: display names; the catalog translates the marked ones).
+DISPLAY_NAMES = {
+    "value": N_("value"),
+    "low": N_("95% CI low"),
+    "high": N_("95% CI high"),
+    "value_a": "A",
+    "value_b": "B",
+    "difference": N_("difference"),
+    "p_value": "p",
+    "albums": N_("albums"),
+    "resamples": N_("resamples"),
+    "system": N_("system"),
+    "metric": N_("metric"),
+    "comparison": N_("comparison"),
+}
 
 
 def finite(value: float | None) -> float | None:
@@ -71,6 +101,10 @@ class Interval:
         return Interval(
             round(self.value, digits), round(self.low, digits), round(self.high, digits)
         )
+
+    def row(self) -> dict[str, float]:
+        """The interval as a table row's cells (:data:`INTERVAL_COLUMNS`)."""
+        return {"value": self.value, "low": self.low, "high": self.high}
 
     def to_json(self) -> dict[str, Any]:
         """``{"value": v, "ci95": [low, high]}``."""
@@ -119,6 +153,31 @@ class PairedTest:
             p_value=round(self.p_value, digits),
             value_a=_rounded(self.value_a, digits),
             value_b=_rounded(self.value_b, digits),
+        )
+
+    def row(self) -> dict[str, Any]:
+        """The test as a table row's cells (:data:`PAIRED_COLUMNS`)."""
+        return {column: getattr(self, column) for column in PAIRED_COLUMNS}
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> PairedTest:
+        """The inverse of :meth:`row` (other cells of the row are ignored; a missing value,
+        a NaN ``value_a``, ``value_b`` or ``resamples`` is None)."""
+
+        def optional(column: str) -> Any:
+            value = row.get(column)
+            return None if value is None or value != value else value  # NaN != NaN
+
+        resamples = optional("resamples")
+        return cls(
+            float(row["difference"]),
+            float(row["low"]),
+            float(row["high"]),
+            float(row["p_value"]),
+            int(row["albums"]),
+            value_a=optional("value_a"),
+            value_b=optional("value_b"),
+            resamples=None if resamples is None else int(resamples),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -235,3 +294,99 @@ def read_results(
 
     document = read_json(Path(path), f"a results file written by `{builder}`")
     return parse_results(document, schema, from_json, path, builder)
+
+
+#: The command that writes a results folder's ``summary.json`` (named when an old one is refused).
+SUMMARY_BUILDER = "imgstory demo build --out DIR"
+
+
+def pair_key(first: str, second: str) -> str:
+    """How a summary's ``comparisons`` name a pair: ``"a vs b"`` (a minus b)."""
+    return f"{first} vs {second}"
+
+
+@dataclass(frozen=True)
+class SummaryResults:
+    """A results folder's ``summary.json``: every system's AREL scores with intervals, and the
+    paired tests of the thesis model against the others (the demo build writes it; a user's own
+    runs may be summarised in the same layout).
+
+    Attributes:
+        systems: system key -> its scores (intervals; plain values such as theme accuracy).
+        protocol: the scoring protocol (``arel``).
+        split: the split scored.
+        albums: how many albums were scored.
+        data: which data, in words (None: the folder's location says).
+        bootstrap: ``resamples``, ``confidence`` and ``seed`` of the intervals and tests.
+        theme_keywords: the demo pack's themes and their keywords (theme accuracy).
+        warnings: what the scorers warned about.
+        comparisons: ``"a vs b"`` (:func:`pair_key`) -> metric -> a minus b.
+    """
+
+    SCHEMA = "imgstory/results-summary/2"
+    BUILDER = SUMMARY_BUILDER
+
+    systems: dict[str, SystemScores]
+    protocol: str = "arel"
+    split: str | None = None
+    albums: int | None = None
+    data: str | None = None
+    bootstrap: dict[str, Any] = field(default_factory=dict)
+    theme_keywords: dict[str, list[str]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    comparisons: dict[str, dict[str, PairedTest]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``summary.json`` document."""
+        return {
+            SCHEMA_KEY: self.SCHEMA,
+            "systems": {name: scores.to_json() for name, scores in self.systems.items()},
+            "protocol": self.protocol,
+            "split": self.split,
+            "albums": self.albums,
+            "data": self.data,
+            "bootstrap": dict(self.bootstrap),
+            "theme_keywords": {theme: list(words) for theme, words in self.theme_keywords.items()},
+            "warnings": list(self.warnings),
+            "comparisons": {
+                pair: {metric: test.to_json() for metric, test in tests.items()}
+                for pair, tests in self.comparisons.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> SummaryResults:
+        """The inverse of :meth:`to_json` (the layout is checked by :meth:`load`)."""
+        systems = document["systems"]
+        if not isinstance(systems, dict) or not systems:
+            raise ValueError("no system in 'systems'")
+        albums = document.get("albums")
+        return cls(
+            systems={str(name): SystemScores.from_json(s) for name, s in systems.items()},
+            protocol=str(document.get("protocol") or "arel"),
+            split=document.get("split"),
+            albums=None if albums is None else int(albums),
+            data=document.get("data"),
+            bootstrap=dict(document.get("bootstrap") or {}),
+            theme_keywords={k: list(v) for k, v in (document.get("theme_keywords") or {}).items()},
+            warnings=tuple(document.get("warnings") or ()),
+            comparisons={
+                pair: {metric: PairedTest.from_json(test) for metric, test in tests.items()}
+                for pair, tests in (document.get("comparisons") or {}).items()
+            },
+        )
+
+    @classmethod
+    def parse(cls, document: object, where: object = "summary.json") -> SummaryResults:
+        """A ``summary.json`` document checked for its layout (see :func:`parse_results`)."""
+        return parse_results(document, cls.SCHEMA, cls.from_json, where, cls.BUILDER)
+
+    @classmethod
+    def load(cls, path: str | Path) -> SummaryResults:
+        """Read a ``summary.json``; another or an older layout, or a malformed one, is refused
+        in one line naming the file and the command that rewrites it."""
+        return read_results(path, cls.SCHEMA, cls.from_json, cls.BUILDER)
+
+    def saved_test(self, first: str, second: str, metric: str) -> PairedTest | None:
+        """The saved paired test of ``first`` minus ``second`` on ``metric``, or None."""
+        return self.comparisons.get(pair_key(first, second), {}).get(metric)

@@ -51,8 +51,8 @@ def metric_chart(
     """Bars of one metric per system with its 95% interval as error bars.
 
     Args:
-        table: long table with columns ``system``, ``metric``, ``value``, ``ci_low``, ``ci_high``
-            (CI columns may be NaN when a system has no interval; with no interval at all no
+        table: long table with columns ``system``, ``metric``, ``value``, ``low``, ``high``
+            (the bounds may be NaN when a system has no interval; with no interval at all no
             error bars are drawn).
         metric: which metric's rows to draw.
         title: chart title (say which data and protocol produced the numbers).
@@ -74,8 +74,8 @@ def metric_chart(
             "system": system,
             "axis_label": axis_label(system),
             "value": float(value),
-            "ci_low": _finite(low),
-            "ci_high": _finite(high),
+            "low": _finite(low),
+            "high": _finite(high),
             "interval": (
                 f"[{low:.{DIGITS}f}, {high:.{DIGITS}f}]"
                 if _finite(low) is not None and _finite(high) is not None
@@ -84,10 +84,10 @@ def metric_chart(
             "colour": highlight_colour if system == highlight else colour,
         }
         for system, value, low, high in zip(
-            rows["system"], rows["value"], rows["ci_low"], rows["ci_high"], strict=True
+            rows["system"], rows["value"], rows["low"], rows["high"], strict=True
         )
     ]
-    has_intervals = any(row["ci_low"] is not None for row in values)
+    has_intervals = any(row["low"] is not None for row in values)
     x = {"field": "axis_label", "type": "nominal", "sort": None, "title": None}
     tooltip = [
         {"field": "system", "type": "nominal", "title": _("system")},
@@ -121,8 +121,8 @@ def metric_chart(
                 "mark": {"type": "errorbar", "ticks": {"size": 12}, "color": "#333333"},
                 "encoding": {
                     "x": x,
-                    "y": {"field": "ci_low", "type": "quantitative", "title": metric_title},
-                    "y2": {"field": "ci_high"},
+                    "y": {"field": "low", "type": "quantitative", "title": metric_title},
+                    "y2": {"field": "high"},
                     "tooltip": tooltip,
                 },
             }
