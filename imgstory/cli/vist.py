@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -15,6 +16,10 @@ from imgstory.cli.printing import number
 from imgstory.jsonfile import json_text
 from imgstory.paths import REAL_PHOTO_RESULTS_FILE as RESULTS_FILE
 from imgstory.paths import SHIPPED_MODELS_DIR as MODELS_DIR
+
+if TYPE_CHECKING:
+    from imgstory.vist_models.build import BuiltModel
+    from imgstory.vist_models.text_stories import TextStories
 
 #: ``imgstory.vist_models.build.VARIANTS``' names (the shipped ones first), written out so
 #: ``--help`` imports nothing heavy.
@@ -37,68 +42,72 @@ vist_app = typer.Typer(
 )
 
 
-def build(
-    stories: list[Path] = typer.Option(
-        ...,
-        "--stories",
-        help="VIST train or val text (repeat for several files): a SIS file, an AREL-format "
-        "reference file (val_reference.json) or a story-text file "
-        '({"split": "train", "stories": [[5 sentences], ...]}); never test',
-    ),
-    test_references: Path | None = typer.Option(
-        None,
-        "--test-references",
-        help="VIST test references (AREL format, test_reference.json): training text holding "
-        "any of their stories is refused (checked by content, not by file name)",
-    ),
-    out: Path = typer.Option(MODELS_DIR, "--out", help="writes <out>/<model> for each model"),
-    models: str = typer.Option(
-        ",".join(SHIPPED_NAMES),
-        "--models",
-        help=f"comma-separated, of {', '.join(VARIANT_NAMES)} (vist-lstm-tied: measured, not "
-        "shipped)",
-    ),
-    work_dir: Path | None = typer.Option(None, "--work-dir", help="checkpoints and logs"),
-    evaluate_on: Path | None = typer.Option(
-        None,
-        "--evaluate-on",
-        help="a VIST folder with sis/test.story-in-sequence.json, reference/test_reference.json "
-        "and photos/ (or images/test/): score the models on its photos afterwards",
-    ),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bars"),
-    overwrite: bool = typer.Option(
-        False,
-        "--overwrite",
-        help="replace existing model directories and the results file",
-    ),
-) -> None:
-    """Train the VIST LSTM (thesis model), its GRU baseline and the plain-output LSTM from text,
-    then score them."""
-    from imgstory.cli.model import quiet_tensorflow
-    from imgstory.errors import UserInputError
-    from imgstory.model.rundir import plan_run
-    from imgstory.outputs import check_output_file, check_writable_folder
-    from imgstory.vist_models.build import (
-        VARIANTS,
-        VIST_TRAINING,
-        build_vist_models,
-        side_by_side,
-    )
+STORIES_OPTION = typer.Option(
+    ...,
+    "--stories",
+    help="VIST train or val text (repeat for several files): a SIS file, an AREL-format "
+    "reference file (val_reference.json) or a story-text file "
+    '({"split": "train", "stories": [[5 sentences], ...]}); never test',
+)
+TEST_REFERENCES_OPTION = typer.Option(
+    None,
+    "--test-references",
+    help="VIST test references (AREL format, test_reference.json): training text holding "
+    "any of their stories is refused (checked by content, not by file name)",
+)
+MODELS_OPTION = typer.Option(
+    ",".join(SHIPPED_NAMES),
+    "--models",
+    help=f"comma-separated, of {', '.join(VARIANT_NAMES)} (vist-lstm-tied: measured, not shipped)",
+)
+EVALUATE_ON_OPTION = typer.Option(
+    None,
+    "--evaluate-on",
+    help="a VIST folder with sis/test.story-in-sequence.json, reference/test_reference.json "
+    "and photos/ (or images/test/): score the models on its photos afterwards",
+)
 
-    quiet_tensorflow()  # before any import of TensorFlow here or in the training processes
-    from imgstory.data.references import load_references
-    from imgstory.vist_models.text_guard import check_no_test_text
-    from imgstory.vist_models.text_stories import load_text_stories
+
+def chosen_models(models: str) -> list[str]:
+    """The model names of ``--models`` (comma-separated), each one of the build's variants.
+
+    Raises:
+        UserInputError: none, or a name that is not a variant.
+    """
+    from imgstory.errors import UserInputError
+    from imgstory.vist_models.build import VARIANTS
 
     chosen = [name.strip() for name in models.split(",") if name.strip()]
     unknown = [name for name in chosen if name not in VARIANTS]
     if unknown or not chosen:
         raise UserInputError(f"--models: choose among {', '.join(VARIANTS)}, got {models!r}")
-    if evaluate_on is not None:  # refused before hours of training, not after
+    return chosen
+
+
+def check_build_outputs(
+    chosen: list[str],
+    out: Path,
+    work_dir: Path | None,
+    inputs: tuple[Path | None, ...],
+    evaluate_on: Path | None,
+    overwrite: bool,
+) -> None:
+    """Refuse, before hours of training, what the build could not write: the results file when
+    it scores afterwards, every model's directory and work dir.
+
+    Raises:
+        UserInputError: no ``evaluate_on`` folder, or an output that may not be written.
+    """
+    from imgstory.errors import UserInputError
+    from imgstory.model.rundir import plan_run
+    from imgstory.outputs import check_output_file, check_writable_folder
+    from imgstory.vist_models.build import VARIANTS, VIST_TRAINING
+
+    if evaluate_on is not None:
         if not evaluate_on.is_dir():
             raise UserInputError(f"--evaluate-on {evaluate_on}: no such VIST folder")
         check_output_file(RESULTS_FILE, overwrite=overwrite, what="real-photo results file")
-    for name in chosen:  # every model's directory and work dir, before the text is read
+    for name in chosen:
         plan = plan_run(
             out / name,
             work_dir / name if work_dir else None,
@@ -106,12 +115,25 @@ def build(
             VIST_TRAINING,
             restart=True,  # as the build: an interrupted one starts over
             overwrite=overwrite,
-            inputs=(*stories, test_references),
+            inputs=inputs,
         )
         check_writable_folder(plan.work_dir, "work dir")
+
+
+def read_training_text(stories: list[Path], test_references: Path | None) -> list[TextStories]:
+    """The training text files, each checked against the test references (when given) before
+    the first line of the summary; then how many stories each offers, on stderr.
+
+    Raises:
+        UserInputError: an unreadable file, or training text that holds a test story.
+    """
+    from imgstory.data.references import load_references
+    from imgstory.vist_models.text_guard import check_no_test_text
+    from imgstory.vist_models.text_stories import load_text_stories
+
     texts = [load_text_stories(path) for path in stories]
     test = load_references(test_references) if test_references is not None else None
-    for text in texts:  # every check before the first line of the summary
+    for text in texts:
         if test is not None:
             check_no_test_text(text.stories, test, text.source)
     for text in texts:
@@ -122,6 +144,47 @@ def build(
     if test is None:
         print("no --test-references: training text not checked against test text by content",
               file=sys.stderr)  # fmt: skip
+    return texts
+
+
+def print_built(built: Sequence[BuiltModel]) -> None:
+    """One line per trained model on stderr: epochs, best epoch and loss, speed, time."""
+    for model in built:
+        report = model.report
+        print(
+            f"{model.path}: {report['epochs_run']} epochs, best {report['best_epoch']} "
+            f"(val loss {number(report['best_val_loss'], '.3f')}), "
+            f"{report['stories_per_second']} stories/s, "
+            f"{report['seconds']:.0f} s",
+            file=sys.stderr,
+        )
+
+
+def build(
+    stories: list[Path] = STORIES_OPTION,
+    test_references: Path | None = TEST_REFERENCES_OPTION,
+    out: Path = typer.Option(MODELS_DIR, "--out", help="writes <out>/<model> for each model"),
+    models: str = MODELS_OPTION,
+    work_dir: Path | None = typer.Option(None, "--work-dir", help="checkpoints and logs"),
+    evaluate_on: Path | None = EVALUATE_ON_OPTION,
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bars"),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="replace existing model directories and the results file",
+    ),
+) -> None:
+    """Train the VIST LSTM (thesis model), its GRU baseline and the plain-output LSTM from text,
+    then score them."""
+    from imgstory.cli.model import quiet_tensorflow
+
+    quiet_tensorflow()  # before any import of TensorFlow here or in the training processes
+    from imgstory.vist_models.build import build_vist_models, side_by_side
+
+    chosen = chosen_models(models)
+    inputs = (*stories, test_references)
+    check_build_outputs(chosen, out, work_dir, inputs, evaluate_on, overwrite)
+    texts = read_training_text(stories, test_references)
     if len(chosen) > 1:
         how = "at once, one process each" if side_by_side(len(chosen)) else "one after another"
         print(
@@ -132,18 +195,10 @@ def build(
     built = build_vist_models(
         texts, out, chosen, work_dir=work_dir, progress=progress, overwrite=overwrite
     )
-    for model in built:
-        report = model.report
-        print(
-            f"{model.path}: {report['epochs_run']} epochs, best {report['best_epoch']} "
-            f"(val loss {number(report['best_val_loss'], '.3f')}), "
-            f"{report['stories_per_second']} stories/s, "
-            f"{report['seconds']:.0f} s",
-            file=sys.stderr,
-        )
+    print_built(built)
     if evaluate_on is not None:
-        models = {model.path.name: model.path for model in built}  # as `score` names them
-        evaluate(evaluate_on, [text.source for text in texts], models, overwrite=overwrite)
+        trained = {model.path.name: model.path for model in built}  # as `score` names them
+        evaluate(evaluate_on, [text.source for text in texts], trained, overwrite=overwrite)
 
 
 def evaluate(
