@@ -150,19 +150,13 @@ def _score_table(table: Any) -> None:
     )
 
 
-def show_results(
-    results: Sequence[StoryResult], photos: Sequence[Any], references: Sequence[str], origin: str
+def _show_stories(
+    results: Sequence[StoryResult], photos: Sequence[Any], numbered: Sequence[str]
 ) -> None:
-    """Generated stories under their photos, then references and scores, then downloads.
-
-    The stories are drawn before any score is computed, so they show as soon as they exist;
-    the scores fill in below them (the first ones wait for METEOR's jar if it is still starting).
-    """
-    first = results[0]
-    numbered = [f"{n}. {label}" for n, label in enumerate(first.photo_labels, start=1)]
+    """One story under its photos, or several as cards under small photos."""
     if len(results) == 1:
         st.subheader(_("The story"))
-        show_photo_strip(photos, first.display_sentences, numbered, key="generated")
+        show_photo_strip(photos, results[0].display_sentences, numbered, key="generated")
     else:
         st.subheader(
             ngettext("{n} story side by side", "{n} stories side by side", len(results)).format(
@@ -171,7 +165,10 @@ def show_results(
         )
         show_thumbnails(list(photos), numbered, key="compared")
         show_stories_side_by_side(results)
-    stories_language_note()
+
+
+def _show_captions(results: Sequence[StoryResult], origin: str) -> None:
+    """A caption per story: model, decoding, time, where the photos and the model came from."""
     for result in results:
         st.caption(
             _("{model} · {decoding} · {seconds} s · photos: {origin} · model: {folder}").format(
@@ -182,34 +179,42 @@ def show_results(
                 folder=display_path(result.model_dir),
             )
         )
-    if references:
-        heading = _("Reference stories of album {album} ({n})").format(
-            album=first.album_id, n=len(references)
-        )
-        if len(results) == 1:  # one column of scores: it fits beside the references
-            story_column, reference_column = st.columns([3, 2])
-            reference_column.markdown(f"**{heading}**")
-        else:  # a row per story: the table takes the page's width
-            story_column, reference_column = st.container(), st.expander(heading)
-        with reference_column:
-            for number, reference in enumerate(references, start=1):
-                st.markdown(f"{number}. {story_html(reference)}", unsafe_allow_html=True)
-        with story_column:
-            st.markdown(_("**Scores against these references**"))
-            scores_place = st.empty()
-            with scores_place, st.spinner(_("Scoring against the references…")):
-                tables = story_score_tables(results, lambda result: _scores_of(result, references))
-            with scores_place.container():
-                for warning in tables.warnings:
-                    st.warning(warning)
-                if tables.protocol is not None:
-                    _score_table(tables.protocol)
-                    st.caption(_(scoring.STORY_PROTOCOL_NOTE))
-                if tables.extras is not None:
-                    st.markdown(_("Other implementations (not protocol numbers):"))
-                    _score_table(tables.extras)
-                for note in tables.notes:
-                    st.caption(_(note))
+
+
+def _show_references_and_scores(results: Sequence[StoryResult], references: Sequence[str]) -> None:
+    """The album's reference stories and the stories' scores against them: side by side for one
+    story, the scores across the page (references in an expander) for several."""
+    heading = _("Reference stories of album {album} ({n})").format(
+        album=results[0].album_id, n=len(references)
+    )
+    if len(results) == 1:  # one column of scores: it fits beside the references
+        story_column, reference_column = st.columns([3, 2])
+        reference_column.markdown(f"**{heading}**")
+    else:  # a row per story: the table takes the page's width
+        story_column, reference_column = st.container(), st.expander(heading)
+    with reference_column:
+        for number, reference in enumerate(references, start=1):
+            st.markdown(f"{number}. {story_html(reference)}", unsafe_allow_html=True)
+    with story_column:
+        st.markdown(_("**Scores against these references**"))
+        scores_place = st.empty()
+        with scores_place, st.spinner(_("Scoring against the references…")):
+            tables = story_score_tables(results, lambda result: _scores_of(result, references))
+        with scores_place.container():
+            for warning in tables.warnings:
+                st.warning(warning)
+            if tables.protocol is not None:
+                _score_table(tables.protocol)
+                st.caption(_(scoring.STORY_PROTOCOL_NOTE))
+            if tables.extras is not None:
+                st.markdown(_("Other implementations (not protocol numbers):"))
+                _score_table(tables.extras)
+            for note in tables.notes:
+                st.caption(_(note))
+
+
+def _download_buttons(results: Sequence[StoryResult]) -> None:
+    """The stories as text, as JSON and in the VIST challenge format."""
     columns = st.columns(3)
     columns[0].download_button(
         _("Download story (text)"),
@@ -221,7 +226,7 @@ def show_results(
         _("Download story (JSON)"),
         "[\n" + ",\n".join(downloads.story_json(r).rstrip() for r in results) + "\n]\n"
         if len(results) > 1
-        else downloads.story_json(first),
+        else downloads.story_json(results[0]),
         "story.json",
         "application/json",
     )
@@ -233,11 +238,101 @@ def show_results(
     )
 
 
+def show_results(
+    results: Sequence[StoryResult], photos: Sequence[Any], references: Sequence[str], origin: str
+) -> None:
+    """Generated stories under their photos, then references and scores, then downloads.
+
+    The stories are drawn before any score is computed, so they show as soon as they exist;
+    the scores fill in below them (the first ones wait for METEOR's jar if it is still starting).
+    """
+    numbered = [f"{n}. {label}" for n, label in enumerate(results[0].photo_labels, start=1)]
+    _show_stories(results, photos, numbered)
+    stories_language_note()
+    _show_captions(results, origin)
+    if references:
+        _show_references_and_scores(results, references)
+    _download_buttons(results)
+
+
 FIX_SEED_HELP = N_(
     "off: every press draws a new seed (shown under the story), so each press tells another "
     "story; on: the seed below is used, so the same photos give the same story again"
 )
 MAX_SEED = 10_000
+
+
+def _search_controls(place: Any, method: str, defaults: DecodingConfig) -> tuple[int, int, float]:
+    """Beam width, no-repeat n-gram size and repeat penalty, in ``place`` (a column)."""
+    beam_size = place.slider(
+        _("Beam width"),
+        1,
+        8,
+        defaults.beam_size,
+        help=_(DECODING_HELP["beam_size"]),
+        disabled=method != "beam",
+        key="beam_size",
+    )
+    no_repeat = place.selectbox(
+        _("No-repeat n-gram size"),
+        [0, 2, 3, 4],
+        index=[0, 2, 3, 4].index(defaults.no_repeat_ngram_size),
+        help=_(DECODING_HELP["no_repeat_ngram_size"]),
+        key="no_repeat",
+    )
+    repeat_penalty = place.slider(
+        _("Repeat penalty"),
+        0.0,
+        2.0,
+        defaults.repeat_penalty,
+        step=0.1,
+        help=_(DECODING_HELP["repeat_penalty"]),
+        disabled=no_repeat == 0,
+        key="repeat_penalty",
+    )
+    return beam_size, no_repeat, repeat_penalty
+
+
+def _sampling_controls(
+    place: Any, method: str, defaults: DecodingConfig
+) -> tuple[float, float, int]:
+    """Temperature, top-p and the seed (drawn afresh unless "Fix the seed" is on), in ``place``."""
+    sampling = method == "sample"
+    temperature = place.slider(
+        _("Sampling temperature"),
+        0.1,
+        2.0,
+        defaults.temperature,
+        step=0.1,
+        help=_(DECODING_HELP["temperature"]),
+        disabled=not sampling,
+        key="temperature",
+    )
+    top_p = place.slider(
+        _("Sampling top-p (nucleus)"),
+        0.1,
+        1.0,
+        defaults.top_p,
+        step=0.05,
+        help=_(DECODING_HELP["top_p"]),
+        disabled=not sampling,
+        key="top_p",
+    )
+    fix_seed = place.toggle(
+        _("Fix the seed"), value=False, help=_(FIX_SEED_HELP), disabled=not sampling, key="fix_seed"
+    )
+    seed = place.number_input(
+        _("Sampling seed"),
+        0,
+        MAX_SEED,
+        defaults.seed,
+        help=_(DECODING_HELP["seed"]),
+        disabled=not sampling or not fix_seed,
+        key="seed",
+    )
+    if not fix_seed:
+        seed = secrets.randbelow(MAX_SEED + 1)  # small enough to type back in to fix it
+    return temperature, top_p, int(seed)
 
 
 def decoding_controls(method_place: Any) -> DecodingConfig:
@@ -258,70 +353,8 @@ def decoding_controls(method_place: Any) -> DecodingConfig:
     )
     options = st.expander(_("Decoding options (the defaults work: press Generate)"))
     left, middle, right = options.columns(3)
-    beam_size = left.slider(
-        _("Beam width"),
-        1,
-        8,
-        defaults.beam_size,
-        help=_(DECODING_HELP["beam_size"]),
-        disabled=method != "beam",
-        key="beam_size",
-    )
-    no_repeat = left.selectbox(
-        _("No-repeat n-gram size"),
-        [0, 2, 3, 4],
-        index=[0, 2, 3, 4].index(defaults.no_repeat_ngram_size),
-        help=_(DECODING_HELP["no_repeat_ngram_size"]),
-        key="no_repeat",
-    )
-    repeat_penalty = left.slider(
-        _("Repeat penalty"),
-        0.0,
-        2.0,
-        defaults.repeat_penalty,
-        step=0.1,
-        help=_(DECODING_HELP["repeat_penalty"]),
-        disabled=no_repeat == 0,
-        key="repeat_penalty",
-    )
-    temperature = middle.slider(
-        _("Sampling temperature"),
-        0.1,
-        2.0,
-        defaults.temperature,
-        step=0.1,
-        help=_(DECODING_HELP["temperature"]),
-        disabled=method != "sample",
-        key="temperature",
-    )
-    top_p = middle.slider(
-        _("Sampling top-p (nucleus)"),
-        0.1,
-        1.0,
-        defaults.top_p,
-        step=0.05,
-        help=_(DECODING_HELP["top_p"]),
-        disabled=method != "sample",
-        key="top_p",
-    )
-    fix_seed = middle.toggle(
-        _("Fix the seed"),
-        value=False,
-        help=_(FIX_SEED_HELP),
-        disabled=method != "sample",
-        key="fix_seed",
-    )
-    seed = middle.number_input(
-        _("Sampling seed"),
-        0,
-        MAX_SEED,
-        defaults.seed,
-        help=_(DECODING_HELP["seed"]),
-        disabled=method != "sample" or not fix_seed,
-        key="seed",
-    )
-    if not fix_seed:
-        seed = secrets.randbelow(MAX_SEED + 1)  # small enough to type back in to fix it
+    beam_size, no_repeat, repeat_penalty = _search_controls(left, method, defaults)
+    temperature, top_p, seed = _sampling_controls(middle, method, defaults)
     block = right.checkbox(
         _("Never repeat a sentence"),
         value=defaults.block_repeated_sentences,
@@ -329,7 +362,7 @@ def decoding_controls(method_place: Any) -> DecodingConfig:
         key="block",
     )
     return DecodingConfig(
-        method=method, beam_size=beam_size, temperature=temperature, top_p=top_p, seed=int(seed),
+        method=method, beam_size=beam_size, temperature=temperature, top_p=top_p, seed=seed,
         no_repeat_ngram_size=no_repeat, repeat_penalty=repeat_penalty,
         block_repeated_sentences=block,
     )  # fmt: skip
