@@ -144,19 +144,40 @@ def load_sis(path: str | Path, split: str | None = None) -> SisFile:
     """
     path = Path(path)
     split = split or split_from_filename(path, SIS_SUFFIX)
-    skipped: list[SkippedStory] = []
-    shared: dict[str, str] = {}  # one string per distinct id, however often it repeats
+    reader = _SentenceReader()
+    document = read_json_streamed(
+        path,
+        "a VIST story-in-sequence file",
+        {"annotations": reader, "images": image_album, "albums": lambda position, album: None},
+    )
+    sentences: dict[str, list[_Sentence]] = {}
+    for line in annotation_list(document, path, "story-in-sequence"):
+        sentences.setdefault(line.story_id, []).append(line)
+    stories = _form_stories(sentences, split, reader.skipped)
+    return SisFile(path, split, stories, reader.skipped, album_photos(document, path))
 
-    def sentence(position: int, entry: Any) -> _Sentence | None:
+
+class _SentenceReader:
+    """Reduces each annotation to a :class:`_Sentence` as it is parsed; one that names no story
+    goes to ``skipped``. Ids are interned: one string per distinct id, however often it repeats.
+    """
+
+    def __init__(self) -> None:
+        self.skipped: list[SkippedStory] = []
+        self.shared: dict[str, str] = {}
+
+    def __call__(self, position: int, entry: Any) -> _Sentence | None:
+        """The sentence of the ``position``-th annotation (its ``problem`` set when a field is
+        wrong), or ``None`` when it names no story."""
         annotation = unwrap_annotation(entry)
         if not isinstance(annotation, dict):
-            skipped.append(
+            self.skipped.append(
                 SkippedStory("?", "?", f"annotation #{position} is not an object", "bad annotation")
             )
             return None
         story_id = as_id(annotation.get("story_id"))
         if story_id is None:
-            skipped.append(
+            self.skipped.append(
                 SkippedStory(
                     "?",
                     str(annotation.get("album_id", "?")),
@@ -164,6 +185,7 @@ def load_sis(path: str | Path, split: str | None = None) -> SisFile:
                 )
             )
             return None
+        shared = self.shared
         story_id = shared.setdefault(story_id, story_id)
         album_id = as_id(annotation.get("album_id"))
         album_id = album_id if album_id is None else shared.setdefault(album_id, album_id)
@@ -181,14 +203,12 @@ def load_sis(path: str | Path, split: str | None = None) -> SisFile:
             annotation["original_text"].strip(),
         )
 
-    document = read_json_streamed(
-        path,
-        "a VIST story-in-sequence file",
-        {"annotations": sentence, "images": image_album, "albums": lambda position, album: None},
-    )
-    sentences: dict[str, list[_Sentence]] = {}
-    for line in annotation_list(document, path, "story-in-sequence"):
-        sentences.setdefault(line.story_id, []).append(line)
+
+def _form_stories(
+    sentences: dict[str, list[_Sentence]], split: str, skipped: list[SkippedStory]
+) -> list[Story]:
+    """The stories of each story id's sentences, in photo order; one that cannot be formed is
+    appended to ``skipped`` with its reason instead."""
     stories = []
     for story_id, lines in sentences.items():
         album_id = lines[0].album_id or "?"
@@ -208,7 +228,7 @@ def load_sis(path: str | Path, split: str | None = None) -> SisFile:
                 original_texts=tuple(line.original_text for line in ordered),
             )
         )
-    return SisFile(path, split, stories, skipped, album_photos(document, path))
+    return stories
 
 
 def _annotation_problem(annotation: dict[str, Any]) -> str | None:
