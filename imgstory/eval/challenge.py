@@ -66,7 +66,40 @@ def evaluate_challenge(
         raise UserInputError(missing_java.replace("METEOR not computed", "cannot score"))
     submitted = {story.photo_sequence for story in submission}
     missing = [sequence for sequence in references if sequence not in submitted]
+    best, cut_sequences = _best_meteor(references, submission, meteor_processes)
+    per_sequence = pd.DataFrame(
+        {
+            "album_id": [story.album_id for story in submission],
+            "references": [len(references[story.photo_sequence]) for story in submission],
+            "METEOR": best,
+        },
+        index=pd.Index(
+            [" ".join(story.photo_sequence) for story in submission], name="photo_sequence"
+        ),
+    )
+    warnings = [capped_warning(cut_sequences, "photo sequence")] if cut_sequences else []
+    warnings += _coverage_warnings(unknown, missing, len(submission), len(references))
+    return EvaluationResult(
+        scores={"METEOR": float(per_sequence["METEOR"].mean())},
+        per_album=per_sequence,
+        albums_scored=list(per_sequence.index),
+        albums_missing=[" ".join(sequence) for sequence in missing],
+        warnings=warnings,
+        protocol="challenge",
+    )
 
+
+def _best_meteor(
+    references: dict[Sequence, list[str]],
+    submission: list[ChallengeStory],
+    meteor_processes: int | None,
+) -> tuple[list[float], list[str]]:
+    """Each submitted story's best METEOR over its sequence's references (one pair a
+    reference, scored in one corpus run), and the sequences whose segments were cut.
+
+    Raises:
+        UserInputError: METEOR could not run.
+    """
     hypotheses, pair_references, owners = [], [], []
     for index, story in enumerate(submission):
         for reference in references[story.photo_sequence]:
@@ -84,20 +117,17 @@ def evaluate_challenge(
     best = [-1.0] * len(submission)
     for owner, score in zip(owners, scores.segments, strict=True):
         best[owner] = max(best[owner], score)
+    return best, cut_sequences
 
-    per_sequence = pd.DataFrame(
-        {
-            "album_id": [story.album_id for story in submission],
-            "references": [len(references[story.photo_sequence]) for story in submission],
-            "METEOR": best,
-        },
-        index=pd.Index(
-            [" ".join(story.photo_sequence) for story in submission], name="photo_sequence"
-        ),
-    )
-    warnings = [capped_warning(cut_sequences, "photo sequence")] if cut_sequences else []
+
+def _coverage_warnings(
+    unknown: list[ChallengeStory], missing: list[Sequence], scored: int, sequences: int
+) -> list[str]:
+    """What the submission and the references do not share: submitted sequences without a
+    reference (not scored, as the challenge's own scorer does) and reference sequences without a
+    submitted story."""
+    warnings = []
     if unknown:
-        # the challenge's own scorer ignores submitted sequences it has no references for
         warnings.append(
             f"{len(unknown)} submitted photo sequence(s) have no reference story and were not "
             "scored (e.g. "
@@ -106,16 +136,9 @@ def evaluate_challenge(
         )
     if missing:
         warnings.append(
-            f"scored {len(submission)} of {len(references)} reference photo sequences: "
+            f"scored {scored} of {sequences} reference photo sequences: "
             f"{len(missing)} have no submitted story (e.g. "
             + "; ".join(" ".join(sequence) for sequence in missing[:EXAMPLES_SHOWN])
             + ")"
         )
-    return EvaluationResult(
-        scores={"METEOR": float(per_sequence["METEOR"].mean())},
-        per_album=per_sequence,
-        albums_scored=list(per_sequence.index),
-        albums_missing=[" ".join(sequence) for sequence in missing],
-        warnings=warnings,
-        protocol="challenge",
-    )
+    return warnings
