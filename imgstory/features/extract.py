@@ -174,29 +174,44 @@ def extract_features(
         report.skipped_existing = len(by_id) - len(todo)
         pending = _PendingRows(store, report)
         started = time.perf_counter()
-        try:
-            with ProgressBar(
-                len(todo), f"{encoder.name} features", unit="photo", enabled=progress
-            ) as bar:
-                for batch in _decoded_batches(todo, encoder, batch_size, decode_threads):
-                    decoded = [
-                        (photo_id, out) for photo_id, _, out in batch if not isinstance(out, str)
-                    ]
-                    report.unreadable.extend(
-                        (path, out) for _, path, out in batch if isinstance(out, str)
-                    )
-                    if decoded:
-                        pixels = np.stack([out for _, out in decoded])  # (batch, side, side, 3)
-                        pending.add(
-                            [photo_id for photo_id, _ in decoded], encoder.encode_arrays(pixels)
-                        )
-                    bar.update(len(batch))
-                    if report.unreadable:
-                        bar.show(unreadable=len(report.unreadable))
-        finally:
-            pending.commit()  # also when interrupted: keep every photo already encoded
+        _encode_photos(todo, encoder, pending, batch_size, decode_threads, progress)
         report.seconds = time.perf_counter() - started
     return report
+
+
+def _encode_photos(
+    todo: list[tuple[str, Path]],
+    encoder: Encoder,
+    pending: _PendingRows,
+    batch_size: int,
+    decode_threads: int,
+    progress: bool,
+) -> None:
+    """Decode ``todo`` on ``decode_threads`` threads and encode it a batch at a time into
+    ``pending``; unreadable photos go to its report. What is encoded is committed to the store
+    also when interrupted."""
+    report = pending.report
+    try:
+        with ProgressBar(
+            len(todo), f"{encoder.name} features", unit="photo", enabled=progress
+        ) as bar:
+            for batch in _decoded_batches(todo, encoder, batch_size, decode_threads):
+                decoded = [
+                    (photo_id, out) for photo_id, _, out in batch if not isinstance(out, str)
+                ]
+                report.unreadable.extend(
+                    (path, out) for _, path, out in batch if isinstance(out, str)
+                )
+                if decoded:
+                    pixels = np.stack([out for _, out in decoded])  # (batch, side, side, 3)
+                    pending.add(
+                        [photo_id for photo_id, _ in decoded], encoder.encode_arrays(pixels)
+                    )
+                bar.update(len(batch))
+                if report.unreadable:
+                    bar.show(unreadable=len(report.unreadable))
+    finally:
+        pending.commit()  # also when interrupted: keep every photo already encoded
 
 
 def _already_complete(
