@@ -79,7 +79,6 @@ LONG_ALLOWED: dict[str, str] = {
     "imgstory/demo/builder.py:build_demo_pack": "being rewritten (issue 30)",
     "imgstory/app/human_view.py:render_create": "being rewritten (issue 30)",
     "imgstory/vist_models/real_photos.py:evaluate_on_real_photos": "being rewritten (issue 30)",
-    "imgstory/viz/metrics.py:metric_chart": "shortened next",
 }
 
 

@@ -68,8 +68,34 @@ def metric_chart(
     """
     _ = translate
     metric_title = metric_title or metric
-    rows = table[table["metric"] == metric]
-    values = [
+    values = _chart_rows(table[table["metric"] == metric], colour, highlight, highlight_colour)
+    has_intervals = any(row["low"] is not None for row in values)
+    x = {"field": "axis_label", "type": "nominal", "sort": None, "title": None}
+    tooltip = [
+        {"field": "system", "type": "nominal", "title": _("system")},
+        {"field": "value", "type": "quantitative", "title": metric_title, "format": f".{DIGITS}f"},
+    ]
+    if has_intervals:
+        tooltip.append({"field": "interval", "type": "nominal", "title": _("95% CI")})
+    layers = [_bar_layer(x, metric_title, tooltip)]
+    if has_intervals:
+        layers.append(_error_bar_layer(x, metric_title, tooltip))
+    return {
+        "title": title or metric,
+        "height": CHART_HEIGHT,
+        # the first system's name, slanted, reaches left of the plot: room for it
+        "padding": {"left": LABEL_ROOM, "top": 5, "right": 5, "bottom": 5},
+        "data": {"values": values},
+        "layer": layers,
+    }
+
+
+def _chart_rows(
+    rows: pd.DataFrame, colour: str, highlight: str | None, highlight_colour: str
+) -> list[dict]:
+    """The chart's data: one row per system (in the table's order) with its axis label, value,
+    interval (``None`` bounds and an empty text without one) and bar colour."""
+    return [
         {
             "system": system,
             "axis_label": axis_label(system),
@@ -87,53 +113,40 @@ def metric_chart(
             rows["system"], rows["value"], rows["low"], rows["high"], strict=True
         )
     ]
-    has_intervals = any(row["low"] is not None for row in values)
-    x = {"field": "axis_label", "type": "nominal", "sort": None, "title": None}
-    tooltip = [
-        {"field": "system", "type": "nominal", "title": _("system")},
-        {"field": "value", "type": "quantitative", "title": metric_title, "format": f".{DIGITS}f"},
-    ]
-    if has_intervals:
-        tooltip.append({"field": "interval", "type": "nominal", "title": _("95% CI")})
-    layers = [
-        {
-            "mark": {"type": "bar"},
-            "encoding": {
-                # every system named (Vega-Lite drops crowded labels), a long name on lines
-                "x": {
-                    **x,
-                    "axis": {
-                        "labelAngle": -45,
-                        "labelOverlap": False,
-                        "labelLimit": LABEL_LIMIT,
-                        "labelExpr": LINES_LABEL,
-                    },
-                },
-                "y": {"field": "value", "type": "quantitative", "title": metric_title},
-                "color": {"field": "colour", "type": "nominal", "scale": None, "legend": None},
-                "tooltip": tooltip,
-            },
-        }
-    ]
-    if has_intervals:
-        layers.append(
-            {
-                "mark": {"type": "errorbar", "ticks": {"size": 12}, "color": "#333333"},
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "low", "type": "quantitative", "title": metric_title},
-                    "y2": {"field": "high"},
-                    "tooltip": tooltip,
-                },
-            }
-        )
+
+
+def _bar_layer(x: dict, metric_title: str, tooltip: list[dict]) -> dict:
+    """The bars, each in its row's colour, every system named under its bar."""
     return {
-        "title": title or metric,
-        "height": CHART_HEIGHT,
-        # the first system's name, slanted, reaches left of the plot: room for it
-        "padding": {"left": LABEL_ROOM, "top": 5, "right": 5, "bottom": 5},
-        "data": {"values": values},
-        "layer": layers,
+        "mark": {"type": "bar"},
+        "encoding": {
+            # every system named (Vega-Lite drops crowded labels), a long name on lines
+            "x": {
+                **x,
+                "axis": {
+                    "labelAngle": -45,
+                    "labelOverlap": False,
+                    "labelLimit": LABEL_LIMIT,
+                    "labelExpr": LINES_LABEL,
+                },
+            },
+            "y": {"field": "value", "type": "quantitative", "title": metric_title},
+            "color": {"field": "colour", "type": "nominal", "scale": None, "legend": None},
+            "tooltip": tooltip,
+        },
+    }
+
+
+def _error_bar_layer(x: dict, metric_title: str, tooltip: list[dict]) -> dict:
+    """The 95% intervals as error bars over the bars."""
+    return {
+        "mark": {"type": "errorbar", "ticks": {"size": 12}, "color": "#333333"},
+        "encoding": {
+            "x": x,
+            "y": {"field": "low", "type": "quantitative", "title": metric_title},
+            "y2": {"field": "high"},
+            "tooltip": tooltip,
+        },
     }
 
 
