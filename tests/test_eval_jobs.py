@@ -261,6 +261,6 @@ def test_the_apps_paired_tests_start_one_jar_for_every_system(java, monkeypatch)
     assert sorted(meteor_rows.index) == ["gru-beam", "random"]
     # the same values as each system scored alone: see the test above (one more jar here would
     # only repeat it); here the three systems' METEOR differ and the baseline's is one value
-    values = [meteor_rows.loc["gru-beam", "other"], meteor_rows.loc["random", "other"]]
-    assert len({*values, meteor_rows.loc["gru-beam", "baseline"]}) == 3
-    assert meteor_rows["baseline"].nunique() == 1 and all(0 < v < 1 for v in values)
+    values = [meteor_rows.loc["gru-beam", "value_b"], meteor_rows.loc["random", "value_b"]]
+    assert len({*values, meteor_rows.loc["gru-beam", "value_a"]}) == 3
+    assert meteor_rows["value_a"].nunique() == 1 and all(0 < v < 1 for v in values)

@@ -7,7 +7,6 @@ bootstrap between any two released (saved per-album statistics) or local systems
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from imgstory.eval.published import (
     load_published_results,
 )
 from imgstory.eval.report import RealPhotoReport
+from imgstory.eval.results import INTERVAL_COLUMNS
 from imgstory.eval.story_metrics import STORY_METRIC_KEYS, STORY_METRICS_NOTE
 from imgstory.paths import PUBLISHED_RESULTS_FILE
 
@@ -139,8 +139,9 @@ def pair_groups(
     return [group for group in groups if len(group.choices) >= 2]
 
 
-def _cell(value: float, interval: Sequence[float] | None) -> str:
-    return interval_text(value, *(interval or (None, None))[:2])
+def _ordered(intervals: dict) -> dict:
+    """The intervals of :data:`COMPARED_METRICS`, in that order."""
+    return {key: intervals[key] for key in COMPARED_METRICS if key in intervals}
 
 
 def scored_here(results: Sequence[PublishedResult]) -> list[PublishedResult]:
@@ -157,9 +158,8 @@ def scored_here_table(results: Sequence[PublishedResult]) -> pd.DataFrame:
                 N_("system"): result.system,
                 N_("protocol"): result.protocol,
                 **{
-                    key: _cell(result.scores[key], result.ci95.get(key))
-                    for key in COMPARED_METRICS
-                    if key in result.scores
+                    key: interval_text(interval.value, interval.low, interval.high)
+                    for key, interval in _ordered(result.intervals).items()
                 },
                 N_("albums scored"): result.albums_scored,
                 N_("albums missing"): result.albums_missing,
@@ -210,19 +210,12 @@ def floor_sentence(results: Sequence[PublishedResult]) -> str | None:
 def scored_here_long(results: Sequence[PublishedResult]) -> pd.DataFrame:
     """The AREL-protocol scored-here entries as a long table for ``metric_chart``."""
     rows = [
-        {
-            "system": result.system,
-            "metric": key,
-            "value": result.scores[key],
-            "low": result.ci95.get(key, [math.nan])[0],
-            "high": result.ci95.get(key, [math.nan, math.nan])[1],
-        }
+        {"system": result.system, "metric": key, **interval.row()}
         for result in scored_here(results)
         if result.protocol == "arel"
-        for key in COMPARED_METRICS
-        if key in result.scores
+        for key, interval in _ordered(result.intervals).items()
     ]
-    return pd.DataFrame(rows, columns=["system", "metric", "value", "low", "high"])
+    return pd.DataFrame(rows, columns=["system", "metric", *INTERVAL_COLUMNS])
 
 
 def _kind(result: PublishedResult) -> str:

@@ -73,7 +73,8 @@ def evaluate(
         from imgstory.eval.bootstrap import bootstrap_ci
 
         intervals = bootstrap_ci(result, n=bootstrap)
-        summary["ci95"] = {key: interval.as_list() for key, interval in intervals.items()}
+        # the bounds of each metric's schema Interval (its value is the metric printed above)
+        summary["ci95"] = {key: [i.low, i.high] for key, i in intervals.items()}
     if per_album is not None:
         from imgstory.outputs import atomic_file
         from imgstory.spreadsheet import safe_frame

@@ -240,10 +240,9 @@ def _with_statistics(entry, statistics_file: Path, registry: Path):
 
 def _print_entry(entry) -> None:
     print(f"{entry.system} [{entry.protocol}], {entry.provenance}:")
-    for key, value in entry.scores.items():
-        low, high = entry.ci95.get(key, (None, None))
-        interval = f"  (95% CI {number(low)}-{number(high)})" if low is not None else ""
-        print(f"  {key:<8} {number(value)}{interval}")
+    for key, scored in entry.intervals.items():  # scored here: the 0-1 scale as printed
+        bounds = f"  (95% CI {number(scored.low)}-{number(scored.high)})"
+        print(f"  {key:<8} {number(scored.value)}{bounds if key in entry.ci95 else ''}")
     for key, value in entry.story_metrics.items():
         shown = value if isinstance(value, int) else number(value)  # a count or a metric
         print(f"  {key:<8} {shown}")

@@ -28,7 +28,7 @@ from imgstory.demo.generator import ALBUM_THEMES_FILE, DatasetConfig, write_data
 from imgstory.demo.themes import THEMES, theme_accuracy
 from imgstory.errors import UserInputError
 from imgstory.eval.floors import first_stories, nearest_stories, random_stories
-from imgstory.eval.results import Interval, SummaryResults, SystemScores, pair_key
+from imgstory.eval.results import SummaryResults, SystemScores, pair_key
 from imgstory.paths import REPO_ROOT
 
 MANIFEST_FILE = "MANIFEST"
@@ -184,9 +184,8 @@ def score_systems(
     for system, stories in predictions.items():
         result = results[system]
         warnings.extend(w for w in result.warnings if w not in warnings)
-        intervals = bootstrap_ci(result, n=resamples, seed=seed)
         systems[system] = SystemScores(
-            {metric: Interval(i.value, i.low, i.high) for metric, i in intervals.items()},
+            bootstrap_ci(result, n=resamples, seed=seed),
             {"theme_accuracy": theme_accuracy(stories, album_themes)},
         )
     comparisons = {}

@@ -19,13 +19,12 @@ differences, centred on the observed one, at least as large in magnitude as the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from imgstory.eval.corpus import AlbumStatistics
-from imgstory.eval.results import PairedTest
+from imgstory.eval.results import Interval, PairedTest
 
 DEFAULT_RESAMPLES = 1000
 DEFAULT_CONFIDENCE = 0.95
@@ -34,21 +33,6 @@ DEFAULT_CONFIDENCE = 0.95
 MetricFunction = Callable[[np.ndarray], np.ndarray]
 #: ``(resamples, albums)`` weights -> ``(metrics, resamples)`` values.
 MetricsFunction = Callable[[np.ndarray], np.ndarray]
-
-
-@dataclass(frozen=True)
-class ConfidenceInterval:
-    """A metric's value on all albums and its bootstrap percentile interval."""
-
-    value: float
-    low: float
-    high: float
-    confidence: float
-    resamples: int
-
-    def as_list(self) -> list[float]:
-        """``[low, high]``, as stored in results files."""
-        return [self.low, self.high]
 
 
 #: System A minus system B on the same albums, with its interval and p-value (the results
@@ -147,8 +131,9 @@ def bootstrap_ci(
     seed: int = 0,
     confidence: float = DEFAULT_CONFIDENCE,
     metric_fn: MetricFunction | None = None,
-) -> dict[str, ConfidenceInterval]:
-    """Percentile bootstrap intervals of corpus metrics, resampling albums.
+) -> dict[str, Interval]:
+    """Percentile bootstrap intervals of corpus metrics, resampling albums (the results
+    schema's :class:`~imgstory.eval.results.Interval`: the value on all albums and the bounds).
 
     Args:
         source: an ``EvaluationResult`` or its ``AlbumStatistics`` (exact corpus metrics), or a
@@ -174,18 +159,12 @@ def bootstrap_ci(
     observed = all_metrics(np.ones((1, albums)))[:, 0]  # (keys,)
     if albums < 2:  # one album: every resample is that album
         return {
-            key: ConfidenceInterval(float(value), float(value), float(value), confidence, n)
+            key: Interval(float(value), float(value), float(value))
             for key, value in zip(keys, observed, strict=True)
         }
     interval = _bootstrap(albums, all_metrics, n, seed, confidence).confidence_interval
     return {
-        key: ConfidenceInterval(
-            float(observed[row]),
-            float(interval.low[row]),
-            float(interval.high[row]),
-            confidence,
-            n,
-        )
+        key: Interval(float(observed[row]), float(interval.low[row]), float(interval.high[row]))
         for row, key in enumerate(keys)
     }
 

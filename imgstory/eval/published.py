@@ -20,6 +20,7 @@ from typing import NoReturn
 import pandas as pd
 
 from imgstory.errors import UserInputError
+from imgstory.eval.results import Interval
 from imgstory.jsonfile import json_text, read_json
 from imgstory.paths import PUBLISHED_RESULTS_FILE
 
@@ -52,6 +53,8 @@ class PublishedResult:
     scale: str
     scores: dict[str, float]
     provenance: str = AS_REPORTED
+    #: metric -> ``[low, high]``, the 95% interval of a scored-here score (0-1 scale; the
+    #: schema's ``ci95``).
     ci95: dict[str, list[float]] = field(default_factory=dict)
     story_metrics: dict[str, float] = field(default_factory=dict)
     repository: str = ""
@@ -84,6 +87,48 @@ class PublishedResult:
         divisor = SCALE_DIVISORS[self.scale]
         return {key: value / divisor for key, value in self.scores.items()}
 
+    @property
+    def intervals(self) -> dict[str, Interval]:
+        """The scores on the 0-1 scale as the results schema's intervals (NaN bounds where the
+        entry has none: numbers as reported)."""
+        return {
+            key: Interval(value, *(self.ci95.get(key) or (math.nan, math.nan)))
+            for key, value in self.scores_0_1.items()
+        }
+
+    @classmethod
+    def from_json(cls, entry: object, where: str = "registry entry") -> PublishedResult:
+        """The inverse of :meth:`to_json`.
+
+        Raises:
+            UserInputError: not an object, a required field missing, a score that is not a
+                finite number, an unknown scale or provenance (one line naming ``where``).
+        """
+        if not isinstance(entry, dict):
+            raise UserInputError(f"{where}: expected an object, found {type(entry).__name__}")
+        missing = [name for name in REQUIRED_FIELDS if name not in entry]
+        if missing:
+            raise UserInputError(f"{where}: missing field {missing[0]!r}")
+        scores = entry["scores"]
+        if not isinstance(scores, dict) or not scores:
+            raise UserInputError(f"{where}: scores must be an object of metric -> number")
+        for metric, value in scores.items():
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+            ):
+                raise UserInputError(
+                    f"{where}: scores.{metric} must be a finite number, found {value!r}"
+                )
+        known = {k: v for k, v in entry.items() if k in cls.__dataclass_fields__}
+        result = cls(**known)
+        if result.scale not in SCALE_DIVISORS:
+            raise UserInputError(f"{where}: scale must be one of {sorted(SCALE_DIVISORS)}")
+        if result.provenance not in PROVENANCES:
+            raise UserInputError(f"{where}: provenance must be one of {list(PROVENANCES)}")
+        return result
+
 
 REQUIRED_FIELDS = ("system", "paper", "source", "url", "protocol", "split", "scale", "scores")
 
@@ -96,7 +141,7 @@ def load_published_results(path: str | Path = PUBLISHED_RESULTS_FILE) -> list[Pu
     """
     path = Path(path)
     return [
-        _result(entry, f"{path}: results[{position}]")
+        PublishedResult.from_json(entry, f"{path}: results[{position}]")
         for position, entry in enumerate(_entries(read_json(path, REGISTRY_FORMAT), path))
     ]
 
@@ -106,33 +151,6 @@ def _entries(document: object, path: Path) -> list:
     if not isinstance(entries, list):
         raise UserInputError(f"{path}: expected {REGISTRY_FORMAT}")
     return entries
-
-
-def _result(entry: object, where: str) -> PublishedResult:
-    if not isinstance(entry, dict):
-        raise UserInputError(f"{where}: expected an object, found {type(entry).__name__}")
-    missing = [name for name in REQUIRED_FIELDS if name not in entry]
-    if missing:
-        raise UserInputError(f"{where}: missing field {missing[0]!r}")
-    scores = entry["scores"]
-    if not isinstance(scores, dict) or not scores:
-        raise UserInputError(f"{where}: scores must be an object of metric -> number")
-    for metric, value in scores.items():
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
-            raise UserInputError(
-                f"{where}: scores.{metric} must be a finite number, found {value!r}"
-            )
-    known = {k: v for k, v in entry.items() if k in PublishedResult.__dataclass_fields__}
-    result = PublishedResult(**known)
-    if result.scale not in SCALE_DIVISORS:
-        raise UserInputError(f"{where}: scale must be one of {sorted(SCALE_DIVISORS)}")
-    if result.provenance not in PROVENANCES:
-        raise UserInputError(f"{where}: provenance must be one of {list(PROVENANCES)}")
-    return result
 
 
 def _entry_key(entry: dict) -> tuple[object, object]:

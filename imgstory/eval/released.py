@@ -129,7 +129,7 @@ def load_statistics(path: str | Path) -> tuple[AlbumStatistics, list[str]]:
 
 
 def _rounded_intervals(intervals) -> dict[str, list[float]]:
-    return {key: interval.as_list() for key, interval in intervals.items()}
+    return {key: [interval.low, interval.high] for key, interval in intervals.items()}
 
 
 def _story_metrics_json(stories: Mapping[str, str]) -> dict[str, float]:

@@ -113,7 +113,7 @@ def _row(name, result, told: ToldStories, references, naming, resamples) -> Syst
     intervals = bootstrap_ci(result, keys, n=resamples, seed=0)
     return SystemReport(
         kind=told.kinds[name],
-        scores={key: Interval(i.value, i.low, i.high) for key, i in intervals.items()},
+        scores=intervals,
         identification=identify_albums(references, stories),
         quality=story_quality(list(stories.values())),
         naming=naming[0],

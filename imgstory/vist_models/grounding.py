@@ -54,8 +54,7 @@ def _summary(table: pd.DataFrame) -> Interval | None:
     measured = table.dropna(subset=["grounding"])
     if measured.empty:  # no story had a content word (the constant story): nothing to measure
         return None
-    interval = bootstrap_ci(measured[["grounding"]], n=RESAMPLES, seed=0)["grounding"]
-    return Interval(interval.value, interval.low, interval.high)
+    return bootstrap_ci(measured[["grounding"]], n=RESAMPLES, seed=0)["grounding"]
 
 
 def measure_grounding(
