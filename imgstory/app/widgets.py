@@ -262,17 +262,30 @@ FIX_SEED_HELP = N_(
 MAX_SEED = 10_000
 
 
+def _option_slider(
+    place: Any,
+    label: str,
+    bounds: tuple[float, float],
+    field: str,
+    disabled: bool,
+    step: float | None = None,
+) -> Any:
+    """A slider in ``place`` for the :class:`DecodingConfig` field ``field``: its default, the
+    CLI's help text, the field's name as the widget key."""
+    return place.slider(
+        label,
+        *bounds,
+        getattr(DecodingConfig(), field),
+        step=step,
+        help=_(DECODING_HELP[field]),
+        disabled=disabled,
+        key=field,
+    )
+
+
 def _search_controls(place: Any, method: str, defaults: DecodingConfig) -> tuple[int, int, float]:
     """Beam width, no-repeat n-gram size and repeat penalty, in ``place`` (a column)."""
-    beam_size = place.slider(
-        _("Beam width"),
-        1,
-        8,
-        defaults.beam_size,
-        help=_(DECODING_HELP["beam_size"]),
-        disabled=method != "beam",
-        key="beam_size",
-    )
+    beam_size = _option_slider(place, _("Beam width"), (1, 8), "beam_size", method != "beam")
     no_repeat = place.selectbox(
         _("No-repeat n-gram size"),
         [0, 2, 3, 4],
@@ -280,15 +293,8 @@ def _search_controls(place: Any, method: str, defaults: DecodingConfig) -> tuple
         help=_(DECODING_HELP["no_repeat_ngram_size"]),
         key="no_repeat",
     )
-    repeat_penalty = place.slider(
-        _("Repeat penalty"),
-        0.0,
-        2.0,
-        defaults.repeat_penalty,
-        step=0.1,
-        help=_(DECODING_HELP["repeat_penalty"]),
-        disabled=no_repeat == 0,
-        key="repeat_penalty",
+    repeat_penalty = _option_slider(
+        place, _("Repeat penalty"), (0.0, 2.0), "repeat_penalty", no_repeat == 0, step=0.1
     )
     return beam_size, no_repeat, repeat_penalty
 
@@ -298,25 +304,11 @@ def _sampling_controls(
 ) -> tuple[float, float, int]:
     """Temperature, top-p and the seed (drawn afresh unless "Fix the seed" is on), in ``place``."""
     sampling = method == "sample"
-    temperature = place.slider(
-        _("Sampling temperature"),
-        0.1,
-        2.0,
-        defaults.temperature,
-        step=0.1,
-        help=_(DECODING_HELP["temperature"]),
-        disabled=not sampling,
-        key="temperature",
+    temperature = _option_slider(
+        place, _("Sampling temperature"), (0.1, 2.0), "temperature", not sampling, step=0.1
     )
-    top_p = place.slider(
-        _("Sampling top-p (nucleus)"),
-        0.1,
-        1.0,
-        defaults.top_p,
-        step=0.05,
-        help=_(DECODING_HELP["top_p"]),
-        disabled=not sampling,
-        key="top_p",
+    top_p = _option_slider(
+        place, _("Sampling top-p (nucleus)"), (0.1, 1.0), "top_p", not sampling, step=0.05
     )
     fix_seed = place.toggle(
         _("Fix the seed"), value=False, help=_(FIX_SEED_HELP), disabled=not sampling, key="fix_seed"
