@@ -3,14 +3,22 @@ alpha, and a whole report whose every count is known."""
 
 from __future__ import annotations
 
+import json
 import math
 import random
 
 import pytest
 from human_fixtures import small_study
 
-from imgstory.human.stats import krippendorff_alpha, study_report, wilson_interval
-from imgstory.human.study import load_study, next_assignment, record_judgement
+from imgstory.human.stats import (
+    Rate,
+    StudyReport,
+    krippendorff_alpha,
+    rate,
+    study_report,
+    wilson_interval,
+)
+from imgstory.human.study import StudyKind, load_study, next_assignment, record_judgement
 
 Z = 1.959963984540054  # the 97.5% normal quantile
 
@@ -82,7 +90,11 @@ def test_a_report_counts_every_answer_in_system_terms(tmp_path):
                 else ("left" if assignment.left_system == preferred else "right")
             )
             record_judgement(store, study, rater, assignment.item_id, "relevance", answer)
-    report = study_report(store, "study")
+    typed = study_report(store, "study")
+    assert StudyReport.from_json(json.loads(json.dumps(typed.to_json()))) == typed
+    assert typed.kind is StudyKind.PAIRWISE and typed.turing is None
+    report = typed.to_json()  # as imgstory human report --json prints it
+    assert report["kind"] == "pairwise" and "turing" not in report
     assert (report["judgements"], report["raters"], report["items_fully_judged"]) == (9, 3, 3)
     (row,) = report["pairwise"]
     assert (row["system"], row["versus"], row["n"]) == ("lstm", "gru", 9)
@@ -103,8 +115,24 @@ def test_a_turing_report_gives_each_systems_judged_human_rate(tmp_path):
         while (assignment := next_assignment(store, study, rater)) is not None:
             # these raters call every story human
             record_judgement(store, study, rater, assignment.item_id, "human", "human")
-    rows = {row["system"]: row for row in study_report(store, "study")["turing"]}
+    typed = study_report(store, "study")
+    assert StudyReport.from_json(json.loads(json.dumps(typed.to_json()))) == typed
+    assert typed.kind is StudyKind.TURING and typed.pairwise is None
+    rows = {row["system"]: row for row in typed.to_json()["turing"]}
     assert rows["human"]["is_human"] and not rows["lstm"]["is_human"]
     assert rows["lstm"]["judged_human"]["count"] == rows["lstm"]["n"] == 6  # 3 albums x 2
     assert rows["human"]["judged_human"]["rate"] == 1.0
     assert rows["lstm"]["judged_human"]["low"] == pytest.approx(wilson_interval(6, 6)[0])
+
+
+def test_a_rate_of_no_judgement_has_no_interval_and_round_trips():
+    empty = rate(0, 0)
+    assert empty.to_json() == {"count": 0, "n": 0} and math.isnan(empty.value)
+    assert Rate.from_json(empty.to_json()) == Rate(0, 0)
+    three = rate(2, 3)
+    assert Rate.from_json(json.loads(json.dumps(three.to_json()))) == three
+
+
+def test_the_study_kind_is_an_enum_stored_as_its_word():
+    assert [kind.value for kind in StudyKind] == ["pairwise", "turing"]
+    assert StudyKind("turing") is StudyKind.TURING and StudyKind.TURING == "turing"

@@ -31,7 +31,7 @@ from imgstory.app.markup import literal
 from imgstory.errors import UserInputError
 from imgstory.human import study as studies
 from imgstory.human.export import csv_text, judgement_rows
-from imgstory.human.stats import ALPHA_NOTE, WILSON_NOTE, study_report
+from imgstory.human.stats import ALPHA_NOTE, WILSON_NOTE, Rate, StudyReport, study_report
 from imgstory.human.store import HumanStore, check_new_project, project_db_path
 from imgstory.paths import data_dir
 from imgstory.text.tokens import display_sentence
@@ -41,6 +41,11 @@ RATE, RESULTS, CREATE = N_("Rate"), N_("Results"), N_("Create a study")
 MODES = (RATE, RESULTS, CREATE)
 HUMAN_REFERENCE = N_("Human reference stories")
 FLASH_KEY = "human_flash"
+#: How the page names a study's kind.
+KIND_NAMES = {
+    studies.StudyKind.PAIRWISE: N_("Pairwise"),
+    studies.StudyKind.TURING: N_("Turing test"),
+}
 #: Answer -> (button label, keyboard shortcut).
 PAIRWISE_BUTTONS = {
     "left": (N_("Left story"), "1"),
@@ -227,7 +232,7 @@ def render_create(project: str, source: sources.DataSource | None) -> None:
     kind = st.radio(
         _("Kind"),
         studies.KINDS,
-        format_func={studies.PAIRWISE: _("Pairwise"), studies.TURING: _("Turing test")}.get,
+        format_func=lambda kind: _(KIND_NAMES[kind]),
         horizontal=True,
         help=_(studies.KIND_HELP),
     )
@@ -478,49 +483,49 @@ def render_rating(store: HumanStore, study: studies.Study, source) -> None:
     st.caption(_("Keyboard: press the key shown on a button."))
 
 
-def _cell(cell: dict[str, Any]) -> str:
+def _cell(cell: Rate) -> str:
     """``count · rate [low–high]``, e.g. ``11 · 46% [28–65%]``."""
-    if not cell.get("n"):
+    if not cell.n:
         return "–"
-    return f"{cell['count']} · {cell['rate']:.0%} [{cell['low'] * 100:.0f}–{cell['high']:.0%}]"
+    return f"{cell.count} · {cell.value:.0%} [{cell.low * 100:.0f}–{cell.high:.0%}]"
 
 
-def report_tables(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def report_tables(report: StudyReport) -> dict[str, list[dict[str, Any]]]:
     """The report's tables as rows of text cells, as the page shows them."""
     tables: dict[str, list[dict[str, Any]]] = {}
-    if "pairwise" in report:
+    if report.pairwise is not None:
         tables["pairwise"] = [
             {
                 _("pair"): _("{first} vs {second}").format(
-                    first=literal(row["system"]), second=literal(row["versus"])
+                    first=literal(row.system), second=literal(row.versus)
                 ),
-                _("aspect"): aspect_name(row["aspect"]),
-                "n": row["n"],
-                _("wins"): _cell(row["wins"]),
-                _("ties"): _cell(row["ties"]),
-                _("losses"): _cell(row["losses"]),
+                _("aspect"): aspect_name(row.aspect),
+                "n": row.n,
+                _("wins"): _cell(row.wins),
+                _("ties"): _cell(row.ties),
+                _("losses"): _cell(row.losses),
             }
-            for row in report["pairwise"]
+            for row in report.pairwise
         ]
-    if "turing" in report:
+    if report.turing is not None:
         tables["turing"] = [
             {
-                _("system"): literal(row["system"]),
-                _("written by"): _("people") if row["is_human"] else _("a machine"),
-                _("judgements"): row["n"],
-                _("judged human"): _cell(row["judged_human"]),
+                _("system"): literal(row.system),
+                _("written by"): _("people") if row.is_human else _("a machine"),
+                _("judgements"): row.n,
+                _("judged human"): _cell(row.judged_human),
             }
-            for row in report["turing"]
+            for row in report.turing
         ]
     tables["agreement"] = [
         {
-            _("aspect"): aspect_name(row["aspect"]),
+            _("aspect"): aspect_name(row.aspect),
             _("Krippendorff's alpha"): _("undefined")
-            if row["krippendorff_alpha"] is None
-            else f"{row['krippendorff_alpha']:.3f}",
-            _("items judged by 2+ raters"): row["items_with_2_or_more"],
+            if row.krippendorff_alpha is None
+            else f"{row.krippendorff_alpha:.3f}",
+            _("items judged by 2+ raters"): row.items_with_2_or_more,
         }
-        for row in report["agreement"]
+        for row in report.agreement
     ]
     return tables
 
@@ -534,13 +539,13 @@ def render_results(store: HumanStore, study: studies.Study) -> None:
             "{items} items ({complete} with all {per_item} judgements)."
         ).format(
             name=literal(study.name),
-            kind=_("Pairwise") if study.kind == studies.PAIRWISE else _("Turing test"),
-            data=literal(report["data"]),
-            judgements=report["judgements"],
-            raters=report["raters"],
-            items=report["items"],
-            complete=report["items_fully_judged"],
-            per_item=report["judgements_per_item"],
+            kind=_(KIND_NAMES[study.kind]),
+            data=literal(report.data),
+            judgements=report.judgements,
+            raters=report.raters,
+            items=report.items,
+            complete=report.items_fully_judged,
+            per_item=report.judgements_per_item,
         )
     )
     st.markdown(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from imgstory.cli.printing import number
 from imgstory.jsonfile import json_text
 from imgstory.outputs import OVERWRITE_HELP
+
+if TYPE_CHECKING:
+    from imgstory.human.stats import Rate, StudyReport
 
 human_app = typer.Typer(
     help="Human evaluation studies (made and rated on the app's Human evaluation page).",
@@ -32,7 +36,8 @@ def report(
     names = [study] if study is not None else store.study_names()
     reports = [study_report(store, name) for name in names]
     if json_output:
-        print(json_text(reports[0] if study is not None else {"studies": reports}, indent=1))
+        documents = [one.to_json() for one in reports]
+        print(json_text(documents[0] if study is not None else {"studies": documents}, indent=1))
         return
     if not reports:
         print(f"{db}: no studies yet")
@@ -40,37 +45,37 @@ def report(
         _print_report(one)
 
 
-def _interval(cell: dict) -> str:
-    if not cell.get("n"):
+def _interval(cell: Rate) -> str:
+    if not cell.n:
         return "-"
     return (
-        f"{cell['count']} ({number(cell['rate'], '.0%')}, "
-        f"{number(cell['low'], '.0%')}-{number(cell['high'], '.0%')})"
+        f"{cell.count} ({number(cell.value, '.0%')}, "
+        f"{number(cell.low, '.0%')}-{number(cell.high, '.0%')})"
     )
 
 
-def _print_report(report: dict) -> None:
+def _print_report(report: StudyReport) -> None:
     print(
-        f"study {report['study']} ({report['kind']}; data: {report['data']}): "
-        f"{report['judgements']} judgements by {report['raters']} raters on {report['items']} "
-        f"items, {report['items_fully_judged']} with {report['judgements_per_item']} raters"
+        f"study {report.study} ({report.kind.value}; data: {report.data}): "
+        f"{report.judgements} judgements by {report.raters} raters on {report.items} "
+        f"items, {report.items_fully_judged} with {report.judgements_per_item} raters"
     )
-    for row in report.get("pairwise", []):
+    for row in report.pairwise or ():
         print(
-            f"  {row['aspect']:<15} {row['system']} vs {row['versus']} (n={row['n']}): "
-            f"wins {_interval(row['wins'])}, ties {_interval(row['ties'])}, "
-            f"losses {_interval(row['losses'])}"
+            f"  {row.aspect:<15} {row.system} vs {row.versus} (n={row.n}): "
+            f"wins {_interval(row.wins)}, ties {_interval(row.ties)}, "
+            f"losses {_interval(row.losses)}"
         )
-    for row in report.get("turing", []):
-        print(f"  {row['system']:<20} judged human {_interval(row['judged_human'])}")
-    for row in report["agreement"]:
-        alpha = row["krippendorff_alpha"]
+    for one in report.turing or ():
+        print(f"  {one.system:<20} judged human {_interval(one.judged_human)}")
+    for agreement in report.agreement:
+        alpha = agreement.krippendorff_alpha
         shown = "undefined" if alpha is None else number(alpha, ".3f")
         print(
-            f"  agreement on {row['aspect']}: Krippendorff's alpha {shown} "
-            f"({row['items_with_2_or_more']} items judged by 2+ raters)"
+            f"  agreement on {agreement.aspect}: Krippendorff's alpha {shown} "
+            f"({agreement.items_with_2_or_more} items judged by 2+ raters)"
         )
-    print(f"  {report['intervals']}")
+    print(f"  {report.intervals}")
 
 
 @human_app.command("export")

@@ -1,7 +1,8 @@
 """Statistics of a human study: win/tie/loss and judged-human rates with Wilson 95% intervals,
 and inter-rater agreement (Krippendorff's alpha, nominal, from the ``krippendorff`` package).
 
-:func:`study_report` is what the page shows and ``imgstory human report --json`` prints.
+:func:`study_report` gives a :class:`StudyReport`: the page shows it and ``imgstory human report
+--json`` prints its :meth:`~StudyReport.to_json`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from statistics import NormalDist
 from typing import Any
 
 from imgstory.human.store import HumanStore
-from imgstory.human.study import PAIRWISE, TIE, Study, load_study
+from imgstory.human.study import PAIRWISE, TIE, Study, StudyKind, load_study
 from imgstory.i18n import N_
 
 CONFIDENCE = 0.95
@@ -30,20 +31,22 @@ ALPHA_NOTE = N_(
 
 @dataclass(frozen=True)
 class Rate:
-    """``count`` of ``n`` with its Wilson interval."""
+    """``count`` of ``n`` with its Wilson interval (no interval when ``n`` is 0)."""
 
     count: int
     n: int
-    low: float
-    high: float
+    low: float = math.nan
+    high: float = math.nan
 
     @property
     def value(self) -> float:
-        """The observed proportion."""
-        return self.count / self.n
+        """The observed proportion (NaN of no judgement)."""
+        return self.count / self.n if self.n else math.nan
 
     def to_json(self) -> dict[str, Any]:
-        """``{"count", "n", "rate", "low", "high"}``."""
+        """``{"count", "n", "rate", "low", "high"}``; ``{"count": 0, "n": 0}`` of none."""
+        if not self.n:
+            return {"count": self.count, "n": self.n}
         return {
             "count": self.count,
             "n": self.n,
@@ -51,6 +54,13 @@ class Rate:
             "low": self.low,
             "high": self.high,
         }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> Rate:
+        """The inverse of :meth:`to_json`."""
+        if not document["n"]:
+            return cls(int(document["count"]), 0)
+        return cls(document["count"], document["n"], document["low"], document["high"])
 
 
 def wilson_interval(count: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -72,7 +82,9 @@ def wilson_interval(count: int, n: int, confidence: float = CONFIDENCE) -> tuple
 
 
 def rate(count: int, n: int) -> Rate:
-    """``count / n`` with its 95% Wilson interval."""
+    """``count / n`` with its 95% Wilson interval (none of no judgement)."""
+    if n == 0:
+        return Rate(count, 0)
     low, high = wilson_interval(count, n)
     return Rate(count, n, low, high)
 
@@ -111,11 +123,81 @@ def _judgements(store: HumanStore, study: Study) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-def pairwise_table(study: Study, judgements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class PairwiseRow:
+    """One pair of systems on one aspect: wins, ties and losses of the first."""
+
+    system: str
+    versus: str
+    aspect: str
+    n: int
+    wins: Rate
+    ties: Rate
+    losses: Rate
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"system", "versus", "aspect", "n", "wins", "ties", "losses"}``."""
+        head = {"system": self.system, "versus": self.versus, "aspect": self.aspect, "n": self.n}
+        return {**head, **{k: getattr(self, k).to_json() for k in ("wins", "ties", "losses")}}
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> PairwiseRow:
+        """The inverse of :meth:`to_json`."""
+        rates = {k: Rate.from_json(document[k]) for k in ("wins", "ties", "losses")}
+        return cls(
+            document["system"], document["versus"], document["aspect"], document["n"], **rates
+        )
+
+
+@dataclass(frozen=True)
+class TuringRow:
+    """One system of a Turing test: how often its stories were judged written by a person."""
+
+    system: str
+    is_human: bool
+    n: int
+    judged_human: Rate
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"system", "is_human", "n", "judged_human"}``."""
+        return {
+            "system": self.system,
+            "is_human": self.is_human,
+            "n": self.n,
+            "judged_human": self.judged_human.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> TuringRow:
+        """The inverse of :meth:`to_json`."""
+        judged = Rate.from_json(document["judged_human"])
+        return cls(document["system"], document["is_human"], document["n"], judged)
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    """Krippendorff's alpha on one aspect (None: undefined), over the items judged twice or
+    more."""
+
+    aspect: str
+    krippendorff_alpha: float | None
+    items_with_2_or_more: int
+    judgements_counted: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The row's fields by name."""
+        return dict(vars(self))
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> AgreementRow:
+        """The inverse of :meth:`to_json`."""
+        return cls(**document)
+
+
+def pairwise_table(study: Study, judgements: list[dict[str, Any]]) -> list[PairwiseRow]:
     """Per pair of systems (in the study's order) and aspect: wins, ties, losses of the first."""
-    systems = list(study.systems)
     table = []
-    for first, second in itertools.combinations(systems, 2):
+    for first, second in itertools.combinations(list(study.systems), 2):
         pair = {first, second}
         for aspect in study.aspects:
             choices = Counter(
@@ -124,37 +206,23 @@ def pairwise_table(study: Study, judgements: list[dict[str, Any]]) -> list[dict[
                 if j["aspect"] == aspect and {j["system_a"], j["system_b"]} == pair
             )
             n = sum(choices.values())
-            row: dict[str, Any] = {"system": first, "versus": second, "aspect": aspect, "n": n}
-            for name, count in (
-                ("wins", choices[first]),
-                ("ties", choices[TIE]),
-                ("losses", choices[second]),
-            ):
-                row[name] = rate(count, n).to_json() if n else {"count": 0, "n": 0}
-            table.append(row)
+            wins, ties, losses = (rate(choices[c], n) for c in (first, TIE, second))
+            table.append(PairwiseRow(first, second, aspect, n, wins, ties, losses))
     return table
 
 
-def turing_table(study: Study, judgements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def turing_table(study: Study, judgements: list[dict[str, Any]]) -> list[TuringRow]:
     """Per system: how often its stories were judged written by a person."""
     table = []
     for system in study.systems:
         answers = [j["answer"] for j in judgements if j["system_a"] == system]
         human = sum(answer == "human" for answer in answers)
-        table.append(
-            {
-                "system": system,
-                "is_human": system in study.human_systems,
-                "n": len(answers),
-                "judged_human": rate(human, len(answers)).to_json()
-                if answers
-                else {"count": 0, "n": 0},
-            }
-        )
+        is_human = system in study.human_systems
+        table.append(TuringRow(system, is_human, len(answers), rate(human, len(answers))))
     return table
 
 
-def agreement_table(study: Study, judgements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def agreement_table(study: Study, judgements: list[dict[str, Any]]) -> list[AgreementRow]:
     """Krippendorff's alpha per aspect; pairwise answers are read as system A / tie / system B,
     so where a story was shown does not matter."""
     table = []
@@ -167,18 +235,92 @@ def agreement_table(study: Study, judgements: list[dict[str, Any]]) -> list[dict
                     value = "a" if value == j["system_a"] else "b"
                 units[j["item_id"]].append(value)
         multiply = [answers for answers in units.values() if len(answers) >= 2]
-        table.append(
-            {
-                "aspect": aspect,
-                "krippendorff_alpha": krippendorff_alpha(list(units.values())),
-                "items_with_2_or_more": len(multiply),
-                "judgements_counted": sum(len(answers) for answers in multiply),
-            }
-        )
+        alpha = krippendorff_alpha(list(units.values()))
+        counted = sum(len(answers) for answers in multiply)
+        table.append(AgreementRow(aspect, alpha, len(multiply), counted))
     return table
 
 
-def study_report(store: HumanStore, name: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class StudyReport:
+    """Every number of a study: counts, the pairwise or the Turing table, agreement, and the
+    notes on how they are computed.
+
+    Attributes:
+        study: the study's name.
+        kind: pairwise or Turing.
+        database: the project database's path.
+        data: which data the albums come from.
+        systems: system name -> where its stories came from.
+        aspects: the aspects judged (Turing: ``human``).
+        items: items in the study.
+        judgements_per_item: raters each item is meant to get.
+        items_fully_judged: items with that many finished judgements.
+        raters: raters who judged.
+        judgements: judgements given.
+        judgements_by_rater: rater -> judgements given.
+        intervals: how the rates' intervals are computed.
+        agreement_measure: how agreement is measured.
+        agreement: per aspect.
+        pairwise: a pairwise study's table (None for a Turing test).
+        turing: a Turing test's table (None for a pairwise study).
+    """
+
+    study: str
+    kind: StudyKind
+    database: str
+    data: str
+    systems: dict[str, str]
+    aspects: tuple[str, ...]
+    items: int
+    judgements_per_item: int
+    items_fully_judged: int
+    raters: int
+    judgements: int
+    judgements_by_rater: dict[str, int]
+    intervals: str
+    agreement_measure: str
+    agreement: tuple[AgreementRow, ...]
+    pairwise: tuple[PairwiseRow, ...] | None = None
+    turing: tuple[TuringRow, ...] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as ``imgstory human report --json`` prints it (``pairwise`` or
+        ``turing`` after the agreement, by the study's kind)."""
+        document = {
+            name: getattr(self, name)
+            for name in (
+                *("study", "kind", "database", "data", "systems", "aspects", "items"),
+                *("judgements_per_item", "items_fully_judged", "raters", "judgements"),
+                *("judgements_by_rater", "intervals", "agreement_measure"),
+            )
+        }
+        document.update(kind=self.kind.value, aspects=list(self.aspects))
+        document["agreement"] = [row.to_json() for row in self.agreement]
+        if self.pairwise is not None:
+            document["pairwise"] = [row.to_json() for row in self.pairwise]
+        if self.turing is not None:
+            document["turing"] = [row.to_json() for row in self.turing]
+        return document
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> StudyReport:
+        """The inverse of :meth:`to_json`."""
+        pairwise, turing = document.get("pairwise"), document.get("turing")
+        fields = {key: value for key, value in document.items() if key not in TABLES}
+        return cls(
+            **{**fields, "kind": StudyKind(document["kind"]), "aspects": tuple(fields["aspects"])},
+            agreement=tuple(AgreementRow.from_json(row) for row in document["agreement"]),
+            pairwise=None if pairwise is None else tuple(map(PairwiseRow.from_json, pairwise)),
+            turing=None if turing is None else tuple(map(TuringRow.from_json, turing)),
+        )
+
+
+#: The report's tables (rows of their own types).
+TABLES = ("agreement", "pairwise", "turing")
+
+
+def study_report(store: HumanStore, name: str) -> StudyReport:
     """Every number of a study: counts, the pairwise or Turing table, agreement, the protocol."""
     study = load_study(store, name)
     judgements = _judgements(store, study)
@@ -192,25 +334,23 @@ def study_report(store: HumanStore, name: str) -> dict[str, Any]:
             "GROUP BY item_id HAVING COUNT(*) >= ?)",
             (study.study_id, study.judgements_per_item),
         ).fetchone()[0]
-    report: dict[str, Any] = {
-        "study": study.name,
-        "kind": study.kind,
-        "database": str(store.path),
-        "data": study.data_label,
-        "systems": study.systems,
-        "aspects": list(study.aspects),
-        "items": items,
-        "judgements_per_item": study.judgements_per_item,
-        "items_fully_judged": finished,
-        "raters": len({j["rater"] for j in judgements}),
-        "judgements": len(judgements),
-        "judgements_by_rater": dict(sorted(Counter(j["rater"] for j in judgements).items())),
-        "intervals": WILSON_NOTE,
-        "agreement_measure": ALPHA_NOTE,
-        "agreement": agreement_table(study, judgements),
-    }
-    if study.kind == PAIRWISE:
-        report["pairwise"] = pairwise_table(study, judgements)
-    else:
-        report["turing"] = turing_table(study, judgements)
-    return report
+    pairwise = study.kind == PAIRWISE
+    return StudyReport(
+        study=study.name,
+        kind=study.kind,
+        database=str(store.path),
+        data=study.data_label,
+        systems=study.systems,
+        aspects=tuple(study.aspects),
+        items=items,
+        judgements_per_item=study.judgements_per_item,
+        items_fully_judged=finished,
+        raters=len({j["rater"] for j in judgements}),
+        judgements=len(judgements),
+        judgements_by_rater=dict(sorted(Counter(j["rater"] for j in judgements).items())),
+        intervals=WILSON_NOTE,
+        agreement_measure=ALPHA_NOTE,
+        agreement=tuple(agreement_table(study, judgements)),
+        pairwise=tuple(pairwise_table(study, judgements)) if pairwise else None,
+        turing=None if pairwise else tuple(turing_table(study, judgements)),
+    )

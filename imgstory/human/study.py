@@ -16,15 +16,25 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from imgstory.data.sis import Story
 from imgstory.errors import UserInputError
 from imgstory.human.store import HumanStore
 from imgstory.i18n import N_
 
-PAIRWISE = "pairwise"
-TURING = "turing"
-KINDS = (PAIRWISE, TURING)
+
+class StudyKind(StrEnum):
+    """What a study asks: which of two stories is better (pairwise), or whether a person or a
+    machine wrote one story (Turing). The value is what the database and reports store."""
+
+    PAIRWISE = "pairwise"
+    TURING = "turing"
+
+
+PAIRWISE = StudyKind.PAIRWISE
+TURING = StudyKind.TURING
+KINDS = tuple(StudyKind)
 KIND_HELP = N_(
     "pairwise: two stories of the same photos side by side, the rater picks the better one per "
     "aspect or 'tie' (AREL, TAPM); Turing test: one story, the rater says whether a person or a "
@@ -80,7 +90,7 @@ class StudySpec:
     """Everything a study is made from; :func:`create_study` checks it before writing."""
 
     name: str
-    kind: str
+    kind: StudyKind
     systems: tuple[SystemStories, ...]
     albums: tuple[AlbumPhotos, ...]
     aspects: tuple[str, ...] = DEFAULT_ASPECTS
@@ -95,7 +105,7 @@ class Study:
 
     study_id: int
     name: str
-    kind: str
+    kind: StudyKind
     aspects: tuple[str, ...]
     judgements_per_item: int
     data_label: str
@@ -197,7 +207,7 @@ def _check_spec(spec: StudySpec) -> None:
             count=len(spec.systems),
         )
     if spec.kind not in KINDS:
-        raise UserInputError(f"study kind {spec.kind!r}: choose {' or '.join(KINDS)}")
+        raise UserInputError(f"study kind {str(spec.kind)!r}: choose {' or '.join(KINDS)}")
     names = [system.name for system in spec.systems]
     if len(set(names)) != len(names):
         raise UserInputError(
@@ -290,7 +300,7 @@ def create_study(store: HumanStore, spec: StudySpec, seed: int = 0) -> int:
             study_id = connection.execute(
                 "INSERT INTO studies (name, kind, aspects, judgements_per_item, data_label, "
                 "images_dir, created_at) VALUES (?, ?, ?, ?, ?, ?, datetime('now'))",
-                (spec.name.strip(), spec.kind, json.dumps(list(aspects)),
+                (spec.name.strip(), StudyKind(spec.kind).value, json.dumps(list(aspects)),
                  spec.judgements_per_item, spec.data_label, spec.images_dir),
             ).lastrowid  # fmt: skip
         except sqlite3.IntegrityError:
@@ -339,7 +349,7 @@ def load_study(store: HumanStore, name: str) -> Study:
     return Study(
         study_id=row["study_id"],
         name=row["name"],
-        kind=row["kind"],
+        kind=StudyKind(row["kind"]),
         aspects=tuple(store.stored_json(row["aspects"], "the study's aspects")),
         judgements_per_item=row["judgements_per_item"],
         data_label=row["data_label"],
