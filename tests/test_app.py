@@ -357,6 +357,13 @@ def test_compare_page_rejects_a_bad_results_folder_and_bad_upload(on_tiny_data, 
     app = open_page("compare")
     app.text_input[0].set_value(str(tmp_path)).run()
     assert f"{tmp_path / 'summary.json'}: no results summary here" in texts(app)
+    old = Path(__file__).parent / "data" / "results_v1" / "summary.json"  # before the schema
+    (tmp_path / "summary.json").write_bytes(old.read_bytes())
+    app.run()
+    assert (
+        f"{tmp_path / 'summary.json'}: a results file of an older layout; rewrite it with "
+        "`imgstory demo build --out DIR`"
+    ) in texts(app)
     app.file_uploader[0].set_value(("preds.json", b"{not json", "application/json")).run()
     next(b for b in app.button if b.label == "Score predictions").click().run()
     assert "preds.json: not valid JSON (line 1, column 2" in texts(app)
