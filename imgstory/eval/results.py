@@ -8,9 +8,13 @@ One vocabulary for every producer and reader (the demo build, ``imgstory vist sc
   "value_b", "difference", "ci95": [low, high], "p_value", "albums", "resamples"}``;
 - :class:`SystemScores` are one system's metrics: intervals and plain values side by side.
 
-Each results document names its layout in ``"schema"`` (e.g. ``"imgstory/real-photo-results/2"``);
-:func:`read_results` refuses a file of another or an older layout in one line naming the file
-and the command that rewrites it.
+The documents: :class:`SummaryResults` (a results folder's ``summary.json``, the demo build's),
+:class:`~imgstory.eval.report.RealPhotoReport` and :class:`~imgstory.eval.report.GroundingReport`
+(``assets/results/``), and the published registry's entries
+(:class:`~imgstory.eval.published.PublishedResult`). Each names its layout in ``"schema"`` (e.g.
+``"imgstory/real-photo-results/2"``); :func:`read_results` refuses a file of another or an older
+layout in one line naming the file and the command that rewrites it. :data:`DISPLAY_NAMES` is
+how the app names the fields.
 """
 
 from __future__ import annotations
