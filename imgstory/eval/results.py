@@ -11,9 +11,10 @@ One vocabulary for every producer and reader (the demo build, ``imgstory vist sc
 The documents: :class:`SummaryResults` (a results folder's ``summary.json``, the demo build's),
 :class:`~imgstory.eval.report.RealPhotoReport` and :class:`~imgstory.eval.report.GroundingReport`
 (``assets/results/``), and the published registry's entries
-(:class:`~imgstory.eval.published.PublishedResult`). Each names its layout in ``"schema"`` (e.g.
-``"imgstory/real-photo-results/2"``); :func:`read_results` refuses a file of another or an older
-layout in one line naming the file and the command that rewrites it. :data:`DISPLAY_NAMES` is
+(:class:`~imgstory.eval.published.PublishedResult`, each entry checked as it is read). The files
+the builders write name their layout in ``"schema"`` (e.g. ``"imgstory/real-photo-results/2"``);
+:func:`read_results` refuses a file of another or an older layout in one line naming the file
+and the command that rewrites it. :data:`DISPLAY_NAMES` is
 how the app names the fields.
 """
 
