@@ -1,25 +1,61 @@
 """The compiled story search: every sentence of a story, token by token, inside one ``tf.function``.
 
-A Python loop of ``model.predict`` calls per token is ~60x slower here (see MEASURED.md), so the
-whole story -- photo encoding, each sentence's greedy / beam / sampling search, repetition blocking
-and the story-state update -- is one traced graph. It drives any model that offers the
-:class:`StepModel` methods (:class:`imgstory.model.architecture.StoryModelParts` does).
+A Python loop of ``model.predict`` calls per token is 35-60x slower here (benchmarks/bench_model.py
+times both), so the whole story -- photo encoding, each sentence's greedy / beam / sampling
+search, repetition blocking and the story-state update -- is one traced graph. It drives any model
+that offers the :class:`StepModel` methods (:class:`imgstory.model.architecture.StoryModelParts`
+does).
+
+The scheme: candidates, bans, forced, choose
+--------------------------------------------
+**Candidates.** Each photo's sentence is searched as ``K`` candidates side by side, one row each
+(``rows = batch * K``; story ``b`` holds rows ``b*K .. b*K+K-1``), all conditioned on the story
+so far (:attr:`DecodingConfig.candidates`):
+
+- beam search: ``K = beam_size``; the candidates are the ``K`` best finished sentences, best
+  first (:meth:`StorySearch._beam_search`);
+- greedy: ``K = 3`` with ``block_repeated_sentences``, else 1; candidate ``r`` starts with the
+  ``(r+1)``-th likeliest first word, then takes the likeliest word at each step;
+- sampling: ``K`` as greedy; candidate ``r`` draws its own words (its noise is keyed by ``r``:
+  :mod:`imgstory.decoding.keyed_random`).
+
+**Bans** (:meth:`StorySearch._banned`). The *rules* always hold: never ``<pad>`` / ``<start>`` /
+``<unk>``, no empty sentence, the last slot is ``<end>``. The *soft* bans -- with n-gram blocking
+on, a repeated n-gram of the story, a word straight after itself and a content word twice in a
+sentence; a word that disagrees with the article before it; ``<end>`` not after ". ! ?" -- give
+way in a row where they would leave no word at all. The presence penalty is no ban: it lowers the
+log-probability of the words earlier sentences wrote (:meth:`StorySearch._presence_penalty`).
+
+**Repeated sentences** (``block_repeated_sentences``). Each row tracks the written sentences it
+still equals word for word (``matching``); at the step where one of them would be completed (the
+step of its ``<end>``, or of its last word when it fills the width), the completing token is
+banned (:meth:`StorySearch._block_repeats`: the rules and this ban never give way, the soft bans
+do where nothing would be left). Greedy and sampling pick each row's word both with and without
+this ban and go on with the banned pick; a row whose word the ban ever changed is **forced**: it
+went where its model would not have. Beam search only scores with the ban, so it never forces.
+
+**Choose** (:meth:`StorySearch._choose`). One candidate per story is written: without blocking,
+the first; with it, the first that neither repeats a written sentence nor was forced, else the
+first that does not repeat, else the first that was not forced, else the first.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import operator
-from collections.abc import Mapping, Sequence
-from typing import Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 import tensorflow as tf
 
+from imgstory.decoding import keyed_random
 from imgstory.decoding.config import DecodingConfig
+from imgstory.decoding.keyed_random import story_keys
 from imgstory.text.vocabulary import END_ID, PAD_ID, START_ID, UNK_ID
+
+__all__ = ["EMPTY", "NEGATIVE", "StepModel", "StorySearch", "story_keys"]
 
 
 class _OneTracePerSearch(logging.Filter):
@@ -39,7 +75,6 @@ tf.get_logger().addFilter(_OneTracePerSearch())
 
 NEGATIVE = -1e9  # a log-probability that never wins (finite, so sums stay free of NaN)
 EMPTY = -1e10  # the score of an empty slot of the finished pool: below every hypothesis
-MASK32 = 0xFFFFFFFF
 
 
 class StepModel(Protocol):
@@ -62,41 +97,108 @@ class StepModel(Protocol):
     def encode_sentence(self, tokens: tf.Tensor) -> tf.Tensor: ...
 
 
-def story_keys(features: np.ndarray) -> np.ndarray:
-    """A sampling key per story ``(batch,)`` int64 from its feature bytes (same photos, same key).
+# -- what the graph carries: loop states and per-sentence inputs, named ---------------------
 
-    Sampling draws from (seed, story key, sentence, step, candidate, word), never from a story's
-    row in the batch, so a story reads the same alone (``generate``) or in a batch (``predict``).
+
+class RunInputs(NamedTuple):
+    """The graph inputs a sentence search reads besides the features (no retrace on change)."""
+
+    story_hashes: tf.Tensor  # (batch,) int64: keyed_random.story_hashes of seed and story keys
+    temperature: tf.Tensor  # () float32, sampling
+    top_p: tf.Tensor  # () float32, sampling
+    length_penalty: tf.Tensor  # () float32, beam
+    repeat_penalty: tf.Tensor  # () float32: the presence penalty per earlier use of a word
+
+
+class StoryLoop(NamedTuple):
+    """The state of the loop over a story's photos (one sentence per iteration)."""
+
+    index: tf.Tensor  # () int32: the photo whose sentence comes next
+    history: tf.Tensor  # (batch, photos, width) int32: the sentences written, <pad> after
+    story_output: tf.Tensor  # (batch, hidden): the story encoder's output so far
+    story_state: Any  # the story encoder's states, (batch, hidden) each
+
+
+class SentenceRows(NamedTuple):
+    """One sentence's inputs copied for its ``K`` candidate rows, and what blocking needs.
+
+    ``matching`` is where each row starts: the written sentences (those before the current
+    photo) which the empty sentence still equals. ``ban_step`` / ``ban_token`` say how each
+    written sentence would be completed: its ``<end>`` at its length, or, for one that fills the
+    width, its last word at ``width - 2`` (the width's last slot can only be ``<end>``).
     """
-    features = np.ascontiguousarray(features, dtype=np.float32)
-    return np.array(
-        [
-            int.from_bytes(hashlib.blake2b(story.tobytes(), digest_size=8).digest(), "little")
-            & (2**63 - 1)
-            for story in features
-        ],
-        dtype=np.int64,
-    )
+
+    memory: Any  # (rows, hidden), or the model's nest of such tensors
+    states: Any  # the decoder's states, (rows, hidden) each
+    story_so_far: tf.Tensor  # (rows, photos * width) int32: the written sentences end to end
+    written: tf.Tensor  # (rows, photos, width) int32: the same, one sentence per photo
+    matching: tf.Tensor  # (rows, photos) bool
+    ban_step: tf.Tensor  # (rows, photos) int32
+    ban_token: tf.Tensor  # (rows, photos) int32
+    penalty: tf.Tensor  # (rows, vocab) float32 presence penalty, or a () 0.0 without one
 
 
-def _mix32(value):
-    """A 32-bit integer hash (bijective, good avalanche) on int64 values in ``[0, 2**32)``.
+class Completing(NamedTuple):
+    """One step's repeat blocking: the written sentences the next token would complete."""
 
-    Every product stays below 2**59, so int64 never overflows.
+    hits: tf.Tensor  # (rows, photos) bool: still matching, and completed at this step
+    tokens: tf.Tensor  # (rows, photos) int32: the token that would complete each
+    rules: tf.Tensor  # (1, vocab) bool: this step's rules (they never give way)
+
+
+class StepScores(NamedTuple):
+    """One decoder step over all rows: its scores with and without the bans, the states after."""
+
+    log_probs: tf.Tensor  # (rows, vocab): log-softmax less the presence penalty
+    allowed: tf.Tensor  # (rows, vocab): log_probs with the rules and soft bans at NEGATIVE
+    completing: Completing | None  # None without repeated-sentence blocking
+    states: Any  # the decoder's states after this step
+
+
+class PickLoop(NamedTuple):
+    """The state of greedy or sampled decoding of one sentence's candidates."""
+
+    step: tf.Tensor  # () int32: the slot written next
+    tokens: tf.Tensor  # (rows, width) int32: the words so far, <pad> after
+    last: tf.Tensor  # (rows,) int32: the word just written (<start> before the first)
+    finished: tf.Tensor  # (rows,) bool: wrote <end>
+    forced: tf.Tensor  # (rows,) bool: repeat blocking changed one of its words
+    matching: tf.Tensor  # (rows, photos) bool: written sentences the row still equals
+    states: Any  # the decoder's states, (rows, hidden) each
+
+
+class BeamLoop(NamedTuple):
+    """The state of beam search for one sentence: ``K`` live beams and ``K`` finished."""
+
+    step: tf.Tensor  # () int32: the slot written next
+    tokens: tf.Tensor  # (rows, width) int32: the live beams, <pad> after
+    last: tf.Tensor  # (rows,) int32: each live beam's last word
+    scores: tf.Tensor  # (rows,) float32: each live beam's total log-probability
+    matching: tf.Tensor  # (rows, photos) bool: written sentences the beam still equals
+    pool_tokens: tf.Tensor  # (batch, K, width) int32: finished sentences, best first
+    pool_scores: tf.Tensor  # (batch, K) float32: their length-penalised scores (EMPTY: none)
+    states: Any  # the decoder's states, (rows, hidden) each
+
+
+#: greedy or sampled word choice: ``(scores, step) -> (natural, token)``, ``(rows,)`` int32 each
+Pick = Callable[[StepScores, tf.Tensor], tuple[tf.Tensor, tf.Tensor]]
+_State = TypeVar("_State", bound=tuple)
+
+
+def _while(
+    running: Callable[[_State], tf.Tensor],
+    step: Callable[[_State], _State],
+    start: _State,
+    maximum_iterations: int | None = None,
+) -> _State:
+    """``tf.while_loop`` over one NamedTuple state: ``running(state)``, ``step(state) -> state``.
+
+    The state's fields travel as the loop variables (tf.nest flattens the NamedTuple).
     """
-    value = tf.bitwise.bitwise_and(
-        tf.bitwise.bitwise_xor(value, tf.bitwise.right_shift(value, 16)) * 0x45D9F3B, MASK32
+    (final,) = tf.while_loop(
+        running, lambda state: (step(state),), (start,), maximum_iterations=maximum_iterations
     )
-    value = tf.bitwise.bitwise_and(
-        tf.bitwise.bitwise_xor(value, tf.bitwise.right_shift(value, 16)) * 0x45D9F3B, MASK32
-    )
-    return tf.bitwise.bitwise_xor(value, tf.bitwise.right_shift(value, 16))
-
-
-def _hash_with(state, part):
-    """Fold an integer ``part`` into a 32-bit hash ``state`` (broadcasting, int64)."""
-    part = tf.bitwise.bitwise_and(tf.cast(part, tf.int64), MASK32)
-    return _mix32(tf.bitwise.bitwise_and(tf.bitwise.bitwise_xor(state, part) + 0x9E3779B9, MASK32))
+    return final
 
 
 class StorySearch:
@@ -120,6 +222,7 @@ class StorySearch:
     or "an" does not follow it ("a ambulance", "a sunglasses").
     ``jit_compile=True`` compiles with XLA: ~25% faster per story here, but it compiles again
     (1-2 s) for every new (batch, photos) shape, so it pays off for long runs of one shape only.
+    The module docstring states how candidates, bans, forcing and the choice fit together.
     """
 
     def __init__(
@@ -211,51 +314,63 @@ class StorySearch:
         )
         return tokens.numpy()
 
-    # -- the graph -------------------------------------------------------------------------
+    # -- the story: one sentence per photo ---------------------------------------------------
 
     def _decode_story(
-        self, features, keys, seed, temperature, top_p, length_penalty, repeat_penalty
-    ):
+        self,
+        features: tf.Tensor,
+        keys: tf.Tensor,
+        seed: tf.Tensor,
+        temperature: tf.Tensor,
+        top_p: tf.Tensor,
+        length_penalty: tf.Tensor,
+        repeat_penalty: tf.Tensor,
+    ) -> tf.Tensor:
+        """The traced graph: ``(batch, photos, width)`` int32 ids of every story's sentences."""
         model = self.model
         batch, photos = tf.shape(features)[0], tf.shape(features)[1]
-        width = model.sentence_width
         encodings = model.encode_photos(features)  # (batch, photos, encoding)
         story_state = model.initial_story_state(batch)
         story_output, story_state = model.story_step(
             tf.zeros((batch, model.hidden_size)), story_state
         )  # (batch, hidden): the story before its first sentence
-        history = tf.fill((batch, photos, width), PAD_ID)  # (batch, photos, width)
-        story_hash = _mix32(tf.bitwise.bitwise_and(seed, MASK32))
-        story_hash = _hash_with(story_hash, tf.bitwise.right_shift(seed, 32))
-        story_hash = _hash_with(_hash_with(story_hash, keys), tf.bitwise.right_shift(keys, 32))
-        # story_hash: (batch,), from the seed and each story's key
-
-        def tell_one(index, history, story_output, story_state):
-            memory, states = model.start_sentence(encodings[:, index], story_output)
-            penalty = self._presence_penalty(history, repeat_penalty)  # (batch, vocab) or 0
-            if self.config.method == "beam":
-                candidates = self._beam_search(
-                    memory, states, history, index, length_penalty, penalty
-                )
-                forced = tf.zeros(tf.shape(candidates)[:2], tf.bool)
-            else:
-                candidates, forced = self._greedy_or_sample(
-                    memory, states, history, index, story_hash, temperature, top_p, penalty
-                )  # (batch, candidates, width), (batch, candidates)
-            chosen = self._choose(candidates, forced, history, index)  # (batch, width)
-            written = tf.equal(tf.range(photos), index)[None, :, None]  # (1, photos, 1)
-            history = tf.where(written, chosen[:, None, :], history)
-            story_output, story_state = model.story_step(model.encode_sentence(chosen), story_state)
-            return index + 1, history, story_output, story_state
-
-        _, history, _, _ = tf.while_loop(
-            lambda index, *_: index < photos,
-            tell_one,
-            (tf.constant(0), history, story_output, story_state),
+        history = tf.fill((batch, photos, model.sentence_width), PAD_ID)  # (batch, photos, width)
+        run = RunInputs(
+            keyed_random.story_hashes(seed, keys),  # (batch,)
+            temperature,
+            top_p,
+            length_penalty,
+            repeat_penalty,
         )
-        return history
+        start = StoryLoop(tf.constant(0), history, story_output, story_state)
+        told = _while(
+            lambda story: story.index < photos,
+            functools.partial(self._tell_sentence, encodings=encodings, run=run),
+            start,
+        )
+        return told.history
 
-    def _presence_penalty(self, history, repeat_penalty):
+    def _tell_sentence(self, story: StoryLoop, encodings: tf.Tensor, run: RunInputs) -> StoryLoop:
+        """Search, choose and write photo ``story.index``'s sentence; update the story state."""
+        model, index, history = self.model, story.index, story.history
+        memory, states = model.start_sentence(encodings[:, index], story.story_output)
+        penalty = self._presence_penalty(history, run.repeat_penalty)  # (batch, vocab) or 0
+        rows = self._rows(memory, states, history, index, penalty)
+        if self.config.method == "beam":
+            candidates = self._beam_search(rows, run.length_penalty)
+            forced = tf.zeros(tf.shape(candidates)[:2], tf.bool)
+        else:
+            candidates, forced = self._greedy_or_sample(rows, index, run)
+        # candidates: (batch, K, width), forced: (batch, K)
+        chosen = self._choose(candidates, forced, history, index)  # (batch, width)
+        written = tf.equal(tf.range(tf.shape(history)[1]), index)[None, :, None]  # (1, photos, 1)
+        history = tf.where(written, chosen[:, None, :], history)
+        story_output, story_state = model.story_step(
+            model.encode_sentence(chosen), story.story_state
+        )
+        return StoryLoop(index + 1, history, story_output, story_state)
+
+    def _presence_penalty(self, history: tf.Tensor, repeat_penalty: tf.Tensor) -> tf.Tensor:
         """``(batch, vocab)``: what each of ``repeat_words`` loses for the times the story's
         earlier sentences wrote it (``repeat_penalty`` per time); 0.0 without such words."""
         if self._repeat_words is None:
@@ -267,16 +382,11 @@ class StorySearch:
         )  # (batch, vocab)
         return repeat_penalty * counts * self._repeat_words
 
-    def _rows(self, memory, states, history, index):
-        """Per-candidate copies of a sentence's inputs, and what repeat blocking needs.
-
-        Returns memory (``(rows, hidden)``, or the model's tuple of such rows), states, the
-        story so far ``(rows, photos * width)``, the sentences ``(rows, photos, width)``,
-        ``matching`` ``(rows, photos)`` (the written ones: those the sentence so far still
-        equals word for word), and ``ban_step`` / ``ban_token`` ``(rows, photos)``: the step and
-        token that would complete each one -- its ``<end>``, or, for one that fills the width,
-        its last word (the width's last slot can only be ``<end>``).
-        """
+    def _rows(
+        self, memory: Any, states: Any, history: tf.Tensor, index: tf.Tensor, penalty: tf.Tensor
+    ) -> SentenceRows:
+        """Each story's sentence inputs repeated for its ``K`` candidate rows (see
+        :class:`SentenceRows`)."""
         count, width = self._candidates, self.model.sentence_width
         batch, photos = tf.shape(history)[0], tf.shape(history)[1]
         memory = tf.nest.map_structure(lambda m: tf.repeat(m, count, axis=0), memory)
@@ -288,183 +398,121 @@ class StorySearch:
         full = words >= width - 1  # (rows, photos)
         ban_step = tf.where(full, width - 2, words)
         ban_token = tf.where(full, written[:, :, width - 2], END_ID)
-        return memory, states, story_so_far, written, (matching, ban_step, ban_token)
+        if penalty.shape.rank:  # (batch, vocab) -> (rows, vocab)
+            penalty = tf.repeat(penalty, count, 0)
+        return SentenceRows(
+            memory, states, story_so_far, written, matching, ban_step, ban_token, penalty
+        )
+
+    # -- one decoder step, shared by every method ---------------------------------------------
+
+    def _step_scores(self, loop: PickLoop | BeamLoop, rows: SentenceRows) -> StepScores:
+        """Run the decoder on every row's last word and score the next word (any method)."""
+        step = loop.step
+        logits, states = self.model.decoder_step(loop.last, rows.memory, loop.states)
+        log_probs = tf.nn.log_softmax(logits) - rows.penalty  # (rows, vocab)
+        banned, rules = self._banned(loop.tokens, rows.story_so_far, step)
+        completing = None
+        if self.config.block_repeated_sentences:
+            hits = loop.matching & tf.equal(rows.ban_step, step)  # (rows, photos)
+            completing = Completing(hits, rows.ban_token, rules)
+        allowed = tf.where(banned, NEGATIVE, log_probs)
+        return StepScores(log_probs, allowed, completing, states)
+
+    def _still_matching(
+        self, matching: tf.Tensor, rows: SentenceRows, step: tf.Tensor, token: tf.Tensor
+    ) -> tf.Tensor:
+        """``(rows, photos)``: the written sentences each row equals after writing ``token``
+        ``(rows,)`` at ``step``, of those it equalled before (``matching``)."""
+        return matching & tf.equal(rows.written[:, :, step], token[:, None])
+
+    # -- greedy and sampling ------------------------------------------------------------------
 
     def _greedy_or_sample(
-        self, memory, states, history, index, story_hash, temperature, top_p, penalty
-    ):
+        self, rows: SentenceRows, index: tf.Tensor, run: RunInputs
+    ) -> tuple[tf.Tensor, tf.Tensor]:
         """Greedy or sampled candidates ``(batch, K, width)`` and ``(batch, K)`` flags: True where
-        blocking a repeated sentence changed that candidate (the others are preferred)."""
-        model, count = self.model, self._candidates
-        width = model.sentence_width
-        batch = tf.shape(tf.nest.flatten(memory)[0])[0]
-        rows = batch * count
-        memory, states, story_so_far, written, (matching, ban_step, ban_token) = self._rows(
-            memory, states, history, index
-        )
-        penalty = self._per_row(penalty)  # (rows, vocab) or 0
-        row_hash = None
-        if self.config.method == "sample":  # (rows,): seed, story, sentence, candidate
-            row_hash = _hash_with(
-                _hash_with(tf.repeat(story_hash, count), index), tf.range(rows) % count
+        blocking a repeated sentence changed that candidate (forced: the others are preferred)."""
+        count, width = self._candidates, self.model.sentence_width
+        n_rows = tf.shape(rows.written)[0]  # batch * K
+        pick: Pick
+        if self.config.method == "greedy":
+            pick = functools.partial(self._greedy_pick, n_rows=n_rows)
+        else:
+            row_hashes = keyed_random.candidate_hashes(run.story_hashes, index, count)  # (rows,)
+            pick = functools.partial(
+                self._sample_pick,
+                row_hashes=row_hashes,
+                temperature=run.temperature,
+                top_p=run.top_p,
             )
-        tokens = tf.fill((rows, width), PAD_ID)  # (rows, width)
-        finished = tf.zeros((rows,), tf.bool)
-        forced = tf.zeros((rows,), tf.bool)
-        last = tf.fill((rows,), START_ID)
-
-        def step_once(step, tokens, last, finished, forced, matching, states):
-            logits, new_states = model.decoder_step(last, memory, states)  # (rows, vocab)
-            log_probs = tf.nn.log_softmax(logits) - penalty
-            banned, rules = self._banned(tokens, story_so_far, step)
-            repeats = None  # (rows, photos) written sentences the next token would complete
-            if self.config.block_repeated_sentences:
-                repeats = (matching & tf.equal(ban_step, step), ban_token, rules)
-            if self.config.method == "greedy":
-                natural, token = self._greedy_pick(log_probs, banned, repeats, step, rows)
-            else:
-                noise_hash = _hash_with(row_hash, step)
-                natural, token = self._sample_pick(
-                    log_probs, banned, repeats, noise_hash, temperature, top_p
-                )
-            token = tf.where(finished, PAD_ID, token)  # candidates keep their order
-            tokens = tf.where(tf.equal(tf.range(width), step)[None, :], token[:, None], tokens)
-            if self.config.block_repeated_sentences:
-                forced = forced | (~finished & tf.not_equal(natural, token))
-                matching = matching & tf.equal(written[:, :, step], token[:, None])
-            finished = finished | tf.equal(token, END_ID)
-            return step + 1, tokens, token, finished, forced, matching, new_states
-
-        def running(step, tokens, last, finished, *_):
-            return tf.logical_and(step < width, ~tf.reduce_all(finished))
-
-        _, tokens, _, _, forced, _, _ = tf.while_loop(
-            running,
-            step_once,
-            (tf.constant(0), tokens, last, finished, forced, matching, states),
+        start = PickLoop(
+            step=tf.constant(0),
+            tokens=tf.fill((n_rows, width), PAD_ID),
+            last=tf.fill((n_rows,), START_ID),
+            finished=tf.zeros((n_rows,), tf.bool),
+            forced=tf.zeros((n_rows,), tf.bool),
+            matching=rows.matching,
+            states=rows.states,
+        )
+        final = _while(
+            lambda loop: tf.logical_and(loop.step < width, ~tf.reduce_all(loop.finished)),
+            functools.partial(self._pick_step, rows=rows, pick=pick),
+            start,
             maximum_iterations=width,
         )
-        return tf.reshape(tokens, (batch, count, width)), tf.reshape(forced, (batch, count))
+        shape = (n_rows // count, count)  # (batch, K)
+        return tf.reshape(final.tokens, (*shape, width)), tf.reshape(final.forced, shape)
 
-    def _beam_search(self, memory, states, history, index, length_penalty, penalty):
-        """Beam search for one photo: the ``K`` best finished sentences ``(batch, K, width)``.
+    def _pick_step(self, loop: PickLoop, rows: SentenceRows, pick: Pick) -> PickLoop:
+        """One word for every row: ``pick(scores, step) -> (natural, token)`` ``(rows,)`` each,
+        the word without and with repeat blocking; a finished row writes ``<pad>``."""
+        step, width = loop.step, self.model.sentence_width
+        scores = self._step_scores(loop, rows)
+        natural, token = pick(scores, step)
+        token = tf.where(loop.finished, PAD_ID, token)  # candidates keep their order
+        tokens = tf.where(tf.equal(tf.range(width), step)[None, :], token[:, None], loop.tokens)
+        forced, matching = loop.forced, loop.matching
+        if scores.completing is not None:  # repeat blocking: was it forced, what does it match
+            forced = forced | (~loop.finished & tf.not_equal(natural, token))
+            matching = self._still_matching(matching, rows, step, token)
+        finished = loop.finished | tf.equal(token, END_ID)
+        return PickLoop(step + 1, tokens, token, finished, forced, matching, scores.states)
 
-        As fairseq / Hugging Face do: each step ranks ``2K`` continuations of the ``K`` live
-        beams; one that ends (``<end>`` among the best ``K``) moves to a finished pool scored by
-        ``log-probability / ((5 + length) / 6) ** length_penalty``, and the best ``K`` that go on
-        stay live. The search stops when no live beam can beat the pool's worst, or at the
-        width (whose last slot is ``<end>``, so every live beam has finished by then).
-        """
-        model, count = self.model, self._candidates
-        vocab, width = model.vocab_size, model.sentence_width
-        batch = tf.shape(tf.nest.flatten(memory)[0])[0]
-        rows = batch * count
-        memory, states, story_so_far, written, (matching, ban_step, ban_token) = self._rows(
-            memory, states, history, index
-        )
-        penalty = self._per_row(penalty)  # (rows, vocab) or 0
-        first = tf.one_hot(0, count, on_value=0.0, off_value=NEGATIVE)
-        scores = tf.reshape(tf.tile(first[None, :], (batch, 1)), (-1,))  # (rows,): beam 0 live
-        tokens = tf.fill((rows, width), PAD_ID)  # (rows, width)
-        last = tf.fill((rows,), START_ID)
-        pool_tokens = tf.fill((batch, count, width), PAD_ID)  # (batch, K, width) finished
-        pool_scores = tf.fill((batch, count), EMPTY)  # (batch, K), best first
-        offsets = tf.range(batch)[:, None] * count  # (batch, 1): a story's first row
-        top_ranked = tf.range(2 * count)[None, :] < count  # (1, 2K)
-        lengths = tf.range(1, width + 1, dtype=tf.float32)  # a sentence ending at step s: s + 1
-        penalties = tf.pow((5.0 + lengths) / 6.0, length_penalty)  # (width,)
-
-        def step_once(step, tokens, last, scores, matching, pool_tokens, pool_scores, states):
-            logits, new_states = model.decoder_step(last, memory, states)  # (rows, vocab)
-            log_probs = tf.nn.log_softmax(logits) - penalty
-            banned, rules = self._banned(tokens, story_so_far, step)
-            allowed = tf.where(banned, NEGATIVE, log_probs)
-            if self.config.block_repeated_sentences:
-                hits = matching & tf.equal(ban_step, step)
-                allowed = tf.cond(
-                    tf.reduce_any(hits),
-                    lambda: self._block_repeats(log_probs, allowed, (hits, ban_token, rules))[0],
-                    lambda: allowed,
-                )
-            total = tf.reshape(scores[:, None] + allowed, (batch, count * vocab))
-            found, flat_index = tf.math.top_k(total, 2 * count)  # (batch, 2K), best first
-            source = flat_index // vocab + offsets  # (batch, 2K): the row each one continues
-            token = flat_index % vocab  # (batch, 2K)
-            grown = tf.where(
-                tf.equal(tf.range(width), step)[None, None, :],
-                token[:, :, None],
-                tf.gather(tokens, source),
-            )  # (batch, 2K, width)
-            ends = tf.equal(token, END_ID)
-            finishing = tf.where(ends & top_ranked, found / penalties[step], EMPTY)
-            pool_scores, kept = tf.math.top_k(tf.concat([pool_scores, finishing], 1), count)
-            pool_tokens = tf.gather(tf.concat([pool_tokens, grown], 1), kept, batch_dims=1)
-            scores, alive = tf.math.top_k(tf.where(ends, EMPTY, found), count)  # (batch, K)
-            source = tf.reshape(tf.gather(source, alive, batch_dims=1), (-1,))  # (rows,)
-            token = tf.reshape(tf.gather(token, alive, batch_dims=1), (-1,))  # (rows,)
-            tokens = tf.reshape(tf.gather(grown, alive, batch_dims=1), (rows, width))
-            new_states = tf.nest.map_structure(lambda s: tf.gather(s, source), new_states)
-            if self.config.block_repeated_sentences:
-                matching = tf.gather(matching, source) & tf.equal(
-                    written[:, :, step], token[:, None]
-                )
-            scores = tf.reshape(scores, (-1,))
-            return step + 1, tokens, token, scores, matching, pool_tokens, pool_scores, new_states
-
-        def running(step, tokens, last, scores, matching, pool_tokens, pool_scores, states):
-            # a live beam only loses log-probability, so the best it can still reach is its
-            # score now over the most favourable penalty of a length still to come
-            best = tf.reduce_max(tf.reshape(scores, (batch, count)), axis=1)  # (batch,)
-            soonest = penalties[tf.minimum(step, width - 1)]
-            reachable = tf.maximum(best / soonest, best / penalties[-1])
-            settled = pool_scores[:, -1] >= reachable  # pool full and out of reach
-            return tf.logical_and(step < width, ~tf.reduce_all(settled))
-
-        _, tokens, _, scores, _, pool_tokens, pool_scores, _ = tf.while_loop(
-            running,
-            step_once,
-            (tf.constant(0), tokens, last, scores, matching, pool_tokens, pool_scores, states),
-            maximum_iterations=width,
-        )
-        # an empty slot (fewer than K sentences could finish) repeats the best finished one;
-        # live beams count only where nothing finished at all
-        filled = pool_scores > EMPTY  # (batch, K)
-        best = tf.where(
-            filled[:, :1, None],
-            pool_tokens[:, :1],
-            tf.reshape(tokens, (batch, count, width))[:, :1],
-        )
-        return tf.where(filled[:, :, None], pool_tokens, best)
-
-    def _per_row(self, penalty):
-        """A story's ``(batch, vocab)`` penalty repeated for each of its candidate rows."""
-        return penalty if penalty.shape.rank == 0 else tf.repeat(penalty, self._candidates, 0)
-
-    def _greedy_pick(self, log_probs, banned, repeats, step, rows):
+    def _greedy_pick(
+        self, scores: StepScores, step: tf.Tensor, n_rows: tf.Tensor
+    ) -> tuple[tf.Tensor, tf.Tensor]:
         """Greedy next tokens ``(rows,)``: without and with sentence-repeat blocking."""
         count = self._candidates
 
-        def pick(scores):
-            token = tf.argmax(scores, axis=-1, output_type=tf.int32)
+        def pick(allowed: tf.Tensor) -> tf.Tensor:
+            token = tf.argmax(allowed, axis=-1, output_type=tf.int32)
             if count == 1:
                 return token
             # candidate r starts with the (r+1)-th likeliest first word, then goes greedy
-            _, ranked = tf.math.top_k(scores, count)  # (rows, count)
-            first = tf.gather(ranked, tf.range(rows) % count, batch_dims=1)
+            _, ranked = tf.math.top_k(allowed, count)  # (rows, count)
+            first = tf.gather(ranked, tf.range(n_rows) % count, batch_dims=1)
             return tf.where(tf.equal(step, 0), first, token)
 
-        allowed = tf.where(banned, NEGATIVE, log_probs)
-        natural = pick(allowed)
-        if not self.config.block_repeated_sentences:
+        natural = pick(scores.allowed)
+        completing = scores.completing
+        if completing is None:
             return natural, natural
         token = tf.cond(
-            tf.reduce_any(repeats[0]),
-            lambda: pick(self._block_repeats(log_probs, allowed, repeats)[0]),
+            tf.reduce_any(completing.hits),
+            lambda: pick(self._block_repeats(scores.log_probs, scores.allowed, completing)[0]),
             lambda: natural,
         )
         return natural, token
 
-    def _sample_pick(self, log_probs, banned, repeats, noise_hash, temperature, top_p):
+    def _sample_pick(
+        self,
+        scores: StepScores,
+        step: tf.Tensor,
+        row_hashes: tf.Tensor,
+        temperature: tf.Tensor,
+        top_p: tf.Tensor,
+    ) -> tuple[tf.Tensor, tf.Tensor]:
         """Sampled next tokens ``(rows,)``: without and with sentence-repeat blocking.
 
         Gumbel-max with noise hashed from (seed, story, sentence, candidate, step, word), so the
@@ -472,19 +520,16 @@ class StorySearch:
         around (the same noise over the other kept words); only where every kept word is
         blocked are the filters applied again without it.
         """
-        vocab = self.model.vocab_size
-        word_hash = _hash_with(noise_hash[:, None], tf.range(vocab)[None, :])  # (rows, vocab)
-        uniform = (tf.cast(tf.bitwise.right_shift(word_hash, 8), tf.float32) + 0.5) / 2.0**24
-        noise = -tf.math.log(-tf.math.log(uniform))  # Gumbel(0, 1), within [-2.9, 17.4]
-        allowed = tf.where(banned, NEGATIVE, log_probs)
-        logits = allowed / temperature
+        noise = keyed_random.gumbel_noise(row_hashes, step, self.model.vocab_size)  # (rows, v)
+        logits = scores.allowed / temperature
         kept = self._kept(logits, top_p)  # (rows, vocab)
         natural = tf.argmax(tf.where(kept, logits, NEGATIVE) + noise, -1, output_type=tf.int32)
-        if not self.config.block_repeated_sentences:
+        completing = scores.completing
+        if completing is None:
             return natural, natural
 
-        def around_repeats():
-            blocked, ban = self._block_repeats(log_probs, allowed, repeats)
+        def around_repeats() -> tf.Tensor:
+            blocked, ban = self._block_repeats(scores.log_probs, scores.allowed, completing)
             around = kept & ~ban
             token = tf.argmax(tf.where(around, logits, NEGATIVE) + noise, -1, tf.int32)
             blocked = blocked / temperature
@@ -492,10 +537,10 @@ class StorySearch:
             stuck = ~tf.reduce_any(around, axis=-1)  # (rows,): every kept word was blocked
             return tf.where(stuck, tf.argmax(again, -1, output_type=tf.int32), token)
 
-        token = tf.cond(tf.reduce_any(repeats[0]), around_repeats, lambda: natural)
+        token = tf.cond(tf.reduce_any(completing.hits), around_repeats, lambda: natural)
         return natural, token
 
-    def _kept(self, logits, top_p):
+    def _kept(self, logits: tf.Tensor, top_p: tf.Tensor) -> tf.Tensor:
         """``(rows, vocab)`` True for the words top-k and top-p (nucleus) let through."""
         config, vocab = self.config, self.model.vocab_size
         if config.top_k == 0 and not config.nucleus:
@@ -510,7 +555,102 @@ class StorySearch:
         cutoff = tf.reduce_min(tf.where(inside, best, np.inf), axis=-1, keepdims=True)
         return logits >= cutoff
 
-    def _banned(self, tokens, story_so_far, step):
+    # -- beam search --------------------------------------------------------------------------
+
+    def _beam_search(self, rows: SentenceRows, length_penalty: tf.Tensor) -> tf.Tensor:
+        """Beam search for one photo: the ``K`` best finished sentences ``(batch, K, width)``.
+
+        As fairseq / Hugging Face do: each step ranks ``2K`` continuations of the ``K`` live
+        beams; one that ends (``<end>`` among the best ``K``) moves to a finished pool scored by
+        ``log-probability / ((5 + length) / 6) ** length_penalty``, and the best ``K`` that go on
+        stay live. The search stops when no live beam can beat the pool's worst, or at the
+        width (whose last slot is ``<end>``, so every live beam has finished by then).
+        """
+        count, width = self._candidates, self.model.sentence_width
+        n_rows = tf.shape(rows.written)[0]  # batch * K
+        batch = n_rows // count
+        first = tf.one_hot(0, count, on_value=0.0, off_value=NEGATIVE)
+        start = BeamLoop(
+            step=tf.constant(0),
+            tokens=tf.fill((n_rows, width), PAD_ID),
+            last=tf.fill((n_rows,), START_ID),
+            scores=tf.reshape(tf.tile(first[None, :], (batch, 1)), (-1,)),  # beam 0 live
+            matching=rows.matching,
+            pool_tokens=tf.fill((batch, count, width), PAD_ID),
+            pool_scores=tf.fill((batch, count), EMPTY),
+            states=rows.states,
+        )
+        lengths = tf.range(1, width + 1, dtype=tf.float32)  # a sentence ending at step s: s + 1
+        penalties = tf.pow((5.0 + lengths) / 6.0, length_penalty)  # (width,)
+        final = _while(
+            functools.partial(self._beam_running, penalties=penalties),
+            functools.partial(self._beam_step, rows=rows, penalties=penalties),
+            start,
+            maximum_iterations=width,
+        )
+        # an empty slot (fewer than K sentences could finish) repeats the best finished one;
+        # live beams count only where nothing finished at all
+        filled = final.pool_scores > EMPTY  # (batch, K)
+        best = tf.where(
+            filled[:, :1, None],
+            final.pool_tokens[:, :1],
+            tf.reshape(final.tokens, (batch, count, width))[:, :1],
+        )
+        return tf.where(filled[:, :, None], final.pool_tokens, best)
+
+    def _beam_running(self, beam: BeamLoop, penalties: tf.Tensor) -> tf.Tensor:
+        """Whether any story's pool can still change (and a slot is left)."""
+        width = self.model.sentence_width
+        # a live beam only loses log-probability, so the best it can still reach is its
+        # score now over the most favourable penalty of a length still to come
+        best = tf.reduce_max(tf.reshape(beam.scores, tf.shape(beam.pool_scores)), axis=1)
+        soonest = penalties[tf.minimum(beam.step, width - 1)]
+        reachable = tf.maximum(best / soonest, best / penalties[-1])  # (batch,)
+        settled = beam.pool_scores[:, -1] >= reachable  # pool full and out of reach
+        return tf.logical_and(beam.step < width, ~tf.reduce_all(settled))
+
+    def _beam_step(self, beam: BeamLoop, rows: SentenceRows, penalties: tf.Tensor) -> BeamLoop:
+        """Grow every live beam by one word; move those that end to the finished pool."""
+        count, vocab, width = self._candidates, self.model.vocab_size, self.model.sentence_width
+        step, batch = beam.step, tf.shape(beam.pool_scores)[0]
+        scores = self._step_scores(beam, rows)
+        allowed, completing = scores.allowed, scores.completing  # (rows, vocab)
+        if completing is not None:
+            allowed = tf.cond(
+                tf.reduce_any(completing.hits),
+                lambda: self._block_repeats(scores.log_probs, allowed, completing)[0],
+                lambda: allowed,
+            )
+        total = tf.reshape(beam.scores[:, None] + allowed, (batch, count * vocab))
+        found, flat_index = tf.math.top_k(total, 2 * count)  # (batch, 2K), best first
+        source = flat_index // vocab + tf.range(batch)[:, None] * count  # (batch, 2K): its row
+        token = flat_index % vocab  # (batch, 2K)
+        grown = tf.where(
+            tf.equal(tf.range(width), step)[None, None, :],
+            token[:, :, None],
+            tf.gather(beam.tokens, source),
+        )  # (batch, 2K, width)
+        ends = tf.equal(token, END_ID)
+        top_ranked = tf.range(2 * count)[None, :] < count  # (1, 2K)
+        finishing = tf.where(ends & top_ranked, found / penalties[step], EMPTY)
+        pool_scores, kept = tf.math.top_k(tf.concat([beam.pool_scores, finishing], 1), count)
+        pool_tokens = tf.gather(tf.concat([beam.pool_tokens, grown], 1), kept, batch_dims=1)
+        live, alive = tf.math.top_k(tf.where(ends, EMPTY, found), count)  # (batch, K)
+        source = tf.reshape(tf.gather(source, alive, batch_dims=1), (-1,))  # (rows,)
+        token = tf.reshape(tf.gather(token, alive, batch_dims=1), (-1,))  # (rows,)
+        tokens = tf.reshape(tf.gather(grown, alive, batch_dims=1), (-1, width))  # (rows, width)
+        states = tf.nest.map_structure(lambda s: tf.gather(s, source), scores.states)
+        matching = beam.matching
+        if completing is not None:
+            matching = self._still_matching(tf.gather(matching, source), rows, step, token)
+        live = tf.reshape(live, (-1,))  # (rows,)
+        return BeamLoop(step + 1, tokens, token, live, matching, pool_tokens, pool_scores, states)
+
+    # -- bans, repeat blocking, the choice ----------------------------------------------------
+
+    def _banned(
+        self, tokens: tf.Tensor, story_so_far: tf.Tensor, step: tf.Tensor
+    ) -> tuple[tf.Tensor, tf.Tensor]:
         """``(rows or 1, vocab)`` forbidden next tokens: the rules, the repeated n-grams and the
         word just written and a content word already in the sentence (with n-gram blocking on),
         ``<end>`` straight after a word (with sentence ends given); and the rules alone
@@ -539,21 +679,32 @@ class StorySearch:
         hopeless = tf.reduce_all(rules | banned, axis=-1, keepdims=True)
         return rules | (banned & ~hopeless), rules
 
-    def _block_repeats(self, log_probs, allowed, repeats):
+    def _block_repeats(
+        self, log_probs: tf.Tensor, allowed: tf.Tensor, completing: Completing
+    ) -> tuple[tf.Tensor, tf.Tensor]:
         """``allowed`` ``(rows, vocab)`` log-probabilities with the tokens that would complete a
         written sentence forbidden too, and those tokens; n-gram bans give way where nothing
         would be left (the rules and this blocking never do)."""
-        hits, ban_token, rules = repeats  # (rows, photos), (rows, photos), (1, vocab)
         ban = tf.reduce_any(
-            tf.one_hot(tf.where(hits, ban_token, -1), self.model.vocab_size, True, False), axis=1
+            tf.one_hot(
+                tf.where(completing.hits, completing.tokens, -1),
+                self.model.vocab_size,
+                True,
+                False,
+            ),
+            axis=1,
         )  # (rows, vocab)
         blocked = tf.where(ban, NEGATIVE, allowed)
         if self.config.no_repeat_ngram_size:
             empty = tf.reduce_all(blocked <= NEGATIVE, axis=-1, keepdims=True)
-            blocked = tf.where(empty, tf.where(rules | ban, NEGATIVE, log_probs), blocked)
+            blocked = tf.where(
+                empty, tf.where(completing.rules | ban, NEGATIVE, log_probs), blocked
+            )
         return blocked, ban
 
-    def _repeated_ngrams(self, tokens, story_so_far, step, size):
+    def _repeated_ngrams(
+        self, tokens: tf.Tensor, story_so_far: tf.Tensor, step: tf.Tensor, size: int
+    ) -> tf.Tensor:
         """``(rows, vocab)`` True where a token would repeat an n-gram of the story so far."""
         rows = tf.shape(tokens)[0]
         context = tf.concat([story_so_far, tokens], axis=1)  # (rows, length)
@@ -571,7 +722,9 @@ class StorySearch:
         )
         return counts > 0
 
-    def _choose(self, candidates, forced, history, index):
+    def _choose(
+        self, candidates: tf.Tensor, forced: tf.Tensor, history: tf.Tensor, index: tf.Tensor
+    ) -> tf.Tensor:
         """The candidate ``(batch, width)`` to write: the first that is not a sentence already
         written (the search never ends one) and was not bent by that blocking, if any is."""
         if not self.config.block_repeated_sentences:
