@@ -164,11 +164,13 @@ def build_vist_models(
     """Train the models ``names`` (keys of ``variants``, default :data:`VARIANTS`) on ``texts``
     and write ``out_dir/<name>/``; :func:`training_split` picks the held-out albums.
 
-    With ``parallel`` each model trains in a process of its own with ``cores // models``
-    TensorFlow threads; by default only where that gives each at least 2 threads. With fewer
-    cores the models train one after another with every thread: on 2 cores the LSTM and GRU
-    build 1.17x faster so (benchmarks/bench_build_parallelism.py). Progress bars are drawn only
-    when training in this process. An existing model directory is replaced
+    With ``parallel`` (default: :func:`side_by_side`) each model trains in a process of its own
+    with ``max(1, cores // models)`` TensorFlow threads; without it, one after another with every
+    thread. The thread count changes the order of floating-point sums, so the two give slightly
+    different weights: the shipped models were built side by side, and that stays the default so
+    a rebuild reproduces them bit for bit, though one after another is 1.17x faster on 2 cores
+    (benchmarks/bench_build_parallelism.py). Progress bars are drawn only when training in this
+    process. An existing model directory is replaced
     only with ``overwrite``. ``inputs`` picks the photo stand-in (:data:`BRIDGE_INPUTS`).
     """
     variants = variants or VARIANTS
@@ -198,9 +200,9 @@ def build_vist_models(
 
 
 def side_by_side(models: int) -> bool:
-    """Whether ``models`` models train side by side by default: only where each process gets 2+
-    of this machine's cores (see :func:`build_vist_models`)."""
-    return models > 1 and (os.cpu_count() or 1) >= 2 * models
+    """Whether ``models`` models train side by side by default: 2+ models on 2+ cores, as the
+    shipped models were built (see :func:`build_vist_models`)."""
+    return models > 1 and (os.cpu_count() or 1) >= 2
 
 
 @dataclass(frozen=True)
