@@ -324,6 +324,8 @@ def test_the_presence_penalty_makes_a_later_sentence_choose_another_word(method)
     assert words_of(penalised(features, off)) == [["a", "a", "a"]]  # a graph input: no retrace
     unlisted = StorySearch(SCRIPTED, config, feature_dim=3, repeat_words=[WORDS["b"]])
     assert words_of(unlisted(features, config)) == [["a", "a", "a"]]  # "a" is not counted
+    compiled = StorySearch(SCRIPTED, config, 3, jit_compile=True, repeat_words=words)
+    assert words_of(compiled(features, config)) == [["a", "b", "a"]]  # XLA counts the words too
 
 
 @pytest.mark.parametrize("method", ["beam", "greedy"])

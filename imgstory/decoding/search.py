@@ -375,10 +375,12 @@ class StorySearch:
         earlier sentences wrote it (``repeat_penalty`` per time); 0.0 without such words."""
         if self._repeat_words is None:
             return tf.constant(0.0)
-        vocab = self.model.vocab_size
-        written = tf.reshape(history, (tf.shape(history)[0], -1))  # (batch, photos * width)
-        counts = tf.math.bincount(
-            written, minlength=vocab, maxlength=vocab, axis=-1, dtype=tf.float32
+        batch = tf.shape(history)[0]
+        written = tf.reshape(history, (batch, -1))  # (batch, photos * width)
+        story = tf.broadcast_to(tf.range(batch)[:, None], tf.shape(written))  # its story's row
+        indices = tf.stack([tf.reshape(story, (-1,)), tf.reshape(written, (-1,))], axis=1)
+        counts = tf.scatter_nd(  # summed per (story, word); XLA compiles it, not bincount
+            indices, tf.ones(tf.shape(indices)[:1], tf.float32), (batch, self.model.vocab_size)
         )  # (batch, vocab)
         return repeat_penalty * counts * self._repeat_words
 
