@@ -39,6 +39,8 @@ def test_tokenize_keeps_vist_tokens_and_normalize_splits_typed_punctuation():
         ("the [organization] met at [location] .", "The group met at the place."),
         ("we took a trip to location .", "We took a trip to the place."),  # VIST's bare forms
         ("the location was near the organization .", "The place was near the group."),
+        ("i 'm not sure if i 'm gon na ride .", "I'm not sure if I'm gonna ride."),  # Penn split
+        ("we got ta see the na vi .", "We gotta see the na vi."),
         ("", ""),
     ],
 )  # fmt: skip

@@ -25,6 +25,8 @@ location ."); shown like the bracketed forms."""
 _CLITICS = ("'s", "'m", "'re", "'ve", "'ll", "'d", "n't", "'")
 _ATTACH_LEFT = {".", ",", "!", "?", ";", ":", "...", "''", ")", "%"}
 _ATTACH_RIGHT = {"``", "(", "$", "#"}
+#: Words the Penn tokenizer splits in two ("gonna" -> "gon na"): shown joined again.
+_SPLIT_WORDS = {("gon", "na"), ("wan", "na"), ("got", "ta")}
 _TRAILING_PUNCTUATION = re.compile(r"^(.*?[^.,!?;:])([.,!?;:]+)$")
 _ABBREVIATION = re.compile(r"^(?:[a-z]\.)+$|^(?:st|mr|mrs|ms|dr|jr|sr|vs|mt|ft|no|etc)\.$")
 SENTENCE_ENDS = (".", "!", "?", "...")
@@ -76,13 +78,14 @@ def display_sentence(sentence: str | list[str]) -> str:
         word = DISPLAY_PLACEHOLDERS.get(token, token)
         if token in PLACEHOLDERS and previous in ("the", "a", "an") and word.startswith("the "):
             word = word.removeprefix("the ")  # "the [organization]": "the group", not "the the"
+        rejoined = (previous, token) in _SPLIT_WORDS  # "gon na" reads "gonna"
         previous = token
         if word == "i":
             word = "I"
         if capitalise_next and word[:1].isalpha():
             word = word[0].upper() + word[1:]
             capitalise_next = False
-        glue = not text or attach_next or token in _ATTACH_LEFT or token in _CLITICS
+        glue = not text or attach_next or rejoined or token in _ATTACH_LEFT or token in _CLITICS
         text += word if glue else " " + word
         attach_next = token in _ATTACH_RIGHT
         if token in _SENTENCE_END:
