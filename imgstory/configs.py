@@ -16,23 +16,43 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Bounds:
-    """The range a number field may take: from ``low`` (excluded when ``above``) to ``high``."""
+    """The range a number field may take: from ``low`` (excluded when ``above``) to ``high``;
+    ``off``, when given, is one more value allowed outside the range (the one that turns an
+    option off, e.g. 0 for an n-gram size that is otherwise at least 2)."""
 
     low: float
     high: float = math.inf
     above: bool = False
     high_included: bool = False
+    off: float | None = None
 
     def holds(self, value: float) -> bool:
-        """Whether ``value`` is in the range."""
+        """Whether ``value`` is in the range (or is ``off``)."""
         over_low = value > self.low if self.above else value >= self.low
         under_high = value <= self.high if self.high_included else value < self.high
-        return over_low and under_high
+        return (over_low and under_high) or value == self.off
 
     def __str__(self) -> str:
         if self.high == math.inf:
-            return f"{'more than' if self.above else 'at least'} {self.low}"
-        return f"in [{self.low}, {self.high}{']' if self.high_included else ')'}"
+            text = f"{'more than' if self.above else 'at least'} {self.low}"
+        else:
+            opening = "(" if self.above else "["
+            text = f"in {opening}{self.low}, {self.high}{']' if self.high_included else ')'}"
+        return text if self.off is None else f"{self.off} (off) or {text}"
+
+
+class FieldError(ValueError):
+    """A config field with a wrong value: ``"<field> must be <what>, got <value>"``.
+
+    The field, the requirement and the value are kept, so a caller can name the field its own
+    way (the CLI names its option: ``--beam-size must be in [1, 16], got 20``).
+    """
+
+    def __init__(self, field: str, what: str, value: object) -> None:
+        super().__init__(f"{field} must be {what}, got {value!r}")
+        self.field = field
+        self.what = what
+        self.value = value
 
 
 #: Annotation -> the Python types a value may have, and how a message names them.
@@ -51,7 +71,8 @@ def check_fields(config: object, limits: dict[str, Bounds | tuple[str, ...]]) ->
     optionally ``| None``), so a field added later is checked too; ``limits`` adds the ranges.
 
     Raises:
-        ValueError: ``"<field> must be <what>, got <value>"`` for the first wrong field.
+        FieldError: ``"<field> must be <what>, got <value>"`` for the first wrong field (a
+            ValueError).
     """
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
@@ -61,12 +82,12 @@ def check_fields(config: object, limits: dict[str, Bounds | tuple[str, ...]]) ->
         kinds = [_TYPES[name] for name in names if name in _TYPES]
         if kinds and not any(_has_type(value, types) for types, _ in kinds):
             wanted = " or ".join(what for _, what in kinds)
-            raise ValueError(f"{field.name} must be {wanted}, got {value!r}")
+            raise FieldError(field.name, wanted, value)
         limit = limits.get(field.name)
         if isinstance(limit, Bounds) and not limit.holds(value):
-            raise ValueError(f"{field.name} must be {limit}, got {value!r}")
+            raise FieldError(field.name, str(limit), value)
         if isinstance(limit, tuple) and value not in limit:
-            raise ValueError(f"{field.name} must be one of {limit}, got {value!r}")
+            raise FieldError(field.name, f"one of {limit}", value)
 
 
 def _has_type(value: Any, types: tuple[type, ...]) -> bool:

@@ -135,3 +135,25 @@ def test_comparing_the_human_references_names_their_provenance(tmp_path, capsys)
     err = capsys.readouterr().err
     assert f"has no per-album statistics ({SCORED_HERE_HUMAN})" in err
     assert "as-reported" not in err and err.count("\n") == 1
+
+
+def test_a_decoding_option_the_config_refuses_is_one_line_naming_the_option(tmp_path, capsys):
+    """`generate` and `predict` check their decoding options before the model loads: a value
+    ``DecodingConfig`` refuses (NaN included) exits 2 with one line naming the flag."""
+    command = ["generate", "--model", str(tmp_path / "model"), str(tmp_path / "a.jpg")]
+    wrong = {
+        ("--temperature", "nan"): "--temperature must be a finite number, got nan",
+        ("--length-penalty", "inf"): "--length-penalty must be a finite number, got inf",
+        ("--beam-size", "17"): "--beam-size must be in [1, 16], got 17",
+        ("--top-p", "0"): "--top-p must be in (0, 1], got 0.0",
+        ("--no-repeat-ngram", "1"): "--no-repeat-ngram must be 0 (off) or at least 2, got 1",
+        ("--repeat-penalty", "nan"): "--repeat-penalty must be a finite number, got nan",
+        ("--seed", str(2**63)): f"--seed must be in [0, {2**63 - 1}], got {2**63}",
+        ("--decoding", "top"): "--decoding must be one of ('greedy', 'beam', 'sample'), got 'top'",
+    }
+    for option, message in wrong.items():
+        assert main([*command, *option]) == 2
+        assert capsys.readouterr().err == f"error: {message}\n"
+    predict = ["predict", "--model", "m", "--features", "f", "--stories", "s", "--out", "o"]
+    assert main([*predict, "--temperature", "-1"]) == 2
+    assert capsys.readouterr().err == "error: --temperature must be more than 0, got -1.0\n"

@@ -9,6 +9,7 @@ import logging
 import numpy as np
 import pytest
 
+from imgstory.configs import config_from_json
 from imgstory.decoding import DECODING_HELP, DecodingConfig
 from imgstory.errors import UserInputError
 
@@ -425,27 +426,38 @@ def test_runtime_options_must_match_the_compiled_search():
 
 
 def test_decoding_config_validates_with_clear_messages_and_has_help_for_every_option():
-    with pytest.raises(UserInputError, match="unknown decoding method 'top'"):
-        DecodingConfig(method="top")
-    with pytest.raises(UserInputError, match="beam size"):
-        DecodingConfig(beam_size=0)
-    for temperature in (0, float("nan"), float("inf")):
-        with pytest.raises(UserInputError, match="temperature must be a positive number"):
-            DecodingConfig(temperature=temperature)
-    for penalty in (float("nan"), float("-inf")):
-        with pytest.raises(UserInputError, match="length penalty must be a number"):
-            DecodingConfig(length_penalty=penalty)
-    for seed in (-1, 2**70):
-        with pytest.raises(UserInputError, match=r"seed must be in 0\.\.2\*\*63-1"):
-            DecodingConfig(seed=seed)
-    with pytest.raises(UserInputError, match="n-gram"):
-        DecodingConfig(no_repeat_ngram_size=1)
-    for penalty in (-0.5, float("nan"), float("inf")):
-        with pytest.raises(UserInputError, match="repeat penalty must be 0"):
-            DecodingConfig(repeat_penalty=penalty)
-    for top_p in (0.0, 1.5):
-        with pytest.raises(UserInputError, match="top-p"):
-            DecodingConfig(top_p=top_p)
+    """As every config (``check_fields``): a ValueError naming the field and the value, in one
+    line; NaN and inf are no numbers; the CLI names its option instead (test_cli_messages.py)."""
+    ngram_rule = "0 (off) or at least 2"
+    wrong = [
+        ({"method": "top"}, "method must be one of ('greedy', 'beam', 'sample'), got 'top'"),
+        ({"beam_size": 0}, "beam_size must be in [1, 16], got 0"),
+        ({"beam_size": 17}, "beam_size must be in [1, 16], got 17"),
+        ({"temperature": 0}, "temperature must be more than 0, got 0"),
+        ({"temperature": float("nan")}, "temperature must be a finite number, got nan"),
+        ({"temperature": float("inf")}, "temperature must be a finite number, got inf"),
+        ({"length_penalty": float("nan")}, "length_penalty must be a finite number, got nan"),
+        ({"length_penalty": float("-inf")}, "length_penalty must be a finite number, got -inf"),
+        ({"seed": -1}, "seed must be in [0, 9223372036854775807], got -1"),
+        ({"seed": 2**63}, f"seed must be in [0, {2**63 - 1}], got {2**63}"),
+        ({"seed": 2**70}, f"seed must be in [0, {2**63 - 1}], got {2**70}"),
+        ({"no_repeat_ngram_size": 1}, f"no_repeat_ngram_size must be {ngram_rule}, got 1"),
+        ({"no_repeat_ngram_size": -1}, f"no_repeat_ngram_size must be {ngram_rule}, got -1"),
+        ({"repeat_penalty": -0.5}, "repeat_penalty must be at least 0, got -0.5"),
+        ({"repeat_penalty": float("nan")}, "repeat_penalty must be a finite number, got nan"),
+        ({"repeat_penalty": float("inf")}, "repeat_penalty must be a finite number, got inf"),
+        ({"top_k": -1}, "top_k must be at least 0, got -1"),
+        ({"top_p": 0.0}, "top_p must be in (0, 1], got 0.0"),
+        ({"top_p": 1.5}, "top_p must be in (0, 1], got 1.5"),
+    ]
+    for fields, message in wrong:
+        with pytest.raises(ValueError) as raised:
+            DecodingConfig(**fields)
+        assert str(raised.value) == message and not isinstance(raised.value, UserInputError)
+    edges = {"beam_size": 16, "seed": 2**63 - 1, "no_repeat_ngram_size": 0, "top_p": 1.0}
+    assert DecodingConfig(**edges, repeat_penalty=0.0, top_k=0).seed == 2**63 - 1
+    with pytest.raises(UserInputError, match=r"^decoding\.json: beam_size must be in"):
+        config_from_json(DecodingConfig, {"beam_size": 40}, "decoding.json")
     config = DecodingConfig(method="sample", temperature=0.7, top_k=20, top_p=0.8, seed=4)
     assert DecodingConfig.from_json(config.to_json()) == config
     assert set(DECODING_HELP) == set(config.to_json())

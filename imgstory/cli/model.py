@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from imgstory.cli.printing import number
+from imgstory.configs import FieldError
 from imgstory.decoding.config import DECODING_HELP, DecodingConfig
 from imgstory.errors import UserInputError
 from imgstory.generation.predict import FORMAT_HELP
@@ -120,6 +121,21 @@ DECODING_OPTIONS = (
 )
 
 
+def decoding_config(fields: dict[str, object]) -> DecodingConfig:
+    """The :class:`DecodingConfig` of the decoding options' values (keyed by field).
+
+    Raises:
+        UserInputError: a value the config refuses, in one line naming the option, e.g.
+            ``--temperature must be a finite number, got nan``.
+    """
+    try:
+        return DecodingConfig(**fields)
+    except FieldError as error:
+        flags = {field: option.param_decls[0] for _, _, option, field in DECODING_OPTIONS}
+        flag = flags[error.field].split("/")[0]
+        raise UserInputError(f"{flag} must be {error.what}, got {error.value!r}") from None
+
+
 def with_decoding_options(command: Callable[..., None]) -> Callable[..., None]:
     """Give a Typer command the decoding options (``--decoding``, ``--beam-size``, ...); the
     command receives them as one ``options: DecodingConfig`` argument."""
@@ -133,7 +149,7 @@ def with_decoding_options(command: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(command)
     def run(**values: object) -> None:
         fields = {field: values.pop(name) for name, _, _, field in DECODING_OPTIONS}
-        command(options=DecodingConfig(**fields), **values)
+        command(options=decoding_config(fields), **values)
 
     run.__signature__ = signature.replace(parameters=[*kept, *added])
     return run

@@ -6,12 +6,10 @@ The help strings are written once here; the CLI uses them for ``--help`` and the
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any
 
-from imgstory.configs import config_from_json
-from imgstory.errors import UserInputError
+from imgstory.configs import Bounds, check_fields, config_from_json
 from imgstory.i18n import N_
 
 METHODS = ("greedy", "beam", "sample")
@@ -66,9 +64,28 @@ DECODING_HELP = {
 }
 
 
+#: Ranges and choices of the fields (:func:`imgstory.configs.check_fields`: every field's type
+#: comes from its annotation, and a float must be finite, so NaN and inf are refused).
+DECODING_LIMITS: dict[str, Bounds | tuple[str, ...]] = {
+    "method": METHODS,
+    "beam_size": Bounds(1, 16, high_included=True),
+    "temperature": Bounds(0, above=True),
+    "top_k": Bounds(0),
+    "top_p": Bounds(0, 1, above=True, high_included=True),
+    "seed": Bounds(0, 2**63 - 1, high_included=True),
+    "no_repeat_ngram_size": Bounds(2, off=0),
+    "repeat_penalty": Bounds(0),
+}
+
+
 @dataclass(frozen=True)
 class DecodingConfig:
-    """Decoding options; frozen so one compiled search can be cached per config."""
+    """Decoding options; frozen so one compiled search can be cached per config.
+
+    Raises:
+        FieldError: a wrong value, as every config (:func:`imgstory.configs.check_fields`), e.g.
+            ``"beam_size must be in [1, 16], got 20"`` (a ValueError; the CLI names its option).
+    """
 
     method: str = "beam"
     beam_size: int = 3
@@ -82,31 +99,7 @@ class DecodingConfig:
     block_repeated_sentences: bool = True
 
     def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise UserInputError(
-                f"unknown decoding method {self.method!r}: choose one of {', '.join(METHODS)}"
-            )
-        if not 1 <= self.beam_size <= 16:
-            raise UserInputError(f"beam size must be 1-16, got {self.beam_size}")
-        if not (math.isfinite(self.temperature) and self.temperature > 0):
-            raise UserInputError(f"temperature must be a positive number, got {self.temperature}")
-        if not math.isfinite(self.length_penalty):
-            raise UserInputError(f"length penalty must be a number, got {self.length_penalty}")
-        if not (math.isfinite(self.repeat_penalty) and self.repeat_penalty >= 0):
-            raise UserInputError(
-                f"repeat penalty must be 0 (off) or a positive number, got {self.repeat_penalty}"
-            )
-        if not 0 <= self.seed < 2**63:
-            raise UserInputError(f"seed must be in 0..2**63-1, got {self.seed}")
-        if self.top_k < 0:
-            raise UserInputError(f"top-k must be 0 (all words) or positive, got {self.top_k}")
-        if not 0 < self.top_p <= 1:
-            raise UserInputError(f"top-p must be in (0, 1] (1 = off), got {self.top_p}")
-        if self.no_repeat_ngram_size < 0 or self.no_repeat_ngram_size == 1:
-            raise UserInputError(
-                "no-repeat n-gram size must be 0 (off) or at least 2, "
-                f"got {self.no_repeat_ngram_size}"
-            )
+        check_fields(self, DECODING_LIMITS)
 
     @property
     def candidates(self) -> int:
