@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+from train_fixtures import memorising, tiny_model
 
 from imgstory.app.sources import VIST_FOLDER, scan_source
 from imgstory.data.references import references_from_stories, write_references
@@ -139,7 +140,6 @@ def write_results(root: Path, test_stories: list[Story]) -> Path:
 
 def train_tiny_model(vist_folder: Path, out_dir: Path, cell: str = "lstm") -> Path:
     """Train a tiny storyteller on the folder's train stories until it has learnt them."""
-    from imgstory.model.config import ModelConfig, TrainingConfig
     from imgstory.model.training import train_model
 
     stories = load_sis(vist_folder / "sis" / "train.story-in-sequence.json").stories
@@ -147,24 +147,9 @@ def train_tiny_model(vist_folder: Path, out_dir: Path, cell: str = "lstm") -> Pa
         vist_folder / "features",
         stories,
         out_dir,
-        ModelConfig(
-            cell=cell,
-            hidden_size=32,
-            embedding_dim=16,
-            decoder_layers=1,
-            dropout=0.0,
-            max_sentence_length=8,
-            vocab_min_count=1,
-        ),
-        # 30 epochs learn the 12 stories by heart (checked by the tests that read them back);
-        # no validation pass: the training loss picks the best epoch
-        TrainingConfig(
-            epochs=30,
-            batch_size=8,
-            learning_rate=1e-2,
-            validation_fraction=0.0,
-            backup_every_epochs=0,
-        ),
+        tiny_model(cell=cell, hidden_size=32, max_sentence_length=8),
+        # 30 epochs learn the 12 stories by heart (checked by the tests that read them back)
+        memorising(30, 8),
         progress=False,
         work_dir=out_dir.parent / f"{out_dir.name}-work",
     )

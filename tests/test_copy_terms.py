@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from train_fixtures import memorising, tiny_model
 
 from imgstory.data.sis import STORY_LENGTH, Story
 from imgstory.decoding import DecodingConfig
-from imgstory.model.config import ModelConfig, TrainingConfig
 from imgstory.text.glove import packaged_glove
 
 pytest.importorskip("tensorflow")
@@ -61,19 +61,10 @@ def test_copy_writes_a_term_never_seen_as_an_output(tmp_path, copy):
         ).reshape(len(chosen), STORY_LENGTH, -1),
         words=SEEN + UNSEEN,
     )
-    config = ModelConfig(
-        hidden_size=32,
-        embedding_dim=50,
-        dropout=0.0,
-        max_sentence_length=8,
-        vocab_min_count=1,
-        term_slots=SLOTS,
-        tied_output=True,
-        copy_terms=copy,
-    )
-    training = TrainingConfig(
-        epochs=25, batch_size=20, learning_rate=1e-2, validation_fraction=0.0, unigram_bias=True
-    )
+    # GloVe 50-d word vectors, read as terms, tie the output scores (and may be copied)
+    terms = {"embedding_dim": 50, "term_slots": SLOTS, "tied_output": True, "copy_terms": copy}
+    config = tiny_model(hidden_size=32, decoder_layers=2, max_sentence_length=8, **terms)
+    training = memorising(25, 20, unigram_bias=True)
     out = tmp_path / "model"
     train_model(features, stories, out, config, training, glove_path="glove-6b-50d",
                 progress=False, work_dir=tmp_path / "work")  # fmt: skip

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from train_fixtures import TINY
+from train_fixtures import TINY, memorising, tiny_model
 
 from devtools.toy_data import toy_feature_store, toy_stories
 from imgstory.data.sis import Story, write_sis
@@ -31,15 +31,8 @@ def memorise(tmp_path: Path, cell: str):
         store.path,
         stories,
         tmp_path / f"model-{cell}",
-        ModelConfig(cell=cell, **TINY),
-        TrainingConfig(
-            epochs=25,
-            batch_size=1,
-            learning_rate=0.01,
-            validation_fraction=0.0,
-            patience=25,
-            backup_every_epochs=0,
-        ),
+        tiny_model(cell=cell),
+        memorising(25, 1, patience=25),
         progress=False,
         work_dir=tmp_path / "work",
     )
@@ -199,7 +192,7 @@ def test_the_train_step_creates_no_variable_so_it_is_traced_once(tmp_path, monke
     stories = toy_stories(albums=2, stories_per_album=2)
     store = toy_feature_store(tmp_path / "features", stories)
     training = TrainingConfig(epochs=1, batch_size=2, validation_fraction=0.5)
-    train_model(store.path, stories, tmp_path / "m", ModelConfig(**TINY), training, progress=False)
+    train_model(store.path, stories, tmp_path / "m", tiny_model(), training, progress=False)
     assert created_while_tracing == []
 
 
