@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -92,6 +93,23 @@ def stop_app(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@contextlib.contextmanager
+def served_app(env: dict[str, str], log: Path | None = None) -> Iterator[str]:
+    """The app served by ``streamlit run`` on a free port of 127.0.0.1 while the block runs
+    (:func:`start_app` with ``env`` and ``log``): yields its URL, stops it on the way out.
+
+    Raises:
+        RuntimeError: the server exited or did not answer in time (:func:`wait_healthy`).
+    """
+    port = free_port()
+    process = start_app(port, env, log=log)
+    try:
+        wait_healthy(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_app(process)
 
 
 def rss_megabytes(pid: int) -> float:

@@ -20,12 +20,9 @@ from test_app_fixtures import THEMES, scene
 from devtools.appserver import (
     BROWSER_TIMEOUT_MS,
     CHROMIUM_ARGS,
-    free_port,
     open_from_sidebar,
     screenshot_whole_page,
-    start_app,
-    stop_app,
-    wait_healthy,
+    served_app,
     wait_until_idle,
 )
 
@@ -58,14 +55,9 @@ def no_results_vist(tmp_path, tiny_vist) -> Path:
 @pytest.fixture
 def app_url(tmp_path, no_results_vist, tiny_models):
     """The app served by ``streamlit run`` on a free port of 127.0.0.1."""
-    port = free_port()
     env = {"IMGSTORY_VIST_DIR": str(no_results_vist), "IMGSTORY_MODELS_DIR": str(tiny_models)}
-    process = start_app(port, env, log=tmp_path / "streamlit.log")
-    try:
-        wait_healthy(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_app(process)
+    with served_app(env, log=tmp_path / "streamlit.log") as url:
+        yield url
 
 
 def generate_button(page):

@@ -16,12 +16,9 @@ from test_app_fixtures import THEMES, scene
 from devtools.appserver import (
     BROWSER_TIMEOUT_MS,
     CHROMIUM_ARGS,
-    free_port,
     open_from_sidebar,
     screenshot_whole_page,
-    start_app,
-    stop_app,
-    wait_healthy,
+    served_app,
     wait_until_idle,
 )
 
@@ -32,14 +29,9 @@ tiny_models = fixtures.tiny_models
 @pytest.fixture
 def app_url(tmp_path, tiny_vist, tiny_models):
     """The app on the tiny VIST folder and the tiny models, served by ``streamlit run``."""
-    port = free_port()
     env = {"IMGSTORY_VIST_DIR": str(tiny_vist), "IMGSTORY_MODELS_DIR": str(tiny_models)}
-    process = start_app(port, env, log=tmp_path / "streamlit.log")
-    try:
-        wait_healthy(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_app(process)
+    with served_app(env, log=tmp_path / "streamlit.log") as url:
+        yield url
 
 
 def story_heading(page):

@@ -18,12 +18,9 @@ from human_fixtures import demo_study
 from devtools.appserver import (
     BROWSER_TIMEOUT_MS,
     CHROMIUM_ARGS,
-    free_port,
     open_from_sidebar,
     screenshot_whole_page,
-    start_app,
-    stop_app,
-    wait_healthy,
+    served_app,
     wait_until_idle,
 )
 
@@ -95,19 +92,14 @@ def russian_app(tmp_path):
     """The app served with ``IMGSTORY_LANGUAGE=ru`` on the demo pack, with one human study."""
     data = tmp_path / "data"
     demo_study(data / "human" / "browser.sqlite", STUDY, 1, per_item=2, aspects=("relevance",))
-    port = free_port()
     env = {
         "IMGSTORY_LANGUAGE": "ru",
         "IMGSTORY_DATA_DIR": str(data),
         "IMGSTORY_VIST_DIR": "",
         "IMGSTORY_MODELS_DIR": "",
     }
-    process = start_app(port, env, log=tmp_path / "streamlit.log")
-    try:
-        wait_healthy(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_app(process)
+    with served_app(env, log=tmp_path / "streamlit.log") as url:
+        yield url
 
 
 def test_english_words_keeps_names_and_ids_and_finds_english():

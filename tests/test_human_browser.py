@@ -19,14 +19,7 @@ import pytest
 from human_fixtures import demo_study
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from devtools.appserver import (
-    BROWSER_TIMEOUT_MS,
-    CHROMIUM_ARGS,
-    free_port,
-    start_app,
-    stop_app,
-    wait_healthy,
-)
+from devtools.appserver import BROWSER_TIMEOUT_MS, CHROMIUM_ARGS, served_app
 
 RATERS = 8
 ALBUMS = 2
@@ -44,14 +37,9 @@ def served_study(tmp_path):
     store = demo_study(
         data / "human" / "browser.sqlite", "demo", ALBUMS, per_item=RATERS, aspects=ASPECTS
     )
-    port = free_port()
     env = {"IMGSTORY_DATA_DIR": str(data), "IMGSTORY_VIST_DIR": "", "IMGSTORY_MODELS_DIR": ""}
-    process = start_app(port, env, log=tmp_path / "streamlit.log")
-    try:
-        wait_healthy(port, process)
-        yield f"http://127.0.0.1:{port}", store.path
-    finally:
-        stop_app(process)
+    with served_app(env, log=tmp_path / "streamlit.log") as url:
+        yield url, store.path
 
 
 #: In the page, every 100 ms: the progress line and the question once the page has finished its
