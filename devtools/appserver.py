@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from imgstory.paths import REPO_ROOT
@@ -110,6 +111,36 @@ def served_app(env: dict[str, str], log: Path | None = None) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         stop_app(process)
+
+
+@contextlib.contextmanager
+def chromium_browser(executable: str = CHROMIUM) -> Iterator[Any]:
+    """Chromium at ``executable`` (Debian's), launched by Playwright with :data:`CHROMIUM_ARGS`;
+    yields the browser (Playwright's sync API) and closes it on the way out."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def screenshot_folder(default: Path) -> Path:
+    """Where a browser test's screenshots go: ``$IMGSTORY_SCREENSHOTS`` when set (to keep them),
+    else ``default``; created."""
+    folder = Path(os.environ.get("IMGSTORY_SCREENSHOTS") or default)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def fits_the_window(page: Any) -> bool:
+    """Whether a Streamlit page's main area needs no sideways scrolling at the window's width."""
+    return page.evaluate(
+        "() => { const main = document.querySelector('[data-testid=\"stMain\"]');"
+        " return main.scrollWidth <= main.clientWidth + 1; }"
+    )
 
 
 def rss_megabytes(pid: int) -> float:

@@ -56,6 +56,17 @@ def scene(colour: tuple[int, int, int], position: int, variant: int, size=(96, 7
     return image
 
 
+def story_photos(folder: Path, theme: str = "beach") -> list[str]:
+    """The five scenes of ``theme`` (variant 0) saved as ``photo1.jpg`` .. ``photo5.jpg`` in
+    ``folder``: a story's photos to upload, in order."""
+    paths = []
+    for position in range(5):
+        path = folder / f"photo{position + 1}.jpg"
+        scene(THEMES[theme][0], position, 0).save(path)
+        paths.append(str(path))
+    return paths
+
+
 def jpeg_bytes(image: Image.Image) -> bytes:
     """An image encoded as JPEG."""
     buffer = io.BytesIO()

@@ -6,17 +6,16 @@ switch. Screenshots go to ``$IMGSTORY_SCREENSHOTS`` when set (else ``tmp_path``)
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 import test_app_fixtures as fixtures
-from test_app_fixtures import THEMES, scene
+from test_app_fixtures import story_photos
 
 from devtools.appserver import (
     BROWSER_TIMEOUT_MS,
-    CHROMIUM_ARGS,
+    chromium_browser,
+    fits_the_window,
     open_from_sidebar,
+    screenshot_folder,
     screenshot_whole_page,
     served_app,
     wait_until_idle,
@@ -60,96 +59,78 @@ def remove_uploads(page) -> None:
         wait_until_idle(page)
 
 
-def fits_the_window(page) -> bool:
-    return page.evaluate(
-        "() => { const main = document.querySelector('[data-testid=\"stMain\"]');"
-        " return main.scrollWidth <= main.clientWidth + 1; }"
-    )
-
-
 @pytest.mark.browser
 def test_generate_switching_inputs_compare_mode_and_phone(chromium, app_url, tmp_path):
-    from playwright.sync_api import sync_playwright
+    shots = screenshot_folder(tmp_path / "screenshots")
+    photos = story_photos(tmp_path)
 
-    shots = Path(os.environ.get("IMGSTORY_SCREENSHOTS") or tmp_path / "screenshots")
-    shots.mkdir(parents=True, exist_ok=True)
-    photos = []
-    for position in range(5):
-        path = tmp_path / f"photo{position + 1}.jpg"
-        scene(THEMES["beach"][0], position, 0).save(path)
-        photos.append(str(path))
+    with chromium_browser(chromium) as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(BROWSER_TIMEOUT_MS)
+        page.goto(app_url)
+        open_from_sidebar(page, "generate")
+        page.get_by_role("heading", name="Generate a story").wait_for()
+        wait_until_idle(page)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(BROWSER_TIMEOUT_MS)
-            page.goto(app_url)
-            open_from_sidebar(page, "generate")
-            page.get_by_role("heading", name="Generate a story").wait_for()
-            wait_until_idle(page)
+        # a dataset sequence, then another: the first story goes with its sequence
+        page.get_by_text("A dataset sequence").click()
+        wait_until_idle(page)
+        pick(page, "Model", "tiny-lstm")
+        generate(page)
+        story_heading(page).wait_for()
+        assert page.get_by_text("Reference stories of album test00").count() == 1
+        pick(page, "Sequence from the dataset", 1)
+        assert story_heading(page).count() == 0
+        assert page.get_by_text("Reference stories of album").count() == 0
 
-            # a dataset sequence, then another: the first story goes with its sequence
-            page.get_by_text("A dataset sequence").click()
-            wait_until_idle(page)
-            pick(page, "Model", "tiny-lstm")
-            generate(page)
-            story_heading(page).wait_for()
-            assert page.get_by_text("Reference stories of album test00").count() == 1
-            pick(page, "Sequence from the dataset", 1)
-            assert story_heading(page).count() == 0
-            assert page.get_by_text("Reference stories of album").count() == 0
+        # uploads: no story of the sequence; a story of their own; none once removed
+        page.get_by_text("My photos").click()
+        wait_until_idle(page)
+        page.locator('input[type="file"]').set_input_files(photos)
+        page.get_by_text("Photos: your 5 uploaded photos").first.wait_for()
+        wait_until_idle(page)
+        assert story_heading(page).count() == 0
+        assert page.get_by_text("A file marked in red above was refused").count() == 1
+        pick(page, "Model", "tiny-lstm")
+        generate(page)
+        story_heading(page).wait_for()
+        page.get_by_text("photos: your 5 uploaded photos").first.wait_for()
+        screenshot_whole_page(page, shots / "generate-upload-story.png")
+        page.set_viewport_size({"width": 1280, "height": 900})
 
-            # uploads: no story of the sequence; a story of their own; none once removed
-            page.get_by_text("My photos").click()
-            wait_until_idle(page)
-            page.locator('input[type="file"]').set_input_files(photos)
-            page.get_by_text("Photos: your 5 uploaded photos").first.wait_for()
-            wait_until_idle(page)
-            assert story_heading(page).count() == 0
-            assert page.get_by_text("A file marked in red above was refused").count() == 1
-            pick(page, "Model", "tiny-lstm")
-            generate(page)
-            story_heading(page).wait_for()
-            page.get_by_text("photos: your 5 uploaded photos").first.wait_for()
-            screenshot_whole_page(page, shots / "generate-upload-story.png")
-            page.set_viewport_size({"width": 1280, "height": 900})
+        # a phone: the story's photos two to a row, not one under the other
+        page.set_viewport_size({"width": 390, "height": 844})
+        wait_until_idle(page)
+        story_heading(page).wait_for()
+        tops = page.evaluate(
+            "() => [...document.querySelectorAll('.st-key-photo-strip-generated "
+            '[data-testid="stImage"] img\')].map((img) => img.getBoundingClientRect().top)'
+        )
+        assert len(tops) == 5 and len({round(top) for top in tops}) == 3, tops
+        screenshot_whole_page(page, shots / "generate-phone.png")
+        page.set_viewport_size({"width": 1280, "height": 900})
 
-            # a phone: the story's photos two to a row, not one under the other
-            page.set_viewport_size({"width": 390, "height": 844})
-            wait_until_idle(page)
-            story_heading(page).wait_for()
-            tops = page.evaluate(
-                "() => [...document.querySelectorAll('.st-key-photo-strip-generated "
-                '[data-testid="stImage"] img\')].map((img) => img.getBoundingClientRect().top)'
-            )
-            assert len(tops) == 5 and len({round(top) for top in tops}) == 3, tops
-            screenshot_whole_page(page, shots / "generate-phone.png")
-            page.set_viewport_size({"width": 1280, "height": 900})
+        # compare mode on uploaded photos: the models made for real photos, no demo pack
+        page.get_by_text("Compare mode").click()
+        wait_until_idle(page)
+        models = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Models")
+        chips = models.get_by_test_id("stMultiSelectTagsContainer").first.inner_text()
+        chips = [chip for chip in chips.splitlines() if chip.strip()]
+        assert any("tiny-lstm" in chip for chip in chips), chips
+        assert not any("demo pack" in chip for chip in chips), chips
+        assert page.get_by_text("learned from drawn scenes").count() == 0
+        generate(page)
+        page.get_by_role("heading", name="stories side by side").wait_for()
+        assert fits_the_window(page), "compare mode scrolls sideways at 1280 px"
+        screenshot_whole_page(page, shots / "generate-compare.png")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        remove_uploads(page)
+        assert story_heading(page).count() == 0
+        assert page.get_by_text("Generate is off: no photo to write about").count() == 1
 
-            # compare mode on uploaded photos: the models made for real photos, no demo pack
-            page.get_by_text("Compare mode").click()
-            wait_until_idle(page)
-            models = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Models")
-            chips = models.get_by_test_id("stMultiSelectTagsContainer").first.inner_text()
-            chips = [chip for chip in chips.splitlines() if chip.strip()]
-            assert any("tiny-lstm" in chip for chip in chips), chips
-            assert not any("demo pack" in chip for chip in chips), chips
-            assert page.get_by_text("learned from drawn scenes").count() == 0
-            generate(page)
-            page.get_by_role("heading", name="stories side by side").wait_for()
-            assert fits_the_window(page), "compare mode scrolls sideways at 1280 px"
-            screenshot_whole_page(page, shots / "generate-compare.png")
-            page.set_viewport_size({"width": 1280, "height": 900})
-            remove_uploads(page)
-            assert story_heading(page).count() == 0
-            assert page.get_by_text("Generate is off: no photo to write about").count() == 1
-
-            # the language switch keeps the sidebar's data source selected
-            sidebar = page.get_by_test_id("stSidebar")
-            for language in ("Русский", "English"):
-                pick(page, "Language", language)
-                source = sidebar.locator('[data-testid="stRadio"]').first
-                assert source.locator("input:checked").count() == 1, language
-        finally:
-            browser.close()
+        # the language switch keeps the sidebar's data source selected
+        sidebar = page.get_by_test_id("stSidebar")
+        for language in ("Русский", "English"):
+            pick(page, "Language", language)
+            source = sidebar.locator('[data-testid="stRadio"]').first
+            assert source.locator("input:checked").count() == 1, language

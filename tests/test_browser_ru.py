@@ -8,17 +8,16 @@ One served app for every visit. Screenshots go to ``tmp_path/screenshots-ru`` (o
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from human_fixtures import demo_study
 
 from devtools.appserver import (
     BROWSER_TIMEOUT_MS,
-    CHROMIUM_ARGS,
+    chromium_browser,
     open_from_sidebar,
+    screenshot_folder,
     screenshot_whole_page,
     served_app,
     wait_until_idle,
@@ -112,43 +111,36 @@ def test_english_words_keeps_names_and_ids_and_finds_english():
 
 @pytest.mark.browser
 def test_every_page_in_russian_in_a_real_browser(chromium, russian_app, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    shots = Path(os.environ.get("IMGSTORY_SCREENSHOTS") or tmp_path / "screenshots-ru")
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshot_folder(tmp_path / "screenshots-ru")
     left_in_english = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
-            page.set_default_timeout(BROWSER_TIMEOUT_MS)
-            page.goto(russian_app)
-            for path, title in PAGES.items():
-                if "?" in path:  # a link with its own query (the rater's name)
-                    page.goto(f"{russian_app}/{path}")
-                else:  # from page to page by the sidebar, as a user goes
-                    open_from_sidebar(page, path)
-                page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
-                wait_until_idle(page)
-                name = path.split("?")[0] or "home"
-                assert page.locator('[data-testid="stException"]').count() == 0, name
-                screenshot_whole_page(page, shots / f"ru-{name}.png")
-                page.set_viewport_size({"width": 1280, "height": 900})
-                words = english_words(page.evaluate(VISIBLE_TEXT))
-                if words:
-                    left_in_english[name] = sorted(set(words))
+    with chromium_browser(chromium) as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+        page.set_default_timeout(BROWSER_TIMEOUT_MS)
+        page.goto(russian_app)
+        for path, title in PAGES.items():
+            if "?" in path:  # a link with its own query (the rater's name)
+                page.goto(f"{russian_app}/{path}")
+            else:  # from page to page by the sidebar, as a user goes
+                open_from_sidebar(page, path)
+            page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+            wait_until_idle(page)
+            name = path.split("?")[0] or "home"
+            assert page.locator('[data-testid="stException"]').count() == 0, name
+            screenshot_whole_page(page, shots / f"ru-{name}.png")
+            page.set_viewport_size({"width": 1280, "height": 900})
+            words = english_words(page.evaluate(VISIBLE_TEXT))
+            if words:
+                left_in_english[name] = sorted(set(words))
 
-            # the switch: English on this page, still English on the next one (in-app link)
-            open_from_sidebar(page, "explore")
-            page.get_by_role("heading", name=PAGES["explore"]).wait_for(timeout=60_000)
-            wait_until_idle(page)
-            page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-            page.get_by_role("option", name="English").click()
-            page.get_by_role("heading", name="Dataset explorer").wait_for(timeout=60_000)
-            page.locator('[data-testid="stSidebarNav"] a', has_text="Model comparison").click()
-            page.get_by_role("heading", name="Model comparison").wait_for(timeout=60_000)
-            wait_until_idle(page)
-            screenshot_whole_page(page, shots / "ru-switched-to-english.png")
-        finally:
-            browser.close()
+        # the switch: English on this page, still English on the next one (in-app link)
+        open_from_sidebar(page, "explore")
+        page.get_by_role("heading", name=PAGES["explore"]).wait_for(timeout=60_000)
+        wait_until_idle(page)
+        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        page.get_by_role("option", name="English").click()
+        page.get_by_role("heading", name="Dataset explorer").wait_for(timeout=60_000)
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Model comparison").click()
+        page.get_by_role("heading", name="Model comparison").wait_for(timeout=60_000)
+        wait_until_idle(page)
+        screenshot_whole_page(page, shots / "ru-switched-to-english.png")
     assert not left_in_english, left_in_english

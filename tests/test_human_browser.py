@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import pytest
 from human_fixtures import demo_study
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from devtools.appserver import BROWSER_TIMEOUT_MS, CHROMIUM_ARGS, served_app
+from devtools.appserver import BROWSER_TIMEOUT_MS, CHROMIUM_ARGS, screenshot_folder, served_app
 
 RATERS = 8
 ALBUMS = 2
@@ -174,8 +173,7 @@ async def rate_all(url: str, chromium: str, shots: Path) -> list[dict]:
 @pytest.mark.browser
 def test_eight_raters_at_once_lose_and_double_nothing(chromium, served_study, tmp_path):
     url, db = served_study
-    shots = Path(os.environ.get("IMGSTORY_SCREENSHOTS") or tmp_path / "screenshots")
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshot_folder(tmp_path / "screenshots")
     raters = asyncio.run(rate_all(url, chromium, shots))
 
     assert [rater["reload"] is not None for rater in raters] == [
