@@ -1,4 +1,5 @@
-"""Shared test fixtures: the real VIST folder (skips when absent) and optional system tools."""
+"""Shared test fixtures: the real VIST folder (skips when absent), the app tests' tiny VIST folder
+and models (built by ``test_app_fixtures``), and optional system tools."""
 
 from __future__ import annotations
 
@@ -35,6 +36,26 @@ def vist_dir() -> Path:
     if not (SHARED_VIST / "sis" / "test.story-in-sequence.json").is_file():
         pytest.skip(f"real VIST data not found at {SHARED_VIST} (a user's clone has no ../shared)")
     return SHARED_VIST
+
+
+@pytest.fixture(scope="session")
+def tiny_vist(tmp_path_factory) -> Path:
+    """The tiny VIST folder of ``test_app_fixtures`` (built once per run; read-only for tests)."""
+    from test_app_fixtures import build_vist_folder, built_once
+
+    return built_once(tmp_path_factory, "tiny_vist", build_vist_folder)
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory, tiny_vist) -> Path:
+    """A models folder (as IMGSTORY_MODELS_DIR) holding one tiny trained LSTM model directory."""
+    from test_app_fixtures import built_once, train_tiny_model
+
+    return built_once(
+        tmp_path_factory,
+        "tiny_models",
+        lambda models: train_tiny_model(tiny_vist, models / "tiny-lstm"),
+    )
 
 
 @pytest.fixture(scope="session")

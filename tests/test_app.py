@@ -12,15 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import test_app_fixtures as fixtures
 from streamlit.testing.v1 import AppTest
 from test_app_fixtures import THEMES, jpeg_bytes, scene
 
 from imgstory.app import photo_inputs
 from imgstory.errors import UserInputError
-
-tiny_vist = fixtures.tiny_vist
-tiny_models = fixtures.tiny_models
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 PAGES = ["home", "explore", "generate", "features", "compare", "thesis"]  # human: its own tests

@@ -2,7 +2,8 @@
 
 The folder is laid out as the official archives (``sis/``, ``images/{split}/``, ``reference/``)
 plus a feature store and a results folder, all written with the project's own writers; the model
-is trained for a few seconds with the project's trainer. The tests at the bottom check the fixture.
+is trained for a few seconds with the project's trainer. conftest.py serves them as the fixtures
+``tiny_vist`` and ``tiny_models``; the tests at the bottom check them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image, ImageDraw
 from train_fixtures import memorising, tiny_model
 
@@ -183,22 +183,6 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
             build(folder)
             (root / f"built-{name}.done").touch()
     return folder
-
-
-@pytest.fixture(scope="session")
-def tiny_vist(tmp_path_factory) -> Path:
-    """The tiny VIST folder (read-only for tests)."""
-    return built_once(tmp_path_factory, "tiny_vist", build_vist_folder)
-
-
-@pytest.fixture(scope="session")
-def tiny_models(tmp_path_factory, tiny_vist) -> Path:
-    """A models folder (as IMGSTORY_MODELS_DIR) holding one tiny trained LSTM model directory."""
-    return built_once(
-        tmp_path_factory,
-        "tiny_models",
-        lambda models: train_tiny_model(tiny_vist, models / "tiny-lstm"),
-    )
 
 
 def test_tiny_folder_is_a_vist_folder(tiny_vist):

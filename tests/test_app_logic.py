@@ -30,8 +30,6 @@ from imgstory.viz.projection import (
     strongest_dimensions,
 )
 
-tiny_vist = fixtures.tiny_vist
-
 
 def png_bytes(mode="RGB", size=(40, 30)) -> bytes:
     buffer = io.BytesIO()

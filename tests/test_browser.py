@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-import test_app_fixtures as fixtures
 from test_app_fixtures import story_photos
 
 from devtools.appserver import (
@@ -26,9 +25,6 @@ from devtools.appserver import (
     served_app,
     wait_until_idle,
 )
-
-tiny_vist = fixtures.tiny_vist
-tiny_models = fixtures.tiny_models
 
 PAGES = {
     "": "IMG_Story",

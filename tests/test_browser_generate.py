@@ -7,7 +7,6 @@ switch. Screenshots go to ``$IMGSTORY_SCREENSHOTS`` when set (else ``tmp_path``)
 from __future__ import annotations
 
 import pytest
-import test_app_fixtures as fixtures
 from test_app_fixtures import story_photos
 
 from devtools.appserver import (
@@ -20,9 +19,6 @@ from devtools.appserver import (
     served_app,
     wait_until_idle,
 )
-
-tiny_vist = fixtures.tiny_vist
-tiny_models = fixtures.tiny_models
 
 
 @pytest.fixture
