@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,23 @@ def tiny_models(tmp_path_factory, tiny_vist) -> Path:
         "tiny_models",
         lambda models: train_tiny_model(tiny_vist, models / "tiny-lstm"),
     )
+
+
+@pytest.fixture
+def served_vist(tiny_vist) -> Path:
+    """The VIST folder :func:`app_url` serves the app on (a test file may override it)."""
+    return tiny_vist
+
+
+@pytest.fixture
+def app_url(tmp_path, served_vist, tiny_models) -> Iterator[str]:
+    """The app served by ``streamlit run`` on a free port of 127.0.0.1, on ``served_vist`` and
+    the tiny models; its log in ``tmp_path/streamlit.log``."""
+    from devtools.appserver import served_app
+
+    env = {"IMGSTORY_VIST_DIR": str(served_vist), "IMGSTORY_MODELS_DIR": str(tiny_models)}
+    with served_app(env, log=tmp_path / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

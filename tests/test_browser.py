@@ -22,7 +22,6 @@ from devtools.appserver import (
     open_from_sidebar,
     screenshot_folder,
     screenshot_whole_page,
-    served_app,
     wait_until_idle,
 )
 
@@ -50,11 +49,9 @@ def no_results_vist(tmp_path, tiny_vist) -> Path:
 
 
 @pytest.fixture
-def app_url(tmp_path, no_results_vist, tiny_models):
-    """The app served by ``streamlit run`` on a free port of 127.0.0.1."""
-    env = {"IMGSTORY_VIST_DIR": str(no_results_vist), "IMGSTORY_MODELS_DIR": str(tiny_models)}
-    with served_app(env, log=tmp_path / "streamlit.log") as url:
-        yield url
+def served_vist(no_results_vist) -> Path:
+    """The app (conftest's ``app_url``) is served on the folder without results."""
+    return no_results_vist
 
 
 def generate_button(page):

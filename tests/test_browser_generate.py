@@ -16,17 +16,8 @@ from devtools.appserver import (
     open_from_sidebar,
     screenshot_folder,
     screenshot_whole_page,
-    served_app,
     wait_until_idle,
 )
-
-
-@pytest.fixture
-def app_url(tmp_path, tiny_vist, tiny_models):
-    """The app on the tiny VIST folder and the tiny models, served by ``streamlit run``."""
-    env = {"IMGSTORY_VIST_DIR": str(tiny_vist), "IMGSTORY_MODELS_DIR": str(tiny_models)}
-    with served_app(env, log=tmp_path / "streamlit.log") as url:
-        yield url
 
 
 def story_heading(page):
