@@ -19,7 +19,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 import numpy as np
 
@@ -95,6 +95,16 @@ class MissingFeaturesError(UserInputError, KeyError):
         return str(self.args[0])
 
 
+class StoreKind(TypedDict):
+    """The vectors a store holds, fixed when it is created: the encoder's name, the vector length,
+    the fingerprint of the encoder's weights and the stored dtype (float16 unless given)."""
+
+    encoder: str
+    dimension: int
+    weights_fingerprint: str
+    dtype: NotRequired[str]
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -116,17 +126,11 @@ class FeatureStore:
 
     # ----------------------------------------------------------------- creating and opening
     @classmethod
-    def create(
-        cls,
-        path: str | Path,
-        *,
-        encoder: str,
-        dimension: int,
-        weights_fingerprint: str,
-        dtype: str = "float16",
-    ) -> FeatureStore:
-        """Create an empty store folder at ``path`` (which must not already hold anything)."""
+    def create(cls, path: str | Path, **kind: Unpack[StoreKind]) -> FeatureStore:
+        """Create an empty store folder at ``path`` (which must not already hold anything) for
+        the vectors ``kind`` describes."""
         path = Path(path)
+        dimension, dtype = kind["dimension"], kind.get("dtype", "float16")
         if dimension < 1:
             raise ValueError(f"dimension must be positive, got {dimension}")
         if dtype not in DTYPES:
@@ -140,9 +144,9 @@ class FeatureStore:
         metadata = {
             "format": STORE_FORMAT,
             "version": FORMAT_VERSION,
-            "encoder": encoder,
+            "encoder": kind["encoder"],
             "dimension": int(dimension),
-            "weights_fingerprint": weights_fingerprint,
+            "weights_fingerprint": kind["weights_fingerprint"],
             "dtype": dtype,
             "count": 0,
             "commits": [],
@@ -168,28 +172,14 @@ class FeatureStore:
         return store
 
     @classmethod
-    def open_or_create(
-        cls,
-        path: str | Path,
-        *,
-        encoder: str,
-        dimension: int,
-        weights_fingerprint: str,
-        dtype: str = "float16",
-    ) -> FeatureStore:
-        """Open ``path`` to add to it (refusing another encoder's store), or create it."""
+    def open_or_create(cls, path: str | Path, **kind: Unpack[StoreKind]) -> FeatureStore:
+        """Open ``path`` to add to it (refusing another kind of vectors), or :meth:`create` it."""
         path = Path(path)
         if path.is_dir() and (path / METADATA_FILE).exists():
             store = cls.open(path)
-            store.check_compatible(encoder, dimension, weights_fingerprint)
+            store.check_compatible(kind["encoder"], kind["dimension"], kind["weights_fingerprint"])
             return store
-        return cls.create(
-            path,
-            encoder=encoder,
-            dimension=dimension,
-            weights_fingerprint=weights_fingerprint,
-            dtype=dtype,
-        )
+        return cls.create(path, **kind)
 
     def check_compatible(self, encoder: str, dimension: int, weights_fingerprint: str) -> None:
         """Refuse to mix features of another encoder, dimension or weights in this store."""
