@@ -14,22 +14,25 @@ from imgstory.data.sis import write_sis
 from imgstory.model.config import ModelConfig, TrainingConfig
 
 pytest.importorskip("tensorflow")
+import keras
+
 from imgstory.model.training import train_model
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Stops a run as Ctrl-C would: a KeyboardInterrupt at the end of epoch ``after``."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__()
+        self.after = after
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.after:
+            raise KeyboardInterrupt
 
 
 def test_an_interrupted_run_resumes_exactly_where_it_stopped(tmp_path):
     """Killed after the best epoch, resumed: the same weights, best epoch, history and card."""
-    import keras
-
-    class Interrupt(keras.callbacks.Callback):
-        def __init__(self, after: int):
-            super().__init__()
-            self.after = after
-
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == self.after:
-                raise KeyboardInterrupt
-
     stories = toy_stories(albums=2, stories_per_album=2)
     # Validation stories in words training never sees: their loss is best early, then worsens.
     unseen = random_stories(4, vocabulary_words=30, words_per_sentence=4)
@@ -88,6 +91,16 @@ def _tiny_run(tmp_path: Path):
     return stories, store, ModelConfig(**TINY)
 
 
+def _interrupted_tiny_run(tmp_path: Path, out: str):
+    """A :func:`_tiny_run` into ``tmp_path/out`` stopped after its first epoch: its backup is
+    in ``tmp_path/work``."""
+    stories, store, model = _tiny_run(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        train_model(store.path, stories, tmp_path / out, model, QUICK, progress=False,
+                    work_dir=tmp_path / "work", callbacks=[Interrupt(after=0)])  # fmt: skip
+    return stories, store, model
+
+
 def test_train_never_writes_into_a_users_folder_and_replaces_a_model_only_when_asked(tmp_path):
     """Finding 2: `train --out` wrote into any folder, over the user's config.json or model."""
     from imgstory.errors import UserInputError
@@ -116,23 +129,14 @@ def test_train_never_writes_into_a_users_folder_and_replaces_a_model_only_when_a
 def test_runs_never_share_a_work_dir_and_a_backup_is_never_silently_dropped(tmp_path):
     """Finding 3: `a/mdl` and `b/mdl` shared runs/mdl: B deleted A's backup and log, resuming
     crashed in Keras or restarted at epoch 0, and a rerun without --resume dropped a backup."""
-    import keras
-
     from imgstory.errors import UserInputError
     from imgstory.model.training import default_work_dir
 
     assert default_work_dir(tmp_path / "a" / "mdl") != default_work_dir(tmp_path / "b" / "mdl")
     assert default_work_dir(tmp_path / "a" / "mdl").name.startswith("mdl-")
 
-    class StopAfterFirstEpoch(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            raise KeyboardInterrupt
-
-    stories, store, model = _tiny_run(tmp_path)
+    stories, store, model = _interrupted_tiny_run(tmp_path, "a")
     shared = {"progress": False, "work_dir": tmp_path / "work"}
-    with pytest.raises(KeyboardInterrupt):
-        train_model(store.path, stories, tmp_path / "a", model, QUICK, **shared,
-                    callbacks=[StopAfterFirstEpoch()])  # fmt: skip
     backup = tmp_path / "work" / "backup" / "state.json"
     saved = backup.read_text()
     with pytest.raises(UserInputError, match=r"belongs to the run that writes .*a; give this run"):
@@ -223,19 +227,10 @@ def test_a_train_process_killed_with_sigkill_resumes_to_the_same_model(tmp_path,
 def test_a_backup_whose_seed_states_are_in_the_old_order_is_refused(tmp_path):
     """Backups written before the seed states were read from ``model.variables`` hold them in
     another order: resuming one would silently change the dropout masks, so it is refused."""
-    import keras
-
     from imgstory.errors import UserInputError
 
-    class StopAfterFirstEpoch(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            raise KeyboardInterrupt
-
-    stories, store, model = _tiny_run(tmp_path)
+    stories, store, model = _interrupted_tiny_run(tmp_path, "m")
     run = {"progress": False, "work_dir": tmp_path / "work"}
-    with pytest.raises(KeyboardInterrupt):
-        train_model(store.path, stories, tmp_path / "m", model, QUICK, **run,
-                    callbacks=[StopAfterFirstEpoch()])  # fmt: skip
     seeds = tmp_path / "work" / "backup" / "seeds.npz"
     with np.load(seeds) as saved:
         states = {name.replace("state_", "seed_"): saved[name] for name in saved.files}
