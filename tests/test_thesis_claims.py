@@ -119,52 +119,52 @@ def test_rows_are_found_by_cell_decoding_and_release_not_by_name():
     assert list(_claims(_report(*NOT_SIGNIFICANT_GRU, cell_of_gru="lstm"))) == ["greedy", "arel"]
 
 
-def test_gru_wins_contradicts_the_claim_and_says_so():
-    finding = _claims(_report(*GRU_WINS))["gru"]
-    assert finding.outcome == OTHER_AHEAD and finding.holds is False and not finding.far_ahead
-    assert [f.outcome for f in finding.metrics] == [OTHER_AHEAD, OTHER_AHEAD, NOT_SIGNIFICANT]
+#: The LSTM vs GRU verdict of each set of results: its outcome, whether the claim holds, and
+#: lines of its text.
+GRU_VERDICTS = {
+    "GRU wins": (GRU_WINS, OTHER_AHEAD, False, (
+        "**Contradicted on real photos (12 albums): the GRU is significantly ahead on METEOR and "
+        "ROUGE-L; no significant difference on CIDEr.**",
+        "- METEOR: the LSTM 0.330, the GRU 0.360; the GRU ahead by 0.030 (interval +0.010 to "
+        "+0.050, 95%), p = 0.004, n = 12: significant.",
+        "- CIDEr: the LSTM 0.030, the GRU 0.034; the GRU ahead by 0.004",
+        "p = 0.410, n = 12: not significant.",
+    )),
+    "nothing significant": (NOT_SIGNIFICANT_GRU, NOT_SIGNIFICANT, None, (
+        "**Not confirmed on real photos (12 albums): no significant difference on METEOR, "
+        "ROUGE-L and CIDEr.**",
+        "- METEOR: the LSTM 0.330, the GRU 0.310; the LSTM ahead by 0.020 (interval +0.000 to "
+        "+0.040, 95%), p = 0.087, n = 12: not significant.",
+        "the GRU ahead by 0.008 (interval -0.012 to +0.028, 95%), p = 0.645",
+    )),
+    "LSTM wins": (LSTM_WINS, THESIS_AHEAD, True, (
+        "**Supported on real photos (12 albums): the LSTM is significantly ahead on METEOR and "
+        "ROUGE-L; no significant difference on CIDEr.**",
+        "ahead by 0.040 (interval +0.020 to +0.060, 95%), p = 0.001, n = 12: significant.",
+    )),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("results", GRU_VERDICTS)
+def test_the_lstm_vs_gru_verdict_follows_the_paired_tests(results):
+    """A GRU significantly ahead contradicts the claim, no significant difference leaves it
+    unconfirmed, the LSTM significantly ahead supports it; the text says which and why."""
+    scores, outcome, holds, lines = GRU_VERDICTS[results]
+    finding = _claims(_report(*scores))["gru"]
+    assert finding.outcome == outcome and finding.holds is holds
     text = real_photos.claim_markdown(finding)
-    assert text.startswith(
+    for line in lines:
+        assert line in text
+
+
+def test_gru_wins_names_the_claim_and_each_metric():
+    finding = _claims(_report(*GRU_WINS))["gru"]
+    assert not finding.far_ahead
+    assert [f.outcome for f in finding.metrics] == [OTHER_AHEAD, OTHER_AHEAD, NOT_SIGNIFICANT]
+    assert real_photos.claim_markdown(finding).startswith(
         "**LSTM vs GRU.** The thesis: the LSTM beats the GRU on METEOR and ROUGE-L. Tested here: "
         "vist-lstm against vist-gru."
     )
-    assert (
-        "**Contradicted on real photos (12 albums): the GRU is significantly ahead on METEOR and "
-        "ROUGE-L; no significant difference on CIDEr.**" in text
-    )
-    assert (
-        "- METEOR: the LSTM 0.330, the GRU 0.360; the GRU ahead by 0.030 (interval +0.010 to "
-        "+0.050, 95%), p = 0.004, n = 12: significant." in text
-    )
-    assert "- CIDEr: the LSTM 0.030, the GRU 0.034; the GRU ahead by 0.004" in text
-    assert "p = 0.410, n = 12: not significant." in text
-
-
-def test_no_significant_difference_leaves_the_claim_unconfirmed():
-    finding = _claims(_report(*NOT_SIGNIFICANT_GRU))["gru"]
-    assert finding.outcome == NOT_SIGNIFICANT and finding.holds is None
-    text = real_photos.claim_markdown(finding)
-    assert (
-        "**Not confirmed on real photos (12 albums): no significant difference on METEOR, "
-        "ROUGE-L and CIDEr.**" in text
-    )
-    assert (
-        "- METEOR: the LSTM 0.330, the GRU 0.310; the LSTM ahead by 0.020 (interval +0.000 to "
-        "+0.040, 95%), p = 0.087, n = 12: not significant." in text
-    )
-    assert "the GRU ahead by 0.008 (interval -0.012 to +0.028, 95%), p = 0.645" in text
-
-
-def test_lstm_wins_supports_the_claim():
-    finding = _claims(_report(*LSTM_WINS))["gru"]
-    assert finding.outcome == THESIS_AHEAD and finding.holds is True
-    text = real_photos.claim_markdown(finding)
-    assert (
-        "**Supported on real photos (12 albums): the LSTM is significantly ahead on METEOR and "
-        "ROUGE-L; no significant difference on CIDEr.**" in text
-    )
-    meteor = "ahead by 0.040 (interval +0.020 to +0.060, 95%), p = 0.001, n = 12: significant."
-    assert meteor in text
 
 
 def test_mixed_results_name_both_sides():
