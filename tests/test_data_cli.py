@@ -37,17 +37,15 @@ def make_vist_folder(root: Path) -> Path:
     return root
 
 
+def on_vist_folder(capsys, root: Path, command: str, *options) -> tuple[int, str, str]:
+    """``imgstory data <command>`` on :func:`make_vist_folder`'s test stories and photos."""
+    stories = root / "sis" / "test.story-in-sequence.json"
+    return run_cli(capsys, "data", command, stories, "--images", root / "images", *options)
+
+
 def test_inspect_json_counts_and_problem_photos(tmp_path, capsys):
     root = make_vist_folder(tmp_path)
-    code, out, _ = run_cli(
-        capsys,
-        "data",
-        "inspect",
-        root / "sis" / "test.story-in-sequence.json",
-        "--images",
-        root / "images",
-        "--json",
-    )
+    code, out, _ = on_vist_folder(capsys, root, "inspect", "--json")
     assert code == 0
     report = json.loads(out)
     assert {key: report[key] for key in _COUNT_KEYS} == {
@@ -98,16 +96,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
 
 def test_index_writes_parquet_the_app_can_query(tmp_path, capsys):
     root = make_vist_folder(tmp_path)
-    code, out, _ = run_cli(
-        capsys,
-        "data",
-        "index",
-        root / "sis" / "test.story-in-sequence.json",
-        "--images",
-        root / "images",
-        "--out",
-        tmp_path / "index",
-    )
+    code, out, _ = on_vist_folder(capsys, root, "index", "--out", tmp_path / "index")
     assert code == 0 and "3 stories (1 with all photos usable)" in out
     index = read_index(tmp_path / "index")
     stories = pd.read_parquet(tmp_path / "index" / "stories.parquet")
