@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -23,6 +25,25 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     with redirect_stdout(out), redirect_stderr(err):
         code = main(list(argv))
     return code, out.getvalue(), err.getvalue()
+
+
+def extract_in_a_fresh_process(
+    photos: list[str], store: Path, encoder: str, **options: str
+) -> tuple[int, int, bool]:
+    """``extract_features`` in a fresh Python process: (photos stored, photos already there,
+    whether TensorFlow was imported)."""
+    script = (
+        "import json, sys\n"
+        "from imgstory.features.extract import extract_features\n"
+        f"report = extract_features({photos!r}, {str(store)!r}, {encoder!r}, progress=False, "
+        f"**{options!r})\n"
+        "print(json.dumps([report.stored, report.skipped_existing, 'tensorflow' in sys.modules]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    stored, skipped, tensorflow = json.loads(result.stdout)
+    return stored, skipped, tensorflow
 
 
 @pytest.fixture
@@ -116,9 +137,6 @@ def test_complete_store_answers_without_building_the_encoder(
 ) -> None:
     """A rerun over stored photos neither imports TensorFlow nor loads weights; other weights
     are still refused."""
-    import subprocess
-    import sys
-
     from imgstory.features.xception import weights_fingerprint
 
     weights = tmp_path / "never-loaded.weights.h5"
@@ -131,17 +149,8 @@ def test_complete_store_answers_without_building_the_encoder(
     )
     store.append(sorted(GOOD), np.zeros((len(GOOD), 2048), dtype=np.float32))
     good = sorted(str(path) for path in list_photos(mixed_folder).values() if path.stem in GOOD)
-    script = (
-        "import json, sys\n"
-        "from imgstory.features.extract import extract_features\n"
-        f"report = extract_features({good!r}, {str(tmp_path / 'store')!r}, 'xception', "
-        f"weights={str(weights)!r}, progress=False)\n"
-        "print(json.dumps([report.stored, report.skipped_existing, 'tensorflow' in sys.modules]))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert json.loads(result.stdout) == [0, 6, False]
+    stored = extract_in_a_fresh_process(good, tmp_path / "store", "xception", weights=str(weights))
+    assert stored == (0, 6, False)
     other = tmp_path / "other.weights.h5"
     other.write_bytes(b"different weights")
     with pytest.raises(UserInputError, match="holds 'xception' features"):

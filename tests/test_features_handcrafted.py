@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+from test_features_extract import extract_in_a_fresh_process
 
 from imgstory.errors import UserInputError
 from imgstory.features.encoders import ENCODERS, get_encoder
@@ -158,17 +157,8 @@ def test_bad_pixel_batch_shape_is_a_value_error(encoder: HandcraftedEncoder) -> 
 
 def test_handcrafted_path_never_imports_tensorflow(tmp_path: Path) -> None:
     Image.new("RGB", (40, 30), "green").save(tmp_path / "p1.png")
-    script = (
-        "import sys, json\n"
-        "from imgstory.features.extract import extract_features\n"
-        f"report = extract_features([__import__('pathlib').Path({str(tmp_path / 'p1.png')!r})],"
-        f" {str(tmp_path / 'store')!r}, 'handcrafted', progress=False)\n"
-        "print(json.dumps({'stored': report.stored, 'tf': 'tensorflow' in sys.modules}))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert json.loads(result.stdout) == {"stored": 1, "tf": False}
+    photos = [str(tmp_path / "p1.png")]
+    assert extract_in_a_fresh_process(photos, tmp_path / "store", "handcrafted") == (1, 0, False)
 
 
 @pytest.mark.real_data
