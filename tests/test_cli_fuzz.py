@@ -170,18 +170,24 @@ def run_refused(capsys, arguments: list[str], folder: Path) -> str:
     return err
 
 
+def bad_path(path: Path, case: str, contents: dict[str, bytes] | None = None) -> Path:
+    """``path`` made bad as ``case`` says: a folder in the file's place, the file in a folder
+    that does not exist (the path returned), or the file holding ``contents[case]``."""
+    if case == "folder":
+        path.mkdir()
+    elif case == "missing parent":
+        path = path.parent / "nowhere" / path.name
+    else:
+        path.write_bytes((contents or {})[case])
+    return path
+
+
 @pytest.mark.parametrize("case", [*BAD_JSON, "folder", "missing parent"])
 @pytest.mark.parametrize(("command", "field"), FUZZED)
 def test_a_bad_json_input_exits_2_with_one_line_and_changes_nothing(
     command, field, case, inputs, tmp_path, capsys
 ):
-    bad = tmp_path / "bad.json"
-    if case == "folder":
-        bad.mkdir()
-    elif case == "missing parent":
-        bad = tmp_path / "nowhere" / "bad.json"
-    else:
-        bad.write_bytes(BAD_JSON[case])
+    bad = bad_path(tmp_path / "bad.json", case, BAD_JSON)
     err = run_refused(capsys, arguments_for(COMMANDS[command][0], inputs, **{field: bad}), tmp_path)
     assert str(bad) in err or bad.name in err, err  # the message names the file
 
@@ -346,24 +352,14 @@ BAD_PHOTOS = {
 
 @pytest.mark.parametrize("case", [*BAD_PHOTOS, "folder", "missing parent"])
 def test_a_bad_photo_exits_2_with_one_line_before_the_model_loads(case, inputs, tmp_path, capsys):
-    photo = tmp_path / "photo.jpg"
-    if case == "folder":
-        photo.mkdir()
-    elif case == "missing parent":
-        photo = tmp_path / "nowhere" / "photo.jpg"
-    else:
-        photo.write_bytes(BAD_PHOTOS[case])
+    photo = bad_path(tmp_path / "photo.jpg", case, BAD_PHOTOS)
     arguments = arguments_for(["generate", "{photo}", "--model", "{model}"], inputs, photo=photo)
     assert str(photo) in run_refused(capsys, arguments, tmp_path) or case == "missing parent"
 
 
 @pytest.mark.parametrize("case", ["folder", "missing parent"])
 def test_a_glove_path_that_is_no_file_exits_2_before_tensorflow(case, inputs, tmp_path, capsys):
-    glove = tmp_path / "glove.6B.50d.txt"
-    if case == "folder":
-        glove.mkdir()
-    else:
-        glove = tmp_path / "nowhere" / "glove.6B.50d.txt"
+    glove = bad_path(tmp_path / "glove.6B.50d.txt", case)
     command = ["train", "--features", "{store}", "--stories", "{demo_sis}", "--glove", str(glove),
                "--out", "{model_out}", "--work-dir", "{work_dir}"]  # fmt: skip
     assert str(glove) in run_refused(capsys, arguments_for(command, inputs), tmp_path)
