@@ -11,6 +11,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance
@@ -36,6 +37,10 @@ CLOTHES = (
     "#444a58",
     "#f0f0f0",
 )
+#: A gown: what the graduates, and the speaker at their ceremony, wear.
+GOWN: dict[str, Any] = {"body": (20, 20, 26), "legs": (20, 20, 26)}
+#: A graduate: the gown and a mortarboard.
+GRADUATE: dict[str, Any] = {**GOWN, "hat": "mortarboard"}
 
 
 def rgb(colour: str) -> RGB:
@@ -634,15 +639,31 @@ def _cake(frame: Frame, rng: np.random.Generator) -> None:
         )
 
 
+def _gabled(
+    frame: Frame,
+    x: float,
+    base: float,
+    w: float,
+    shape: tuple[float, float, float],
+    wall: RGB,
+    roof: RGB,
+) -> None:
+    """A building ``2 w`` wide standing on ``base`` at ``x``, its wall and gabled roof sized in
+    ``w`` by ``shape``: (wall height, roof half-width at the eaves, roof peak above ``base``)."""
+    height, eaves, peak = shape
+    frame.draw.rectangle((x - w, base - w * height, x + w, base), fill=wall)
+    frame.draw.polygon(
+        [(x - w * eaves, base - w * height), (x + w * eaves, base - w * height),
+         (x, base - w * peak)],
+        fill=roof,
+    )  # fmt: skip
+
+
 def _church(frame: Frame, rng: np.random.Generator) -> None:
     x = rng.uniform(0.3, 0.7) * frame.width
     base, w = frame.horizon + 6, frame.width * rng.uniform(0.16, 0.22)
     white = jitter("#f5f3ee", rng, 8)
-    frame.draw.rectangle((x - w, base - w * 1.1, x + w, base), fill=white)
-    frame.draw.polygon(
-        [(x - w * 1.1, base - w * 1.1), (x + w * 1.1, base - w * 1.1), (x, base - w * 1.7)],
-        fill=jitter("#8a3a30", rng),
-    )
+    _gabled(frame, x, base, w, (1.1, 1.1, 1.7), white, jitter("#8a3a30", rng))
     frame.draw.rectangle((x - w * 0.2, base - w * 2.4, x + w * 0.2, base - w * 1.4), fill=white)
     frame.draw.polygon(
         [(x - w * 0.25, base - w * 2.4), (x + w * 0.25, base - w * 2.4), (x, base - w * 3.0)],
@@ -1058,17 +1079,7 @@ def _family_group(frame: Frame, rng: np.random.Generator) -> None:
     graduate = int(rng.integers(count))
     for i, x in enumerate(np.linspace(0.25, 0.75, count) * frame.width):
         if i == graduate:
-            _figure(
-                frame,
-                rng,
-                x,
-                feet,
-                size,
-                body=(20, 20, 26),
-                legs=(20, 20, 26),
-                hat="mortarboard",
-                holds="diploma",
-            )
+            _figure(frame, rng, x, feet, size, **GRADUATE, holds="diploma")
         else:
             _figure(frame, rng, x, feet, size * rng.uniform(0.75, 1.0))
 
@@ -1106,9 +1117,7 @@ def _podium(frame: Frame, rng: np.random.Generator) -> None:
         (frame.width * 0.1, frame.horizon - 24, frame.width * 0.9, frame.horizon),
         fill=jitter("#1e3a6e", rng, 10),
     )
-    _figure(
-        frame, rng, x, frame.horizon - 10, frame.height * 0.3, body=(20, 20, 26), legs=(20, 20, 26)
-    )
+    _figure(frame, rng, x, frame.horizon - 10, frame.height * 0.3, **GOWN)
     frame.draw.polygon(
         [
             (x - 22, frame.horizon - 40),
@@ -1127,17 +1136,7 @@ def _handshake(frame: Frame, rng: np.random.Generator) -> None:
     frame.draw.rectangle(
         (0, frame.height * 0.08, frame.width, frame.height * 0.16), fill=jitter("#e3b43a", rng, 10)
     )
-    _figure(
-        frame,
-        rng,
-        x - size * 0.3,
-        feet,
-        size,
-        body=(20, 20, 26),
-        legs=(20, 20, 26),
-        hat="mortarboard",
-        holds="diploma",
-    )
+    _figure(frame, rng, x - size * 0.3, feet, size, **GRADUATE, holds="diploma")
     _figure(frame, rng, x + size * 0.3, feet, size * 1.02, body=jitter("#6a1a2a", rng, 10))
 
 
@@ -1150,11 +1149,7 @@ def _confetti(frame: Frame, rng: np.random.Generator) -> None:
 def _cabin(frame: Frame, rng: np.random.Generator) -> None:
     x = rng.uniform(0.25, 0.6) * frame.width
     base, w = frame.horizon + 20, frame.width * rng.uniform(0.15, 0.2)
-    frame.draw.rectangle((x - w, base - w * 0.9, x + w, base), fill=jitter("#6a4020", rng))
-    frame.draw.polygon(
-        [(x - w * 1.2, base - w * 0.9), (x + w * 1.2, base - w * 0.9), (x, base - w * 1.6)],
-        fill=(240, 244, 250),
-    )
+    _gabled(frame, x, base, w, (0.9, 1.2, 1.6), jitter("#6a4020", rng), (240, 244, 250))
     frame.draw.rectangle(
         (x - w * 0.5, base - w * 0.6, x - w * 0.15, base - w * 0.3), fill=(255, 210, 110)
     )
@@ -1178,12 +1173,7 @@ def _campfire(frame: Frame, rng: np.random.Generator) -> None:
 def _campus_hall(frame: Frame, rng: np.random.Generator) -> None:
     x = rng.uniform(0.35, 0.65) * frame.width
     base, w = frame.horizon + 4, frame.width * rng.uniform(0.28, 0.36)
-    brick = jitter("#a0482e", rng, 14)
-    frame.draw.rectangle((x - w, base - w * 0.75, x + w, base), fill=brick)
-    frame.draw.polygon(
-        [(x - w * 1.05, base - w * 0.75), (x + w * 1.05, base - w * 0.75), (x, base - w * 1.05)],
-        fill=(235, 232, 225),
-    )
+    _gabled(frame, x, base, w, (0.75, 1.05, 1.05), jitter("#a0482e", rng, 14), (235, 232, 225))
     for cx in np.linspace(x - w * 0.8, x + w * 0.8, 6):
         frame.draw.rectangle((cx - 5, base - w * 0.72, cx + 5, base), fill=(240, 238, 232))
 
@@ -1222,10 +1212,8 @@ PROPS: dict[str, Prop] = {
     "player": lambda frame, rng: _person(
         frame, rng, body=frame.accent(rng), hat="beanie", hat_colour=(230, 230, 235)
     ),
-    "graduate": partial(_person, body=(20, 20, 26), legs=(20, 20, 26), hat="mortarboard"),
-    "cheering_graduate": partial(
-        _person, body=(20, 20, 26), legs=(20, 20, 26), hat="mortarboard", arms_up=True
-    ),
+    "graduate": partial(_person, **GRADUATE),
+    "cheering_graduate": partial(_person, **GRADUATE, arms_up=True),
     "door": _door,
     "bunting": _bunting,
     "balloon": _balloon,
