@@ -10,13 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from imgstory.errors import UserInputError
 from imgstory.features.base import Encoder
 
 if TYPE_CHECKING:
     import tensorflow as tf
+
+#: Weights a builder is given: a file, ``"imagenet"`` (Xception), or None (the default ones).
+Weights: TypeAlias = str | Path | None
+#: How Xception spreads its work (:func:`get_encoder`'s ``strategy``); the others take none.
+Strategy: TypeAlias = "str | tf.distribute.Strategy | None"
 
 __all__ = ["ENCODERS", "Encoder", "EncoderSpec", "encoder_spec", "get_encoder"]
 
@@ -29,61 +34,36 @@ class EncoderSpec:
     dimension: int
     summary: str
     uses_weights: bool
-    build: Callable[..., Encoder]
+    #: ``(weights, batch size or None, strategy) -> encoder``.
+    build: Callable[[Weights, int | None, Strategy], Encoder]
     #: The fingerprint ``build(weights)`` would have, found without building (no TensorFlow);
     #: None when it cannot be known in advance (ImageNet weights not downloaded yet).
-    fingerprint: Callable[[str | Path | None], str | None]
+    fingerprint: Callable[[Weights], str | None]
+    #: Whether it can spread its work with ``tf.distribute`` (a ``strategy``).
+    distributes: bool = False
 
 
-def _build_xception(
-    weights: str | Path | None,
-    *,
-    batch_size: int | None = None,
-    strategy: str | tf.distribute.Strategy | None = None,
-) -> Encoder:
+def _build_xception(weights: Weights, batch_size: int | None, strategy: Strategy) -> Encoder:
     from imgstory.features.xception import XceptionEncoder
 
     return XceptionEncoder(weights, batch_size=batch_size or 16, strategy=strategy)
 
 
-def _no_strategy(strategy: str | tf.distribute.Strategy | None) -> None:
-    if strategy not in (None, "default"):
-        raise UserInputError("--strategy applies to the xception encoder only (drop it)")
-
-
-def _build_handcrafted(
-    weights: str | Path | None,
-    *,
-    batch_size: int | None = None,
-    strategy: str | tf.distribute.Strategy | None = None,
-) -> Encoder:
+def _build_handcrafted(weights: Weights, batch_size: int | None, strategy: Strategy) -> Encoder:
     from imgstory.features.handcrafted import HandcraftedEncoder
 
-    _no_strategy(strategy)
     return HandcraftedEncoder()
 
 
-def _build_concepts(
-    weights: str | Path | None,
-    *,
-    batch_size: int | None = None,
-    strategy: str | tf.distribute.Strategy | None = None,
-) -> Encoder:
+def _build_concepts(weights: Weights, batch_size: int | None, strategy: Strategy) -> Encoder:
     from imgstory.features.concept_encoder import ConceptEncoder
 
-    _no_strategy(strategy)
     return ConceptEncoder(weights=weights, batch_size=batch_size or 16)
 
 
-def _build_terms(
-    weights: str | Path | None,
-    *,
-    batch_size: int | None = None,
-    strategy: str | tf.distribute.Strategy | None = None,
-) -> Encoder:
+def _build_terms(weights: Weights, batch_size: int | None, strategy: Strategy) -> Encoder:
     from imgstory.features.concept_encoder import TermEncoder
 
-    _no_strategy(strategy)
     return TermEncoder(weights=weights, batch_size=batch_size or 16)
 
 
@@ -120,6 +100,7 @@ ENCODERS: dict[str, EncoderSpec] = {
         uses_weights=True,
         build=_build_xception,
         fingerprint=_xception_fingerprint,
+        distributes=True,
     ),
     "concepts": EncoderSpec(
         name="concepts",
@@ -165,11 +146,7 @@ def encoder_spec(name: str) -> EncoderSpec:
 
 
 def get_encoder(
-    name: str,
-    weights: str | Path | None = None,
-    *,
-    batch_size: int | None = None,
-    strategy: str | tf.distribute.Strategy | None = None,
+    name: str, weights: Weights = None, *, batch_size: int | None = None, strategy: Strategy = None
 ) -> Encoder:
     """Build the encoder called ``name``.
 
@@ -188,7 +165,9 @@ def get_encoder(
     spec = encoder_spec(name)
     if weights is not None and not spec.uses_weights:
         raise UserInputError(f"the {name!r} encoder has no weights: drop --weights")
-    encoder = spec.build(weights, batch_size=batch_size, strategy=strategy)
+    if strategy not in (None, "default") and not spec.distributes:
+        raise UserInputError("--strategy applies to the xception encoder only (drop it)")
+    encoder = spec.build(weights, batch_size, strategy)
     if encoder.dimension != spec.dimension:
         raise RuntimeError(f"encoder {name!r} built with dimension {encoder.dimension}")
     return encoder
