@@ -5,7 +5,6 @@ import streamlit as st
 from imgstory.app import (
     published_view,
     real_photo_view,
-    real_photos,
     results,
     scoring,
     sources,
@@ -127,11 +126,7 @@ if long is not None:
                 )
 
 st.header(_("Real VIST photos: our VIST models against baselines"))
-try:
-    real = real_photos.load_real_photo_results()
-except UserInputError as error:
-    real = None
-    st.error(error_text(error))
+real = widgets.real_photo_results()
 if real is None:
     st.info(
         _(

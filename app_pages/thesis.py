@@ -24,11 +24,7 @@ source = state.current_source(required=False)
 own_results = source is not None and source.results_dir is not None
 results_dir = source.results_dir if own_results else DEMO_DIR / "results"
 origin = results.results_origin(results_dir)  # the numbers' own data, not the sidebar's
-try:
-    real = real_photos.load_real_photo_results()
-except UserInputError as error:
-    real = None
-    st.error(error_text(error))
+real = widgets.real_photo_results()
 
 st.title(_("Does a sequence model tell better photo stories?"))
 st.markdown(

@@ -801,3 +801,20 @@ def naming_html(table: pd.DataFrame) -> str:
     from imgstory.app.naming import shown_table
 
     return shown_table(table, metric_column=None).to_html()
+
+
+def test_real_photo_results_shows_a_file_it_cannot_read_as_an_error(monkeypatch):
+    """The Thesis and Model comparison pages read the real-photo results through one helper: a
+    file it refuses is one error on the page and no results, never a traceback."""
+    from imgstory.app import real_photos, widgets
+
+    def refuse():
+        raise UserInputError("vist_real_photos.json: an older layout")
+
+    shown = []
+    monkeypatch.setattr(widgets.st, "error", shown.append)
+    monkeypatch.setattr(real_photos, "load_real_photo_results", refuse)
+    assert widgets.real_photo_results() is None
+    assert shown == ["vist_real_photos.json: an older layout"]
+    monkeypatch.setattr(real_photos, "load_real_photo_results", lambda: None)
+    assert widgets.real_photo_results() is None and len(shown) == 1  # none computed: no error

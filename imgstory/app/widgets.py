@@ -9,12 +9,13 @@ from typing import Any
 
 import streamlit as st
 
-from imgstory.app import downloads, scoring
+from imgstory.app import downloads, real_photos, scoring
 from imgstory.app.explore import PhotoSlot
 from imgstory.app.generation import StoryResult, decoding_name
 from imgstory.app.i18n import (
     N_,
     _,
+    error_text,
     ngettext,
     stories_language_note,
     story_html,
@@ -25,6 +26,8 @@ from imgstory.app.naming import shown_table
 from imgstory.app.sources import display_path
 from imgstory.app.story_scores import story_score_tables
 from imgstory.decoding import DECODING_HELP, METHODS, DecodingConfig
+from imgstory.errors import UserInputError
+from imgstory.eval.report import RealPhotoReport
 
 
 def show_photo_strip(
@@ -96,6 +99,16 @@ def show_summary_table(long: Any, origin: Any) -> None:
     st.table(translate_columns(results.wide_table(long)).set_index(_("system")))
     if "theme_accuracy" in set(long["metric"]):
         st.caption(_(results.THEME_ACCURACY_NOTE))
+
+
+def real_photo_results() -> RealPhotoReport | None:
+    """The real-photo results (:func:`real_photos.load_real_photo_results`), or None: none
+    computed, or a file that cannot be read, whose reason is shown as an error on the page."""
+    try:
+        return real_photos.load_real_photo_results()
+    except UserInputError as error:
+        st.error(error_text(error))
+        return None
 
 
 def show_slots(slots: Sequence[PhotoSlot], credit, key: str) -> None:
