@@ -76,9 +76,7 @@ MAX_LINES = 80
 #: ``path:function`` -> why it may be long for now. Remove an entry when its function is short.
 LONG_ALLOWED: dict[str, str] = {
     "imgstory/app/published_view.py:show_released_systems": "being rewritten (issue 30)",
-    "imgstory/demo/builder.py:build_demo_pack": "being rewritten (issue 30)",
     "imgstory/app/human_view.py:render_create": "being rewritten (issue 30)",
-    "imgstory/vist_models/real_photos.py:evaluate_on_real_photos": "being rewritten (issue 30)",
 }
 
 

@@ -218,6 +218,121 @@ def _folder_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
+class _StepClock:
+    """Times a build's steps: each finished step's seconds in :attr:`timings`, and one log line."""
+
+    def __init__(self, log: Callable[[str], None]) -> None:
+        self.log = log
+        self.timings: dict[str, float] = {}
+        self.started = self.last = time.perf_counter()
+
+    def step(self, name: str) -> None:
+        """Record the seconds since the previous step (or the start) as step ``name``."""
+        now = time.perf_counter()
+        self.timings[name] = round(now - self.last, 2)
+        self.log(f"{name}: {self.timings[name]:.1f} s")
+        self.last = now
+
+    def total(self) -> dict[str, float]:
+        """The timings with ``total`` (seconds since the start) added."""
+        self.timings["total"] = round(time.perf_counter() - self.started, 2)
+        return self.timings
+
+
+def _extract_pack_features(out_dir: Path, encoder: str, progress: bool) -> None:
+    """Write the feature store ``features/`` of every generated photo under ``images/``.
+
+    Raises:
+        UserInputError: a generated photo could not be read.
+    """
+    from imgstory.features.extract import extract_features
+
+    photos = {
+        path.stem: path for path in sorted((out_dir / "images").rglob("*.jpg")) if path.is_file()
+    }
+    extraction = extract_features(photos, out_dir / "features", encoder, progress=progress)
+    if extraction.unreadable:
+        raise UserInputError(f"{len(extraction.unreadable)} generated photos could not be read")
+
+
+def _train_cells(
+    out_dir: Path,
+    build: BuildConfig,
+    splits: Mapping[str, list[Story]],
+    seed: int,
+    progress: bool,
+    clock: _StepClock,
+) -> None:
+    """Train one model per cell of :data:`CELLS` into ``models/<cell>`` (a step each)."""
+    from imgstory.model.config import ModelConfig, TrainingConfig
+    from imgstory.model.training import train_model
+
+    (out_dir / "models").mkdir()  # the pack's own folder (cleared first); one model per cell
+    with tempfile.TemporaryDirectory(prefix="imgstory-demo-runs-") as runs:
+        for cell in CELLS:
+            train_model(
+                out_dir / "features",
+                splits["train"],
+                out_dir / "models" / cell,
+                ModelConfig(
+                    cell=cell,
+                    hidden_size=build.hidden_size,
+                    embedding_dim=build.embedding_dim,
+                    max_sentence_length=build.max_sentence_length,
+                    vocab_min_count=1,
+                ),
+                TrainingConfig(
+                    epochs=build.epochs,
+                    batch_size=build.batch_size,
+                    learning_rate=build.learning_rate,
+                    seed=seed,
+                    patience=build.patience,
+                    backup_every_epochs=0,  # the work dir is temporary: nothing could resume
+                ),
+                val_stories=splits["val"],
+                progress=progress,
+                work_dir=Path(runs) / cell,
+                stories_source=f"imgstory demo build (seed {seed}, config {build.name})",
+            )
+            clock.step(f"train_{cell}")
+
+
+def _predict_systems(
+    out_dir: Path, build: BuildConfig, splits: Mapping[str, list[Story]], seed: int
+) -> dict[str, dict[str, str]]:
+    """Every system's story per test album (``system -> album -> story``), each system's also
+    written to ``results/predictions/<system>.json`` (AREL format)."""
+    from imgstory.decoding.config import DecodingConfig
+    from imgstory.features.store import FeatureStore
+    from imgstory.generation.predict import predict_stories
+    from imgstory.generation.storyteller import Storyteller
+
+    store = FeatureStore.open(out_dir / "features")
+    first = first_stories(splits["test"])  # album -> the photo sequence its systems describe
+    album_ids = list(first)
+    predictions: dict[str, dict[str, str]] = {}
+    for cell in CELLS:
+        teller = Storyteller.load(out_dir / "models" / cell)
+        for method in ("beam", "greedy"):
+            decoding = DecodingConfig(
+                method=method,
+                beam_size=build.beam_size,
+                no_repeat_ngram_size=DEMO_NO_REPEAT,
+                repeat_penalty=DEMO_REPEAT_PENALTY,
+            )
+            told = predict_stories(
+                teller, store, splits["test"], decoding, batch_size=len(album_ids)
+            )  # AREL format: each album's first photo sequence, {album_id: [story]}
+            predictions[f"{cell}-{method}"] = {album: told[album][0] for album in album_ids}
+    predictions.update(floor_predictions(store, splits["train"], first, seed))
+    for system in SYSTEMS:
+        _write_json(
+            out_dir / "results" / "predictions" / f"{system}.json",
+            {album: [story] for album, story in predictions[system].items()},
+        )
+    return predictions
+
+
 def build_demo_pack(
     out_dir: str | Path,
     *,
@@ -245,102 +360,29 @@ def build_demo_pack(
     build = config if isinstance(config, BuildConfig) else build_config(config)
     encoder_spec(encoder)  # unknown names fail before anything is removed or imported
 
-    from imgstory.decoding.config import DecodingConfig
-    from imgstory.features.extract import extract_features
-    from imgstory.features.store import FeatureStore
-    from imgstory.generation.predict import predict_stories
-    from imgstory.generation.storyteller import Storyteller
-    from imgstory.model.config import ModelConfig, TrainingConfig
-    from imgstory.model.training import train_model
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     clear_pack(out_dir)
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-
-    def step(name: str, since: float) -> float:
-        now = time.perf_counter()
-        timings[name] = round(now - since, 2)
-        log(f"{name}: {timings[name]:.1f} s")
-        return now
-
-    clock = started
+    clock = _StepClock(log)
     albums = write_dataset(out_dir, build.dataset, seed)
-    clock = step("generate", clock)
-
-    photos = {
-        path.stem: path for path in sorted((out_dir / "images").rglob("*.jpg")) if path.is_file()
-    }
-    extraction = extract_features(photos, out_dir / "features", encoder, progress=progress)
-    if extraction.unreadable:
-        raise UserInputError(f"{len(extraction.unreadable)} generated photos could not be read")
-    clock = step("features", clock)
+    clock.step("generate")
+    _extract_pack_features(out_dir, encoder, progress)
+    clock.step("features")
 
     splits = {
         split: load_sis(out_dir / "sis" / f"{split}{SIS_SUFFIX}").stories
         for split in ("train", "val", "test")
     }
-    (out_dir / "models").mkdir()  # the pack's own folder (cleared above); one model per cell
-    with tempfile.TemporaryDirectory(prefix="imgstory-demo-runs-") as runs:
-        for cell in CELLS:
-            train_model(
-                out_dir / "features",
-                splits["train"],
-                out_dir / "models" / cell,
-                ModelConfig(
-                    cell=cell,
-                    hidden_size=build.hidden_size,
-                    embedding_dim=build.embedding_dim,
-                    max_sentence_length=build.max_sentence_length,
-                    vocab_min_count=1,
-                ),
-                TrainingConfig(
-                    epochs=build.epochs,
-                    batch_size=build.batch_size,
-                    learning_rate=build.learning_rate,
-                    seed=seed,
-                    patience=build.patience,
-                    backup_every_epochs=0,  # the work dir is temporary: nothing could resume
-                ),
-                val_stories=splits["val"],
-                progress=progress,
-                work_dir=Path(runs) / cell,
-                stories_source=f"imgstory demo build (seed {seed}, config {build.name})",
-            )
-            clock = step(f"train_{cell}", clock)
-
-    store = FeatureStore.open(out_dir / "features")
-    first = first_stories(splits["test"])  # album -> the photo sequence its systems describe
-    album_ids = list(first)
-    predictions: dict[str, dict[str, str]] = {}
-    for cell in CELLS:
-        teller = Storyteller.load(out_dir / "models" / cell)
-        for method in ("beam", "greedy"):
-            decoding = DecodingConfig(
-                method=method,
-                beam_size=build.beam_size,
-                no_repeat_ngram_size=DEMO_NO_REPEAT,
-                repeat_penalty=DEMO_REPEAT_PENALTY,
-            )
-            told = predict_stories(
-                teller, store, splits["test"], decoding, batch_size=len(album_ids)
-            )  # AREL format: each album's first photo sequence, {album_id: [story]}
-            predictions[f"{cell}-{method}"] = {album: told[album][0] for album in album_ids}
-    predictions.update(floor_predictions(store, splits["train"], first, seed))
-    for system in SYSTEMS:
-        _write_json(
-            out_dir / "results" / "predictions" / f"{system}.json",
-            {album: [story] for album, story in predictions[system].items()},
-        )
-    clock = step("predict", clock)
+    _train_cells(out_dir, build, splits, seed, progress, clock)
+    predictions = _predict_systems(out_dir, build, splits, seed)
+    clock.step("predict")
 
     references = load_references(out_dir / "reference" / "test_reference.json")
     album_themes = {album.album_id: album.theme for album in albums}
     summary = score_systems(references, predictions, album_themes, build.resamples, seed)
     _write_json(out_dir / "results" / "summary.json", summary.to_json())
-    step("evaluate", clock)
-    timings["total"] = round(time.perf_counter() - started, 2)
+    clock.step("evaluate")
+    timings = clock.total()
 
     manifest = _manifest(out_dir, build, seed, encoder, albums, splits, timings)
     _write_json(out_dir / MANIFEST_FILE, manifest)

@@ -21,6 +21,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from imgstory.eval.floors import nearest_stories, random_stories
 from imgstory.eval.released import CONSTANT_STORY, ReleasedFiles
 from imgstory.eval.report import RealPhotoReport
 from imgstory.vist_models.text_guard import check_no_test_text
+
+if TYPE_CHECKING:
+    from imgstory.eval.scoreboard import ToldStories
 
 RESAMPLES = 1000
 #: The thesis model's directory under ``assets/models`` (the shipped VIST LSTM).
@@ -256,6 +260,71 @@ def code_version() -> dict[str, object]:
     return {"imgstory": __version__, "commit": commit, "uncommitted_changes": changed}
 
 
+def _told_by_models(
+    rows: Sequence[ModelRow],
+    sequences: Sequence[Story],
+    files: Mapping[str, Path],
+    albums: Sequence[str],
+) -> ToldStories:
+    """The model rows' stories (:func:`tell_albums`), each told from every album's own photos."""
+    from imgstory.eval.scoreboard import ToldStories
+
+    told = tell_albums(rows, sequences, files)
+    return ToldStories(
+        told,
+        dict.fromkeys(told, "model"),
+        {row.name: f"told by {row.model_dir.name} from the photos" for row in rows},
+        {name: set(albums) for name in told},
+        {row.name: row.model_dir.name for row in rows},
+    )
+
+
+def _add_released(
+    told: ToldStories, released: Sequence[ReleasedFiles], sequences: Sequence[Story]
+) -> None:
+    """Add a row to ``told`` for every released system with a story for a scored album."""
+    for system in released:
+        stories, exact, note = released_stories(system, sequences)
+        if stories:
+            told.stories[system.system], told.notes[system.system] = stories, note
+            told.kinds[system.system], told.same_photos[system.system] = "released", exact
+
+
+def _add_floors(
+    told: ToldStories,
+    probabilities: Mapping[str, np.ndarray],
+    sequences: Sequence[Story],
+    train: Sequence[Story],
+    albums: Sequence[str],
+    seed: int,
+) -> None:
+    """Add the floors' rows to ``told``: the constant story, a random training story (drawn with
+    ``seed``), and concept and sentence retrieval from the photos' class ``probabilities``."""
+    from imgstory.features.concepts import ConceptSpace
+
+    photo_ids = list(probabilities)
+    concept_vectors = ConceptSpace.packaged().photo_vectors(np.stack(list(probabilities.values())))
+    vectors = dict(zip(photo_ids, concept_vectors, strict=True))  # photo id -> (50,)
+    floors = {
+        CONSTANT_SYSTEM: dict.fromkeys(albums, CONSTANT_STORY),
+        RANDOM_SYSTEM: random_stories(sequences, train, seed),
+        RETRIEVAL_SYSTEM: retrieval_stories(vectors, sequences, train),
+        SENTENCE_RETRIEVAL_SYSTEM: sentence_retrieval_stories(vectors, sequences, train),
+    }
+    for name, stories in floors.items():
+        told.stories[name], told.kinds[name], told.same_photos[name] = stories, "floor", set(albums)
+    told.notes[CONSTANT_SYSTEM] = f"'{CONSTANT_STORY}' for every album"
+    told.notes[RANDOM_SYSTEM] = f"a training story drawn at random per album (seed {seed})"
+    told.notes[RETRIEVAL_SYSTEM] = (
+        "the training story whose sentences' meanings best match the photos' concepts, "
+        "position by position"
+    )
+    told.notes[SENTENCE_RETRIEVAL_SYSTEM] = (
+        "for each photo, the training sentence whose class mixture best matches the photo's "
+        "likeliest classes, no sentence twice in a story"
+    )
+
+
 def evaluate_on_real_photos(
     test_stories: Sequence[Story],
     photos_dir: str | Path,
@@ -284,8 +353,7 @@ def evaluate_on_real_photos(
         floor_text: what ``train`` is, for the file.
         seed: the random floor's seed.
     """
-    from imgstory.eval.scoreboard import ToldStories, score_rows
-    from imgstory.features.concepts import ConceptSpace
+    from imgstory.eval.scoreboard import score_rows
     from imgstory.vist_models.grounding import photo_probabilities
 
     check_no_test_text(train, references, "the floors' training text")
@@ -294,42 +362,14 @@ def evaluate_on_real_photos(
     rows = model_rows({label: Path(path) for label, path in models.items()})
     if not rows:
         raise UserInputError("no model to score: build them first (`imgstory vist build`)")
-    told = tell_albums(rows, sequences, files)
-    notes = {row.name: f"told by {row.model_dir.name} from the photos" for row in rows}
-    kinds = dict.fromkeys(told, "model")
-    same_photos = {name: set(album_references) for name in told}
-    for system in released:
-        stories, exact, note = released_stories(system, sequences)
-        if stories:
-            told[system.system], notes[system.system] = stories, note
-            kinds[system.system], same_photos[system.system] = "released", exact
+    albums = list(album_references)
+    told = _told_by_models(rows, sequences, files, albums)
+    _add_released(told, released, sequences)
     probabilities = photo_probabilities(files)
-    photo_ids = list(probabilities)
-    concept_vectors = ConceptSpace.packaged().photo_vectors(np.stack(list(probabilities.values())))
-    vectors = dict(zip(photo_ids, concept_vectors, strict=True))  # photo id -> (50,)
-    floors = {
-        CONSTANT_SYSTEM: dict.fromkeys(album_references, CONSTANT_STORY),
-        RANDOM_SYSTEM: random_stories(sequences, train, seed),
-        RETRIEVAL_SYSTEM: retrieval_stories(vectors, sequences, train),
-        SENTENCE_RETRIEVAL_SYSTEM: sentence_retrieval_stories(vectors, sequences, train),
-    }
-    for name, stories in floors.items():
-        told[name], kinds[name], same_photos[name] = stories, "floor", set(album_references)
-    notes[CONSTANT_SYSTEM] = f"'{CONSTANT_STORY}' for every album"
-    notes[RANDOM_SYSTEM] = f"a training story drawn at random per album (seed {seed})"
-    notes[RETRIEVAL_SYSTEM] = (
-        "the training story whose sentences' meanings best match the photos' concepts, "
-        "position by position"
-    )
-    notes[SENTENCE_RETRIEVAL_SYSTEM] = (
-        "for each photo, the training sentence whose class mixture best matches the photo's "
-        "likeliest classes, no sentence twice in a story"
-    )
-    thesis = THESIS_SYSTEM if THESIS_SYSTEM in told else rows[0].name
+    _add_floors(told, probabilities, sequences, train, albums, seed)
+    thesis = THESIS_SYSTEM if THESIS_SYSTEM in told.stories else rows[0].name
     systems = score_rows(
-        ToldStories(
-            told, kinds, notes, same_photos, {row.name: row.model_dir.name for row in rows}
-        ),
+        told,
         thesis,
         album_references,
         sequences,
