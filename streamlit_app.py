@@ -13,7 +13,7 @@ import streamlit as st
 from imgstory.app import navigation
 from imgstory.app.exposure import stop_address_lookups
 from imgstory.app.i18n import _, language_switch, streamlit_texts
-from imgstory.app.state import select_source
+from imgstory.app.source_picker import select_source
 from imgstory.app.uploads import MAX_PHOTO_MB
 from imgstory.app.warmup import background_imports_finished
 from imgstory.paths import ASSETS_DIR

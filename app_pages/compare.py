@@ -6,7 +6,10 @@ from imgstory.app import (
     published_view,
     real_photo_view,
     results,
+    scorer_warmup,
     scoring,
+    scoring_cache,
+    source_picker,
     sources,
     state,
     widgets,
@@ -17,8 +20,8 @@ from imgstory.errors import UserInputError
 from imgstory.paths import DEMO_DIR
 from imgstory.viz.metrics import metric_chart
 
-source = state.current_source(required=False)
-state.meteor_started(2)  # in the background: warm when scoring starts (2 jars share a job)
+source = source_picker.current_source(required=False)
+scorer_warmup.meteor_started(2)  # in the background: warm when scoring starts (2 jars share a job)
 st.title(_("Model comparison"))
 
 default_results = source.results_dir if source and source.results_dir else DEMO_DIR / "results"
@@ -97,13 +100,13 @@ if long is not None:
         )
     with st.expander(_("Paired significance (re-scores every system's predictions)")):
         baseline = results.THESIS_SYSTEM
-        problem = state.paired_problem(results_dir, baseline)
+        problem = scoring_cache.paired_problem(results_dir, baseline)
         if problem:
             st.info(_("Paired tests cannot run on this folder: {problem}.").format(problem=problem))
         elif st.button(_("Run paired bootstrap tests"), help=_(scoring.PAIRED_HELP)):
             bar = st.progress(0.0, text=_("Scoring every system…"))
             try:
-                tests = state.paired_tests(
+                tests = scoring_cache.cached_paired_tests(
                     results_dir, baseline, lambda done, text: bar.progress(done, text=text)
                 )
             except UserInputError as error:

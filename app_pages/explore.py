@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from imgstory.app import explore, photo_inputs, state, widgets
+from imgstory.app import explore, photo_inputs, source_picker, state, widgets
 from imgstory.app.i18n import _, ngettext, stories_language_note, story_html, translate_columns
 
-source = state.current_source()
+source = source_picker.current_source()
 st.title(_("Dataset explorer"))
 st.caption(_("Data: {data}").format(data=source.label))
 
@@ -25,7 +25,7 @@ with filters[1]:
     )
 
 finder = state.source_photo_finder(source)
-stories = explore.filter_stories(state.stories_table(source, splits), splits, query)
+stories = explore.filter_stories(state.source_stories_table(source, splits), splits, query)
 if finder is not None and st.toggle(
     _("Only stories whose 5 photos are all here"),
     value=True,
@@ -105,8 +105,8 @@ for tab, story in zip(tabs, album_stories, strict=True):
             key=f"generate-{story.story_id}",
             icon=":material/edit_note:",
         ):
-            st.session_state[state.PICKED_STORY_KEY] = (story.split, story.story_id)
-            st.session_state[state.PHOTO_SOURCE_KEY] = photo_inputs.DATASET
+            st.session_state[photo_inputs.PICKED_STORY_KEY] = (story.split, story.story_id)
+            st.session_state[photo_inputs.PHOTO_SOURCE_KEY] = photo_inputs.DATASET
             st.switch_page("app_pages/generate.py")
         st.caption(
             _("Normalised text (what the models learn and are scored on): {text}").format(

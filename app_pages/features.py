@@ -4,9 +4,11 @@ import streamlit as st
 
 from imgstory.app import (
     feature_maps,
+    model_thread,
     models,
     photo_features,
     photo_inputs,
+    source_picker,
     sources,
     state,
     uploads,
@@ -17,7 +19,7 @@ from imgstory.app.i18n import _
 from imgstory.viz import features as figures
 from imgstory.viz.projection import PROJECTIONS, cosine_similarity_matrix, strongest_dimensions
 
-source = state.current_source()
+source = source_picker.current_source()
 st.title(_("Feature plots"))
 stores = feature_maps.feature_stores(source.features_dir)
 
@@ -39,10 +41,10 @@ with st.expander(_("Your photos: their features and what ImageNet sees in them")
     for problem in problems if files else []:
         st.error(problem)
     if len(checked) >= 2:
-        described = state.on_model_thread(
+        described = model_thread.on_model_thread(
             photo_features.describe_photos,
-            state.encoder(encoder_name),
-            state.encoder("concepts"),
+            model_thread.encoder(encoder_name),
+            model_thread.encoder("concepts"),
             [photo.image for photo in checked],
             [photo.name for photo in checked],
         )
@@ -125,7 +127,7 @@ with controls[3]:
         _("Photos shown"), 100, 3000, 800, step=100, help=_(feature_maps.MAX_PHOTOS_HELP)
     )
 
-stories = state.stories_table(source, splits)
+stories = state.source_stories_table(source, splits)
 photos = feature_maps.photo_rows(stories, store)
 in_store = set(photos["photo_id"])
 complete = stories[[all(p in in_store for p in ids.split()) for ids in stories["photo_ids"]]]

@@ -5,8 +5,11 @@ import streamlit as st
 from imgstory.app import (
     explore,
     generation,
+    model_thread,
     models,
     photo_inputs,
+    scorer_warmup,
+    source_picker,
     state,
     story_view,
     uploads,
@@ -19,26 +22,26 @@ from imgstory.errors import UserInputError
 RESULTS_KEY = "generated_results"
 
 st.title(_("Generate a story"))
-source = state.current_source(required=False)
+source = source_picker.current_source(required=False)
 
 finder = state.source_photo_finder(source) if source else None
-picked_split, picked_id = st.session_state.get(state.PICKED_STORY_KEY, (None, None))
+picked_split, picked_id = st.session_state.get(photo_inputs.PICKED_STORY_KEY, (None, None))
 split = picked_split if source and picked_split in source.sis_files else None
 split = split or (source.default_split if source else None)
 table = None
 if source is not None and finder is not None and split:
-    table = state.stories_table(source, [split])
+    table = state.source_stories_table(source, [split])
     table = table[explore.photos_found(table, finder) == 5]
 has_sequences = table is not None and len(table) > 0
 if picked_id is not None and has_sequences:  # the explorer handed a sequence over
-    st.session_state.setdefault(state.PHOTO_SOURCE_KEY, photo_inputs.DATASET)
+    st.session_state.setdefault(photo_inputs.PHOTO_SOURCE_KEY, photo_inputs.DATASET)
 kind = st.radio(
     _("Write a story for"),
     photo_inputs.PHOTO_SOURCES if has_sequences else photo_inputs.PHOTO_SOURCES[:1],
     format_func=_,
     horizontal=True,
     help=_(photo_inputs.PHOTO_SOURCE_HELP),
-    key=translated_choice(state.PHOTO_SOURCE_KEY),
+    key=translated_choice(photo_inputs.PHOTO_SOURCE_KEY),
 )
 
 inputs, uploaded = photo_inputs.PhotoInputs(), []
@@ -78,8 +81,8 @@ references = (
     state.references(source, inputs.split).get(inputs.album_id, []) if inputs.album_id else []
 )
 if references:  # the story will be scored: warm the scorers meanwhile, in the background
-    state.story_scorers_warming()
-    state.meteor_started()
+    scorer_warmup.story_scorers_warming()
+    scorer_warmup.meteor_started()
 
 order_column, preview_column = st.columns([1, 3])
 order_text = order_column.text_input(
@@ -182,9 +185,9 @@ if st.button(_("Generate story"), type="primary", disabled=blocked is not None):
                     )
                 )
                 produced.append(
-                    state.on_model_thread(
+                    model_thread.on_model_thread(
                         generation.generate_story,
-                        state.storyteller(choice.path),
+                        model_thread.storyteller(choice.path),
                         list(inputs.photos),
                         decoding,
                         model_label=choice.title,

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from imgstory.app import models, navigation, state
+from imgstory.app import models, navigation, source_picker, state
 from imgstory.app.i18n import _, ngettext
 from imgstory.viz.architecture import architecture_dot
 
@@ -31,11 +31,11 @@ with left:
     )
 with right:
     st.subheader(_("Loaded now"))
-    source = state.current_source(required=False)
+    source = source_picker.current_source(required=False)
     if source is None:
         st.info(
             _("No data source: {reason}").format(
-                reason=st.session_state.get(state.SOURCE_ERROR_KEY)
+                reason=st.session_state.get(source_picker.SOURCE_ERROR_KEY)
             )
         )
     else:

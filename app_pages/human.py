@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from imgstory.app import human_view, state
+from imgstory.app import human_view, source_picker
 from imgstory.app.i18n import _
 from imgstory.errors import UserInputError
 from imgstory.human.study import load_study
 
-source = state.current_source(required=False)
+source = source_picker.current_source(required=False)
 st.title(_("Human evaluation"))
 
 params = st.query_params

@@ -9,6 +9,8 @@ from imgstory.app import (
     real_photos,
     results,
     scoring,
+    scoring_cache,
+    source_picker,
     sources,
     state,
     thesis_view,
@@ -20,7 +22,7 @@ from imgstory.paths import DEMO_DIR
 from imgstory.text.tokens import display_sentence
 from imgstory.viz.architecture import architecture_dot
 
-source = state.current_source(required=False)
+source = source_picker.current_source(required=False)
 own_results = source is not None and source.results_dir is not None
 results_dir = source.results_dir if own_results else DEMO_DIR / "results"
 origin = results.results_origin(results_dir)  # the numbers' own data, not the sidebar's
@@ -77,7 +79,7 @@ if long is not None:
     st.caption(
         _("Data: {data}. Verdicts from paired bootstrap tests on METEOR.").format(data=origin.label)
     )
-    tests = state.findings_tests(results_dir, results.THESIS_SYSTEM)
+    tests = scoring_cache.findings_tests(results_dir, results.THESIS_SYSTEM)
     for first, second, topic in results.FINDINGS:
         sentence = results.finding(long, first, second, tests.get(second))
         if sentence:

@@ -579,28 +579,28 @@ def test_only_pages_about_to_score_warm_meteor(on_tiny_vist, monkeypatch):
     """Model comparison warms two jars; Generate one once a dataset sequence with reference
     stories is chosen (uploads have none: never scored); Thesis and the others none; with
     IMGSTORY_METEOR_WARM_UP=0 none at all (the suite's default, see conftest.py)."""
-    from imgstory.app import state
+    from imgstory.app import scorer_warmup
     from imgstory.eval import meteor
 
     wanted = []
     monkeypatch.setattr(meteor, "warm_up", lambda processes=1: wanted.append(processes))
 
     def warmed(page: str, dataset: bool = False) -> list[int]:
-        state.meteor_started.clear()
+        scorer_warmup.meteor_started.clear()
         wanted.clear()
         app = open_page(page)
         if dataset:
             choose_dataset_sequence(app)
         return list(wanted)
 
-    monkeypatch.setenv(state.METEOR_WARM_UP_ENV, "1")
+    monkeypatch.setenv(scorer_warmup.METEOR_WARM_UP_ENV, "1")
     assert warmed("compare") == [min(2, meteor.useful_processes())]
     assert warmed("generate") == []  # the default input: the user's own photos
     assert warmed("generate", dataset=True) == [1]
     assert [warmed(page) for page in ("home", "explore", "features", "thesis")] == [[]] * 4
-    monkeypatch.setenv(state.METEOR_WARM_UP_ENV, "0")
+    monkeypatch.setenv(scorer_warmup.METEOR_WARM_UP_ENV, "0")
     assert warmed("compare") == warmed("generate", dataset=True) == []
-    state.meteor_started.clear()
+    scorer_warmup.meteor_started.clear()
 
 
 @pytest.mark.parametrize(

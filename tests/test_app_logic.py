@@ -315,7 +315,7 @@ def test_the_app_and_the_demo_build_name_the_same_thesis_system():
 
 
 def test_findings_use_saved_tests_and_score_only_what_is_missing(tmp_path, monkeypatch):
-    from imgstory.app import state
+    from imgstory.app import scoring_cache
 
     test = PairedTest(0.1, 0.05, 0.15, 0.001, 40, resamples=1000).to_json()
     (tmp_path / "predictions").mkdir()
@@ -330,16 +330,16 @@ def test_findings_use_saved_tests_and_score_only_what_is_missing(tmp_path, monke
         tested = PairedTest(0.1, -0.1, 0.3, 0.5, 40, 0.3, 0.2, 1000)
         return pd.DataFrame([{"key": "random", "metric": "METEOR", **tested.row()}])
 
-    monkeypatch.setattr(state, "paired_tests", paired_tests)
-    monkeypatch.setattr(state, "paired_problem", lambda results_dir, baseline: None)
-    tests = state.findings_tests(tmp_path, "lstm-beam")
+    monkeypatch.setattr(scoring_cache, "cached_paired_tests", paired_tests)
+    monkeypatch.setattr(scoring_cache, "paired_problem", lambda results_dir, baseline: None)
+    tests = scoring_cache.findings_tests(tmp_path, "lstm-beam")
     assert scored == ["lstm-beam"]  # random had no saved test
     assert tests["gru-beam"].p_value == 0.001 and tests["random"].p_value == 0.5
 
     comparisons["lstm-beam vs random"] = {"METEOR": {**test, "p_value": 0.02}}
     (tmp_path / "summary.json").write_text(json.dumps({**SUMMARY, "comparisons": comparisons}))
     scored.clear()
-    tests = state.findings_tests(tmp_path, "lstm-beam")
+    tests = scoring_cache.findings_tests(tmp_path, "lstm-beam")
     assert scored == [] and tests["random"].p_value == 0.02  # every test saved: no scoring
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urljoin
 
 import streamlit as st
 
-from imgstory.app import sources, state
+from imgstory.app import model_thread, sources, state
 from imgstory.app.explore import split_story
 from imgstory.app.exposure import DATA_FOLDER, public_text
 from imgstory.app.i18n import (
@@ -150,13 +150,13 @@ def model_system(
     """Run a model on each album's photos (beam 3) through the app's model thread."""
     from imgstory.decoding.config import DecodingConfig
 
-    teller = state.storyteller(option.path)
+    teller = model_thread.storyteller(option.path)
     decoding = DecodingConfig()
     bar = st.progress(0.0, text=_("Writing stories with {model}…").format(model=option.path.name))
     stories = {}
     for done, album in enumerate(albums):
         photos = [finder.find(photo, split) for photo in album.photo_ids]
-        stories[album.album_id] = state.on_model_thread(
+        stories[album.album_id] = model_thread.on_model_thread(
             teller.generate_from_images, photos, decoding
         ).story
         bar.progress(

@@ -23,6 +23,10 @@ from imgstory.images import load_image
 UPLOAD = N_("My photos")
 DATASET = N_("A dataset sequence")
 PHOTO_SOURCES = (UPLOAD, DATASET)
+#: Session key of what the Generate page writes for (:data:`UPLOAD` or :data:`DATASET`).
+PHOTO_SOURCE_KEY = "photo_source"
+#: Session key of the (split, story_id) the explorer hands to the Generate page.
+PICKED_STORY_KEY = "picked_story"
 PHOTO_SOURCE_HELP = N_(
     "My photos: the photos you upload below. A dataset sequence: five photos of a story of the "
     "chosen data source, scored against its album's reference stories."

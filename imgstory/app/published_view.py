@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from imgstory.app import state
 from imgstory.app.i18n import N_, _, error_text, ngettext, number
 from imgstory.app.naming import interval_text, metric_name, ordered_metrics, shown_table
 from imgstory.app.results import system_label
@@ -340,8 +341,6 @@ def resolve_system(
 
 def source_test_references(source) -> dict[str, list[str]] | None:
     """The data source's test references (local systems are scored against them), or None."""
-    from imgstory.app import state
-
     if source is None or "test" not in source.sis_files:
         return None
     return state.references(source, "test")

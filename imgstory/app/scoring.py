@@ -197,11 +197,11 @@ def scoring_label(step: Any) -> str:
 
 
 def meteor_jars() -> int:
-    """How many METEOR jars a job here uses: the warm ones, at least one (``state.meteor_started``
-    starts them in the background: one for Generate and Thesis results, a second one after it
-    for Model comparison, whose whole-test-set jobs it halves). A jar still loading joins a job
-    when it is ready (``MeteorPool.score``); starting one for a job costs ~7 s of CPU, more than
-    it saves.
+    """How many METEOR jars a job here uses: the warm ones, at least one
+    (``scorer_warmup.meteor_started`` starts them in the background: one for Generate and Thesis
+    results, a second one after it for Model comparison, whose whole-test-set jobs it halves). A
+    jar still loading joins a job when it is ready (``MeteorPool.score``); starting one for a job
+    costs ~7 s of CPU, more than it saves.
     """
     from imgstory.eval.meteor import shared_meteor
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from imgstory.app import model_thread
 from imgstory.app.i18n import N_, _
 from imgstory.app.naming import shown_table
 from imgstory.eval.grounding import GROUNDING_NOTE
@@ -79,8 +80,6 @@ GROUNDING_READING = N_(
 
 def show_story_metrics(results: Sequence[Any], photos: Sequence[Any]) -> None:
     """Render the story metrics of the generated stories, and grounding on request."""
-    from imgstory.app import state
-
     st.markdown(_("**Story metrics** (no references needed)"))
     st.dataframe(
         shown_table(story_metrics_rows(results), metric_column=None),
@@ -104,8 +103,8 @@ def show_story_metrics(results: Sequence[Any], photos: Sequence[Any]) -> None:
         )
     ):
         with st.spinner(_("Classifying the photos…")):
-            encoder = state.encoder("concepts")
-            probabilities = state.on_model_thread(photo_probabilities, encoder, photos)
+            encoder = model_thread.encoder("concepts")
+            probabilities = model_thread.on_model_thread(photo_probabilities, encoder, photos)
             cache[key] = grounding_rows(results, probabilities, encoder.space)
     if key in cache:
         st.dataframe(shown_table(cache[key], metric_column=None), hide_index=True, width="stretch")
