@@ -74,10 +74,7 @@ CORE_MODULES = frozenset(
 
 MAX_LINES = 80
 #: ``path:function`` -> why it may be long for now. Remove an entry when its function is short.
-LONG_ALLOWED: dict[str, str] = {
-    "imgstory/app/published_view.py:show_released_systems": "being rewritten (issue 30)",
-    "imgstory/app/human_view.py:render_create": "being rewritten (issue 30)",
-}
+LONG_ALLOWED: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

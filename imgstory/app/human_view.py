@@ -236,6 +236,38 @@ def render_create(project: str, source: sources.DataSource | None) -> None:
         horizontal=True,
         help=_(studies.KIND_HELP),
     )
+    form = _study_form(kind, options, len(albums))
+    if form is None:
+        return
+    try:
+        created = _create_study(project, source, split, form, first, albums, finder)
+    except UserInputError as error:
+        st.error(shown_error(error))
+        return
+    st.session_state[CREATED_KEY] = created
+    st.query_params.update(project=created.project, study=created.name)
+    st.rerun()  # the Study box above lists the new study, selected
+
+
+@dataclass(frozen=True)
+class _StudyForm:
+    """What the "Create study" form was submitted with."""
+
+    kind: studies.StudyKind
+    name: str
+    chosen: list[SystemOption]
+    uploads: list[Any]
+    aspects: list[str]
+    size: int
+    seed: int
+    per_item: int
+
+
+def _study_form(
+    kind: studies.StudyKind, options: list[SystemOption], albums: int
+) -> _StudyForm | None:
+    """The "Create study" form for a study of ``kind`` over up to ``albums`` albums: what it was
+    submitted with, or None until it is."""
     with st.form("create_study"):
         name = st.text_input(_("Study name"), placeholder=_("e.g. lstm-vs-gru"))
         chosen = st.multiselect(
@@ -264,8 +296,8 @@ def render_create(project: str, source: sources.DataSource | None) -> None:
         size = st.number_input(
             _("Albums (a random sample; 0 = all with photos)"),
             0,
-            max(len(albums), 1),
-            min(10, len(albums)),
+            max(albums, 1),
+            min(10, albums),
         )
         seed = int(st.number_input(_("Sample seed"), 0, 10_000, 0))
         per_item = st.number_input(
@@ -273,38 +305,47 @@ def render_create(project: str, source: sources.DataSource | None) -> None:
         )
         submitted = st.form_submit_button(_("Create study"), type="primary")
     if not submitted:
-        return
-    try:
-        systems = file_systems(chosen, uploads or [], first)
-        covered = told_by_all(albums, systems)
-        sampled = set(
-            studies.sample_albums([a.album_id for a in covered], int(size) or len(covered), seed)
-        )
-        common = [album for album in covered if album.album_id in sampled]
-        systems += [
-            model_system(option, common, finder, split)
-            for option in chosen
-            if option.kind == "model"
-        ]
-        spec = studies.StudySpec(
-            name=name,
-            kind=kind,
-            systems=tuple(systems),
-            albums=tuple(common),
-            aspects=tuple(aspects),
-            judgements_per_item=int(per_item),
-            data_label=f"{source.label}, {split} split",  # stored: the study's record
-            images_dir=str(source.images_dir) if source.images_dir else None,
-        )
-        studies.create_study(open_project(project, create=True), spec, seed=seed)
-    except UserInputError as error:
-        st.error(shown_error(error))
-        return
-    st.session_state[CREATED_KEY] = CreatedStudy(
-        project.strip(), name.strip(), len(common), len(systems)
+        return None
+    return _StudyForm(kind, name, chosen, uploads or [], aspects, int(size), seed, int(per_item))
+
+
+def _create_study(
+    project: str,
+    source: sources.DataSource,
+    split: str,
+    form: _StudyForm,
+    first: dict[str, Any],
+    albums: list[studies.AlbumPhotos],
+    finder: Any,
+) -> CreatedStudy:
+    """Make the submitted study in ``project`` (its albums sampled from those every system told).
+
+    Raises:
+        UserInputError: the form asks for a study that cannot be made.
+    """
+    systems = file_systems(form.chosen, form.uploads, first)
+    covered = told_by_all(albums, systems)
+    sampled = set(
+        studies.sample_albums([a.album_id for a in covered], form.size or len(covered), form.seed)
     )
-    st.query_params.update(project=project.strip(), study=name.strip())
-    st.rerun()  # the Study box above lists the new study, selected
+    common = [album for album in covered if album.album_id in sampled]
+    systems += [
+        model_system(option, common, finder, split)
+        for option in form.chosen
+        if option.kind == "model"
+    ]
+    spec = studies.StudySpec(
+        name=form.name,
+        kind=form.kind,
+        systems=tuple(systems),
+        albums=tuple(common),
+        aspects=tuple(form.aspects),
+        judgements_per_item=form.per_item,
+        data_label=f"{source.label}, {split} split",  # stored: the study's record
+        images_dir=str(source.images_dir) if source.images_dir else None,
+    )
+    studies.create_study(open_project(project, create=True), spec, seed=form.seed)
+    return CreatedStudy(project.strip(), form.name.strip(), len(common), len(systems))
 
 
 #: The study the last "Create study" made, shown once on the next run (:func:`show_created`).

@@ -17,9 +17,10 @@ import streamlit as st
 from imgstory.app import state
 from imgstory.app.i18n import N_, _, error_text, ngettext, number
 from imgstory.app.naming import interval_text, metric_name, ordered_metrics, shown_table
-from imgstory.app.results import system_label
+from imgstory.app.results import ResultsOrigin, results_origin, system_label
+from imgstory.app.results import prediction_files as find_predictions
 from imgstory.errors import UserInputError
-from imgstory.eval.comparison import COMPARED_METRICS
+from imgstory.eval.comparison import COMPARED_METRICS, comparable_systems
 from imgstory.eval.published import (
     SCORED_HERE_FLOOR,
     SCORED_HERE_HUMAN,
@@ -30,6 +31,7 @@ from imgstory.eval.report import RealPhotoReport
 from imgstory.eval.results import INTERVAL_COLUMNS
 from imgstory.eval.story_metrics import STORY_METRIC_KEYS, STORY_METRICS_NOTE
 from imgstory.paths import PUBLISHED_RESULTS_FILE
+from imgstory.viz.metrics import metric_chart
 
 SCORED_HERE_NOTE = N_(
     "Scored here by `imgstory published add` from the outputs each system's authors released, "
@@ -360,15 +362,8 @@ def show_released_systems(
         registry: the published-results registry.
         real_report: the real-photo results (their systems join the paired picker), or None.
     """
-    from imgstory.app.results import prediction_files as find_predictions
-    from imgstory.app.results import results_origin
-    from imgstory.eval.comparison import comparable_systems
-    from imgstory.viz.metrics import metric_chart
-
     prediction_files = find_predictions(results_dir)
     origin = results_origin(results_dir)
-    local_is_real_vist = origin.source is not None and not origin.is_demo
-
     st.header(_("Released systems scored here (real VIST test)"))
     try:
         results = load_published_results(registry)
@@ -382,6 +377,13 @@ def show_released_systems(
     if not scored_here(results):
         st.info(_("No released outputs scored yet: `imgstory published add` scores them."))
         return
+    _show_scored_here(results)
+    _show_story_metrics(results, prediction_files, origin)
+    _show_paired_comparison(prediction_files, origin, source, registry, real_report)
+
+
+def _show_scored_here(results: Sequence[PublishedResult]) -> None:
+    """The released systems scored here: their table, the floor sentence and a metric's chart."""
     st.caption(_(SCORED_HERE_NOTE))
     st.dataframe(translated_registry(scored_here_table(results)), hide_index=True, width="stretch")
     floor = floor_sentence(results)
@@ -409,6 +411,15 @@ def show_released_systems(
         width="stretch",
     )
 
+
+def _show_story_metrics(
+    results: Sequence[PublishedResult],
+    prediction_files: Mapping[str, Path],
+    origin: ResultsOrigin,
+) -> None:
+    """Story metrics per system: released, human and (on real VIST) local rows in one table; a
+    results folder on other data apart."""
+    local_is_real_vist = origin.source is not None and not origin.is_demo
     st.subheader(_("Story metrics per system"))
     try:
         local = local_story_metrics(prediction_files)
@@ -435,7 +446,17 @@ def show_released_systems(
             translated_registry(story_metrics_table([], local)), hide_index=True, width="stretch"
         )
 
+
+def _show_paired_comparison(
+    prediction_files: Mapping[str, Path],
+    origin: ResultsOrigin,
+    source,
+    registry: Path,
+    real_report: RealPhotoReport | None,
+) -> None:
+    """Pick a group of systems scored on the same albums, two of them, and test A against B."""
     st.subheader(_("Paired comparison of two systems"))
+    local_is_real_vist = origin.source is not None and not origin.is_demo
     references = source_test_references(origin.source or source)
     real_references = real_photo_references(real_report, source_test_references(source))
     groups = pair_groups(
