@@ -137,19 +137,24 @@ class Storyteller:
         if key not in self._searches:
             from imgstory.decoding.search import StorySearch
 
-            ends = [self.vocabulary.id_of(token) for token in SENTENCE_ENDS]
+            vocabulary = self.vocabulary
+            ends = [vocabulary.id_of(token) for token in SENTENCE_ENDS]
+            # the word rules come with n-gram blocking: --no-repeat-ngram 0 turns them all off
+            word_rules = (
+                {
+                    "once_per_sentence": content_word_ids(vocabulary),
+                    "repeat_words": word_ids(vocabulary),
+                    "article_bans": article_bans(vocabulary.tokens),
+                }
+                if decoding.no_repeat_ngram_size
+                else {}
+            )
             self._searches[key] = StorySearch(
                 self.parts,
                 decoding,
                 self.feature_dim,
                 sentence_ends=[index for index in ends if index != UNK_ID],
-                once_per_sentence=content_word_ids(self.vocabulary)
-                if decoding.no_repeat_ngram_size
-                else (),
-                repeat_words=word_ids(self.vocabulary) if decoding.no_repeat_ngram_size else (),
-                article_bans=article_bans(self.vocabulary.tokens)
-                if decoding.no_repeat_ngram_size
-                else None,
+                **word_rules,
             )
         return self._searches[key]
 
