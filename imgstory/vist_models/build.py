@@ -72,8 +72,8 @@ BRIDGE_INPUTS: dict[BridgeInputs, str] = {
     "meaning": "meaning vector (the unit mean GloVe vector of its content words)",
     "mixture": "class mixture (the ImageNet class names nearest its meaning, mixed as a "
     "photo's top classes are)",
-    "terms": "terms (the words of the ImageNet class names nearest its content words, some "
-    "dropped and a distractor class added, as a classifier errs)",
+    "terms": "terms (the words of the ImageNet class names nearest its content words by "
+    "all-MiniLM-L6-v2 vectors, some dropped and a distractor class added, as a classifier errs)",
 }
 #: The shipped models read terms: what a photo gives as words (docs/model.md has the others).
 VIST_INPUTS: BridgeInputs = "terms"
@@ -125,7 +125,9 @@ def sentence_features(
             return terms.sentence_terms(texts, term_noise, seed=0)
 
         encoder, fingerprint, dimension = "terms", term_fingerprint(terms.config), terms.dimension
-        card.update(terms=vars(terms.config), term_noise=vars(term_noise))
+        card.update(
+            terms=vars(terms.config), term_noise=vars(term_noise), term_bridge=vars(terms.bridge)
+        )
         words = tuple(terms.words)
     else:
         space = ConceptSpace.packaged(ConceptConfig())
