@@ -22,6 +22,7 @@ is small (about 50 albums), so differences of one or two albums are noise.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -37,7 +38,7 @@ from imgstory.eval.identification import identify_albums
 from imgstory.eval.naming import naming_rate
 from imgstory.eval.story_metrics import distinct_2, non_redundancy
 from imgstory.features.concepts import ConceptSpace
-from imgstory.features.terms import TermNoise, TermSpace
+from imgstory.features.terms import TermNoise, TermSpace, album_terms
 from imgstory.generation.storyteller import Storyteller
 from imgstory.model.pipeline import split_by_album
 from imgstory.vist_models.build import VIST_TRAINING
@@ -55,6 +56,7 @@ SETTINGS = {
     "beam 3, length penalty 1": {"length_penalty": 1.0},
     "beam 5": {"beam_size": 5},
     "greedy": {"method": "greedy"},
+    "greedy, repeat penalty 1": {"method": "greedy", "repeat_penalty": 1.0},
 }
 
 
@@ -91,12 +93,16 @@ def model_inputs(
     albums: int,
     terms: TermSpace,
     noise: TermNoise | None = None,
+    album_share: float = 0.0,
 ) -> np.ndarray:
     """``(albums, 5, dim)``: the held-out stories' sentences as the model's encoder sees photos
     (class mixtures for ``concepts`` models, terms for ``terms`` models: without noise, or with
-    ``noise``'s dropped and distractor classes, seeded, as a classifier errs)."""
+    ``noise``'s dropped and distractor classes, seeded, as a classifier errs; each photo's
+    classes mixed with its album's by ``album_share``, :func:`album_terms`)."""
     if teller.encoder_name == "terms":
-        vectors = terms.sentence_terms(sentences, noise, seed=1)
+        vectors = terms.sentence_terms(sentences, noise, seed=1).reshape(albums, 5, -1)
+        slots = terms.config.terms
+        vectors = np.stack([album_terms(album, album_share, slots) for album in vectors])
     else:
         vectors = ConceptSpace.packaged().sentence_vectors(sentences)
     return vectors.reshape(albums, 5, -1)
@@ -115,6 +121,12 @@ def main() -> None:
         "--noisy",
         action="store_true",
         help="give terms models noisy terms (the training noise: dropped and distractor classes)",
+    )
+    parser.add_argument(
+        "--album-shares",
+        default="0",
+        help="comma-separated shares of each photo's classes taken from its album's mean "
+        "(album_terms; 0 = each photo alone, as shipped)",
     )
     args = parser.parse_args()
     if not args.stories.exists():
@@ -142,9 +154,12 @@ def main() -> None:
             continue
         teller = Storyteller.load(args.models_dir / name)
         noise = TermNoise() if args.noisy else None
-        features = model_inputs(teller, sentences, len(albums), terms, noise)
-        for label in args.settings.split(";"):
+        for share, label in itertools.product(
+            map(float, args.album_shares.split(",")), args.settings.split(";")
+        ):
+            features = model_inputs(teller, sentences, len(albums), terms, noise, share)
             config = DecodingConfig(**SETTINGS[label])
+            label = f"{label}, album {share:g}" if share else label
             tokens = teller.search(config)(features, config)  # (albums, 5, width)
             written = sentences_of(teller, tokens)
             stories = {

@@ -366,8 +366,11 @@ def decoding_controls(method_place: Any) -> DecodingConfig:
         help=_(DECODING_HELP["block_repeated_sentences"]),
         key="block",
     )
+    album_share = _option_slider(
+        right, _("Album share of terms"), (0.0, 1.0), "album_share", False, step=0.1
+    )
     return DecodingConfig(
         method=method, beam_size=beam_size, temperature=temperature, top_p=top_p, seed=seed,
-        no_repeat_ngram_size=no_repeat, repeat_penalty=repeat_penalty,
+        no_repeat_ngram_size=no_repeat, repeat_penalty=repeat_penalty, album_share=album_share,
         block_repeated_sentences=block,
     )  # fmt: skip

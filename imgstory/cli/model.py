@@ -35,10 +35,12 @@ STORE_HELP = "feature store folder made by `imgstory features extract` (the mode
 JSON_HELP = "print one JSON object to stdout"
 
 # Decoding options, shared by `generate` and `predict` (help text from DECODING_HELP).
-METHOD_OPTION = typer.Option("beam", "--decoding", help=DECODING_HELP["method"])
-BEAM_OPTION = typer.Option(3, "--beam-size", help=DECODING_HELP["beam_size"])
-LENGTH_OPTION = typer.Option(0.0, "--length-penalty", help=DECODING_HELP["length_penalty"])
 _DEFAULT = DecodingConfig()
+METHOD_OPTION = typer.Option(_DEFAULT.method, "--decoding", help=DECODING_HELP["method"])
+BEAM_OPTION = typer.Option(_DEFAULT.beam_size, "--beam-size", help=DECODING_HELP["beam_size"])
+LENGTH_OPTION = typer.Option(
+    _DEFAULT.length_penalty, "--length-penalty", help=DECODING_HELP["length_penalty"]
+)
 TEMPERATURE_OPTION = typer.Option(
     _DEFAULT.temperature, "--temperature", help=DECODING_HELP["temperature"]
 )
@@ -50,6 +52,9 @@ NGRAM_OPTION = typer.Option(
 )
 PENALTY_OPTION = typer.Option(
     _DEFAULT.repeat_penalty, "--repeat-penalty", help=DECODING_HELP["repeat_penalty"]
+)
+ALBUM_OPTION = typer.Option(
+    _DEFAULT.album_share, "--album-share", help=DECODING_HELP["album_share"]
 )
 REPEAT_OPTION = typer.Option(
     True,
@@ -117,6 +122,7 @@ DECODING_OPTIONS = (
     ("seed", int, SEED_OPTION, "seed"),
     ("no_repeat_ngram", int, NGRAM_OPTION, "no_repeat_ngram_size"),
     ("repeat_penalty", float, PENALTY_OPTION, "repeat_penalty"),
+    ("album_share", float, ALBUM_OPTION, "album_share"),
     ("block_repeated", bool, REPEAT_OPTION, "block_repeated_sentences"),
 )
 

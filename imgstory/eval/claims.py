@@ -137,11 +137,15 @@ def gru_row(report: RealPhotoReport) -> str | None:
 
 
 def greedy_row(report: RealPhotoReport) -> str | None:
-    """The Greedy baseline: the thesis model's own directory told with greedy decoding."""
+    """The decoding comparison: the thesis model's own directory told with the other of beam
+    search and greedy decoding (greedy when the thesis row uses beam search, as the thesis did;
+    beam search when it is greedy, as the shipped default is)."""
     thesis_model = report.systems[report.thesis].model
+    method = report.decoding.get(report.thesis, {}).get("method")
+    other = {"beam": "greedy", "greedy": "beam"}.get(method)
     for name in _model_rows(report):
-        greedy = report.decoding.get(name, {}).get("method") == "greedy"
-        if name != report.thesis and greedy and report.systems[name].model == thesis_model:
+        told = report.decoding.get(name, {}).get("method") == other
+        if name != report.thesis and told and report.systems[name].model == thesis_model:
             return name
     return None
 

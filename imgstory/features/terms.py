@@ -231,6 +231,41 @@ class TermSpace:
         return self.from_classes(self.sentence_classes(sentences, noise, seed))
 
 
+def album_terms(features: np.ndarray, share: float, slots: int) -> np.ndarray:
+    """``(photos, slots * (d + 1))`` term features of one album's photos -> the same, each
+    photo's term weights ``(1 - share)`` its own plus ``share`` times the album's mean, its
+    ``slots`` heaviest words kept, summing to 1.
+
+    Words several photos agree on (*snowplow* on four photos of a snowy street) reach every
+    photo, and a classifier's one-off mistake weighs less; ``share`` 0 returns the features as
+    they are. A word is known by its vector (the same word has the same unit GloVe vector).
+    """
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"the album share must be in 0..1, got {share}")
+    features = np.asarray(features, dtype=np.float32)
+    if share == 0.0 or len(features) == 0:
+        return features
+    photos = len(features)
+    slotted = features.reshape(photos, slots, -1)  # (photos, slots, d + 1)
+    size = slotted.shape[-1] - 1
+    weights = slotted[:, :, size].reshape(-1)  # (photos * slots,)
+    present = weights > 0
+    if not present.any():
+        return features
+    words, which = np.unique(slotted[:, :, :size].reshape(-1, size)[present], axis=0,
+                             return_inverse=True)  # fmt: skip
+    own = np.zeros((photos, len(words)), np.float64)  # (photos, words of the album)
+    np.add.at(own, (np.repeat(np.arange(photos), slots)[present], which.ravel()), weights[present])
+    mixed = (1.0 - share) * own + share * own.mean(axis=0, keepdims=True)
+    order = np.argsort(-mixed, axis=1, kind="stable")[:, :slots]  # (photos, <= slots)
+    kept = np.take_along_axis(mixed, order, axis=1)
+    kept /= np.maximum(kept.sum(axis=1, keepdims=True), 1e-12)
+    pooled = np.zeros_like(slotted)
+    pooled[:, : order.shape[1], :size] = words[order] * (kept > 0)[:, :, None]
+    pooled[:, : order.shape[1], size] = kept
+    return pooled.reshape(photos, -1)
+
+
 def term_fingerprint(config: TermConfig, classifier_weights: str | None = None) -> str:
     """Identifies the classifier weights, GloVe table, class names and settings (no TensorFlow)."""
     return settings_fingerprint({"terms": asdict(config)}, config.classifier, classifier_weights)

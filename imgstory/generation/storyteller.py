@@ -172,6 +172,13 @@ class Storyteller:
         check_photo_count(features.shape[1])
         if features.shape[0] == 0:
             return []
+        if decoding.album_share and self.encoder_name == "terms":
+            from imgstory.features.terms import album_terms
+
+            slots = self.directory.model_config.term_slots
+            features = np.stack(
+                [album_terms(story, decoding.album_share, slots) for story in features]
+            )
         tokens = self.search(decoding)(features, decoding)  # (batch, photos, width)
         decode = self.vocabulary.decode
         return [GeneratedStory(tuple(decode(row) for row in story)) for story in tokens]

@@ -39,12 +39,12 @@ if TYPE_CHECKING:
 RESAMPLES = 1000
 #: The thesis model's directory under ``assets/models`` (the shipped VIST LSTM).
 THESIS_DIRECTORY = "vist-lstm"
-THESIS_SYSTEM = "VIST LSTM, beam search (thesis model)"
-GREEDY_SYSTEM = "VIST LSTM, greedy (Greedy baseline)"
-GRU_SYSTEM = "VIST GRU, beam search (GRU baseline)"
+THESIS_SYSTEM = "VIST LSTM, greedy, the default decoding (thesis model)"
+BEAM_SYSTEM = "VIST LSTM, beam search (the thesis's decoding)"
+GRU_SYSTEM = "VIST GRU, greedy (GRU baseline)"
 #: Rows of other shipped model directories, by directory name (others keep their label).
 DIRECTORY_SYSTEMS = {
-    "vist-lstm-plain": "VIST LSTM without copying, beam search (plain thesis architecture)",
+    "vist-lstm-plain": "VIST LSTM without copying, greedy (plain thesis architecture)",
 }
 DEMO_SYSTEM = "demo LSTM (drawn scenes)"
 HUMAN_SYSTEM = "human references (leave-one-out)"
@@ -136,10 +136,11 @@ def model_rows(models: Mapping[str, Path]) -> list[ModelRow]:
     """The rows of our models, by the cell each directory's config names.
 
     The thesis LSTM (the directory named ``vist-lstm``, else the first LSTM) gives the first two
-    rows: the thesis row (beam search, the default decoding) and the Greedy baseline; then, in
-    order, the first GRU its beam row and any other model one beam row under its label.
+    rows: the thesis row (the default decoding, greedy since it was chosen on the val proxy)
+    and the same model with beam search (the thesis's decoding: the decoding comparison); then,
+    in order, the first GRU its default row and any other model one default row under its label.
     """
-    beam, greedy = DecodingConfig(), DecodingConfig(method="greedy")
+    default, beam = DecodingConfig(), DecodingConfig(method="beam")
     cells = {
         label: json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
         .get("model", {})
@@ -153,13 +154,13 @@ def model_rows(models: Mapping[str, Path]) -> list[ModelRow]:
     rows = []
     if thesis is not None:
         rows += [
-            ModelRow(THESIS_SYSTEM, Path(models[thesis]), beam),
-            ModelRow(GREEDY_SYSTEM, Path(models[thesis]), greedy),
+            ModelRow(THESIS_SYSTEM, Path(models[thesis]), default),
+            ModelRow(BEAM_SYSTEM, Path(models[thesis]), beam),
         ]
     for label, model_dir in models.items():
         if label != thesis:
             name = DIRECTORY_SYSTEMS.get(Path(model_dir).name, label)
-            rows.append(ModelRow(GRU_SYSTEM if label == gru else name, Path(model_dir), beam))
+            rows.append(ModelRow(GRU_SYSTEM if label == gru else name, Path(model_dir), default))
     return rows
 
 
