@@ -25,8 +25,8 @@ with left:
     st.caption(
         _(
             "Seq2Seq storyteller as trained by `imgstory train` (the GRU baseline swaps every "
-            "LSTM for a GRU; the Greedy baseline decodes the same model greedily instead of beam "
-            "search)."
+            "LSTM for a GRU; the thesis decoded with beam search and compared greedy decoding of "
+            "the same model; greedy is now the default, chosen on held-out VIST val albums)."
         )
     )
 with right:

@@ -466,7 +466,7 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     app.slider(key="beam_size").set_value(2).run()
     generate(app)
     assert (
-        "beam (beam_size=2, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=0.5)"
+        "beam (beam_size=2, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=1.0)"
         in texts(app)
     )
     app.radio(key="method").set_value("sample").run()
@@ -475,17 +475,17 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     generate(app)
     assert (
         "sample (temperature=0.5, top_k=0, top_p=0.9, seed=0, no_repeat_ngram_size=3, "
-        "repeat_penalty=0.5)" in texts(app)
+        "repeat_penalty=1.0)" in texts(app)
     )
     app.toggle(key="compare").set_value(True).run()
     tiny = next(m for m in models if m.startswith("tiny-lstm"))
     next(m for m in app.multiselect if m.label == "Models").set_value([tiny]).run()
     generate(app)
     cards = [m.value for m in app.markdown]
-    assert f"**{tiny}** · greedy (no-repeat 3, repeat_penalty=0.5)" in cards
+    assert f"**{tiny}** · greedy (no-repeat 3, repeat_penalty=1.0)" in cards
     assert (
         f"**{tiny}** · beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3, "
-        "repeat_penalty=0.5)" in cards
+        "repeat_penalty=1.0)" in cards
     )
     assert any(card.startswith("1. We went to the beach.\n2. The sand was warm.") for card in cards)
 
@@ -755,7 +755,7 @@ def test_thesis_on_a_real_vist_folder_labels_demo_numbers_and_shows_real_example
     assert "Data: demo pack (generated scenes in VIST format, not real VIST)" in shown
     assert "These numbers come from the **demo pack**" in shown
     assert "Data: VIST folder 'vist'" not in shown  # no number under the wrong name
-    assert "Stories written by the VIST LSTM, beam search (thesis model)" in shown
+    assert "Stories written by the VIST LSTM, greedy, the default decoding (thesis model)" in shown
     assert len([h for h in app.subheader if h.value.startswith("Album ")]) == 3
     headers = [h.value for h in app.header]  # real photos first, the demo pack after, labelled
     headline = headers.index("Headline: the thesis model on real VIST photos")

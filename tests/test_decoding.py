@@ -312,11 +312,11 @@ def test_a_content_word_is_written_once_per_sentence():
 
 @pytest.mark.parametrize("method", ["beam", "greedy"])
 def test_the_presence_penalty_makes_a_later_sentence_choose_another_word(method):
-    """EITHER writes "a" for every photo. With the presence penalty (0.5 by default) on "a" and
-    "b", the second sentence pays 0.5 for "a": log 0.55 - 0.5 = -1.10 < log 0.45 = -0.80, so it
-    says "b"; the third pays 0.5 for either and goes back to "a". Without it, "a a a"."""
+    """EITHER writes "a" for every photo. With the presence penalty (1.0 by default) on "a" and
+    "b", the second sentence pays 1.0 for "a": log 0.55 - 1 = -1.60 < log 0.45 = -0.80, so it
+    says "b"; the third pays 1.0 for either and goes back to "a". Without it, "a a a"."""
     config = DecodingConfig(method=method, block_repeated_sentences=False)
-    assert config.repeat_penalty == 0.5
+    assert config.repeat_penalty == 1.0
     words = [WORDS["a"], WORDS["b"]]
     features = features_for([EITHER], photos=3)
     penalised = StorySearch(SCRIPTED, config, feature_dim=3, repeat_words=words)

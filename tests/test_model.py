@@ -273,7 +273,8 @@ def test_generation_checks_photo_count_and_feature_size(tmp_path, stories, store
         teller.generate_from_features(np.zeros((5, FEATURES + 1)))
     batch = np.stack([store.get(s.photo_ids) for s in stories])
     together = teller.generate_batch(batch, DecodingConfig(method="beam", beam_size=2))
-    alone = [teller.generate_from_features(row, DecodingConfig(beam_size=2)) for row in batch]
+    beam = DecodingConfig(method="beam", beam_size=2)
+    alone = [teller.generate_from_features(row, beam) for row in batch]
     assert together == alone
 
 

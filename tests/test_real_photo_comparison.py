@@ -78,11 +78,13 @@ def test_model_rows_follow_each_directory_cell(tmp_path: Path) -> None:
     rows = real_photos.model_rows({label: tmp_path / label for label in labels})
     assert [row.name for row in rows] == [
         real_photos.THESIS_SYSTEM,  # the directory named vist-lstm, not the first LSTM
-        real_photos.GREEDY_SYSTEM,
+        real_photos.BEAM_SYSTEM,
         "vist-plain",
         real_photos.GRU_SYSTEM,
     ]
-    assert rows[0].decoding == DecodingConfig() and rows[1].decoding.method == "greedy"
+    assert rows[0].decoding == DecodingConfig() and rows[1].decoding.method == "beam"
+    assert rows[1].decoding == DecodingConfig(method="beam")  # only the method differs
+    assert all(row.decoding == DecodingConfig() for row in rows[2:])
     assert rows[0].model_dir == tmp_path / "vist-lstm"
     first_lstm = real_photos.model_rows({"a": tmp_path / "vist-plain", "b": tmp_path / "m2"})
     assert first_lstm[0].name == real_photos.THESIS_SYSTEM

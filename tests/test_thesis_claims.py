@@ -4,6 +4,8 @@ where LSTM wins), the architecture drawn for the model shown, and the paired pic
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from imgstory.app import published_view, real_photos, thesis_view
@@ -115,6 +117,12 @@ def _claims(report) -> dict:
 def test_rows_are_found_by_cell_decoding_and_release_not_by_name():
     report = _report(*NOT_SIGNIFICANT_GRU)
     assert (gru_row(report), greedy_row(report), arel_row(report)) == (GRU, GREEDY, AREL)
+    # a greedy thesis row (the shipped default) is compared with beam search of the same model
+    flipped = _report(*NOT_SIGNIFICANT_GRU)
+    decoding = dict(flipped.decoding)
+    decoding[THESIS], decoding[GREEDY] = {"method": "greedy"}, BEAM
+    flipped = dataclasses.replace(flipped, decoding=decoding)
+    assert greedy_row(flipped) == GREEDY and gru_row(flipped) is None  # GRU: another method
     assert gru_row(_report(*NOT_SIGNIFICANT_GRU, cell_of_gru="lstm")) is None  # no GRU: no claim
     assert list(_claims(_report(*NOT_SIGNIFICANT_GRU, cell_of_gru="lstm"))) == ["greedy", "arel"]
 
