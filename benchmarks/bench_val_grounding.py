@@ -47,16 +47,14 @@ from imgstory.vist_models.text_stories import load_text_stories
 
 VAL_STORIES = Path("/work/shared/vist/reference/val_reference.json")
 MODELS = Path("assets/models")
-SETTINGS = {
-    "beam 3 (default)": {},
-    "beam 3, no trigram blocking": {"no_repeat_ngram_size": 0},
-    "beam 3, no repeat penalty": {"repeat_penalty": 0.0},
-    "beam 3, repeat penalty 0.3": {"repeat_penalty": 0.3},
-    "beam 3, repeat penalty 1": {"repeat_penalty": 1.0},
-    "beam 3, length penalty 1": {"length_penalty": 1.0},
-    "beam 5": {"beam_size": 5},
-    "greedy": {"method": "greedy"},
-    "greedy, repeat penalty 1": {"method": "greedy", "repeat_penalty": 1.0},
+SETTINGS = {  # each on top of DecodingConfig(); the album share is --album-shares
+    "default (greedy, penalty 1.0)": {},
+    "greedy, penalty 0.5": {"repeat_penalty": 0.5},
+    "greedy, no trigram blocking": {"no_repeat_ngram_size": 0},
+    "beam 3, penalty 1.0": {"method": "beam"},
+    "beam 3, penalty 0.5": {"method": "beam", "repeat_penalty": 0.5},
+    "beam 3, length penalty 1": {"method": "beam", "repeat_penalty": 0.5, "length_penalty": 1.0},
+    "beam 5": {"method": "beam", "repeat_penalty": 0.5, "beam_size": 5},
 }
 
 
@@ -124,9 +122,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--album-shares",
-        default="0",
-        help="comma-separated shares of each photo's classes taken from its album's mean "
-        "(album_terms; 0 = each photo alone, as shipped)",
+        default="0.3",
+        help="comma-separated shares of each photo's terms taken from its album's mean "
+        "(album_terms; 0.3 = the default decoding's album_share, 0 = each photo alone)",
     )
     args = parser.parse_args()
     if not args.stories.exists():
