@@ -148,6 +148,8 @@ def test_a_decoding_option_the_config_refuses_is_one_line_naming_the_option(tmp_
         ("--top-p", "0"): "--top-p must be in (0, 1], got 0.0",
         ("--no-repeat-ngram", "1"): "--no-repeat-ngram must be 0 (off) or at least 2, got 1",
         ("--repeat-penalty", "nan"): "--repeat-penalty must be a finite number, got nan",
+        ("--album-share", "1.5"): "--album-share must be in [0, 1], got 1.5",
+        ("--album-share", "-0.1"): "--album-share must be in [0, 1], got -0.1",
         ("--seed", str(2**63)): f"--seed must be in [0, {2**63 - 1}], got {2**63}",
         ("--decoding", "top"): "--decoding must be one of ('greedy', 'beam', 'sample'), got 'top'",
     }
