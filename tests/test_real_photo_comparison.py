@@ -82,9 +82,13 @@ def test_model_rows_follow_each_directory_cell(tmp_path: Path) -> None:
         "vist-plain",
         real_photos.GRU_SYSTEM,
     ]
-    assert rows[0].decoding == DecodingConfig() and rows[1].decoding.method == "beam"
-    assert rows[1].decoding == DecodingConfig(method="beam")  # only the method differs
-    assert all(row.decoding == DecodingConfig() for row in rows[2:])
+    assert rows[0].decoding == DecodingConfig(album_share=0.0) and rows[1].decoding.method == "beam"
+    # only the method differs; these configs name no encoder, so no album share is recorded
+    assert rows[1].decoding == DecodingConfig(method="beam", album_share=0.0)
+    assert all(row.decoding == DecodingConfig(album_share=0.0) for row in rows[2:])
+    terms = {"model": {"cell": "lstm"}, "encoder": {"name": "terms"}}
+    (tmp_path / "vist-lstm" / "config.json").write_text(json.dumps(terms))
+    assert real_photos.model_rows({"t": tmp_path / "vist-lstm"})[0].decoding == DecodingConfig()
     assert rows[0].model_dir == tmp_path / "vist-lstm"
     first_lstm = real_photos.model_rows({"a": tmp_path / "vist-plain", "b": tmp_path / "m2"})
     assert first_lstm[0].name == real_photos.THESIS_SYSTEM

@@ -140,13 +140,19 @@ def model_rows(models: Mapping[str, Path]) -> list[ModelRow]:
     and the same model with beam search (the thesis's decoding: the decoding comparison); then,
     in order, the first GRU its default row and any other model one default row under its label.
     """
-    default, beam = DecodingConfig(), DecodingConfig(method="beam")
-    cells = {
+    configs = {
         label: json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
-        .get("model", {})
-        .get("cell")
         for label, path in models.items()
     }
+    cells = {label: config.get("model", {}).get("cell") for label, config in configs.items()}
+
+    def told(label: str, decoding: DecodingConfig) -> DecodingConfig:
+        """``decoding`` as the model applies it: the album share acts on terms models only
+        (:meth:`Storyteller.effective_decoding`), so the file records 0 for the others."""
+        reads_terms = configs[label].get("encoder", {}).get("name") == "terms"
+        return decoding if reads_terms else dataclasses.replace(decoding, album_share=0.0)
+
+    default, beam = DecodingConfig(), DecodingConfig(method="beam")
     lstms = [label for label, cell in cells.items() if cell == "lstm"]
     named = [label for label in lstms if Path(models[label]).name == THESIS_DIRECTORY]
     thesis = (named or lstms or [None])[0]
@@ -154,13 +160,14 @@ def model_rows(models: Mapping[str, Path]) -> list[ModelRow]:
     rows = []
     if thesis is not None:
         rows += [
-            ModelRow(THESIS_SYSTEM, Path(models[thesis]), default),
-            ModelRow(BEAM_SYSTEM, Path(models[thesis]), beam),
+            ModelRow(THESIS_SYSTEM, Path(models[thesis]), told(thesis, default)),
+            ModelRow(BEAM_SYSTEM, Path(models[thesis]), told(thesis, beam)),
         ]
     for label, model_dir in models.items():
         if label != thesis:
             name = DIRECTORY_SYSTEMS.get(Path(model_dir).name, label)
-            rows.append(ModelRow(GRU_SYSTEM if label == gru else name, Path(model_dir), default))
+            row = ModelRow(GRU_SYSTEM if label == gru else name, Path(model_dir), default)
+            rows.append(dataclasses.replace(row, decoding=told(label, default)))
     return rows
 
 
