@@ -128,7 +128,7 @@ def generate_story(
     return StoryResult(
         model_label=model_label,
         model_dir=model_dir,
-        decoding=decoding_options(storyteller.effective_decoding(decoding)),
+        decoding=decoding_options(decoding.for_encoder(storyteller.encoder_name)),
         photo_labels=tuple(photo_labels),
         sentences=tuple(generated.sentences),
         display_sentences=tuple(generated.display_sentences),

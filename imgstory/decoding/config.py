@@ -22,6 +22,8 @@ METHODS = ("greedy", "beam", "sample")
 #: its album's (:func:`imgstory.features.terms.album_terms`) helped both decodings of both
 #: models. The demo pack pins its own decoding (imgstory.demo.builder).
 METHOD = "greedy"
+#: The encoder whose features ``album_share`` pools (imgstory.features.terms).
+TERMS_ENCODER = "terms"
 REPEAT_PENALTY = 1.0
 ALBUM_SHARE = 0.3
 
@@ -131,6 +133,13 @@ class DecodingConfig:
     def nucleus(self) -> bool:
         """Whether top-p filtering runs (sampling with ``top_p < 1``): it sorts every step."""
         return self.method == "sample" and self.top_p < 1
+
+    def for_encoder(self, encoder_name: str) -> DecodingConfig:
+        """This decoding as a model reading ``encoder_name`` features applies it: the album share
+        acts on term features only (the VIST models), so for other encoders it is 0."""
+        if self.album_share and encoder_name != TERMS_ENCODER:
+            return dataclasses.replace(self, album_share=0.0)
+        return self
 
     def compiled_key(self) -> tuple:
         """The options fixed when the search is compiled (the others are passed as tensors)."""

@@ -5,7 +5,6 @@ TensorFlow is imported when a model is loaded, not when this module is imported.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,13 +158,6 @@ class Storyteller:
             )
         return self._searches[key]
 
-    def effective_decoding(self, decoding: DecodingConfig) -> DecodingConfig:
-        """``decoding`` as this model applies it: ``album_share`` acts only on term features
-        (the VIST models), so for other encoders it is recorded as 0."""
-        if decoding.album_share and self.encoder_name != "terms":
-            return dataclasses.replace(decoding, album_share=0.0)
-        return decoding
-
     def generate_batch(
         self, features: np.ndarray, decoding: DecodingConfig | None = None
     ) -> list[GeneratedStory]:
@@ -180,7 +172,7 @@ class Storyteller:
         check_photo_count(features.shape[1])
         if features.shape[0] == 0:
             return []
-        decoding = self.effective_decoding(decoding)
+        decoding = decoding.for_encoder(self.encoder_name)
         if decoding.album_share:
             from imgstory.features.terms import album_terms
 

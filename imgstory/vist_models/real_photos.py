@@ -147,10 +147,8 @@ def model_rows(models: Mapping[str, Path]) -> list[ModelRow]:
     cells = {label: config.get("model", {}).get("cell") for label, config in configs.items()}
 
     def told(label: str, decoding: DecodingConfig) -> DecodingConfig:
-        """``decoding`` as the model applies it: the album share acts on terms models only
-        (:meth:`Storyteller.effective_decoding`), so the file records 0 for the others."""
-        reads_terms = configs[label].get("encoder", {}).get("name") == "terms"
-        return decoding if reads_terms else dataclasses.replace(decoding, album_share=0.0)
+        """``decoding`` as the model applies it (:meth:`DecodingConfig.for_encoder`)."""
+        return decoding.for_encoder(configs[label].get("encoder", {}).get("name", ""))
 
     default, beam = DecodingConfig(), DecodingConfig(method="beam")
     lstms = [label for label, cell in cells.items() if cell == "lstm"]
