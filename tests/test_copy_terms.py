@@ -80,3 +80,53 @@ def test_copy_writes_a_term_never_seen_as_an_output(tmp_path, copy):
         assert named == photos
     else:
         assert not set(named) & set(UNSEEN)
+
+
+def test_the_output_layer_scores_only_predicted_positions_and_trains_the_same() -> None:
+    """Given the words being predicted, the output layer scores only the non-<pad> positions:
+    there its scores, the masked loss and every gradient equal a call that scores them all (the
+    <pad> positions get 0); a slot whose term is no vocabulary word copies nothing."""
+    import tensorflow as tf
+
+    from imgstory.model.training import masked_loss
+    from imgstory.model.word_output import WordOutput
+
+    rng = np.random.default_rng(0)
+    rows, width, hidden, dim, vocab, slots = 4, 6, 8, 5, 11, 3
+    words = rng.normal(size=(vocab, dim)).astype(np.float32)
+    words[0] = 0.0  # <pad> has no vector
+    layer = WordOutput(vocab, dim, attention_size=4, tied=True, copy=True)
+    states = tf.constant(rng.normal(size=(rows, width, hidden)), tf.float32)
+    previous = tf.constant(rng.normal(size=(rows, width, dim)), tf.float32)
+    unit = words / np.linalg.norm(words, axis=1, keepdims=True).clip(1e-6)
+    terms = unit[rng.integers(1, vocab, (rows, slots))]  # (rows, slots, dim): vocabulary words
+    stray = rng.normal(size=(rows, dim))
+    terms[:, -1] = stray / np.linalg.norm(stray, axis=1, keepdims=True)  # a term that is no word
+    terms = terms.astype(np.float32)
+    weights = rng.uniform(0.2, 1.0, (rows, slots)).astype(np.float32)
+    weights[0, 1] = 0.0  # an empty slot
+    tokens = rng.integers(1, vocab, (rows, width))
+    tokens[:, 4:] = 0  # <pad> after 4 words
+    tokens[1, 2:] = 0
+    layer(states, previous, terms, weights)  # build
+    layer.set_words(words)
+
+    def loss_and_gradients(**options):
+        with tf.GradientTape() as tape:
+            scores = layer(states, previous, terms, weights, **options)
+            loss = masked_loss(tf.constant(tokens[None]), tf.reshape(scores, (1, *scores.shape)))
+        return scores.numpy(), loss.numpy(), tape.gradient(loss, layer.trainable_variables)
+
+    every, every_loss, every_gradients = loss_and_gradients()
+    scored, loss, gradients = loss_and_gradients(tokens=tokens)
+    real = tokens != 0
+    np.testing.assert_allclose(scored[real], every[real], atol=1e-5)
+    assert np.all(scored[~real] == 0.0)
+    np.testing.assert_allclose(loss, every_loss, rtol=1e-5)
+    for got, expected in zip(gradients, every_gradients, strict=True):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-5)
+    # each named term's word holds its copied share: more probability than without copying
+    named = layer._copied(
+        tf.ones((rows, slots)) / slots, tf.constant(terms), tf.constant(unit), tf.range(rows)
+    ).numpy()  # (rows, vocab)
+    assert np.allclose(named.sum(axis=1), (slots - 1) / slots)  # the last slot copies nothing

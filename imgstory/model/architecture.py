@@ -138,7 +138,8 @@ def build_model(config: ModelConfig, embedding_matrix: np.ndarray | None = None)
             MergeStoryAxis(name="photo_rows")(photo_features), config
         )  # (batch * 5, slots, embedding_dim), (batch * 5, slots)
         output = _word_output(config)
-        logits = output(hidden_states, words, term_vectors, term_weights)
+        # scored where a word is predicted: <pad> positions get 0, which the loss ignores
+        logits = output(hidden_states, words, term_vectors, term_weights, tokens=flat_sentences)
     else:
         logits = layers.Dense(config.vocab_size, name="vocab_logits")(hidden_states)
     # logits: (batch * 5, width, vocab)

@@ -19,6 +19,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from imgstory.text.vocabulary import PAD_ID
+
 #: A term matches a vocabulary word when their unit vectors agree to this cosine (the same word).
 SAME_WORD = 0.999
 _FLOOR = 1e-12  # probabilities are floored here before the log
@@ -66,7 +68,14 @@ class WordOutput(layers.Layer):
         )
         return config
 
-    def build(self, states_shape, previous_shape=None, terms_shape=None, weights_shape=None):
+    def build(
+        self,
+        states_shape,
+        previous_shape=None,
+        terms_shape=None,
+        weights_shape=None,
+        tokens_shape=None,
+    ):
         hidden = states_shape[-1]
         # The vocabulary's GloVe vectors (fixed): what tied scores and term copying compare with.
         self.words = self.add_weight(
@@ -94,27 +103,71 @@ class WordOutput(layers.Layer):
         what terms are matched against)."""
         self.words.assign(np.asarray(vectors, np.float32))
 
-    def call(self, states, previous, terms, weights):
-        joined = states  # (rows, width, hidden)
+    def call(self, states, previous, terms, weights, tokens=None):
+        """Next-word scores ``(rows, width, vocab)`` (shapes in the class docstring).
+
+        With ``tokens`` ``(rows, width)``, the words being predicted (the training model passes
+        its sentences), only the positions whose token is not ``<pad>`` are scored and the others
+        get 0: a masked loss ignores them, and the vocabulary-wide products, most of a training
+        step, shrink by the padding (about 28% of VIST batch positions). Scores of the real
+        positions are those of a call without ``tokens``.
+        """
+        rows, width = ops.shape(states)[0], ops.shape(states)[1]
+        flat_states = ops.reshape(states, (rows * width, -1))  # (positions, hidden)
+        flat_previous = ops.reshape(previous, (rows * width, -1))  # (positions, embedding)
+        row_of = ops.repeat(ops.arange(rows), width)  # (positions,): each position's row
+        scored = None
+        if tokens is not None:
+            real = ops.not_equal(ops.reshape(tokens, (-1,)), PAD_ID)  # (positions,)
+            scored = ops.nonzero(real)[0]  # (n,) the positions scored
+            flat_states = ops.take(flat_states, scored, axis=0)  # (n, hidden)
+            flat_previous = ops.take(flat_previous, scored, axis=0)  # (n, embedding)
+            row_of = ops.take(row_of, scored, axis=0)  # (n,)
+        logits = self._score(flat_states, flat_previous, row_of, terms, weights)  # (n, vocab)
+        if scored is not None:
+            logits = ops.scatter(scored[:, None], logits, (rows * width, self.vocab_size))
+        return ops.reshape(logits, (rows, width, self.vocab_size))
+
+    def _score(self, states, previous, row_of, terms, weights):
+        """Scores ``(n, vocab)`` of ``n`` positions: their states ``(n, hidden)``, previous-word
+        vectors ``(n, embedding)`` and rows ``(n,)`` in ``terms`` / ``weights``."""
+        joined = states  # (n, hidden)
+        unit = self.words / ops.maximum(ops.norm(self.words, axis=-1, keepdims=True), 1e-6)
         if self.copy:
-            queries = self.query(states)  # (rows, width, attention)
+            queries = self.query(states)  # (n, attention)
             keys = self.key(ops.concatenate([terms, weights[..., None]], axis=-1))  # (r, s, a)
-            scores = ops.einsum("rwa,rsa->rws", queries, keys) / np.sqrt(self.attention_size)
-            present = ops.expand_dims(ops.greater(weights, 0.0), 1)  # (rows, 1, slots)
-            attention = ops.softmax(ops.where(present, scores, -1e9), axis=-1)  # (r, w, s)
-            context = ops.einsum("rws,rsd->rwd", attention, terms)  # (rows, width, word_dim)
+            keys = ops.take(keys, row_of, axis=0)  # (n, slots, attention)
+            scores = ops.einsum("na,nsa->ns", queries, keys) / np.sqrt(self.attention_size)
+            present = ops.take(ops.greater(weights, 0.0), row_of, axis=0)  # (n, slots)
+            attention = ops.softmax(ops.where(present, scores, -1e9), axis=-1)  # (n, slots)
+            own_terms = ops.take(terms, row_of, axis=0)  # (n, slots, word_dim)
+            context = ops.einsum("ns,nsd->nd", attention, own_terms)  # (n, word_dim)
             joined = ops.concatenate([states, context], axis=-1)
-        logits = self.scores(joined)  # (rows, width, vocab)
+        logits = self.scores(joined)  # (n, vocab)
         if self.tied or self.copy:
-            unit = self.words / ops.maximum(ops.norm(self.words, axis=-1, keepdims=True), 1e-6)
             logits = logits + ops.matmul(self.projection(joined), ops.transpose(unit))
         if not self.copy:
             return logits
-        generate = ops.sigmoid(self.gate(ops.concatenate([joined, previous], axis=-1)))  # (r,w,1)
-        matches = ops.cast(ops.einsum("rsd,vd->rsv", terms, unit) > SAME_WORD, "float32")
-        copied = ops.einsum("rws,rsv->rwv", attention, matches)  # (rows, width, vocab)
+        generate = ops.sigmoid(self.gate(ops.concatenate([joined, previous], axis=-1)))  # (n, 1)
+        copied = self._copied(attention, terms, unit, row_of)  # (n, vocab)
         mixed = generate * ops.softmax(logits, axis=-1) + (1.0 - generate) * copied
         return ops.log(ops.maximum(mixed, _FLOOR))
 
-    def compute_output_shape(self, states_shape, *_):
+    def _copied(self, attention, terms, unit, row_of):
+        """The attention ``(n, slots)`` copied onto the vocabulary: ``(n, vocab)``, each slot's
+        share added to the word its term is (unit vectors agreeing to :data:`SAME_WORD`; distinct
+        words' GloVe vectors differ, so a term is at most one word), nothing for a term that is
+        no vocabulary word."""
+        similarity = ops.einsum("rsd,vd->rsv", terms, unit)  # (rows, slots, vocab)
+        word = ops.take(ops.argmax(similarity, axis=-1), row_of, axis=0)  # (n, slots)
+        named = ops.take(ops.max(similarity, axis=-1) > SAME_WORD, row_of, axis=0)  # (n, slots)
+        shares = attention * ops.cast(named, attention.dtype)  # (n, slots)
+        count, slots = ops.shape(attention)[0], ops.shape(attention)[1]
+        position = ops.repeat(ops.arange(count)[:, None], slots, axis=1)  # (n, slots)
+        indices = ops.stack([position, ops.cast(word, position.dtype)], axis=-1)  # (n, slots, 2)
+        return ops.scatter(
+            ops.reshape(indices, (-1, 2)), ops.reshape(shares, (-1,)), (count, self.vocab_size)
+        )
+
+    def compute_output_shape(self, states_shape, *_, **__):
         return (*states_shape[:-1], self.vocab_size)
