@@ -1,12 +1,13 @@
 """Training throughput of the VIST storyteller's output layers, and of the old padded pipeline.
 
-Same sizes (``VIST_MODEL``), same stories (VIST val text from ../shared/vist when present, else
-random stories with VIST's sentence lengths) with their simulated terms (``TermSpace``), batches
-bucketed by length. Rows: the thesis output layer (the baseline), GloVe-tied scores, tied scores
-plus term copying (the shipped models, which score only the positions where a word is predicted),
-the same scoring every position of a batch, <pad> included (the layer before), and the thesis
-layer with every batch padded to the full width (the pipeline before bucketing). Prints the
-median stories/s of several timed runs each and the ratio against the baseline.
+Same sizes (``VIST_MODEL``), same stories (VIST train + val text from ../shared/vist when
+present, else random stories with VIST's sentence lengths) with their simulated terms
+(``TermSpace``), batches bucketed by length. Rows: the thesis output layer (the baseline),
+GloVe-tied scores, tied scores plus term copying (the shipped models, which score only the
+positions where a word is predicted), the same scoring every position of a batch, <pad> included
+(the layer before), and the thesis layer with every batch padded to the full width (the pipeline
+before bucketing). Prints the median stories/s of several timed runs each and the ratio against
+the baseline.
 
     .venv/bin/python -m benchmarks.bench_training [--runs 3] [--steps 12]
 """
@@ -40,6 +41,7 @@ from imgstory.vist_models.build import VIST_MODEL
 
 REPO = Path(__file__).resolve().parents[1]
 VAL = REPO.parent / "shared" / "vist" / "reference" / "val_reference.json"
+TRAIN = REPO.parent / "shared" / "vist" / "train_text" / "train_stories.json"
 
 
 class PaddedBatches(StoryBatches):
@@ -51,10 +53,14 @@ class PaddedBatches(StoryBatches):
 
 
 def _stories():
+    """The shipped models' training text (train + val) where ../shared has it: its vocabulary
+    (5,788 words) and sentence lengths are what a build's output layer works on."""
     if VAL.is_file():
         from imgstory.vist_models.text_stories import load_text_stories
 
-        return load_text_stories(VAL).stories, "VIST val text"
+        files = [path for path in (TRAIN, VAL) if path.is_file()]
+        stories = [story for path in files for story in load_text_stories(path).stories]
+        return stories, "VIST " + " + ".join("train" if p == TRAIN else "val" for p in files)
     from devtools.toy_data import random_stories
 
     return random_stories(2000, 2500, words_per_sentence=11), "random stories (no ../shared)"

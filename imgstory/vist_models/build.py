@@ -169,11 +169,13 @@ def build_vist_models(
     With ``parallel`` (default: :func:`side_by_side`) each model trains in a process of its own
     with ``max(1, cores // models)`` TensorFlow threads; without it, one after another with every
     thread. The thread count changes the order of floating-point sums, so the two give slightly
-    different weights: the shipped models were built side by side, and that stays the default so
-    a rebuild reproduces them bit for bit, though one after another is 1.17x faster on 2 cores
-    (benchmarks/bench_build_parallelism.py). Progress bars are drawn only when training in this
-    process. An existing model directory is replaced
-    only with ``overwrite``. ``inputs`` picks the photo stand-in (:data:`BRIDGE_INPUTS`).
+    different weights: the shipped models were built side by side, and that stays the default.
+    It is also the faster way at full size on 2 cores: one model alone trained at 84 stories/s
+    with both threads, two side by side at 112 together (docs/model.md; the 1.17x that
+    benchmarks/bench_build_parallelism.py finds for one after another holds on its small slice
+    only). Progress bars are drawn only when training in this process. An existing model
+    directory is replaced only with ``overwrite``. ``inputs`` picks the photo stand-in
+    (:data:`BRIDGE_INPUTS`).
     """
     variants = variants or VARIANTS
     jobs = [
