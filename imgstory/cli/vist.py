@@ -188,7 +188,7 @@ def build(
     if len(chosen) > 1:
         how = "at once, one process each" if side_by_side(len(chosen)) else "one after another"
         print(
-            f"training {', '.join(chosen)} {how} (on 2 cores: about 22 minutes for the LSTM and "
+            f"training {', '.join(chosen)} {how} (on 2 cores: about 20 minutes for the LSTM and "
             "GRU, 38 with the plain LSTM); their summaries follow when all are done",
             file=sys.stderr,
         )
