@@ -7,14 +7,17 @@ encoder would give a photo of it -- its simulated terms without noise (``terms``
 class mixture (``concepts`` models) -- and the album's *other* stories are the references.
 Systems: each model under several decoding settings, concept retrieval (the training story
 best matching the inputs, as ``imgstory vist score`` does for photos) and a random training
-story. Prints CIDEr (AREL protocol), album identification (top-1 / top-3 / mean rank among the
-held-out albums), non-redundancy (RoViST-NR) and distinct-2 per story (means), the naming rate
-(sentences naming their input's top class where its weight is 0.5+; ``eval/naming.py``) and the
-mean log-probability per token of the written stories under the model (fluency), with two
-stories per setting to read.
+story. Prints CIDEr (AREL protocol) with its 95% bootstrap interval over the albums and, for
+each model's later rows, the paired-bootstrap difference from its first row; album
+identification (top-1 / top-3 / mean rank among the held-out albums), non-redundancy (RoViST-NR)
+and distinct-2 per story (means), the naming rate (sentences naming their input's top class
+where its weight is 0.5+; ``eval/naming.py``) and the mean log-probability per token of the
+written stories under the model (fluency), with two stories per setting to read.
 
 This is where decoding ideas for real photos can be measured without touching test photos; it
-is small (about 50 albums), so differences of one or two albums are noise.
+is small (about 50 albums), so differences of one or two albums are noise, and two trainings
+of one recipe differ by up to 0.02 CIDEr (docs/model.md): compare decodings of one model with
+the paired test, and models with care.
 
     .venv/bin/python -m benchmarks.bench_val_grounding [--stories VAL_REFERENCES] [--models-dir DIR]
 """
@@ -34,6 +37,7 @@ import numpy as np
 from benchmarks.bench_sampling import sentences_of, token_log_probability
 from imgstory.decoding import DecodingConfig
 from imgstory.eval.arel import evaluate_arel
+from imgstory.eval.bootstrap import bootstrap_ci, paired_bootstrap_test
 from imgstory.eval.identification import identify_albums
 from imgstory.eval.naming import naming_rate
 from imgstory.eval.story_metrics import distinct_2, non_redundancy
@@ -74,15 +78,26 @@ def held_out(path: Path):
     return train, inputs, references
 
 
-def report(label: str, references, stories, extra: str = "") -> None:
-    """One line of figures for ``album -> story``."""
-    cider = evaluate_arel(references, stories, meteor=False).scores["CIDEr"]
+def report(label: str, references, stories, extra: str = "", versus=None):
+    """One line of figures for ``album -> story``: CIDEr with its 95% bootstrap interval over
+    the albums and, given ``versus`` (another row's scoring on the same albums), this row minus
+    that one with its paired-bootstrap p-value. Returns this row's scoring."""
+    scored = evaluate_arel(references, stories, meteor=False)
+    cider = bootstrap_ci(scored, ["CIDEr"])["CIDEr"]
     found = identify_albums(references, stories)
     redundancy = [non_redundancy(story) for story in stories.values()]
     variety = np.mean([distinct_2(story) for story in stories.values()])
-    print(f"  {label:40s} {cider:6.3f} {found.top1:5.2f} {found.top3:5.2f} "
-          f"{np.mean(found.ranks):5.1f} {np.mean(redundancy):5.3f} {min(redundancy):5.3f} "
-          f"{variety:5.3f} {extra}")  # fmt: skip
+    paired = ""
+    if versus is not None:
+        test = paired_bootstrap_test(scored, versus, ["CIDEr"])["CIDEr"]
+        paired = f"  {test.difference:+.3f} vs first (p {test.p_value:.3f})"
+    figures = (
+        f"{cider.value:6.3f} [{cider.low:.3f}, {cider.high:.3f}] {found.top1:5.2f} "
+        f"{found.top3:5.2f} {np.mean(found.ranks):5.1f} {np.mean(redundancy):5.3f} "
+        f"{min(redundancy):5.3f} {variety:5.3f}"
+    )
+    print(f"  {label:40s} {figures} {extra}{paired}")
+    return scored
 
 
 def model_inputs(
@@ -142,8 +157,9 @@ def main() -> None:
     classes = terms.sentence_classes(sentences)  # (albums * 5, 1000)
     print(f"{len(albums)} held-out val albums; chance: top-1 {1 / len(albums):.2f}, "
           f"top-3 {3 / len(albums):.2f}, mean rank {(len(albums) + 1) / 2:.1f}")  # fmt: skip
-    print(f"  {'system':40s} {'CIDEr':>6s} {'top1':>5s} {'top3':>5s} {'rank':>5s} "
-          f"{'NR':>5s} {'NRmin':>5s} {'dist2':>5s} naming logp/token")  # fmt: skip
+    print(f"  {'system':40s} {'CIDEr [95% CI]':>22s} {'top1':>5s} {'top3':>5s} {'rank':>5s} "
+          f"{'NR':>5s} {'NRmin':>5s} {'dist2':>5s} naming logp/token, each model's rows minus "
+          "its first")  # fmt: skip
     report("concept retrieval", references, retrieval_stories(photo_vectors, sequences, train))
     report("random val story", references, random_stories(sequences, train, seed=0))
     for name in args.models.split(","):
@@ -152,6 +168,7 @@ def main() -> None:
             continue
         teller = Storyteller.load(args.models_dir / name)
         noise = TermNoise() if args.noisy else None
+        first = None
         for share, label in itertools.product(
             map(float, args.album_shares.split(",")), args.settings.split(";")
         ):
@@ -165,8 +182,9 @@ def main() -> None:
             }
             named = naming_rate(written, classes, space)
             fluency = token_log_probability(teller, features, tokens)
-            report(f"{name}, {label}", references, stories,
-                   f"{named.named:3d}/{named.eligible:<3d} {fluency:8.3f}")  # fmt: skip
+            extra = f"{named.named:3d}/{named.eligible:<3d} {fluency:8.3f}"
+            scored = report(f"{name}, {label}", references, stories, extra, first)
+            first = first or scored
             for album in albums[1:3]:
                 print(f"      {album}: {stories[album]}")
     for album in albums[1:3]:
