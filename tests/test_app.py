@@ -461,7 +461,11 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     app = choose_dataset_sequence(open_page("generate", timeout=180))
     models = app.selectbox(key="model").options
     assert any("tiny-lstm" in m for m in models)
+    vist = next(m for m in models if "VIST LSTM" in m)  # reads terms: the album share acts
+    app.selectbox(key="model").set_value(vist).run()
+    assert not app.slider(key="album_share").disabled
     choose_tiny_model(app)
+    assert app.slider(key="album_share").disabled  # no terms: the album share would do nothing
     app.radio(key="method").set_value("beam").run()
     app.slider(key="beam_size").set_value(2).run()
     generate(app)

@@ -143,7 +143,8 @@ def chosen_runs(
             choices[models.default_model(choices, demo_photos)].label,
         ),
     )
-    runs = [(by_label[model_label], widgets.decoding_controls(settings[1]))]
+    chosen = by_label[model_label]
+    runs = [(chosen, widgets.decoding_controls(settings[1], chosen.reads_terms()))]
     return compare, [by_label[model_label]], runs
 
 

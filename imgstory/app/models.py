@@ -65,6 +65,12 @@ class ModelChoice:
             return {}
         return card if isinstance(card, dict) else {}
 
+    def reads_terms(self) -> bool:
+        """Whether the model reads photos as terms (the VIST models): the album share acts on
+        those only."""
+        encoder = self.card().get("encoder")
+        return isinstance(encoder, dict) and encoder.get("name") == "terms"
+
 
 #: Encoder names (``--encoder``) as captions say them; others are shown as they are.
 ENCODER_TITLES = {

@@ -340,9 +340,11 @@ def _sampling_controls(
     return temperature, top_p, int(seed)
 
 
-def decoding_controls(method_place: Any) -> DecodingConfig:
+def decoding_controls(method_place: Any, reads_terms: bool = True) -> DecodingConfig:
     """The decoding method (a radio in ``method_place``, e.g. a column) and, in an expander
-    below, its options; defaults are :class:`DecodingConfig`'s, help texts the CLI's.
+    below, its options; defaults are :class:`DecodingConfig`'s, help texts the CLI's. The album
+    share is greyed out for a model that does not read terms (``reads_terms`` False): it would
+    change nothing (:meth:`DecodingConfig.for_encoder`).
 
     Unless "Fix the seed" is on, the sampling seed is drawn afresh on every run of the page, so
     each Generate press samples another story (the page decodes only on a press).
@@ -367,7 +369,7 @@ def decoding_controls(method_place: Any) -> DecodingConfig:
         key="block",
     )
     album_share = _option_slider(
-        right, _("Album share of terms"), (0.0, 1.0), "album_share", False, step=0.1
+        right, _("Album share of terms"), (0.0, 1.0), "album_share", not reads_terms, step=0.1
     )
     return DecodingConfig(
         method=method, beam_size=beam_size, temperature=temperature, top_p=top_p, seed=seed,
