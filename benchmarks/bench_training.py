@@ -73,17 +73,6 @@ class _EveryPosition(WordOutput):
         return super().call(states, previous, terms, weights)
 
 
-def _every_position(config):
-    return _EveryPosition(
-        config.vocab_size,
-        config.embedding_dim,
-        config.hidden_size,
-        tied=config.tied_output,
-        copy=config.copy_terms,
-        name="vocab_logits",
-    )
-
-
 class _Clock(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.ends = [time.perf_counter()]
@@ -128,11 +117,8 @@ def main() -> None:
         pipeline = kind(StoryVectors.per_sentence(features), stories, vocabulary, config)
         for run in range(arguments.runs):
             keras.utils.set_random_seed(run)
-            with mock.patch.object(
-                architecture,
-                "_word_output",
-                _every_position if name.endswith("every position") else architecture._word_output,
-            ):
+            layer = _EveryPosition if name.endswith("every position") else WordOutput
+            with mock.patch.object(architecture, "WordOutput", layer):
                 model = build_model(config, vectors)
             model = compile_for_training(model, TrainingConfig())
             pipeline.epoch = run
