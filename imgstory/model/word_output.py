@@ -32,7 +32,9 @@ class WordOutput(layers.Layer):
 
     Shapes: states ``(rows, width, hidden)``, previous-word vectors ``(rows, width, embedding)``,
     term vectors ``(rows, slots, word_dim)``, term weights ``(rows, slots)`` (0 = empty slot);
-    output ``(rows, width, vocab)``. Without ``copy`` the term inputs are ignored.
+    output ``(rows, width, vocab)``. Without ``copy`` the term inputs are ignored. The training
+    model also passes the sentences being predicted, ``tokens`` ``(rows, width)``, so that only
+    their words' positions are scored (:meth:`call`).
     """
 
     def __init__(
