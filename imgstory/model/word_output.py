@@ -114,6 +114,8 @@ class WordOutput(layers.Layer):
         step, shrink by the padding (about 28% of VIST batch positions). Scores of the real
         positions are those of a call without ``tokens``.
         """
+        if tokens is None and states.shape[1] == 1:  # a decoding step: one position a row
+            return self._score(states[:, 0], previous[:, 0], None, terms, weights)[:, None]
         rows, width = ops.shape(states)[0], ops.shape(states)[1]
         flat_states = ops.reshape(states, (rows * width, -1))  # (positions, hidden)
         flat_previous = ops.reshape(previous, (rows * width, -1))  # (positions, embedding)
@@ -132,18 +134,22 @@ class WordOutput(layers.Layer):
 
     def _score(self, states, previous, row_of, terms, weights):
         """Scores ``(n, vocab)`` of ``n`` positions: their states ``(n, hidden)``, previous-word
-        vectors ``(n, embedding)`` and rows ``(n,)`` in ``terms`` / ``weights``."""
+        vectors ``(n, embedding)`` and rows ``(n,)`` in ``terms`` / ``weights`` (None: position
+        ``i`` is row ``i``, as in a decoding step)."""
         joined = states  # (n, hidden)
         unit = self.words / ops.maximum(ops.norm(self.words, axis=-1, keepdims=True), 1e-6)
         if self.copy:
+
+            def own(per_row):  # (rows, ...) -> (n, ...): each position's row
+                return per_row if row_of is None else ops.take(per_row, row_of, axis=0)
+
             queries = self.query(states)  # (n, attention)
-            keys = self.key(ops.concatenate([terms, weights[..., None]], axis=-1))  # (r, s, a)
-            keys = ops.take(keys, row_of, axis=0)  # (n, slots, attention)
+            keys = own(self.key(ops.concatenate([terms, weights[..., None]], axis=-1)))
+            # keys: (n, slots, attention)
             scores = ops.einsum("na,nsa->ns", queries, keys) / np.sqrt(self.attention_size)
-            present = ops.take(ops.greater(weights, 0.0), row_of, axis=0)  # (n, slots)
+            present = own(ops.greater(weights, 0.0))  # (n, slots)
             attention = ops.softmax(ops.where(present, scores, -1e9), axis=-1)  # (n, slots)
-            own_terms = ops.take(terms, row_of, axis=0)  # (n, slots, word_dim)
-            context = ops.einsum("ns,nsd->nd", attention, own_terms)  # (n, word_dim)
+            context = ops.einsum("ns,nsd->nd", attention, own(terms))  # (n, word_dim)
             joined = ops.concatenate([states, context], axis=-1)
         logits = self.scores(joined)  # (n, vocab)
         if self.tied or self.copy:
@@ -161,6 +167,9 @@ class WordOutput(layers.Layer):
         words' GloVe vectors differ, so a term is at most one word), nothing for a term that is
         no vocabulary word."""
         similarity = ops.einsum("rsd,vd->rsv", terms, unit)  # (rows, slots, vocab)
+        if row_of is None:  # a position a row (decoding): the few rows' matches, densely
+            matches = ops.cast(similarity > SAME_WORD, attention.dtype)  # (n, slots, vocab)
+            return ops.einsum("ns,nsv->nv", attention, matches)
         word = ops.take(ops.argmax(similarity, axis=-1), row_of, axis=0)  # (n, slots)
         named = ops.take(ops.max(similarity, axis=-1) > SAME_WORD, row_of, axis=0)  # (n, slots)
         shares = attention * ops.cast(named, attention.dtype)  # (n, slots)
