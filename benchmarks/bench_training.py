@@ -4,10 +4,11 @@ Same sizes (``VIST_MODEL``), same stories (VIST train + val text from ../shared/
 present, else random stories with VIST's sentence lengths) with their simulated terms
 (``TermSpace``), batches bucketed by length. Rows: the thesis output layer (the baseline),
 GloVe-tied scores, tied scores plus term copying (the shipped models, which score only the
-positions where a word is predicted), the same scoring every position of a batch, <pad> included
-(the layer before), and the thesis layer with every batch padded to the full width (the pipeline
-before bucketing). Prints the median stories/s of several timed runs each and the ratio against
-the baseline.
+positions where a word is predicted), the same layer scoring every position of a batch, <pad>
+included (what skipping the padding saves; the layer before also copied through a dense
+``(rows, slots, vocabulary)`` product), and the thesis layer with every batch padded to the
+full width (the pipeline before bucketing). Prints the median stories/s of several timed runs
+each and the ratio against the baseline.
 
     .venv/bin/python -m benchmarks.bench_training [--runs 3] [--steps 12]
 """
@@ -67,7 +68,7 @@ def _stories():
 
 
 class _EveryPosition(WordOutput):
-    """The output layer as it was: every position of a batch scored, <pad> included."""
+    """The shipped output layer scoring every position of a batch, <pad> included."""
 
     def call(self, states, previous, terms, weights, tokens=None):
         return super().call(states, previous, terms, weights)

@@ -164,8 +164,8 @@ def model_rows(models: Mapping[str, Path]) -> list[ModelRow]:
     for label, model_dir in models.items():
         if label != thesis:
             name = DIRECTORY_SYSTEMS.get(Path(model_dir).name, label)
-            row = ModelRow(GRU_SYSTEM if label == gru else name, Path(model_dir), default)
-            rows.append(dataclasses.replace(row, decoding=told(label, default)))
+            system = GRU_SYSTEM if label == gru else name
+            rows.append(ModelRow(system, Path(model_dir), told(label, default)))
     return rows
 
 
