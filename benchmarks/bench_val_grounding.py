@@ -52,10 +52,14 @@ from imgstory.vist_models.text_stories import load_text_stories
 VAL_STORIES = Path("/work/shared/vist/reference/val_reference.json")
 MODELS = Path("assets/models")
 SETTINGS = {  # each on top of DecodingConfig(); the album share is --album-shares
-    "default (greedy, penalty 1.0)": {},
+    "default (greedy, penalty 1.0, end 1.0)": {},
+    "greedy, end penalty 0": {"end_penalty": 0.0},
+    "greedy, end penalty 0.5": {"end_penalty": 0.5},
+    "greedy, end penalty 1.5": {"end_penalty": 1.5},
     "greedy, penalty 0.5": {"repeat_penalty": 0.5},
     "greedy, no trigram blocking": {"no_repeat_ngram_size": 0},
     "beam 3, penalty 1.0": {"method": "beam"},
+    "beam 3, penalty 1.0, end penalty 0": {"method": "beam", "end_penalty": 0.0},
     "beam 3, penalty 0.5": {"method": "beam", "repeat_penalty": 0.5},
     "beam 3, length penalty 1": {"method": "beam", "repeat_penalty": 0.5, "length_penalty": 1.0},
     "beam 5": {"method": "beam", "repeat_penalty": 0.5, "beam_size": 5},

@@ -468,10 +468,11 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     assert app.slider(key="album_share").disabled  # no terms: the album share would do nothing
     app.radio(key="method").set_value("beam").run()
     app.slider(key="beam_size").set_value(2).run()
+    app.slider(key="end_penalty").set_value(1.5).run()
     generate(app)
     assert (
-        "beam (beam_size=2, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=1.0)"
-        in texts(app)
+        "beam (beam_size=2, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=1.0, "
+        "end_penalty=1.5)" in texts(app)
     )
     app.radio(key="method").set_value("sample").run()
     app.slider(key="temperature").set_value(0.5).run()
@@ -479,17 +480,17 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     generate(app)
     assert (
         "sample (temperature=0.5, top_k=0, top_p=0.9, seed=0, no_repeat_ngram_size=3, "
-        "repeat_penalty=1.0)" in texts(app)
+        "repeat_penalty=1.0, end_penalty=1.5)" in texts(app)
     )
     app.toggle(key="compare").set_value(True).run()
     tiny = next(m for m in models if m.startswith("tiny-lstm"))
     next(m for m in app.multiselect if m.label == "Models").set_value([tiny]).run()
     generate(app)
     cards = [m.value for m in app.markdown]
-    assert f"**{tiny}** · greedy (no-repeat 3, repeat_penalty=1.0)" in cards
+    assert f"**{tiny}** · greedy (no-repeat 3, repeat_penalty=1.0, end_penalty=1.0)" in cards
     assert (
         f"**{tiny}** · beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3, "
-        "repeat_penalty=1.0)" in cards
+        "repeat_penalty=1.0, end_penalty=1.0)" in cards
     )
     assert any(card.startswith("1. We went to the beach.\n2. The sand was warm.") for card in cards)
 

@@ -211,6 +211,14 @@ def test_decoding_label_names_the_options_that_matter():
     assert penalised.decoding_label == (
         "beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=0.5)"
     )
+    ending = replace(penalised, decoding={**penalised.decoding, "end_penalty": 1.5})
+    assert ending.decoding_label == (
+        "beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=0.5, "
+        "end_penalty=1.5)"
+    )
+    assert replace(ending, decoding={**ending.decoding, "end_penalty": 0.0}).decoding_label == (
+        penalised.decoding_label
+    )  # 0 (off) is not shown, as in stories stored before the option existed
 
 
 def test_downloads_text_json_and_challenge_format():

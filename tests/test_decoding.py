@@ -295,6 +295,21 @@ def test_with_sentence_ends_a_sentence_ends_with_one():
     assert story == ["a y"]
 
 
+def test_a_sentence_that_runs_to_the_width_still_ends_with_its_punctuation():
+    """A model that would go on "a x a x ..." for ever: cut at the width, the sentence ends with
+    a bare word; told that "y" ends a sentence, the slot before the last is "y"."""
+    loop = {"<start>": {"a": 1.0}, "a": {"x": 0.9, "y": 0.1}, "x": {"a": 0.9, "y": 0.1},
+            "y": {"<end>": 1.0}}  # fmt: skip
+    model = ScriptedModel(tables=(loop,))
+    config = DecodingConfig(method="greedy", no_repeat_ngram_size=0, end_penalty=0.0)
+    features = np.zeros((1, 1, 3), np.float32)
+    (free,) = words_of(StorySearch(model, config, feature_dim=3)(features, config))[0]
+    assert free.split() == ["a", "x"] * ((WIDTH - 1) // 2) + ["a"] * ((WIDTH - 1) % 2)
+    ending = StorySearch(model, config, feature_dim=3, sentence_ends=[WORDS["y"]])
+    (closed,) = words_of(ending(features, config))[0]
+    assert closed.split() == [*free.split()[: WIDTH - 2], "y"]
+
+
 def test_a_content_word_is_written_once_per_sentence():
     """STUTTER-like "a x a x ...": told that "a" is a content word, a sentence holds it once."""
     loop = {"<start>": {"a": 0.9, "b": 0.1}, "a": {"x": 0.9, "<end>": 0.1},
@@ -327,6 +342,24 @@ def test_the_presence_penalty_makes_a_later_sentence_choose_another_word(method)
     assert words_of(unlisted(features, config)) == [["a", "a", "a"]]  # "a" is not counted
     compiled = StorySearch(SCRIPTED, config, 3, jit_compile=True, repeat_words=words)
     assert words_of(compiled(features, config)) == [["a", "b", "a"]]  # XLA counts the words too
+
+
+def test_the_end_penalty_lets_a_sentence_go_on_where_the_model_is_not_clearly_done():
+    """After "a", "y" (the sentence end here) has 0.55 and "x" 0.45. The end penalty (1.0 by
+    default) takes 1.0 from "y": log 0.55 - 1 = -1.60 < log 0.45 = -0.80, so greedy writes
+    "a x y"; without it, "a y". Only the tokens given as sentence ends pay it."""
+    table = {"<start>": {"a": 1.0}, "a": {"y": 0.55, "x": 0.45}, "x": {"y": 1.0},
+             "y": {"<end>": 1.0}}  # fmt: skip
+    model = ScriptedModel(tables=(table,))
+    config = DecodingConfig(method="greedy", block_repeated_sentences=False)
+    assert config.end_penalty == 1.0
+    features = np.zeros((1, 1, 3), np.float32)
+    ending = StorySearch(model, config, feature_dim=3, sentence_ends=[WORDS["y"]])
+    assert words_of(ending(features, config)) == [["a x y"]]
+    off = dataclasses.replace(config, end_penalty=0.0)
+    assert words_of(ending(features, off)) == [["a y"]]  # a graph input: no retrace
+    unlisted = StorySearch(model, config, feature_dim=3)  # no sentence ends given: none pays
+    assert words_of(unlisted(features, config)) == [["a y"]]
 
 
 @pytest.mark.parametrize("method", ["beam", "greedy"])

@@ -15,6 +15,7 @@ from devtools.toy_data import toy_feature_store, toy_stories
 from imgstory.decoding import DecodingConfig
 from imgstory.errors import UserInputError
 from imgstory.model.config import ModelConfig, TrainingConfig, load_config_file
+from imgstory.text.tokens import SENTENCE_ENDS
 from imgstory.text.vocabulary import PAD_ID, START_ID, Vocabulary
 
 keras = pytest.importorskip("keras")
@@ -150,10 +151,13 @@ def test_compiled_greedy_equals_a_step_by_step_python_loop(tmp_path, stories, st
     make_model_dir(tmp_path / "model", stories, seed=3)
     teller = Storyteller.load(tmp_path / "model")
     features = store.get(stories[0].photo_ids)
-    plain = DecodingConfig(method="greedy", block_repeated_sentences=False, no_repeat_ngram_size=0)
+    plain = DecodingConfig(
+        method="greedy", block_repeated_sentences=False, no_repeat_ngram_size=0, end_penalty=0.0
+    )
     compiled = teller.generate_from_features(features, plain)
 
     parts, vocabulary = teller.parts, teller.vocabulary
+    ends = [vocabulary.id_of(token) for token in SENTENCE_ENDS]  # "." "!" "?" (or <unk>)
     encodings = parts.encode_photos(tf.constant(features[None]))
     story_output, story_state = parts.story_step(tf.zeros((1, 16)), parts.initial_story_state(1))
     sentences = []
@@ -166,6 +170,8 @@ def test_compiled_greedy_equals_a_step_by_step_python_loop(tmp_path, stories, st
             logits[[0, 1, 3]] = -np.inf  # <pad> <start> <unk> are never written
             if step == 0:
                 logits[2] = -np.inf  # no empty sentence
+            if step == parts.sentence_width - 2:  # a sentence's punctuation, at the latest here
+                logits[~np.isin(np.arange(len(logits)), [2, *ends])] = -np.inf
             if step == parts.sentence_width - 1:
                 logits[np.arange(len(logits)) != 2] = -np.inf
             word = int(np.argmax(logits))

@@ -126,6 +126,7 @@ def test_album_share_pools_each_storys_terms_before_the_search(minilm_space):
     slots = teller.directory.model_config.term_slots
     pooled = album_terms(features, 0.5, slots)
     shared = teller.generate_batch(np.stack([features, features]), DecodingConfig(album_share=0.5))
-    assert shared == teller.generate_batch(np.stack([pooled, pooled]), DecodingConfig())
-    alone = teller.generate_batch(features[None], DecodingConfig())[0]
+    own = DecodingConfig(album_share=0.0)  # each photo's terms as they are
+    assert shared == teller.generate_batch(np.stack([pooled, pooled]), own)
+    alone = teller.generate_batch(features[None], own)[0]
     assert shared[0].sentences[4] != alone.sentences[4]  # the fireboat photo hears of the snowplow

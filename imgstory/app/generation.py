@@ -38,6 +38,7 @@ DECODING_NAMES = {
     "seed": N_("seed"),
     "no_repeat_ngram_size": N_("no_repeat_ngram_size"),
     "repeat_penalty": N_("repeat_penalty"),
+    "end_penalty": N_("end_penalty"),
     "album_share": N_("album_share"),
 }
 
@@ -95,11 +96,10 @@ class StoryResult:
             if "repeat_penalty" in self.decoding:  # stories stored before it existed lack it
                 penalty = self.decoding["repeat_penalty"]
                 shown += ", " + option.format(name=decoding_name("repeat_penalty"), value=penalty)
-        if self.decoding.get("album_share"):  # absent from stories stored before it existed
-            album = option.format(
-                name=decoding_name("album_share"), value=self.decoding["album_share"]
-            )
-            shown = f"{shown}, {album}" if shown else album
+        for name in ("end_penalty", "album_share"):  # absent from stories stored before them
+            if self.decoding.get(name):
+                value = option.format(name=decoding_name(name), value=self.decoding[name])
+                shown = f"{shown}, {value}" if shown else value
         method = decoding_name(method)
         return f"{method} ({shown})" if shown else method
 

@@ -296,8 +296,11 @@ def _option_slider(
     )
 
 
-def _search_controls(place: Any, method: str, defaults: DecodingConfig) -> tuple[int, int, float]:
-    """Beam width, no-repeat n-gram size and repeat penalty, in ``place`` (a column)."""
+def _search_controls(
+    place: Any, method: str, defaults: DecodingConfig
+) -> tuple[int, int, float, float]:
+    """Beam width, no-repeat n-gram size, repeat penalty and sentence-end penalty, in ``place``
+    (a column)."""
     beam_size = _option_slider(place, _("Beam width"), (1, 8), "beam_size", method != "beam")
     no_repeat = place.selectbox(
         _("No-repeat n-gram size"),
@@ -309,7 +312,10 @@ def _search_controls(place: Any, method: str, defaults: DecodingConfig) -> tuple
     repeat_penalty = _option_slider(
         place, _("Repeat penalty"), (0.0, 2.0), "repeat_penalty", no_repeat == 0, step=0.1
     )
-    return beam_size, no_repeat, repeat_penalty
+    end_penalty = _option_slider(
+        place, _("Sentence-end penalty"), (0.0, 3.0), "end_penalty", False, step=0.1
+    )
+    return beam_size, no_repeat, repeat_penalty, end_penalty
 
 
 def _sampling_controls(
@@ -360,7 +366,7 @@ def decoding_controls(method_place: Any, reads_terms: bool = True) -> DecodingCo
     )
     options = st.expander(_("Decoding options (the defaults work: press Generate)"))
     left, middle, right = options.columns(3)
-    beam_size, no_repeat, repeat_penalty = _search_controls(left, method, defaults)
+    beam_size, no_repeat, repeat_penalty, end_penalty = _search_controls(left, method, defaults)
     temperature, top_p, seed = _sampling_controls(middle, method, defaults)
     block = right.checkbox(
         _("Never repeat a sentence"),
@@ -373,6 +379,6 @@ def decoding_controls(method_place: Any, reads_terms: bool = True) -> DecodingCo
     )
     return DecodingConfig(
         method=method, beam_size=beam_size, temperature=temperature, top_p=top_p, seed=seed,
-        no_repeat_ngram_size=no_repeat, repeat_penalty=repeat_penalty, album_share=album_share,
-        block_repeated_sentences=block,
+        no_repeat_ngram_size=no_repeat, repeat_penalty=repeat_penalty, end_penalty=end_penalty,
+        album_share=album_share, block_repeated_sentences=block,
     )  # fmt: skip

@@ -53,6 +53,7 @@ NGRAM_OPTION = typer.Option(
 PENALTY_OPTION = typer.Option(
     _DEFAULT.repeat_penalty, "--repeat-penalty", help=DECODING_HELP["repeat_penalty"]
 )
+END_OPTION = typer.Option(_DEFAULT.end_penalty, "--end-penalty", help=DECODING_HELP["end_penalty"])
 ALBUM_OPTION = typer.Option(
     _DEFAULT.album_share, "--album-share", help=DECODING_HELP["album_share"]
 )
@@ -122,6 +123,7 @@ DECODING_OPTIONS = (
     ("seed", int, SEED_OPTION, "seed"),
     ("no_repeat_ngram", int, NGRAM_OPTION, "no_repeat_ngram_size"),
     ("repeat_penalty", float, PENALTY_OPTION, "repeat_penalty"),
+    ("end_penalty", float, END_OPTION, "end_penalty"),
     ("album_share", float, ALBUM_OPTION, "album_share"),
     ("block_repeated", bool, REPEAT_OPTION, "block_repeated_sentences"),
 )

@@ -20,11 +20,15 @@ METHODS = ("greedy", "beam", "sample")
 #: best 0.045 and 0.072), a presence penalty of 1.0 on words of earlier sentences gave the
 #: LSTM's stories the highest non-redundancy (0.952), and 0.3 of each photo's terms taken from
 #: its album's (:func:`imgstory.features.terms.album_terms`) helped both decodings of both
-#: models. The demo pack pins its own decoding (imgstory.demo.builder).
+#: models. A sentence-end penalty of 1.0 (``end_penalty``) brought the stories to nearer the
+#: references' length (LSTM 42.7 -> 49.8 tokens a story, references 56.0) and raised CIDEr from
+#: 0.078 to 0.112 (paired bootstrap p = 0.010; GRU 0.077 -> 0.127, p = 0.002). The demo pack pins
+#: its own decoding (imgstory.demo.builder).
 METHOD = "greedy"
 #: The encoder whose features ``album_share`` pools (imgstory.features.terms).
 TERMS_ENCODER = "terms"
 REPEAT_PENALTY = 1.0
+END_PENALTY = 1.0
 ALBUM_SHARE = 0.3
 
 #: Marked for the app's catalog (``N_`` returns the text unchanged: the CLI shows it as is).
@@ -65,6 +69,12 @@ DECODING_HELP = {
         "sentences share fewer words, 'this is a picture of' does not open every sentence); "
         "0 = off"
     ),
+    "end_penalty": N_(
+        "the punctuation that ends a sentence ('.', '!', '?') loses this much log-probability "
+        "at every word, so a sentence ends only where the model is clearly done and stories "
+        "run longer: on held-out VIST val albums 1.0 (the default) writes about 50 tokens a "
+        "story, nearer the 56 of the human stories than the 43 written without it; 0 = off"
+    ),
     "album_share": N_(
         "models that read terms (the VIST models) only: each photo's terms take this share from "
         "the words the album's photos have in common, so a thing seen in most photos reaches "
@@ -89,6 +99,7 @@ DECODING_LIMITS: dict[str, Bounds | tuple[str, ...]] = {
     "seed": Bounds(0, 2**63 - 1, high_included=True),
     "no_repeat_ngram_size": Bounds(2, off=0),
     "repeat_penalty": Bounds(0),
+    "end_penalty": Bounds(0),
     "album_share": Bounds(0, 1, high_included=True),
 }
 
@@ -111,6 +122,7 @@ class DecodingConfig:
     seed: int = 0
     no_repeat_ngram_size: int = 3
     repeat_penalty: float = REPEAT_PENALTY
+    end_penalty: float = END_PENALTY
     album_share: float = ALBUM_SHARE
     block_repeated_sentences: bool = True
 

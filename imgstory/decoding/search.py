@@ -22,7 +22,8 @@ so far (:attr:`DecodingConfig.candidates`):
 **Bans** (:meth:`StorySearch._banned`). The *rules* always hold: never ``<pad>`` / ``<start>`` /
 ``<unk>``, no empty sentence, the last slot is ``<end>``. The *soft* bans -- with n-gram blocking
 on, a repeated n-gram of the story, a word straight after itself and a content word twice in a
-sentence; a word that disagrees with the article before it; ``<end>`` not after ". ! ?" -- give
+sentence; a word that disagrees with the article before it; ``<end>`` not after ". ! ?", and
+only ". ! ?" (or ``<end>`` after one) in the slot before the last -- give
 way in a row where they would leave no word at all. The presence penalty is no ban: it lowers the
 log-probability of the words earlier sentences wrote (:meth:`StorySearch._presence_penalty`).
 
@@ -108,6 +109,7 @@ class RunInputs(NamedTuple):
     top_p: tf.Tensor  # () float32, sampling
     length_penalty: tf.Tensor  # () float32, beam
     repeat_penalty: tf.Tensor  # () float32: the presence penalty per earlier use of a word
+    end_penalty: tf.Tensor  # () float32: what a sentence's ending punctuation loses each step
 
 
 class StoryLoop(NamedTuple):
@@ -135,7 +137,7 @@ class SentenceRows(NamedTuple):
     matching: tf.Tensor  # (rows, photos) bool
     ban_step: tf.Tensor  # (rows, photos) int32
     ban_token: tf.Tensor  # (rows, photos) int32
-    penalty: tf.Tensor  # (rows, vocab) float32 presence penalty, or a () 0.0 without one
+    penalty: tf.Tensor  # (rows, vocab) float32 presence and end penalties, or a () 0.0 without
 
 
 class Completing(NamedTuple):
@@ -206,11 +208,15 @@ class StorySearch:
 
     Build once per (model, config) and reuse; the first call traces the graph (1-3 s), later
     calls with any batch size or number of photos reuse it. ``seed``, ``temperature``, ``top_p``,
-    ``length_penalty`` and ``repeat_penalty`` are graph inputs, so changing them does not retrace.
+    ``length_penalty``, ``repeat_penalty`` and ``end_penalty`` are graph inputs, so changing them
+    does not retrace.
     With ``sentence_ends`` (the ids of ".", "!", "?": :class:`Storyteller` passes its
     vocabulary's), ``<end>`` may only follow one of them, so every sentence ends with its
     punctuation: VIST text has sentences without it (6% of the train text), and a model learns
-    to stop after a bare word ("the rides were green"). With ``once_per_sentence`` (content
+    to stop after a bare word ("the rides were green"); one that runs to the width has one in the
+    slot before its last; and those ids lose ``end_penalty`` log-probability at every step, so a
+    sentence ends only where the model is clearly done (a logit bias, as the OpenAI and Hugging
+    Face generation options allow on any token). With ``once_per_sentence`` (content
     words: :class:`Storyteller` passes its vocabulary's) and n-gram blocking on, a sentence holds
     each of those words at most once ("the fireworks were lit with fireworks"). With
     ``repeat_words`` (:class:`Storyteller` passes its vocabulary's words, punctuation left out),
@@ -240,6 +246,10 @@ class StorySearch:
         self.config = config
         # ids of the tokens that end a sentence (".", "!", "?"): <end> may follow only them
         self._sentence_ends = tf.constant(list(sentence_ends), tf.int32) if sentence_ends else None
+        # (1, vocab) 1.0 for those tokens: what end_penalty is taken from
+        ending = np.zeros((1, model.vocab_size), np.float32)
+        ending[0, list(sentence_ends)] = 1.0
+        self._ending = tf.constant(ending) if sentence_ends else None
         # ids of the content words a sentence holds at most once (with n-gram blocking on)
         once = np.zeros((1, model.vocab_size), bool)
         once[0, list(once_per_sentence)] = True
@@ -270,6 +280,7 @@ class StorySearch:
             tf.TensorSpec((), tf.float32, name="top_p"),
             tf.TensorSpec((), tf.float32, name="length_penalty"),
             tf.TensorSpec((), tf.float32, name="repeat_penalty"),
+            tf.TensorSpec((), tf.float32, name="end_penalty"),
         ]
         self._compiled = tf.function(
             self._decode_story, input_signature=signature, autograph=False, jit_compile=jit_compile
@@ -311,6 +322,7 @@ class StorySearch:
             tf.constant(config.top_p, tf.float32),
             tf.constant(config.length_penalty, tf.float32),
             tf.constant(config.repeat_penalty, tf.float32),
+            tf.constant(config.end_penalty, tf.float32),
         )
         return tokens.numpy()
 
@@ -325,6 +337,7 @@ class StorySearch:
         top_p: tf.Tensor,
         length_penalty: tf.Tensor,
         repeat_penalty: tf.Tensor,
+        end_penalty: tf.Tensor,
     ) -> tf.Tensor:
         """The traced graph: ``(batch, photos, width)`` int32 ids of every story's sentences."""
         model = self.model
@@ -341,6 +354,7 @@ class StorySearch:
             top_p,
             length_penalty,
             repeat_penalty,
+            end_penalty,
         )
         start = StoryLoop(tf.constant(0), history, story_output, story_state)
         told = _while(
@@ -354,7 +368,7 @@ class StorySearch:
         """Search, choose and write photo ``story.index``'s sentence; update the story state."""
         model, index, history = self.model, story.index, story.history
         memory, states = model.start_sentence(encodings[:, index], story.story_output)
-        penalty = self._presence_penalty(history, run.repeat_penalty)  # (batch, vocab) or 0
+        penalty = self._word_penalties(history, run)  # (batch, vocab) or 0
         rows = self._rows(memory, states, history, index, penalty)
         if self.config.method == "beam":
             candidates = self._beam_search(rows, run.length_penalty)
@@ -369,6 +383,16 @@ class StorySearch:
             model.encode_sentence(chosen), story.story_state
         )
         return StoryLoop(index + 1, history, story_output, story_state)
+
+    def _word_penalties(self, history: tf.Tensor, run: RunInputs) -> tf.Tensor:
+        """``(batch, vocab)``: what each word loses at every step of the next sentence: the
+        presence penalty and, for the sentence-ending punctuation, ``end_penalty``; 0.0 when
+        neither applies."""
+        penalty = self._presence_penalty(history, run.repeat_penalty)  # (batch, vocab) or ()
+        if self._ending is None:
+            return penalty
+        ending = run.end_penalty * self._ending  # (1, vocab)
+        return penalty + tf.broadcast_to(ending, (tf.shape(history)[0], self.model.vocab_size))
 
     def _presence_penalty(self, history: tf.Tensor, repeat_penalty: tf.Tensor) -> tf.Tensor:
         """``(batch, vocab)``: what each of ``repeat_words`` loses for the times the story's
@@ -655,8 +679,9 @@ class StorySearch:
     ) -> tuple[tf.Tensor, tf.Tensor]:
         """``(rows or 1, vocab)`` forbidden next tokens: the rules, the repeated n-grams and the
         word just written and a content word already in the sentence (with n-gram blocking on),
-        ``<end>`` straight after a word (with sentence ends given); and the rules alone
-        (``<pad>``/``<start>``/``<unk>`` never, no empty sentence, the last slot is ``<end>``)."""
+        ``<end>`` straight after a word and, in the slot before the last, anything but a
+        sentence end (with sentence ends given); and the rules alone (``<pad>``/``<start>``/
+        ``<unk>`` never, no empty sentence, the last slot is ``<end>``)."""
         rules = tf.gather(tf.constant(self._rules), step)[None, :]  # (1, vocab)
         vocab = self.model.vocab_size
         previous = tf.gather(tokens, tf.maximum(step - 1, 0), axis=1)  # (rows,): last word
@@ -674,7 +699,11 @@ class StorySearch:
             soft.append(tf.reduce_any(after[:, :, None] & masks[None, :, :], axis=1))
         if self._sentence_ends is not None:  # a sentence ends with its punctuation
             finished = tf.reduce_any(tf.equal(previous[:, None], self._sentence_ends), axis=1)
-            soft.append(tf.one_hot(END_ID, vocab, True, False)[None, :] & ~finished[:, None])
+            end = tf.one_hot(END_ID, vocab, True, False)[None, :]  # (1, vocab)
+            soft.append(end & ~finished[:, None])
+            # one that runs to the width too: the slot before its last is its punctuation
+            closing = tf.not_equal(self._ending, 0.0) | end  # (1, vocab)
+            soft.append(~closing & tf.equal(step, self.model.sentence_width - 2))
         if not soft:
             return rules, rules
         banned = functools.reduce(operator.or_, soft)  # (rows, vocab)
