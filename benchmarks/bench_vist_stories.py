@@ -4,7 +4,8 @@ Each shipped VIST model (``assets/models/vist-lstm``, ``vist-gru``) tells storie
 features (the 5 sentences of a few short built-in stories, as their simulated terms: no photo or
 ../shared file is needed), once one story at a time (what Generate does) and once 32 stories in
 one batch (what ``imgstory predict`` and ``vist score`` do), with the default decoding (greedy,
-presence penalty, album share) and with beam search (beam 3, the thesis's decoding). Prints the
+presence penalty, sentence-end penalty, album share), the same without the sentence-end penalty
+(its longer sentences take more steps) and with beam search (beam 3, the thesis's decoding). Prints the
 median and best of ``--runs`` timed runs after a warm-up (which traces the search) and each
 decoding's ratio against beam search measured in the same run.
 
@@ -65,7 +66,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    decodings = {"default (greedy)": DecodingConfig(), "beam 3": DecodingConfig(method="beam")}
+    decodings = {
+        "default (greedy)": DecodingConfig(),
+        "greedy, end 0": DecodingConfig(end_penalty=0.0),  # what the sentence-end penalty costs
+        "beam 3": DecodingConfig(method="beam"),
+    }
     features = story_features(BATCH)
     print(f"{'model':<10}{'stories':>8}  {'decoding':<18}{'median s':>9}{'best s':>8}"
           f"{'stories/s':>10}{'vs beam':>8}")  # fmt: skip
