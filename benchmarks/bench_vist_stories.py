@@ -5,9 +5,9 @@ features (the 5 sentences of a few short built-in stories, as their simulated te
 ../shared file is needed), once one story at a time (what Generate does) and once 32 stories in
 one batch (what ``imgstory predict`` and ``vist score`` do), with the default decoding (greedy,
 presence penalty, sentence-end penalty, album share), the same without the sentence-end penalty
-(its longer sentences take more steps) and with beam search (beam 3, the thesis's decoding). Prints the
-median and best of ``--runs`` timed runs after a warm-up (which traces the search) and each
-decoding's ratio against beam search measured in the same run.
+(its longer sentences take more steps) and with beam search (beam 3, the thesis's decoding).
+Prints the median and best of ``--runs`` timed runs after a warm-up (which traces the search) and
+each decoding's ratio against beam search measured in the same run.
 
     .venv/bin/python -m benchmarks.bench_vist_stories [--runs 5]
 """
