@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from imgstory.app.markup import literal
 from imgstory.data.sis import load_sis
+from imgstory.decoding import DecodingConfig
 from imgstory.errors import UserInputError
 from imgstory.eval.predictions import load_predictions
 from imgstory.human.store import SCHEMA_VERSION, HumanStore
@@ -82,6 +83,25 @@ def test_a_study_made_on_the_page_stores_its_stories_and_photos(data_dir):
         album = item["album_id"]
         assert stories == {"human reference": first[album].story_text, "lstm-beam": lstm[album]}
         assert tuple(json.loads(item["photo_ids"])) == first[album].photo_ids
+
+
+def test_a_model_system_says_which_decoding_wrote_its_stories(data_dir):
+    """A model chosen on the form tells its stories with the default decoding, and the stored
+    description says so (it said "beam 3" while the stories were greedy)."""
+    app = human_page()
+    fill_create_form(app, "demo-lstm-vs-people", ["Human reference", "model: LSTM (demo pack"], 2)
+    assert not app.error, [e.value for e in app.error]
+    store = HumanStore.open(data_dir / "human" / "default.sqlite")
+    with store.read() as connection:
+        (description,) = connection.execute(
+            "SELECT description FROM systems WHERE is_human = 0"
+        ).fetchone()
+    decoding = DecodingConfig()
+    assert "beam" not in description
+    assert (
+        f"{decoding.method} decoding (presence penalty {decoding.repeat_penalty:g}, sentence-end "
+        f"penalty {decoding.end_penalty:g}, album share 0)" in description
+    )  # the demo model reads no terms: the album share does not act on it
 
 
 def test_a_turing_form_asks_no_pairwise_aspects(data_dir):

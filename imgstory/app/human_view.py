@@ -147,11 +147,12 @@ def predictions_system(name: str, description: str, data: bytes) -> studies.Syst
 def model_system(
     option: SystemOption, albums: list[studies.AlbumPhotos], finder: Any, split: str
 ) -> studies.SystemStories:
-    """Run a model on each album's photos (beam 3) through the app's model thread."""
+    """Run a model on each album's photos with the default decoding, through the app's model
+    thread; the system's description says which decoding that was."""
     from imgstory.decoding.config import DecodingConfig
 
     teller = model_thread.storyteller(option.path)
-    decoding = DecodingConfig()
+    decoding = DecodingConfig().for_encoder(teller.encoder_name)  # as the model applies it
     bar = st.progress(0.0, text=_("Writing stories with {model}…").format(model=option.path.name))
     stories = {}
     for done, album in enumerate(albums):
@@ -168,7 +169,9 @@ def model_system(
     bar.empty()
     return studies.SystemStories(
         option.path.name,
-        f"model {option.path} on the photos, beam 3 ({option.label})",
+        f"model {option.path} on the photos, {decoding.method} decoding (presence penalty "
+        f"{decoding.repeat_penalty:g}, sentence-end penalty {decoding.end_penalty:g}, album share "
+        f"{decoding.album_share:g}) ({option.label})",
         stories,
     )
 

@@ -62,7 +62,7 @@ def predict_stories(
         features_store: a feature store path or :class:`~imgstory.features.store.FeatureStore`
             made with the model's encoder.
         stories: the stories whose albums / photo sequences to tell (e.g. a test SIS file).
-        decoding: the decoding options (default: beam 3).
+        decoding: the decoding options (default: :class:`DecodingConfig`'s, greedy).
         format: ``"arel"`` -> ``{album_id: [story]}``; ``"challenge"`` -> the VIST challenge
             submission document.
         batch_size: stories decoded together.
