@@ -85,6 +85,12 @@ def test_a_study_made_on_the_page_stores_its_stories_and_photos(data_dir):
         assert tuple(json.loads(item["photo_ids"])) == first[album].photo_ids
 
 
+def test_prediction_files_are_named_within_the_data_folder_not_by_server_path(data_dir):
+    options = human_page().multiselect[0].options
+    assert "predictions lstm-beam (results/predictions/lstm-beam.json)" in options
+    assert not [option for option in options if str(DEMO_DIR.parent) in option]
+
+
 def test_a_model_system_says_which_decoding_wrote_its_stories(data_dir):
     """A model chosen on the form tells its stories with the default decoding, and the stored
     description says so (it said "beam 3" while the stories were greedy)."""

@@ -117,14 +117,17 @@ class SystemOption:
 
 
 def system_options(source: sources.DataSource) -> list[SystemOption]:
-    """The human references, the source's prediction files and every model."""
+    """The human references, the source's prediction files (named within the source's folder,
+    as every caption names data: no server path) and every model."""
     from imgstory.app.models import discover_models
 
     options = [SystemOption(_(HUMAN_REFERENCE), "human")]
     if source.results_dir and (source.results_dir / "predictions").is_dir():
         options += [
             SystemOption(
-                _("predictions {name} ({file})").format(name=path.stem, file=path),
+                _("predictions {name} ({file})").format(
+                    name=path.stem, file=path.relative_to(source.root).as_posix()
+                ),
                 "predictions",
                 path,
             )
