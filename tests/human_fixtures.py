@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from imgstory.data.sis import load_sis
+from imgstory.eval.floors import first_stories
 from imgstory.eval.predictions import load_predictions
 from imgstory.human.store import HumanStore
 from imgstory.human.study import (
@@ -12,7 +13,6 @@ from imgstory.human.study import (
     StudySpec,
     SystemStories,
     create_study,
-    first_sequences,
     human_reference_system,
 )
 from imgstory.paths import DEMO_DIR
@@ -51,7 +51,7 @@ def small_study(
 
 def demo_study(path: Path, name: str, albums: int, per_item: int, aspects: tuple[str, ...]):
     """A pairwise study on the demo pack's test albums: human references vs lstm-beam."""
-    first = first_sequences(load_sis(DEMO_DIR / "sis" / "test.story-in-sequence.json").stories)
+    first = first_stories(load_sis(DEMO_DIR / "sis" / "test.story-in-sequence.json").stories)
     chosen = list(first)[:albums]
     lstm = load_predictions(DEMO_DIR / "results" / "predictions" / "lstm-beam.json")
     spec = StudySpec(

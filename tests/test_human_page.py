@@ -15,9 +15,10 @@ from imgstory.app.markup import literal
 from imgstory.data.sis import load_sis
 from imgstory.decoding import DecodingConfig
 from imgstory.errors import UserInputError
+from imgstory.eval.floors import first_stories
 from imgstory.eval.predictions import load_predictions
 from imgstory.human.store import SCHEMA_VERSION, HumanStore
-from imgstory.human.study import StudySpec, SystemStories, create_study, first_sequences
+from imgstory.human.study import StudySpec, SystemStories, create_study
 from imgstory.paths import DEMO_DIR
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
@@ -73,7 +74,7 @@ def test_a_study_made_on_the_page_stores_its_stories_and_photos(data_dir):
     app.run()
     assert not app.success and not app.get("link_button")  # said once
     store = HumanStore.open(data_dir / "human" / "default.sqlite")
-    first = first_sequences(load_sis(DEMO_DIR / "sis" / "test.story-in-sequence.json").stories)
+    first = first_stories(load_sis(DEMO_DIR / "sis" / "test.story-in-sequence.json").stories)
     lstm = load_predictions(LSTM_FILE)
     with store.read() as connection:
         items = connection.execute("SELECT * FROM items").fetchall()

@@ -29,6 +29,7 @@ from imgstory.app.i18n import (
 )
 from imgstory.app.markup import literal
 from imgstory.errors import UserInputError
+from imgstory.eval.floors import first_stories
 from imgstory.human import study as studies
 from imgstory.human.export import csv_text, judgement_rows
 from imgstory.human.stats import ALPHA_NOTE, WILSON_NOTE, Rate, StudyReport, study_report
@@ -222,7 +223,7 @@ def render_create(project: str, source: sources.DataSource | None) -> None:
         index=source.splits.index(source.default_split),
         help=_("the albums come from this split's story file"),
     )
-    first = studies.first_sequences(state.sis_file(source.sis_files[split]).stories)
+    first = first_stories(state.sis_file(source.sis_files[split]).stories)
     albums = albums_with_photos(first, finder, split)
     st.caption(
         ngettext(

@@ -134,14 +134,6 @@ class Progress:
     total: int
 
 
-def first_sequences(stories: list[Story]) -> dict[str, Story]:
-    """``album_id -> its first story`` (AREL predictions tell an album from this sequence)."""
-    chosen: dict[str, Story] = {}
-    for story in stories:
-        chosen.setdefault(story.album_id, story)
-    return chosen
-
-
 def human_reference_system(first: dict[str, Story]) -> SystemStories:
     """The human system: for each album, the reference story written for the photos shown."""
     return SystemStories(
