@@ -238,3 +238,34 @@ def test_a_backup_whose_seed_states_are_in_the_old_order_is_refused(tmp_path):
     np.savez(seeds, **states)
     with pytest.raises(UserInputError, match=r"written by an earlier imgstory.*--restart"):
         train_model(store.path, stories, tmp_path / "m", model, QUICK, **run, resume=True)
+
+
+def test_weights_that_leave_a_layer_unloaded_are_refused_not_trained_on(tmp_path):
+    """Keras only warns when a weights file lacks a nested layer ("Affected layers will retain
+    their freshly-initialized weights"); a backup like that is refused. Other warnings pass."""
+    import warnings
+
+    from imgstory.model.callbacks import load_all_weights
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    path = tmp_path / "good.weights.h5"
+    model.save_weights(str(path))
+    load_all_weights(model, path)  # a complete file loads quietly
+
+    class Partial(keras.Sequential):
+        def load_weights(self, filepath, **kwargs):
+            super().load_weights(filepath, **kwargs)
+            warnings.warn("Skipping nested container at 'dense': no group found", stacklevel=2)
+            warnings.warn("something else", DeprecationWarning, stacklevel=2)
+
+    partial = Partial([keras.Input((3,)), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match=r"good\.weights\.h5 leaves part of the model unloaded"):
+        load_all_weights(partial, path)
+
+    class Chatty(keras.Sequential):
+        def load_weights(self, filepath, **kwargs):
+            super().load_weights(filepath, **kwargs)
+            warnings.warn("something else", DeprecationWarning, stacklevel=2)
+
+    with pytest.warns(DeprecationWarning, match="something else"):
+        load_all_weights(Chatty([keras.Input((3,)), keras.layers.Dense(2)]), path)

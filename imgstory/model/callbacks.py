@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,27 @@ from imgstory.progress import ProgressBar
 #: The key of seed state ``i`` in the backup's seeds file (in :func:`seed_states`' order).
 SEED_KEY = "state_{}"
 
+
+
+def load_all_weights(model: keras.Model, path: Path) -> None:
+    """``model.load_weights(path)``, refusing a file that leaves part of the model unloaded.
+
+    Keras only warns when a saved file lacks a nested layer's weights ("Skipping nested
+    container ... Affected layers will retain their freshly-initialized weights") and goes on;
+    a backup that does not fit would then train on with fresh layers. That warning is raised
+    here as a ValueError instead; other warnings pass through.
+
+    Raises:
+        ValueError: the file does not hold every layer's weights, or (from Keras) a shape
+            differs.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.load_weights(str(path))
+    for warning in caught:
+        if "Skipping" in str(warning.message):
+            raise ValueError(f"{path.name} leaves part of the model unloaded: {warning.message}")
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
 
 class EpochClock(keras.callbacks.Callback):
     """Tells the data pipeline which absolute epoch starts (its shuffle is keyed by it)."""
@@ -94,7 +116,7 @@ class BestCheckpoint(keras.callbacks.Callback):
         self.best, self.best_epoch = best, best_epoch
         if weights_file is not None:
             current = self.model.get_weights()
-            self.model.load_weights(str(weights_file))
+            load_all_weights(self.model, weights_file)
             self.best_weights = self.model.get_weights()
             self.model.set_weights(current)
 
@@ -184,7 +206,7 @@ class RunBackup(keras.callbacks.Callback):
         model = self.model
         if not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
-        model.load_weights(str(self.folder / BACKUP_WEIGHTS))
+        load_all_weights(model, self.folder / BACKUP_WEIGHTS)
         with np.load(self.folder / BACKUP_SEEDS) as seeds:
             if "seed_0" in seeds.files:  # written before seed_states (another order)
                 raise UserInputError(
