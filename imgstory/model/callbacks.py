@@ -36,7 +36,6 @@ from imgstory.progress import ProgressBar
 SEED_KEY = "state_{}"
 
 
-
 def load_all_weights(model: keras.Model, path: Path) -> None:
     """``model.load_weights(path)``, refusing a file that leaves part of the model unloaded.
 
@@ -56,6 +55,7 @@ def load_all_weights(model: keras.Model, path: Path) -> None:
         if "Skipping" in str(warning.message):
             raise ValueError(f"{path.name} leaves part of the model unloaded: {warning.message}")
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+
 
 class EpochClock(keras.callbacks.Callback):
     """Tells the data pipeline which absolute epoch starts (its shuffle is keyed by it)."""
