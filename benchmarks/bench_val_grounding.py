@@ -19,6 +19,9 @@ is small (about 50 albums), so differences of one or two albums are noise, and t
 of one recipe differ by up to 0.02 CIDEr (docs/model.md): compare decodings of one model with
 the paired test, and models with care.
 
+The noisy terms (``--noisy``) are one random draw; ``--noise-seeds 1,2,3`` repeats every row for
+other draws, each seed's rows against its own first row, so a setting's gain can be seen to hold.
+
     .venv/bin/python -m benchmarks.bench_val_grounding [--stories VAL_REFERENCES] [--models-dir DIR]
 """
 
@@ -111,13 +114,14 @@ def model_inputs(
     terms: TermSpace,
     noise: TermNoise | None = None,
     album_share: float = 0.0,
+    seed: int = 1,
 ) -> np.ndarray:
     """``(albums, 5, dim)``: the held-out stories' sentences as the model's encoder sees photos
     (class mixtures for ``concepts`` models, terms for ``terms`` models: without noise, or with
-    ``noise``'s dropped and distractor classes, seeded, as a classifier errs; each photo's
-    classes mixed with its album's by ``album_share``, :func:`album_terms`)."""
+    ``noise``'s dropped and distractor classes drawn with ``seed``, as a classifier errs; each
+    photo's classes mixed with its album's by ``album_share``, :func:`album_terms`)."""
     if teller.encoder_name == "terms":
-        vectors = terms.sentence_terms(sentences, noise, seed=1).reshape(albums, 5, -1)
+        vectors = terms.sentence_terms(sentences, noise, seed=seed).reshape(albums, 5, -1)
         slots = terms.config.terms
         vectors = np.stack([album_terms(album, album_share, slots) for album in vectors])
     else:
@@ -144,6 +148,12 @@ def main() -> None:
         default="0.3",
         help="comma-separated shares of each photo's terms taken from its album's mean "
         "(album_terms; 0.3 = the default decoding's album_share, 0 = each photo alone)",
+    )
+    parser.add_argument(
+        "--noise-seeds",
+        default="1",
+        help="comma-separated seeds of the noisy terms (--noisy): one block of rows per seed, "
+        "each compared with its own first row; the gain of a setting should hold over several",
     )
     args = parser.parse_args()
     if not args.stories.exists():
@@ -172,25 +182,29 @@ def main() -> None:
             continue
         teller = Storyteller.load(args.models_dir / name)
         noise = TermNoise() if args.noisy else None
-        first = None
-        for share, label in itertools.product(
-            map(float, args.album_shares.split(",")), args.settings.split(";")
-        ):
-            features = model_inputs(teller, sentences, len(albums), terms, noise, share)
-            config = DecodingConfig(**SETTINGS[label])
-            label = f"{label}, album {share:g}" if share else label
-            tokens = teller.search(config)(features, config)  # (albums, 5, width)
-            written = sentences_of(teller, tokens)
-            stories = {
-                album: " ".join(written[5 * row : 5 * row + 5]) for row, album in enumerate(albums)
-            }
-            named = naming_rate(written, classes, space)
-            fluency = token_log_probability(teller, features, tokens)
-            extra = f"{named.named:3d}/{named.eligible:<3d} {fluency:8.3f}"
-            scored = report(f"{name}, {label}", references, stories, extra, first)
-            first = first or scored
-            for album in albums[1:3]:
-                print(f"      {album}: {stories[album]}")
+        seeds = list(map(int, args.noise_seeds.split(","))) if noise else [1]
+        for seed in seeds:
+            first = None  # each seed's rows against that seed's first row
+            for share, label in itertools.product(
+                map(float, args.album_shares.split(",")), args.settings.split(";")
+            ):
+                features = model_inputs(teller, sentences, len(albums), terms, noise, share, seed)
+                config = DecodingConfig(**SETTINGS[label])
+                label = f"{label}, album {share:g}" if share else label
+                label = f"{label}, noise seed {seed}" if len(seeds) > 1 else label
+                tokens = teller.search(config)(features, config)  # (albums, 5, width)
+                written = sentences_of(teller, tokens)
+                stories = {
+                    album: " ".join(written[5 * row : 5 * row + 5])
+                    for row, album in enumerate(albums)
+                }
+                named = naming_rate(written, classes, space)
+                fluency = token_log_probability(teller, features, tokens)
+                extra = f"{named.named:3d}/{named.eligible:<3d} {fluency:8.3f}"
+                scored = report(f"{name}, {label}", references, stories, extra, first)
+                first = first or scored
+                for album in albums[1:3]:
+                    print(f"      {album}: {stories[album]}")
     for album in albums[1:3]:
         print(f"input of {album}: {inputs[album].story_text}")
 
