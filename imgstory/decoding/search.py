@@ -246,10 +246,13 @@ class StorySearch:
         self.config = config
         # ids of the tokens that end a sentence (".", "!", "?"): <end> may follow only them
         self._sentence_ends = tf.constant(list(sentence_ends), tf.int32) if sentence_ends else None
-        # (1, vocab) 1.0 for those tokens: what end_penalty is taken from
-        ending = np.zeros((1, model.vocab_size), np.float32)
-        ending[0, list(sentence_ends)] = 1.0
-        self._ending = tf.constant(ending) if sentence_ends else None
+        ending = np.zeros((1, model.vocab_size), bool)  # (1, vocab): those tokens
+        ending[0, list(sentence_ends)] = True
+        # 1.0 for them: what end_penalty is taken from
+        self._ending = tf.constant(ending.astype(np.float32)) if sentence_ends else None
+        # the slot before a sentence's last takes one of them, or <end> after one: not these
+        ending[0, END_ID] = True
+        self._not_closing = tf.constant(~ending) if sentence_ends else None
         # ids of the content words a sentence holds at most once (with n-gram blocking on)
         once = np.zeros((1, model.vocab_size), bool)
         once[0, list(once_per_sentence)] = True
@@ -699,11 +702,9 @@ class StorySearch:
             soft.append(tf.reduce_any(after[:, :, None] & masks[None, :, :], axis=1))
         if self._sentence_ends is not None:  # a sentence ends with its punctuation
             finished = tf.reduce_any(tf.equal(previous[:, None], self._sentence_ends), axis=1)
-            end = tf.one_hot(END_ID, vocab, True, False)[None, :]  # (1, vocab)
-            soft.append(end & ~finished[:, None])
+            soft.append(tf.one_hot(END_ID, vocab, True, False)[None, :] & ~finished[:, None])
             # one that runs to the width too: the slot before its last is its punctuation
-            closing = tf.not_equal(self._ending, 0.0) | end  # (1, vocab)
-            soft.append(~closing & tf.equal(step, self.model.sentence_width - 2))
+            soft.append(self._not_closing & tf.equal(step, self.model.sentence_width - 2))
         if not soft:
             return rules, rules
         banned = functools.reduce(operator.or_, soft)  # (rows, vocab)
