@@ -12,7 +12,8 @@ each model's later rows, the paired-bootstrap difference from its first row; alb
 identification (top-1 / top-3 / mean rank among the held-out albums), non-redundancy (RoViST-NR)
 and distinct-2 per story (means), the naming rate (sentences naming their input's top class
 where its weight is 0.5+; ``eval/naming.py``) and the mean log-probability per token of the
-written stories under the model (fluency), with two stories per setting to read.
+written stories under the model and under an independent judge, ``vist-lstm-plain`` (fluency: a
+model rates its own words too kindly), with two stories per setting to read.
 
 This is where decoding ideas for real photos can be measured without touching test photos; it
 is small (about 50 albums), so differences of one or two albums are noise, and two trainings
@@ -54,8 +55,12 @@ from imgstory.vist_models.text_stories import load_text_stories
 
 VAL_STORIES = Path("/work/shared/vist/reference/val_reference.json")
 MODELS = Path("assets/models")
+JUDGE = "vist-lstm-plain"  # the fluency judge: the thesis architecture, no copying
 SETTINGS = {  # each on top of DecodingConfig(); the album share is --album-shares
-    "default (greedy, penalty 1.0, end 1.0)": {},
+    "default (greedy, penalty 1.0, end 1.0, copy 0.6)": {},
+    "greedy, copy weight 1.0": {"copy_weight": 1.0},
+    "greedy, copy weight 0.8": {"copy_weight": 0.8},
+    "greedy, copy weight 0.4": {"copy_weight": 0.4},
     "greedy, end penalty 0": {"end_penalty": 0.0},
     "greedy, end penalty 0.5": {"end_penalty": 0.5},
     "greedy, end penalty 1.5": {"end_penalty": 1.5},
@@ -129,6 +134,16 @@ def model_inputs(
     return vectors.reshape(albums, 5, -1)
 
 
+def judge_of(teller: Storyteller, path: Path) -> Storyteller | None:
+    """The judge of ``teller``'s fluency: the model at ``path`` where it is built and shares
+    ``teller``'s vocabulary and encoder (None otherwise: its column then shows nan)."""
+    if not path.is_dir():
+        return None
+    judge = Storyteller.load(path)
+    same = judge.vocabulary.tokens == teller.vocabulary.tokens
+    return judge if same and judge.encoder_name == teller.encoder_name else None
+
+
 def main() -> None:
     """Score every system on the held-out val albums."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -172,8 +187,8 @@ def main() -> None:
     print(f"{len(albums)} held-out val albums; chance: top-1 {1 / len(albums):.2f}, "
           f"top-3 {3 / len(albums):.2f}, mean rank {(len(albums) + 1) / 2:.1f}")  # fmt: skip
     print(f"  {'system':40s} {'CIDEr [95% CI]':>22s} {'top1':>5s} {'top3':>5s} {'rank':>5s} "
-          f"{'NR':>5s} {'NRmin':>5s} {'dist2':>5s} naming logp/token, each model's rows minus "
-          "its first")  # fmt: skip
+          f"{'NR':>5s} {'NRmin':>5s} {'dist2':>5s} naming logp/token (own, {JUDGE}), each "
+          "model's rows minus its first")  # fmt: skip
     report("concept retrieval", references, retrieval_stories(photo_vectors, sequences, train))
     report("random val story", references, random_stories(sequences, train, seed=0))
     for name in args.models.split(","):
@@ -181,6 +196,7 @@ def main() -> None:
             print(f"  {name}: not built, skipped")
             continue
         teller = Storyteller.load(args.models_dir / name)
+        judge = judge_of(teller, args.models_dir / JUDGE)
         noise = TermNoise() if args.noisy else None
         seeds = list(map(int, args.noise_seeds.split(","))) if noise else [1]
         for seed in seeds:
@@ -200,7 +216,8 @@ def main() -> None:
                 }
                 named = naming_rate(written, classes, space)
                 fluency = token_log_probability(teller, features, tokens)
-                extra = f"{named.named:3d}/{named.eligible:<3d} {fluency:8.3f}"
+                judged = token_log_probability(judge, features, tokens) if judge else np.nan
+                extra = f"{named.named:3d}/{named.eligible:<3d} {fluency:8.3f} {judged:8.3f}"
                 scored = report(f"{name}, {label}", references, stories, extra, first)
                 first = first or scored
                 for album in albums[1:3]:

@@ -69,6 +69,7 @@ def main() -> None:
     decodings = {
         "default (greedy)": DecodingConfig(),
         "greedy, end 0": DecodingConfig(end_penalty=0.0),  # what the sentence-end penalty costs
+        "greedy, copy 1.0": DecodingConfig(copy_weight=1.0),  # and the copy weight
         "beam 3": DecodingConfig(method="beam"),
     }
     features = story_features(BATCH)

@@ -464,8 +464,10 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     vist = next(m for m in models if "VIST LSTM" in m)  # reads terms: the album share acts
     app.selectbox(key="model").set_value(vist).run()
     assert not app.slider(key="album_share").disabled
+    assert not app.slider(key="copy_weight").disabled  # and copies them
     choose_tiny_model(app)
     assert app.slider(key="album_share").disabled  # no terms: the album share would do nothing
+    assert app.slider(key="copy_weight").disabled  # nor the copy weight
     app.radio(key="method").set_value("beam").run()
     app.slider(key="beam_size").set_value(2).run()
     app.slider(key="end_penalty").set_value(1.5).run()

@@ -219,6 +219,14 @@ def test_decoding_label_names_the_options_that_matter():
     assert replace(ending, decoding={**ending.decoding, "end_penalty": 0.0}).decoding_label == (
         penalised.decoding_label
     )  # 0 (off) is not shown, as in stories stored before the option existed
+    copying = replace(penalised, decoding={**penalised.decoding, "copy_weight": 0.6})
+    assert copying.decoding_label == (
+        "beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=0.5, "
+        "copy_weight=0.6)"
+    )
+    assert replace(copying, decoding={**copying.decoding, "copy_weight": 1.0}).decoding_label == (
+        penalised.decoding_label
+    )  # 1 (as trained) is not shown, as in stories stored before the option existed
 
 
 def test_downloads_text_json_and_challenge_format():

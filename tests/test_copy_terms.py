@@ -78,8 +78,57 @@ def test_copy_writes_a_term_never_seen_as_an_output(tmp_path, copy):
     if copy:
         assert told.sentences[0] == "we saw a zebra there ."
         assert named == photos
+        never = DecodingConfig(no_repeat_ngram_size=0, copy_weight=0.0)  # copying weighed at 0
+        told = teller.generate_from_features(terms_of(photos), never)
+        assert not {animal_of(sentence) for sentence in told.sentences} & set(UNSEEN)
     else:
         assert not set(named) & set(UNSEEN)
+
+
+def test_the_copy_weight_reweighs_the_mixture_and_nothing_else() -> None:
+    """``copy_weight`` w turns the output layer's mixture g p_vocab + (1 - g) p_copy into
+    (g p_vocab + w (1 - g) p_copy) / (g + w (1 - g)): 1 is the trained layer, 0 its vocabulary
+    part alone; a layer that does not copy ignores it."""
+    import tensorflow as tf
+
+    from imgstory.model.word_output import WordOutput
+
+    rng = np.random.default_rng(1)
+    rows, width, hidden, dim, vocab, slots = 3, 4, 8, 5, 13, 2
+    words = rng.normal(size=(vocab, dim)).astype(np.float32)
+    unit = words / np.linalg.norm(words, axis=1, keepdims=True)
+    copied = rng.choice(np.arange(1, vocab), (rows, slots), replace=False)  # distinct term words
+    terms = tf.constant(unit[copied], tf.float32)  # (rows, slots, dim)
+    weights = tf.constant(rng.uniform(0.2, 1.0, (rows, slots)), tf.float32)
+    states = tf.constant(rng.normal(size=(rows, width, hidden)), tf.float32)
+    previous = tf.constant(rng.normal(size=(rows, width, dim)), tf.float32)
+    layer = WordOutput(vocab, dim, attention_size=4, tied=True, copy=True)
+    layer(states, previous, terms, weights)
+    layer.set_words(words)
+
+    def probabilities(**options) -> np.ndarray:
+        return np.exp(layer(states, previous, terms, weights, **options).numpy().astype(float))
+
+    trained, vocabulary_part = probabilities(), probabilities(copy_weight=0.0)
+    np.testing.assert_allclose(probabilities(copy_weight=1.0), trained, rtol=1e-6)
+    never = np.ones((rows, vocab), bool)  # the words no term copies onto, per row
+    never[np.arange(rows)[:, None], copied] = False
+    never = np.broadcast_to(never[:, None], trained.shape)  # (rows, width, vocab)
+    # the gate g of each position: what a word no term names keeps of its vocabulary probability
+    gate = (trained * never).sum(-1) / (vocabulary_part * never).sum(-1)  # (rows, width)
+    assert np.all((gate > 0.0) & (gate < 1.0))
+    for weight in (0.25, 0.6):
+        expected = (weight * trained + (1 - weight) * gate[..., None] * vocabulary_part) / (
+            gate + weight * (1 - gate)
+        )[..., None]
+        np.testing.assert_allclose(probabilities(copy_weight=weight), expected, atol=1e-6)
+        np.testing.assert_allclose(expected.sum(-1), trained.sum(-1), atol=1e-6)
+    plain = WordOutput(vocab, dim, attention_size=4, tied=True, copy=False)
+    plain(states, previous, terms, weights)
+    np.testing.assert_array_equal(
+        plain(states, previous, terms, weights, copy_weight=0.3).numpy(),
+        plain(states, previous, terms, weights).numpy(),
+    )
 
 
 def test_the_output_layer_scores_only_predicted_positions_and_trains_the_same() -> None:

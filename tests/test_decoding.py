@@ -110,7 +110,7 @@ class ScriptedModel:
     def start_sentence(self, photo_encoding, story_output):
         return photo_encoding, [[tf.zeros((tf.shape(photo_encoding)[0], 1))]]
 
-    def decoder_step(self, tokens, memory, states):
+    def decoder_step(self, tokens, memory, states, copy_weight=None):
         table = tf.cast(memory[:, 0], tf.int32)  # (rows,)
         return tf.gather_nd(self.tables, tf.stack([table, tokens], axis=1)), states
 
@@ -129,7 +129,7 @@ class StubbornModel(ScriptedModel):
             script[step, token] = 0.0
         self.script = tf.constant(script, tf.float32)
 
-    def decoder_step(self, tokens, memory, states):
+    def decoder_step(self, tokens, memory, states, copy_weight=None):
         step = states[0][0]  # (rows, 1): steps taken, the only state
         position = tf.minimum(tf.cast(step[:, 0], tf.int32), 3)
         return tf.gather(self.script, position), [[step + 1]]
@@ -360,6 +360,36 @@ def test_the_end_penalty_lets_a_sentence_go_on_where_the_model_is_not_clearly_do
     assert words_of(ending(features, off)) == [["a y"]]  # a graph input: no retrace
     unlisted = StorySearch(model, config, feature_dim=3)  # no sentence ends given: none pays
     assert words_of(unlisted(features, config)) == [["a y"]]
+
+
+class CopyingModel(ScriptedModel):
+    """After "a", "x" (a copied term's word, 0.6) or "y" (0.4): the step takes ``copy_weight``
+    as a copying model does, scaling what it gives "x" (1.0 when None, as trained)."""
+
+    def __init__(self):
+        super().__init__(tables=({"<start>": {"a": 1.0}, "a": {"x": 0.6, "y": 0.4},
+                                  "x": {"<end>": 1.0}, "y": {"<end>": 1.0}},))  # fmt: skip
+
+    def decoder_step(self, tokens, memory, states, copy_weight=None):
+        logits, states = super().decoder_step(tokens, memory, states)
+        weight = 1.0 if copy_weight is None else copy_weight
+        copied = tf.one_hot(WORDS["x"], VOCAB) * tf.math.log(weight)  # (vocab,)
+        return logits + copied, states
+
+
+@pytest.mark.parametrize("method", ["beam", "greedy"])
+def test_the_copy_weight_reaches_the_models_step_as_a_graph_input(method):
+    """The search hands ``copy_weight`` to the model at every step: weighed at 0.6 (the
+    default), the copied "x" (0.6 x 0.6 = 0.36) loses to "y" (0.4); at 1.0 it wins; changing
+    the weight reuses the compiled graph."""
+    config = DecodingConfig(method=method, block_repeated_sentences=False)
+    assert config.copy_weight == 0.6
+    search = StorySearch(CopyingModel(), config, feature_dim=3)
+    features = np.zeros((1, 1, 3), np.float32)
+    assert words_of(search(features, config)) == [["a y"]]
+    trained = dataclasses.replace(config, copy_weight=1.0)
+    assert words_of(search(features, trained)) == [["a x"]]
+    assert search._compiled.experimental_get_tracing_count() == 1
 
 
 @pytest.mark.parametrize("method", ["beam", "greedy"])

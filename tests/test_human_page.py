@@ -107,8 +107,8 @@ def test_a_model_system_says_which_decoding_wrote_its_stories(data_dir):
     assert "beam" not in description
     assert (
         f"{decoding.method} decoding (presence penalty {decoding.repeat_penalty:g}, sentence-end "
-        f"penalty {decoding.end_penalty:g}, album share 0)" in description
-    )  # the demo model reads no terms: the album share does not act on it
+        f"penalty {decoding.end_penalty:g}, album share 0, copy weight 1)" in description
+    )  # the demo model reads no terms and copies none: neither option acts on it
 
 
 def test_a_turing_form_asks_no_pairwise_aspects(data_dir):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -82,11 +83,17 @@ def test_model_rows_follow_each_directory_cell(tmp_path: Path) -> None:
         "vist-plain",
         real_photos.GRU_SYSTEM,
     ]
-    assert rows[0].decoding == DecodingConfig(album_share=0.0) and rows[1].decoding.method == "beam"
-    # only the method differs; these configs name no encoder, so no album share is recorded
-    assert rows[1].decoding == DecodingConfig(method="beam", album_share=0.0)
-    assert all(row.decoding == DecodingConfig(album_share=0.0) for row in rows[2:])
+    plain = DecodingConfig(album_share=0.0, copy_weight=1.0)
+    assert rows[0].decoding == plain and rows[1].decoding.method == "beam"
+    # only the method differs; these configs name no encoder and no copying, so neither the
+    # album share nor the copy weight is recorded
+    assert rows[1].decoding == dataclasses.replace(plain, method="beam")
+    assert all(row.decoding == plain for row in rows[2:])
     terms = {"model": {"cell": "lstm"}, "encoder": {"name": "terms"}}
+    (tmp_path / "vist-lstm" / "config.json").write_text(json.dumps(terms))
+    told = real_photos.model_rows({"t": tmp_path / "vist-lstm"})[0].decoding
+    assert told == DecodingConfig(copy_weight=1.0)  # reads terms, copies none
+    terms["model"]["copy_terms"] = True
     (tmp_path / "vist-lstm" / "config.json").write_text(json.dumps(terms))
     assert real_photos.model_rows({"t": tmp_path / "vist-lstm"})[0].decoding == DecodingConfig()
     assert rows[0].model_dir == tmp_path / "vist-lstm"

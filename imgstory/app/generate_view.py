@@ -144,7 +144,8 @@ def chosen_runs(
         ),
     )
     chosen = by_label[model_label]
-    runs = [(chosen, widgets.decoding_controls(settings[1], chosen.reads_terms()))]
+    controls = widgets.decoding_controls(settings[1], chosen.reads_terms(), chosen.copies_terms())
+    runs = [(chosen, controls)]
     return compare, [by_label[model_label]], runs
 
 

@@ -40,6 +40,7 @@ DECODING_NAMES = {
     "repeat_penalty": N_("repeat_penalty"),
     "end_penalty": N_("end_penalty"),
     "album_share": N_("album_share"),
+    "copy_weight": N_("copy_weight"),
 }
 
 
@@ -96,8 +97,9 @@ class StoryResult:
             if "repeat_penalty" in self.decoding:  # stories stored before it existed lack it
                 penalty = self.decoding["repeat_penalty"]
                 shown += ", " + option.format(name=decoding_name("repeat_penalty"), value=penalty)
-        for name in ("end_penalty", "album_share"):  # absent from stories stored before them
-            if self.decoding.get(name):
+        neutral = {"end_penalty": 0, "album_share": 0, "copy_weight": 1}  # and when absent:
+        for name, off in neutral.items():  # stories stored before these options lack them
+            if self.decoding.get(name, off) != off:
                 value = option.format(name=decoding_name(name), value=self.decoding[name])
                 shown = f"{shown}, {value}" if shown else value
         method = decoding_name(method)
@@ -128,7 +130,7 @@ def generate_story(
     return StoryResult(
         model_label=model_label,
         model_dir=model_dir,
-        decoding=decoding_options(decoding.for_encoder(storyteller.encoder_name)),
+        decoding=decoding_options(storyteller.applied(decoding)),
         photo_labels=tuple(photo_labels),
         sentences=tuple(generated.sentences),
         display_sentences=tuple(generated.display_sentences),

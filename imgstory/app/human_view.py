@@ -156,7 +156,7 @@ def model_system(
     from imgstory.decoding.config import DecodingConfig
 
     teller = model_thread.storyteller(option.path)
-    decoding = DecodingConfig().for_encoder(teller.encoder_name)  # as the model applies it
+    decoding = teller.applied(DecodingConfig())
     bar = st.progress(0.0, text=_("Writing stories with {model}…").format(model=option.path.name))
     stories = {}
     for done, album in enumerate(albums):
@@ -175,7 +175,7 @@ def model_system(
         option.path.name,
         f"model {option.path} on the photos, {decoding.method} decoding (presence penalty "
         f"{decoding.repeat_penalty:g}, sentence-end penalty {decoding.end_penalty:g}, album share "
-        f"{decoding.album_share:g}) ({option.label})",
+        f"{decoding.album_share:g}, copy weight {decoding.copy_weight:g}) ({option.label})",
         stories,
     )
 

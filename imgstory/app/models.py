@@ -71,6 +71,16 @@ class ModelChoice:
         encoder = self.card().get("encoder")
         return isinstance(encoder, dict) and encoder.get("name") == "terms"
 
+    def copies_terms(self) -> bool:
+        """Whether the model copies terms (the VIST models but ``vist-lstm-plain``): the copy
+        weight acts on those only. False for a model whose config cannot be read (loading it
+        says why)."""
+        try:
+            config = json.loads((self.path / "config.json").read_text(encoding="utf-8"))
+            return config["model"]["copy_terms"] is True
+        except (OSError, ValueError, TypeError, KeyError):
+            return False
+
 
 #: Encoder names (``--encoder``) as captions say them; others are shown as they are.
 ENCODER_TITLES = {

@@ -346,11 +346,14 @@ def _sampling_controls(
     return temperature, top_p, int(seed)
 
 
-def decoding_controls(method_place: Any, reads_terms: bool = True) -> DecodingConfig:
+def decoding_controls(
+    method_place: Any, reads_terms: bool = True, copies_terms: bool = True
+) -> DecodingConfig:
     """The decoding method (a radio in ``method_place``, e.g. a column) and, in an expander
     below, its options; defaults are :class:`DecodingConfig`'s, help texts the CLI's. The album
-    share is greyed out for a model that does not read terms (``reads_terms`` False): it would
-    change nothing (:meth:`DecodingConfig.for_encoder`).
+    share is greyed out for a model that does not read terms (``reads_terms`` False), the copy
+    weight for one that does not copy them (``copies_terms`` False): they would change nothing
+    (:meth:`DecodingConfig.for_model`).
 
     Unless "Fix the seed" is on, the sampling seed is drawn afresh on every run of the page, so
     each Generate press samples another story (the page decodes only on a press).
@@ -377,8 +380,11 @@ def decoding_controls(method_place: Any, reads_terms: bool = True) -> DecodingCo
     album_share = _option_slider(
         right, _("Album share of terms"), (0.0, 1.0), "album_share", not reads_terms, step=0.1
     )
+    copy_weight = _option_slider(
+        right, _("Copy weight of terms"), (0.0, 1.0), "copy_weight", not copies_terms, step=0.1
+    )
     return DecodingConfig(
         method=method, beam_size=beam_size, temperature=temperature, top_p=top_p, seed=seed,
         no_repeat_ngram_size=no_repeat, repeat_penalty=repeat_penalty, end_penalty=end_penalty,
-        album_share=album_share, block_repeated_sentences=block,
+        album_share=album_share, copy_weight=copy_weight, block_repeated_sentences=block,
     )  # fmt: skip

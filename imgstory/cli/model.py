@@ -57,6 +57,7 @@ END_OPTION = typer.Option(_DEFAULT.end_penalty, "--end-penalty", help=DECODING_H
 ALBUM_OPTION = typer.Option(
     _DEFAULT.album_share, "--album-share", help=DECODING_HELP["album_share"]
 )
+COPY_OPTION = typer.Option(_DEFAULT.copy_weight, "--copy-weight", help=DECODING_HELP["copy_weight"])
 REPEAT_OPTION = typer.Option(
     True,
     "--block-repeated-sentences/--allow-repeated-sentences",
@@ -125,6 +126,7 @@ DECODING_OPTIONS = (
     ("repeat_penalty", float, PENALTY_OPTION, "repeat_penalty"),
     ("end_penalty", float, END_OPTION, "end_penalty"),
     ("album_share", float, ALBUM_OPTION, "album_share"),
+    ("copy_weight", float, COPY_OPTION, "copy_weight"),
     ("block_repeated", bool, REPEAT_OPTION, "block_repeated_sentences"),
 )
 

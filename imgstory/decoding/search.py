@@ -93,7 +93,7 @@ class StepModel(Protocol):
 
     def start_sentence(self, photo_encoding, story_output): ...
 
-    def decoder_step(self, tokens, memory, states): ...
+    def decoder_step(self, tokens, memory, states, copy_weight=None): ...
 
     def encode_sentence(self, tokens: tf.Tensor) -> tf.Tensor: ...
 
@@ -110,6 +110,7 @@ class RunInputs(NamedTuple):
     length_penalty: tf.Tensor  # () float32, beam
     repeat_penalty: tf.Tensor  # () float32: the presence penalty per earlier use of a word
     end_penalty: tf.Tensor  # () float32: what a sentence's ending punctuation loses each step
+    copy_weight: tf.Tensor  # () float32: copying a term against the vocabulary (1 = as trained)
 
 
 class StoryLoop(NamedTuple):
@@ -138,6 +139,7 @@ class SentenceRows(NamedTuple):
     ban_step: tf.Tensor  # (rows, photos) int32
     ban_token: tf.Tensor  # (rows, photos) int32
     penalty: tf.Tensor  # (rows, vocab) float32 presence and end penalties, or a () 0.0 without
+    copy_weight: tf.Tensor  # () float32: RunInputs.copy_weight
 
 
 class Completing(NamedTuple):
@@ -208,8 +210,10 @@ class StorySearch:
 
     Build once per (model, config) and reuse; the first call traces the graph (1-3 s), later
     calls with any batch size or number of photos reuse it. ``seed``, ``temperature``, ``top_p``,
-    ``length_penalty``, ``repeat_penalty`` and ``end_penalty`` are graph inputs, so changing them
-    does not retrace.
+    ``length_penalty``, ``repeat_penalty``, ``end_penalty`` and ``copy_weight`` are graph inputs,
+    so changing them does not retrace. ``copy_weight`` reaches the model's decoder step: a model
+    that copies terms weighs copying against its vocabulary by it (1.0 = as trained); others
+    ignore it.
     With ``sentence_ends`` (the ids of ".", "!", "?": :class:`Storyteller` passes its
     vocabulary's), ``<end>`` may only follow one of them, so every sentence ends with its
     punctuation: VIST text has sentences without it (6% of the train text), and a model learns
@@ -284,6 +288,7 @@ class StorySearch:
             tf.TensorSpec((), tf.float32, name="length_penalty"),
             tf.TensorSpec((), tf.float32, name="repeat_penalty"),
             tf.TensorSpec((), tf.float32, name="end_penalty"),
+            tf.TensorSpec((), tf.float32, name="copy_weight"),
         ]
         self._compiled = tf.function(
             self._decode_story, input_signature=signature, autograph=False, jit_compile=jit_compile
@@ -326,6 +331,7 @@ class StorySearch:
             tf.constant(config.length_penalty, tf.float32),
             tf.constant(config.repeat_penalty, tf.float32),
             tf.constant(config.end_penalty, tf.float32),
+            tf.constant(config.copy_weight, tf.float32),
         )
         return tokens.numpy()
 
@@ -341,6 +347,7 @@ class StorySearch:
         length_penalty: tf.Tensor,
         repeat_penalty: tf.Tensor,
         end_penalty: tf.Tensor,
+        copy_weight: tf.Tensor,
     ) -> tf.Tensor:
         """The traced graph: ``(batch, photos, width)`` int32 ids of every story's sentences."""
         model = self.model
@@ -358,6 +365,7 @@ class StorySearch:
             length_penalty,
             repeat_penalty,
             end_penalty,
+            copy_weight,
         )
         start = StoryLoop(tf.constant(0), history, story_output, story_state)
         told = _while(
@@ -372,7 +380,7 @@ class StorySearch:
         model, index, history = self.model, story.index, story.history
         memory, states = model.start_sentence(encodings[:, index], story.story_output)
         penalty = self._word_penalties(history, run)  # (batch, vocab) or 0
-        rows = self._rows(memory, states, history, index, penalty)
+        rows = self._rows(memory, states, history, index, penalty, run.copy_weight)
         if self.config.method == "beam":
             candidates = self._beam_search(rows, run.length_penalty)
             forced = tf.zeros(tf.shape(candidates)[:2], tf.bool)
@@ -412,7 +420,13 @@ class StorySearch:
         return repeat_penalty * counts * self._repeat_words
 
     def _rows(
-        self, memory: Any, states: Any, history: tf.Tensor, index: tf.Tensor, penalty: tf.Tensor
+        self,
+        memory: Any,
+        states: Any,
+        history: tf.Tensor,
+        index: tf.Tensor,
+        penalty: tf.Tensor,
+        copy_weight: tf.Tensor,
     ) -> SentenceRows:
         """Each story's sentence inputs repeated for its ``K`` candidate rows (see
         :class:`SentenceRows`)."""
@@ -430,7 +444,15 @@ class StorySearch:
         if penalty.shape.rank:  # (batch, vocab) -> (rows, vocab)
             penalty = tf.repeat(penalty, count, 0)
         return SentenceRows(
-            memory, states, story_so_far, written, matching, ban_step, ban_token, penalty
+            memory,
+            states,
+            story_so_far,
+            written,
+            matching,
+            ban_step,
+            ban_token,
+            penalty,
+            copy_weight,
         )
 
     # -- one decoder step, shared by every method ---------------------------------------------
@@ -438,7 +460,9 @@ class StorySearch:
     def _step_scores(self, loop: PickLoop | BeamLoop, rows: SentenceRows) -> StepScores:
         """Run the decoder on every row's last word and score the next word (any method)."""
         step = loop.step
-        logits, states = self.model.decoder_step(loop.last, rows.memory, loop.states)
+        logits, states = self.model.decoder_step(
+            loop.last, rows.memory, loop.states, copy_weight=rows.copy_weight
+        )
         log_probs = tf.nn.log_softmax(logits) - rows.penalty  # (rows, vocab)
         banned, rules = self._banned(loop.tokens, rows.story_so_far, step)
         completing = None

@@ -116,6 +116,12 @@ class Storyteller:
         """Name of the photo encoder the model expects (``xception``, ``handcrafted``)."""
         return self.directory.encoder_name
 
+    def applied(self, decoding: DecodingConfig) -> DecodingConfig:
+        """``decoding`` as this model applies it (:meth:`DecodingConfig.for_model`): what a
+        story records as its decoding."""
+        copies = self.directory.model_config.copy_terms
+        return decoding.for_model(self.encoder_name, copies)
+
     @property
     def card(self) -> dict[str, Any]:
         """The model card: data, encoder, vocabulary, training facts."""
@@ -172,7 +178,7 @@ class Storyteller:
         check_photo_count(features.shape[1])
         if features.shape[0] == 0:
             return []
-        decoding = decoding.for_encoder(self.encoder_name)
+        decoding = self.applied(decoding)
         if decoding.album_share:
             from imgstory.features.terms import album_terms
 

@@ -326,10 +326,12 @@ class StoryModelParts:
         return memory, states
 
     def decoder_step(
-        self, tokens: Any, memory: Any, states: list[list[Any]]
+        self, tokens: Any, memory: Any, states: list[list[Any]], copy_weight: Any = None
     ) -> tuple[Any, list[list[Any]]]:
         """One decoder step: previous tokens ``(rows,)`` -> logits ``(rows, vocab)``, new states
-        (``memory`` as :meth:`start_sentence` gives it)."""
+        (``memory`` as :meth:`start_sentence` gives it). ``copy_weight`` (a () float, None = 1.0)
+        weighs copying a term against the vocabulary in a model that copies
+        (:meth:`~imgstory.model.word_output.WordOutput.call`); other models ignore it."""
         terms = None
         if self._reads_terms:
             memory, *terms = memory
@@ -341,7 +343,9 @@ class StoryModelParts:
             new_states.append(list(state))
         if terms is None:
             return self._logits(inputs), new_states
-        logits = self._logits(inputs[:, None], words[:, None], *terms)  # (rows, 1, vocab)
+        logits = self._logits(
+            inputs[:, None], words[:, None], *terms, copy_weight=copy_weight
+        )  # (rows, 1, vocab)
         return logits[:, 0], new_states
 
     def encode_sentence(self, tokens: Any) -> Any:

@@ -105,8 +105,13 @@ class WordOutput(layers.Layer):
         what terms are matched against)."""
         self.words.assign(np.asarray(vectors, np.float32))
 
-    def call(self, states, previous, terms, weights, tokens=None):
+    def call(self, states, previous, terms, weights, tokens=None, copy_weight=None):
         """Next-word scores ``(rows, width, vocab)`` (shapes in the class docstring).
+
+        ``copy_weight`` (a () float; None = 1.0, as trained) weighs copying against the
+        vocabulary: the mixture becomes ``g p_vocab + w (1 - g) p_copy``, renormalised, i.e. the
+        gate's logit less ``log w`` (below 1 the story prior wins more often over a copied term;
+        0 never copies). Without ``copy`` it changes nothing.
 
         With ``tokens`` ``(rows, width)``, the words being predicted (the training model passes
         its sentences), only the positions whose token is not ``<pad>`` are scored and the others
@@ -115,7 +120,8 @@ class WordOutput(layers.Layer):
         positions are those of a call without ``tokens``.
         """
         if tokens is None and states.shape[1] == 1:  # a decoding step: one position a row
-            return self._score(states[:, 0], previous[:, 0], None, terms, weights)[:, None]
+            scores = self._score(states[:, 0], previous[:, 0], None, terms, weights, copy_weight)
+            return scores[:, None]
         rows, width = ops.shape(states)[0], ops.shape(states)[1]
         flat_states = ops.reshape(states, (rows * width, -1))  # (positions, hidden)
         flat_previous = ops.reshape(previous, (rows * width, -1))  # (positions, embedding)
@@ -127,15 +133,17 @@ class WordOutput(layers.Layer):
             flat_states = ops.take(flat_states, scored, axis=0)  # (n, hidden)
             flat_previous = ops.take(flat_previous, scored, axis=0)  # (n, embedding)
             row_of = ops.take(row_of, scored, axis=0)  # (n,)
-        logits = self._score(flat_states, flat_previous, row_of, terms, weights)  # (n, vocab)
+        logits = self._score(
+            flat_states, flat_previous, row_of, terms, weights, copy_weight
+        )  # (n, vocab)
         if scored is not None:
             logits = ops.scatter(scored[:, None], logits, (rows * width, self.vocab_size))
         return ops.reshape(logits, (rows, width, self.vocab_size))
 
-    def _score(self, states, previous, row_of, terms, weights):
+    def _score(self, states, previous, row_of, terms, weights, copy_weight=None):
         """Scores ``(n, vocab)`` of ``n`` positions: their states ``(n, hidden)``, previous-word
         vectors ``(n, embedding)`` and rows ``(n,)`` in ``terms`` / ``weights`` (None: position
-        ``i`` is row ``i``, as in a decoding step)."""
+        ``i`` is row ``i``, as in a decoding step); ``copy_weight`` as :meth:`call` has it."""
         joined = states  # (n, hidden)
         unit = self.words / ops.maximum(ops.norm(self.words, axis=-1, keepdims=True), 1e-6)
         if self.copy:
@@ -156,7 +164,10 @@ class WordOutput(layers.Layer):
             logits = logits + ops.matmul(self.projection(joined), ops.transpose(unit))
         if not self.copy:
             return logits
-        generate = ops.sigmoid(self.gate(ops.concatenate([joined, previous], axis=-1)))  # (n, 1)
+        gate = self.gate(ops.concatenate([joined, previous], axis=-1))  # (n, 1) logits
+        if copy_weight is not None:  # g / (g + w (1 - g)) = sigmoid(logit - log w)
+            gate = gate - ops.log(ops.maximum(ops.cast(copy_weight, gate.dtype), _FLOOR))
+        generate = ops.sigmoid(gate)  # (n, 1)
         copied = self._copied(attention, terms, unit, row_of)  # (n, vocab)
         mixed = generate * ops.softmax(logits, axis=-1) + (1.0 - generate) * copied
         return ops.log(ops.maximum(mixed, _FLOOR))

@@ -147,8 +147,9 @@ def model_rows(models: Mapping[str, Path]) -> list[ModelRow]:
     cells = {label: config.get("model", {}).get("cell") for label, config in configs.items()}
 
     def told(label: str, decoding: DecodingConfig) -> DecodingConfig:
-        """``decoding`` as the model applies it (:meth:`DecodingConfig.for_encoder`)."""
-        return decoding.for_encoder(configs[label].get("encoder", {}).get("name", ""))
+        """``decoding`` as the model applies it (:meth:`DecodingConfig.for_model`)."""
+        encoder = configs[label].get("encoder", {}).get("name", "")
+        return decoding.for_model(encoder, configs[label].get("model", {}).get("copy_terms", False))
 
     default, beam = DecodingConfig(), DecodingConfig(method="beam")
     lstms = [label for label, cell in cells.items() if cell == "lstm"]
