@@ -86,9 +86,9 @@ DECODING_HELP = {
     ),
     "copy_weight": N_(
         "models that copy terms (the VIST models) only: how much copying a photo's term weighs "
-        "against the model's own words; below 1 a class name is copied only where it fits the "
-        "sentence ('i sat on my balance' from a balance beam becomes rarer), 1 = as trained, "
-        "0 = never copy"
+        "against the model's own words; below 1 fewer class-name words are forced into "
+        "sentences they do not fit (0.6, the default, read more fluently on held-out VIST val "
+        "albums at the same CIDEr), 1 = as trained, 0 = never copy"
     ),
     "block_repeated_sentences": N_(
         "never write a sentence already in the story (the VIST paper's trick): the search may "
