@@ -53,7 +53,7 @@ from imgstory.vist_models.build import VIST_TRAINING
 from imgstory.vist_models.real_photos import random_stories, retrieval_stories
 from imgstory.vist_models.text_stories import load_text_stories
 
-VAL_STORIES = Path("/work/shared/vist/reference/val_reference.json")
+VAL_STORIES = Path(__file__).resolve().parents[2] / "shared/vist/reference/val_reference.json"
 MODELS = Path("assets/models")
 JUDGE = "vist-lstm-plain"  # the fluency judge: the thesis architecture, no copying
 SETTINGS = {  # each on top of DecodingConfig(); the album share is --album-shares
