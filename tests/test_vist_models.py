@@ -233,3 +233,53 @@ def test_scoring_never_replaces_the_results_file_unless_told(tmp_path, capsys) -
     assert main(["vist", "score", str(tmp_path), "--stories", str(tmp_path / "val.json")]) == 2
     assert "pass --overwrite" in capsys.readouterr().err
     assert REAL_PHOTO_RESULTS_FILE.read_bytes() == before
+
+
+def test_scoring_to_another_file_checks_it_first_and_leaves_the_shipped_results(
+    tmp_path, capsys
+) -> None:
+    """``--out`` names the results file; it is checked before any work like every output: an
+    existing one needs --overwrite, an input may not be it; the shipped file is not touched."""
+    from imgstory.cli import main
+    from imgstory.paths import REAL_PHOTO_RESULTS_FILE
+
+    shipped = REAL_PHOTO_RESULTS_FILE.read_bytes() if REAL_PHOTO_RESULTS_FILE.is_file() else None
+    stories = tmp_path / "val.json"
+    stories.write_text("{}", encoding="utf-8")
+    taken = tmp_path / "mine.json"
+    taken.write_text("my results", encoding="utf-8")
+    command = ["vist", "score", str(tmp_path), "--stories", str(stories)]
+    assert main([*command, "--out", str(taken)]) == 2
+    assert f"{taken} already exists; pass --overwrite" in capsys.readouterr().err
+    assert main([*command, "--out", str(stories), "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert str(stories) in err and err.count("\n") == 1  # an input is never the output
+    assert taken.read_text(encoding="utf-8") == "my results" and stories.read_text() == "{}"
+    if shipped is not None:
+        assert REAL_PHOTO_RESULTS_FILE.read_bytes() == shipped
+
+
+def test_scoring_again_to_another_file_tells_the_stored_stories_word_for_word(
+    vist_dir, tmp_path, capsys
+) -> None:
+    """`imgstory vist score … --out FILE` on the shipped models writes every model row's
+    stories exactly as the shipped results file stores them (the stored scores can be
+    regenerated), and leaves that file as it was."""
+    from imgstory.cli import main
+    from imgstory.paths import REAL_PHOTO_RESULTS_FILE
+
+    train = vist_dir / "train_text" / "train_stories.json"
+    if not REAL_PHOTO_RESULTS_FILE.is_file() or not train.is_file():
+        pytest.skip("needs the shipped results file and the VIST train text")
+    shipped = REAL_PHOTO_RESULTS_FILE.read_bytes()
+    out = tmp_path / "results.json"
+    val = vist_dir / "reference" / "val_reference.json"
+    command = ["vist", "score", str(vist_dir), "--stories", str(train), "--stories", str(val)]
+    assert main([*command, "--out", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().err
+    again, stored = json.loads(out.read_text()), json.loads(shipped)
+    for label, system in stored["systems"].items():
+        if system["kind"] == "model":
+            assert again["systems"][label]["stories"] == system["stories"], label
+            assert again["systems"][label]["scores"] == system["scores"], label
+    assert REAL_PHOTO_RESULTS_FILE.read_bytes() == shipped

@@ -207,6 +207,7 @@ def evaluate(
     models: dict[str, Path],
     *,
     overwrite: bool = False,
+    out: Path = RESULTS_FILE,
 ) -> dict:
     """Tell and score ``models``, the released systems, the humans and the floors on the photos
     of a VIST folder; write the results file (``imgstory vist score`` and the build).
@@ -218,6 +219,7 @@ def evaluate(
             the same stories.
         models: label -> model directory (the demo LSTM is added).
         overwrite: replace an existing results file.
+        out: the results file (default: the one the app shows, assets/results).
     """
     from imgstory.data.index import load_stories
     from imgstory.data.references import load_references
@@ -227,16 +229,18 @@ def evaluate(
     from imgstory.vist_models.real_photos import evaluate_on_real_photos
     from imgstory.vist_models.text_stories import load_text_stories
 
-    check_output_file(RESULTS_FILE, overwrite=overwrite, what="real-photo results file")
     sources = [train_stories] if isinstance(train_stories, str | Path) else list(train_stories)
+    sis, references = folder / "sis" / "test.story-in-sequence.json", folder / "reference"
+    inputs = [*sources, sis, references / "test_reference.json"]
+    out = check_output_file(out, inputs=inputs, overwrite=overwrite, what="real-photo results file")
     texts = [load_text_stories(source) for source in sources]
     photos = folder / "photos" if (folder / "photos").is_dir() else folder / "images" / "test"
     models = {**models, "demo LSTM (drawn scenes)": DEMO_DIR / "models" / "lstm"}
     released = find_released_files(folder / "published")
     report = evaluate_on_real_photos(
-        load_stories(folder / "sis" / "test.story-in-sequence.json"),
+        load_stories(sis),
         photos,
-        load_references(folder / "reference" / "test_reference.json"),
+        load_references(references / "test_reference.json"),
         models,
         [story for text in texts for story in text.stories],
         released=released,
@@ -245,12 +249,12 @@ def evaluate(
         floor_text=FLOOR_TEXT,
     )
     results = report.to_json()
-    write_text_atomic(RESULTS_FILE, json_text(results, indent=1, ensure_ascii=False) + "\n")
+    write_text_atomic(out, json_text(results, indent=1, ensure_ascii=False) + "\n")
     if not released:
         print(f"no released outputs found under {folder / 'published'}", file=sys.stderr)
     for label, system in report.systems.items():
         print(_summary_line(label, system), file=sys.stderr)
-    print(f"wrote {RESULTS_FILE}", file=sys.stderr)
+    print(f"wrote {out}", file=sys.stderr)
     return results
 
 
@@ -286,12 +290,18 @@ def score(
         MODELS_DIR, "--models", help="folder of the VIST models (vist-lstm, vist-gru, ...)"
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace the results file"),
+    out: Path = typer.Option(
+        RESULTS_FILE,
+        "--out",
+        help="the results file to write (default: the one the app shows); another path keeps "
+        "the shipped results as they are, e.g. to score rebuilt models beside them",
+    ),
 ) -> None:
     """Score the built VIST models, the released systems, the humans and the floors on a VIST
     folder's photos."""
     found = sorted(path for path in models_dir.glob("vist-*") if (path / "config.json").is_file())
     models = {path.name: path for path in found}  # vist-lstm is the thesis model's row
-    evaluate(folder, list(stories), models, overwrite=overwrite)
+    evaluate(folder, list(stories), models, overwrite=overwrite, out=out)
 
 
 def register(app: typer.Typer) -> None:
