@@ -136,6 +136,11 @@ COMMANDS = {
          "--out", "{models}", "--work-dir", "{work_dir}", "--no-progress"],
         ("references",),
     ),
+    "vist score": (
+        ["vist", "score", "{models}", "--stories", "{story_text}", "--models", "{models}",
+         "--out", "{out}"],
+        ("story_text",),
+    ),
 }  # fmt: skip
 FUZZED = [(command, field) for command, (_, fields) in COMMANDS.items() for field in fields]
 
@@ -408,6 +413,8 @@ READ_ONLY_TARGETS = {
                          "--no-progress"],
     "vist build --work-dir": ["vist", "build", "--stories", "{story_text}", "--out", "{models}",
                               "--work-dir", "{ro}/work", "--no-progress"],
+    "vist score --out": ["vist", "score", "{models}", "--stories", "{story_text}", "--models",
+                         "{models}", "--out", "{ro}/results.json"],
 }  # fmt: skip
 
 
