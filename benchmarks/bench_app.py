@@ -23,7 +23,7 @@ The VIST folder is the shared test SIS file with the 60 shared photos laid out a
 ``images/test/`` (symlinks in a temporary folder; nothing is copied into the repository).
 
 Usage: ``python -m benchmarks.bench_app [--runs 3] [--only generate,scoring,...]
-[--vist /work/shared/vist] [--before FILE] [--app-root DIR]``; ``--app-root`` serves another
+[--vist ../shared/vist] [--before FILE] [--app-root DIR]``; ``--app-root`` serves another
 copy of the repository (today's code), so a before and an after can be measured minutes apart
 on a machine whose load changes. Lines starting ``RESULT`` are what ``--before``
 reads back.
