@@ -21,7 +21,9 @@ of one recipe differ by up to 0.02 CIDEr (docs/model.md): compare decodings of o
 the paired test, and models with care.
 
 The noisy terms (``--noisy``) are one random draw; ``--noise-seeds 1,2,3`` repeats every row for
-other draws, each seed's rows against its own first row, so a setting's gain can be seen to hold.
+other draws, each seed's rows against its own first row, then prints each row's CIDEr averaged
+over the seeds with one paired test of the means (albums resampled, each album's stories of
+every seed with it), so a setting's gain can be seen to hold.
 
     .venv/bin/python -m benchmarks.bench_val_grounding [--stories VAL_REFERENCES] [--models-dir DIR]
 """
@@ -41,7 +43,7 @@ import numpy as np
 from benchmarks.bench_sampling import sentences_of, token_log_probability
 from imgstory.decoding import DecodingConfig
 from imgstory.eval.arel import evaluate_arel
-from imgstory.eval.bootstrap import bootstrap_ci, paired_bootstrap_test
+from imgstory.eval.bootstrap import bootstrap_ci, paired_bootstrap_passes, paired_bootstrap_test
 from imgstory.eval.identification import identify_albums
 from imgstory.eval.naming import naming_rate
 from imgstory.eval.story_metrics import distinct_2, non_redundancy
@@ -144,6 +146,24 @@ def judge_of(teller: Storyteller, path: Path) -> Storyteller | None:
     return judge if same and judge.encoder_name == teller.encoder_name else None
 
 
+def over_seeds(name: str, passes: dict[str, list]) -> None:
+    """Each row's CIDEr averaged over the noise seeds and, for the later rows, the mean minus
+    the first row's with its paired bootstrap (``paired_bootstrap_passes``: albums are
+    resampled and every seed's story of an album goes with it), so one interval says whether a
+    gain holds over the draws."""
+    rows = list(passes)
+    first = passes[rows[0]]
+    print(f"  {name}, mean over {len(first)} noise seeds (each row minus the first, paired):")
+    for row in rows:
+        test = paired_bootstrap_passes(passes[row], first, ["CIDEr"])["CIDEr"]
+        versus = (
+            f"  {test.difference:+.3f} [{test.low:.3f}, {test.high:.3f}] (p {test.p_value:.3f})"
+            if row != rows[0]
+            else ""
+        )
+        print(f"    {row:60s} CIDEr {test.value_a:.3f}{versus}")
+
+
 def main() -> None:
     """Score every system on the held-out val albums."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -199,6 +219,7 @@ def main() -> None:
         judge = judge_of(teller, args.models_dir / JUDGE)
         noise = TermNoise() if args.noisy else None
         seeds = list(map(int, args.noise_seeds.split(","))) if noise else [1]
+        passes: dict[str, list] = {}  # row -> its scoring under each seed
         for seed in seeds:
             first = None  # each seed's rows against that seed's first row
             for share, label in itertools.product(
@@ -206,8 +227,8 @@ def main() -> None:
             ):
                 features = model_inputs(teller, sentences, len(albums), terms, noise, share, seed)
                 config = DecodingConfig(**SETTINGS[label])
-                label = f"{label}, album {share:g}" if share else label
-                label = f"{label}, noise seed {seed}" if len(seeds) > 1 else label
+                row = f"{label}, album {share:g}" if share else label
+                label = f"{row}, noise seed {seed}" if len(seeds) > 1 else row
                 tokens = teller.search(config)(features, config)  # (albums, 5, width)
                 written = sentences_of(teller, tokens)
                 stories = {
@@ -220,8 +241,11 @@ def main() -> None:
                 extra = f"{named.named:3d}/{named.eligible:<3d} {fluency:8.3f} {judged:8.3f}"
                 scored = report(f"{name}, {label}", references, stories, extra, first)
                 first = first or scored
+                passes.setdefault(row, []).append(scored.statistics)
                 for album in albums[1:3]:
                     print(f"      {album}: {stories[album]}")
+        if len(seeds) > 1:
+            over_seeds(name, passes)
     for album in albums[1:3]:
         print(f"input of {album}: {inputs[album].story_text}")
 
