@@ -211,22 +211,13 @@ def test_decoding_label_names_the_options_that_matter():
     assert penalised.decoding_label == (
         "beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=0.5)"
     )
-    ending = replace(penalised, decoding={**penalised.decoding, "end_penalty": 1.5})
-    assert ending.decoding_label == (
-        "beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=0.5, "
-        "end_penalty=1.5)"
-    )
-    assert replace(ending, decoding={**ending.decoding, "end_penalty": 0.0}).decoding_label == (
-        penalised.decoding_label
-    )  # 0 (off) is not shown, as in stories stored before the option existed
-    copying = replace(penalised, decoding={**penalised.decoding, "copy_weight": 0.6})
-    assert copying.decoding_label == (
-        "beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=0.5, "
-        "copy_weight=0.6)"
-    )
-    assert replace(copying, decoding={**copying.decoding, "copy_weight": 1.0}).decoding_label == (
-        penalised.decoding_label
-    )  # 1 (as trained) is not shown, as in stories stored before the option existed
+    stem = "beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=0.5"
+    for name, on, off in (("end_penalty", "1.5", 0.0), ("copy_weight", "0.6", 1.0)):
+        shown = replace(penalised, decoding={**penalised.decoding, name: float(on)})
+        assert shown.decoding_label == f"{stem}, {name}={on})"
+        # off (end penalty 0, copy weight 1) is not shown, as in stories stored before it existed
+        hidden = replace(penalised, decoding={**penalised.decoding, name: off})
+        assert hidden.decoding_label == penalised.decoding_label
 
 
 def test_downloads_text_json_and_challenge_format():

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from imgstory.app.i18n import N_, _, name_in
+from imgstory.decoding.config import OFF
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -97,8 +98,7 @@ class StoryResult:
             if "repeat_penalty" in self.decoding:  # stories stored before it existed lack it
                 penalty = self.decoding["repeat_penalty"]
                 shown += ", " + option.format(name=decoding_name("repeat_penalty"), value=penalty)
-        neutral = {"end_penalty": 0, "album_share": 0, "copy_weight": 1}  # and when absent:
-        for name, off in neutral.items():  # stories stored before these options lack them
+        for name, off in OFF.items():  # stories stored before these options lack them
             if self.decoding.get(name, off) != off:
                 value = option.format(name=decoding_name(name), value=self.decoding[name])
                 shown = f"{shown}, {value}" if shown else value

@@ -230,8 +230,9 @@ def evaluate(
     from imgstory.vist_models.text_stories import load_text_stories
 
     sources = [train_stories] if isinstance(train_stories, str | Path) else list(train_stories)
-    sis, references = folder / "sis" / "test.story-in-sequence.json", folder / "reference"
-    inputs = [*sources, sis, references / "test_reference.json"]
+    sis = folder / "sis" / "test.story-in-sequence.json"
+    reference_file = folder / "reference" / "test_reference.json"
+    inputs = [*sources, sis, reference_file]
     out = check_output_file(out, inputs=inputs, overwrite=overwrite, what="real-photo results file")
     texts = [load_text_stories(source) for source in sources]
     photos = folder / "photos" if (folder / "photos").is_dir() else folder / "images" / "test"
@@ -240,7 +241,7 @@ def evaluate(
     report = evaluate_on_real_photos(
         load_stories(sis),
         photos,
-        load_references(references / "test_reference.json"),
+        load_references(reference_file),
         models,
         [story for text in texts for story in text.stories],
         released=released,

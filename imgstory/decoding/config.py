@@ -34,6 +34,10 @@ REPEAT_PENALTY = 1.0
 END_PENALTY = 1.0
 ALBUM_SHARE = 0.3
 COPY_WEIGHT = 0.6
+#: The value at which each of the later options changes nothing: what a model that cannot use
+#: one applies (:meth:`DecodingConfig.for_model`), and what a story stored before the option
+#: existed was told with (its label leaves the option out).
+OFF = {"end_penalty": 0.0, "album_share": 0.0, "copy_weight": 1.0}
 
 #: Marked for the app's catalog (``N_`` returns the text unchanged: the CLI shows it as is).
 DECODING_HELP = {
@@ -163,12 +167,8 @@ class DecodingConfig:
         (``copies``), applies it: the album share acts on term features only (the VIST models),
         so for other encoders it is 0; the copy weight acts on a copying model only, so for
         others it is 1.0 (nothing changed)."""
-        applied = self
-        if self.album_share and encoder_name != TERMS_ENCODER:
-            applied = dataclasses.replace(applied, album_share=0.0)
-        if self.copy_weight != 1.0 and not copies:
-            applied = dataclasses.replace(applied, copy_weight=1.0)
-        return applied
+        unused = {"album_share": encoder_name != TERMS_ENCODER, "copy_weight": not copies}
+        return dataclasses.replace(self, **{name: OFF[name] for name, off in unused.items() if off})
 
     def compiled_key(self) -> tuple:
         """The options fixed when the search is compiled (the others are passed as tensors)."""
