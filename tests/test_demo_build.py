@@ -17,7 +17,7 @@ from imgstory.demo.builder import (
     MANIFEST_FILE,
     SUMMARY_METRICS,
     SYSTEMS,
-    clear_pack,
+    build_demo_pack,
 )
 from imgstory.demo.stories import normalise_sentence
 from imgstory.demo.themes import THEMES
@@ -92,14 +92,75 @@ def test_first_stories_take_each_albums_first_story():
     }
 
 
-def test_clear_pack_removes_only_pack_entries(tmp_path):
-    for name in ("sis", "models", "results"):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "f.json").write_text("{}")
-    (tmp_path / MANIFEST_FILE).write_text("{}")
-    (tmp_path / "notes.txt").write_text("mine")
-    clear_pack(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+def _old_pack(folder):
+    """A previous pack's entries and a file of the user's: ``{relative path: bytes}``."""
+    files = {
+        "sis/train.story-in-sequence.json": b'{"old": 1}',
+        "models/lstm/model.keras": b"old weights",
+        "results/summary.json": b'{"old": 2}',
+        MANIFEST_FILE: b'{"old": 3}',
+        "notes.txt": b"mine",
+    }
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return files
+
+
+def _files(folder):
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
+
+
+def test_a_failed_build_leaves_the_previous_pack_as_it_was(tmp_path, monkeypatch):
+    import imgstory.demo.builder as builder
+    from imgstory.errors import UserInputError
+
+    before = _old_pack(tmp_path)
+
+    def fail(out_dir, *args, **kwargs):
+        assert (out_dir / "sis").is_dir() and out_dir != tmp_path  # the new dataset is staged
+        raise UserInputError("3 generated photos could not be read")
+
+    monkeypatch.setattr(builder, "_extract_pack_features", fail)
+    with pytest.raises(UserInputError, match="could not be read"):
+        build_demo_pack(tmp_path, config="tiny")
+    assert _files(tmp_path) == before  # no staging folder left, every old byte in place
+
+
+def test_replacing_the_pack_moves_the_old_entries_back_when_a_move_fails(tmp_path, monkeypatch):
+    import os
+
+    import imgstory.demo.builder as builder
+
+    before = _old_pack(tmp_path)
+    staging = tmp_path / ".building-x"
+    for entry in builder.PACK_ENTRIES:  # a complete new pack
+        if "." in entry or entry == MANIFEST_FILE:
+            (staging / entry).parent.mkdir(parents=True, exist_ok=True)
+            (staging / entry).write_text("new")
+        else:
+            (staging / entry / "new.json").parent.mkdir(parents=True, exist_ok=True)
+            (staging / entry / "new.json").write_text("new")
+    real_replace = os.replace
+
+    def replace(source, target):
+        if str(source).endswith(os.path.join(".building-x", "results")):
+            raise OSError("disk full")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(builder.os, "replace", replace)
+    with pytest.raises(OSError, match="disk full"):
+        builder._replace_pack(staging, tmp_path)
+    monkeypatch.setattr(builder.os, "replace", real_replace)
+    assert {k: v for k, v in _files(tmp_path).items() if not k.startswith(".building-x")} == before
+    builder._replace_pack(staging, tmp_path)  # and without the failure the new pack goes in
+    after = _files(tmp_path)
+    assert after["notes.txt"] == b"mine" and after["results/new.json"] == b"new"
+    assert "results/summary.json" not in after and after[MANIFEST_FILE] == b"new"
 
 
 def test_unknown_config_is_one_line_and_exit_2(tmp_path, capsys):
@@ -139,7 +200,15 @@ def test_tiny_build_writes_the_whole_pack(tiny_pack):
     for tests in summary["comparisons"].values():
         assert set(SUMMARY_METRICS) <= set(tests)
 
+    assert not list(out.glob(".building-*"))  # the staging folder is gone
+    for cell in ("lstm", "gru"):  # the models name the pack's store, not the staging folder's
+        for name in ("config.json", "model_card.json"):
+            card = json.loads((out / "models" / cell / name).read_text())
+            assert card["encoder"]["store"] == str(out / "features")
+
     manifest = json.loads((out / MANIFEST_FILE).read_text())
+    for entry, size in manifest["bytes"].items():
+        assert size == sum(p.stat().st_size for p in (out / entry).rglob("*") if p.is_file())
     assert manifest["seed"] == 0 and manifest["encoder"] == "handcrafted"
     assert manifest["config"]["name"] == "tiny"
     assert {

@@ -46,6 +46,9 @@ def test_pack_is_complete_and_under_50_mb():
     manifest = json.loads((DEMO_DIR / MANIFEST_FILE).read_text())
     assert manifest["encoder"] == "handcrafted" and manifest["timings_seconds"]["total"] < 20 * 60
     assert sum(manifest["albums"].values()) >= 300
+    for entry, recorded in manifest["bytes"].items():  # rewrite it with any file of the pack
+        files = (DEMO_DIR / entry).rglob("*")
+        assert recorded == sum(p.stat().st_size for p in files if p.is_file()), entry
 
 
 def test_test_split_has_no_missing_or_unreadable_photo(capsys):

@@ -5,11 +5,16 @@ decoding and evaluation as for real VIST). The pack's layout is fixed (the app r
 ``sis/``, ``images/``, ``reference/``, ``features/``, ``models/{lstm,gru}/``,
 ``results/predictions/<system>.json``, ``results/summary.json``, ``album_themes.json`` and
 ``MANIFEST`` (JSON: commit, seed, encoder, config, timings).
+
+A build writes into a staging folder inside the pack's folder and replaces the pack's entries
+only once every step has succeeded, so a failed or interrupted build leaves the previous pack as
+it was.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -43,7 +48,7 @@ PACK_ENTRIES = (
     ALBUM_THEMES_FILE,
     MANIFEST_FILE,
 )
-"""What a build writes; a rebuild removes exactly these (and nothing else) first."""
+"""What a build writes; a rebuild replaces exactly these (and nothing else)."""
 
 
 @dataclass(frozen=True)
@@ -117,16 +122,6 @@ def build_config(name: str) -> BuildConfig:
         raise UserInputError(
             f"unknown demo config {name!r}: choose one of {', '.join(BUILD_CONFIGS)}"
         ) from None
-
-
-def clear_pack(out_dir: Path) -> None:
-    """Remove a previous build's files from ``out_dir`` (only the pack's own entries)."""
-    for entry in PACK_ENTRIES:
-        path = out_dir / entry
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
 
 
 def _git(*arguments: str) -> str | None:
@@ -347,7 +342,8 @@ def build_demo_pack(
     """Generate, featurise, train, predict and score: write the whole demo pack to ``out_dir``.
 
     Args:
-        out_dir: the pack folder (its previous pack entries are replaced; nothing else is touched).
+        out_dir: the pack folder (its previous pack entries are replaced once every step has
+            succeeded; a failed build leaves them as they were; nothing else is touched).
         seed: seeds the dataset, the training, the random floor and the bootstrap.
         encoder: the photo encoder for the feature store and the models.
         config: a :data:`BUILD_CONFIGS` name or a :class:`BuildConfig`.
@@ -364,35 +360,77 @@ def build_demo_pack(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    clear_pack(out_dir)
-    clock = _StepClock(log)
-    albums = write_dataset(out_dir, build.dataset, seed)
-    clock.step("generate")
-    _extract_pack_features(out_dir, encoder, progress)
-    clock.step("features")
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=out_dir))  # same file system
+    try:
+        clock = _StepClock(log)
+        albums = write_dataset(staging, build.dataset, seed)
+        clock.step("generate")
+        _extract_pack_features(staging, encoder, progress)
+        clock.step("features")
 
-    splits = {
-        split: load_sis(out_dir / "sis" / f"{split}{SIS_SUFFIX}").stories
-        for split in ("train", "val", "test")
-    }
-    _train_cells(out_dir, build, splits, seed, progress, clock)
-    predictions = _predict_systems(out_dir, build, splits, seed)
-    clock.step("predict")
+        splits = {
+            split: load_sis(staging / "sis" / f"{split}{SIS_SUFFIX}").stories
+            for split in ("train", "val", "test")
+        }
+        _train_cells(staging, build, splits, seed, progress, clock)
+        _record_store(staging, out_dir)
+        predictions = _predict_systems(staging, build, splits, seed)
+        clock.step("predict")
 
-    references = load_references(out_dir / "reference" / "test_reference.json")
-    album_themes = {album.album_id: album.theme for album in albums}
-    summary = score_systems(references, predictions, album_themes, build.resamples, seed)
-    _write_json(out_dir / "results" / "summary.json", summary.to_json())
-    clock.step("evaluate")
-    timings = clock.total()
+        references = load_references(staging / "reference" / "test_reference.json")
+        album_themes = {album.album_id: album.theme for album in albums}
+        summary = score_systems(references, predictions, album_themes, build.resamples, seed)
+        _write_json(staging / "results" / "summary.json", summary.to_json())
+        clock.step("evaluate")
+        timings = clock.total()
 
-    manifest = _manifest(out_dir, build, seed, encoder, albums, splits, timings)
-    _write_json(out_dir / MANIFEST_FILE, manifest)
+        manifest = _manifest(out_dir, staging, build, seed, encoder, albums, splits, timings)
+        _write_json(staging / MANIFEST_FILE, manifest)
+        _replace_pack(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return BuildReport(out_dir, summary, manifest, timings)
+
+
+def _record_store(staging: Path, out_dir: Path) -> None:
+    """Name the pack's own feature store (``out_dir/features``), not the staging folder's, in
+    each model's config and card: where the store will be once the pack is in place."""
+    built, final = str(staging / "features"), str(out_dir / "features")
+    for path in sorted((staging / "models").glob("*/*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        encoder = document.get("encoder")
+        if isinstance(encoder, dict) and encoder.get("store") == built:
+            encoder["store"] = final
+            text = json.dumps(document, indent=2, ensure_ascii=False)
+            path.write_text(text + "\n", encoding="utf-8")
+
+
+def _replace_pack(staging: Path, out_dir: Path) -> None:
+    """Put the staged pack's entries in place of ``out_dir``'s: the old entries are moved aside
+    first, and if a new one cannot be moved in, the new ones are taken out and the old ones
+    moved back; nothing else in ``out_dir`` is touched."""
+    aside = staging / ".previous"
+    aside.mkdir(exist_ok=True)
+    moved, placed = [], []
+    try:
+        for entry in PACK_ENTRIES:
+            if (out_dir / entry).exists():
+                os.replace(out_dir / entry, aside / entry)
+                moved.append(entry)
+        for entry in PACK_ENTRIES:
+            os.replace(staging / entry, out_dir / entry)
+            placed.append(entry)
+    except OSError:
+        for entry in placed:
+            os.replace(out_dir / entry, staging / entry)
+        for entry in moved:
+            os.replace(aside / entry, out_dir / entry)
+        raise
 
 
 def _manifest(
     out_dir: Path,
+    staging: Path,
     build: BuildConfig,
     seed: int,
     encoder: str,
@@ -421,7 +459,7 @@ def _manifest(
         "photos": sum(len(album.photos) for album in albums),
         "timings_seconds": timings,
         "bytes": {
-            entry: _folder_bytes(out_dir / entry)
+            entry: _folder_bytes(staging / entry)
             for entry in ("images", "sis", "reference", "features", "models", "results")
         },
         "machine": {
