@@ -51,7 +51,7 @@ from imgstory.features.concepts import ConceptSpace
 from imgstory.features.terms import TermNoise, TermSpace, album_terms
 from imgstory.generation.storyteller import Storyteller
 from imgstory.model.pipeline import split_by_album
-from imgstory.vist_models.build import VIST_TRAINING
+from imgstory.vist_models.build import HOLDOUT_SEED, VIST_TRAINING
 from imgstory.vist_models.real_photos import random_stories, retrieval_stories
 from imgstory.vist_models.text_stories import load_text_stories
 
@@ -80,7 +80,7 @@ def held_out(path: Path):
     """``(train stories, inputs, references)``: the trainer's split; per held-out album with 2+
     stories, its first story (the stand-in for photos) and its other stories."""
     stories = load_text_stories(path).stories
-    train, held = split_by_album(stories, VIST_TRAINING.validation_fraction, VIST_TRAINING.seed)
+    train, held = split_by_album(stories, VIST_TRAINING.validation_fraction, HOLDOUT_SEED)
     by_album = defaultdict(list)
     for story in held:
         by_album[story.album_id].append(story)

@@ -31,8 +31,11 @@ class Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-def test_an_interrupted_run_resumes_exactly_where_it_stopped(tmp_path):
-    """Killed after the best epoch, resumed: the same weights, best epoch, history and card."""
+@pytest.mark.parametrize("weight_average", [0.0, 0.9])
+def test_an_interrupted_run_resumes_exactly_where_it_stopped(tmp_path, weight_average):
+    """Killed after the best epoch, resumed: the same weights, best epoch, history and card;
+    with a weight average too (the backup is written with the average in the model, and the
+    resumed run must train on from the raw weights with the average it had)."""
     stories = toy_stories(albums=2, stories_per_album=2)
     # Validation stories in words training never sees: their loss is best early, then worsens.
     unseen = random_stories(4, vocabulary_words=30, words_per_sentence=4)
@@ -43,8 +46,9 @@ def test_an_interrupted_run_resumes_exactly_where_it_stopped(tmp_path):
         feature_noise=0.1,
     )  # fmt: skip
     training = TrainingConfig(
-        epochs=12, batch_size=2, learning_rate=0.02, validation_fraction=0.0, patience=3
-    )
+        epochs=12, batch_size=2, learning_rate=0.02, validation_fraction=0.0, patience=3,
+        weight_average=weight_average,
+    )  # fmt: skip
     run = {"progress": False, "val_stories": unseen}
     whole = train_model(
         store.path, stories, tmp_path / "whole", model, training, **run, work_dir=tmp_path / "w1"
@@ -58,6 +62,7 @@ def test_an_interrupted_run_resumes_exactly_where_it_stopped(tmp_path):
             callbacks=[Interrupt(after=whole.best_epoch)],
         )  # fmt: skip
     assert (tmp_path / "w2" / "backup" / "state.json").is_file()
+    assert (tmp_path / "w2" / "backup" / "average.npz").is_file() == bool(weight_average)
     assert not (tmp_path / "m").exists()
     resumed = train_model(
         store.path, stories, tmp_path / "m", model, training, **resumed_run, resume=True

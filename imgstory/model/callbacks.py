@@ -23,6 +23,7 @@ import numpy as np
 
 from imgstory.errors import UserInputError
 from imgstory.model.rundir import (
+    BACKUP_AVERAGE,
     BACKUP_BEST,
     BACKUP_SEEDS,
     BACKUP_STATE,
@@ -133,6 +134,77 @@ def seed_states(model: keras.Model) -> list[keras.Variable]:
     return [variable for variable in model.variables if id(variable) not in weights]
 
 
+class WeightAverage(keras.callbacks.Callback):
+    """An exponential moving average of the trainable weights (Polyak averaging): the average is
+    what is validated, kept as the best weights and saved; training goes on from the raw ones.
+
+    After every training step the average becomes ``momentum * average + (1 - momentum) *
+    weights`` (it starts as the weights the run starts from). The model holds its raw weights
+    while an epoch trains and the average from validation until the next epoch begins, so
+    validation, :class:`BestCheckpoint` and :class:`RunBackup` (after this callback at an
+    epoch's end) see the average. A backup records which side is in the model
+    (:meth:`write`, :meth:`restore`), so a resumed run trains on from the raw weights with the
+    average it had. Keras' own ``use_ema`` keeps the average in the optimizer, where a backup
+    written after its swap would put the average back as the weights to train on.
+    """
+
+    def __init__(self, momentum: float):
+        super().__init__()
+        if not 0.0 < momentum < 1.0:
+            raise ValueError(f"the momentum must be in (0, 1), got {momentum}")
+        self.momentum = momentum
+        self.other: list[keras.Variable] | None = None  # the side not in the model
+        self.average_in_model = False
+
+    def _ensure(self) -> None:
+        if self.other is None:
+            self.other = [
+                keras.Variable(variable.numpy(), trainable=False, name="weight_average")
+                for variable in self.model.trainable_variables
+            ]
+
+    def _swap(self) -> None:
+        for variable, other in zip(self.model.trainable_variables, self.other, strict=True):
+            value = variable.numpy()
+            variable.assign(other)
+            other.assign(value)
+        self.average_in_model = not self.average_in_model
+
+    def on_train_begin(self, logs=None):
+        self._ensure()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.average_in_model:
+            self._swap()
+
+    def on_train_batch_end(self, batch, logs=None):
+        rate = 1.0 - self.momentum
+        for variable, average in zip(self.model.trainable_variables, self.other, strict=True):
+            average.assign_add(rate * (variable - average))
+
+    def on_test_begin(self, logs=None):
+        if not self.average_in_model:
+            self._swap()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.average_in_model:  # a run without validation
+            self._swap()
+
+    def write(self, path: Path) -> None:
+        """Save the side not in the model and which side the model holds."""
+        self._ensure()
+        others = {SEED_KEY.format(i): v.numpy() for i, v in enumerate(self.other)}
+        np.savez(path, average_in_model=self.average_in_model, **others)
+
+    def restore(self, path: Path) -> None:
+        """Take back what :meth:`write` saved (the model's own weights already loaded)."""
+        self._ensure()
+        with np.load(path) as saved:
+            for index, variable in enumerate(self.other):
+                variable.assign(saved[SEED_KEY.format(index)])
+            self.average_in_model = bool(saved["average_in_model"])
+
+
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
     """Keras' early stopping, whose state a backup records and a resume puts back.
 
@@ -178,10 +250,11 @@ class RunBackup(keras.callbacks.Callback):
         every: int,
         best: BestCheckpoint,
         early_stopping: ResumableEarlyStopping,
+        average: WeightAverage | None = None,
     ):
         super().__init__()
         self.folder, self.every = folder, every
-        self.best, self.early_stopping = best, early_stopping
+        self.best, self.early_stopping, self.average = best, early_stopping, average
         self.history: dict[str, list[float]] = {}
         self.initial_epoch = 0
 
@@ -216,6 +289,14 @@ class RunBackup(keras.callbacks.Callback):
             for index, variable in enumerate(seed_states(model)):
                 variable.assign(seeds[SEED_KEY.format(index)])
         best_file = self.folder / BACKUP_BEST
+        if self.average is not None:
+            if not (self.folder / BACKUP_AVERAGE).is_file():
+                raise UserInputError(
+                    f"the backup in {self.folder} holds no weight average, which this run "
+                    "keeps (training.weight_average): pass --restart to start over"
+                )
+            self.average.set_model(model)
+            self.average.restore(self.folder / BACKUP_AVERAGE)
         self.best.set_model(model)
         self.best.restore(
             state["best"], state["best_epoch"], best_file if best_file.is_file() else None
@@ -240,6 +321,8 @@ class RunBackup(keras.callbacks.Callback):
         states = seed_states(self.model)
         seeds = {SEED_KEY.format(i): np.asarray(v.numpy()) for i, v in enumerate(states)}
         np.savez(partial / BACKUP_SEEDS, **seeds)
+        if self.average is not None:
+            self.average.write(partial / BACKUP_AVERAGE)
         self.best.write(partial / BACKUP_BEST)
         state = {
             "epoch": next_epoch,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imgstory.configs import Bounds, check_fields, config_from_json
+from imgstory.configs import Bounds, FieldError, check_fields, config_from_json
 from imgstory.distribute import STRATEGIES
 from imgstory.errors import UserInputError
 from imgstory.jsonfile import read_json
@@ -57,6 +57,10 @@ HELP = {
         "epochs learn from the photos instead of relearning which words are common"
     ),
     "strategy": "'mirrored' trains on all local GPUs/CPUs with tf.distribute (TF_CONFIG: workers)",
+    "weight_average": (
+        "momentum of an exponential moving average of the weights, updated every step; the "
+        "average is what is validated, kept as the best and saved (0 = off; 0.995 typical)"
+    ),
 }
 
 
@@ -86,6 +90,7 @@ TRAINING_LIMITS: dict[str, Bounds | tuple[str, ...]] = {
     "patience": Bounds(0),
     "strategy": STRATEGIES,
     "backup_every_epochs": Bounds(0),
+    "weight_average": Bounds(0.0, 1.0),
 }
 
 
@@ -157,9 +162,13 @@ class TrainingConfig:
     strategy: str = "default"
     backup_every_epochs: int = 1
     unigram_bias: bool = False
+    weight_average: float = 0.0
 
     def __post_init__(self) -> None:
         check_fields(self, TRAINING_LIMITS)
+        if self.weight_average and self.strategy != "default":
+            raise FieldError("weight_average", "0 with a strategy other than 'default'",
+                             self.weight_average)  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict (JSON-ready)."""

@@ -27,14 +27,16 @@ BEST_WEIGHTS = "best.weights.h5"  # in checkpoints/: the best weights so far
 TRAINING_LOG = "training_log.csv"  # one row per epoch (appended to on resume)
 TENSORBOARD_FOLDER = "tensorboard"  # when the tensorboard package is installed
 REPORT_FILE = "report.json"  # the finished run's report
-# The resumable backup (:class:`~imgstory.model.callbacks.RunBackup`): a folder of four files,
-# written as BACKUP_FOLDER + PARTIAL_SUFFIX and renamed into place (the one it replaces is
-# BACKUP_FOLDER + PREVIOUS_SUFFIX for an instant); its state file is written last.
+# The resumable backup (:class:`~imgstory.model.callbacks.RunBackup`): a folder of four files
+# (five with a weight average), written as BACKUP_FOLDER + PARTIAL_SUFFIX and renamed into place
+# (the one it replaces is BACKUP_FOLDER + PREVIOUS_SUFFIX for an instant); its state file is
+# written last.
 BACKUP_FOLDER = "backup"
 BACKUP_STATE = "state.json"  # epoch to resume at, the callbacks' state, the history so far
 BACKUP_WEIGHTS = "model.weights.h5"  # weights and optimizer state
 BACKUP_SEEDS = "seeds.npz"  # the random-seed generators' states (dropout, feature noise)
 BACKUP_BEST = "best.weights.h5"  # the best weights so far
+BACKUP_AVERAGE = "average.npz"  # the weight average's state (training.weight_average > 0)
 PARTIAL_SUFFIX = ".partial"
 PREVIOUS_SUFFIX = ".previous"
 

@@ -42,6 +42,7 @@ from imgstory.model.callbacks import (
     ResumableEarlyStopping,
     RunBackup,
     Throughput,
+    WeightAverage,
 )
 from imgstory.model.card import TrainingReport, model_card
 from imgstory.model.config import ModelConfig, TrainingConfig
@@ -266,7 +267,12 @@ def fit(
     plan.best_weights.parent.mkdir(parents=True, exist_ok=True)
     best = BestCheckpoint(plan.best_weights, monitor)
     stopping = ResumableEarlyStopping(monitor, training_config.patience)
-    backup = RunBackup(plan.backup_dir, training_config.backup_every_epochs, best, stopping)
+    average = (
+        WeightAverage(training_config.weight_average) if training_config.weight_average else None
+    )
+    backup = RunBackup(
+        plan.backup_dir, training_config.backup_every_epochs, best, stopping, average
+    )
     backup.set_model(model)
     initial_epoch = 0
     if plan.resume:
@@ -291,6 +297,7 @@ def fit(
             keras.callbacks.CSVLogger(str(plan.training_log), append=initial_epoch > 0),
             throughput,
             callbacks,
+            average=average,
             tensorboard=(
                 keras.callbacks.TensorBoard(str(plan.tensorboard_dir), profile_batch=0)
                 if tensorboard_available()
@@ -313,20 +320,24 @@ def fit_callbacks(
     throughput: Throughput,
     extra: Sequence[keras.callbacks.Callback] = (),
     *,
+    average: WeightAverage | None = None,
     tensorboard: keras.callbacks.TensorBoard | None = None,
     progress: EpochProgress | None = None,
 ) -> list[keras.callbacks.Callback]:
     """The trainer's callbacks in the one order Keras calls them in (at each event, in order):
 
     1. ``clock``: the pipeline's epoch, set before the epoch's first batch is drawn;
-    2. ``best`` and 3. ``stopping``: judge the epoch that just ended;
-    4. ``backup``: after 2 and 3, so it records their state of that epoch;
-    5. ``log`` (CSV) and 6. ``throughput``;
-    7. ``extra``, the caller's: after the backup, so one that stops (or interrupts) the run
+    2. ``average``, when given: puts the weight average in the model at the epoch's end, so
+       the callbacks after it judge, keep and back up the average;
+    3. ``best`` and 4. ``stopping``: judge the epoch that just ended;
+    5. ``backup``: after 3 and 4, so it records their state of that epoch;
+    6. ``log`` (CSV) and 7. ``throughput``;
+    8. ``extra``, the caller's: after the backup, so one that stops (or interrupts) the run
        finds the epoch saved;
-    8. ``tensorboard`` and 9. ``progress``, when given.
+    9. ``tensorboard`` and 10. ``progress``, when given.
     """
-    ordered = [clock, best, stopping, backup, log, throughput, *extra]
+    averaged = [average] if average is not None else []
+    ordered = [clock, *averaged, best, stopping, backup, log, throughput, *extra]
     return ordered + [callback for callback in (tensorboard, progress) if callback is not None]
 
 

@@ -52,6 +52,9 @@ VIST_TRAINING = TrainingConfig(
     backup_every_epochs=0,  # a full build takes minutes: no resumable backup to write each epoch
     unigram_bias=True,
 )
+#: The seed that draws the held-out val albums (the val proxy's), whatever the training seed:
+#: models trained with other seeds are then held out from, and compared on, the same albums.
+HOLDOUT_SEED = 0
 #: The models ``imgstory vist build`` can write: directory name -> config. The first three ship
 #: (``SHIPPED``); ``vist-lstm-tied`` (GloVe-tied scores, no copying: attention-free) was measured
 #: on the val proxy (docs/model.md) and is not shipped.
@@ -83,13 +86,14 @@ def training_split(
     texts: Sequence[TextStories], config: TrainingConfig = VIST_TRAINING
 ) -> tuple[list[Story], list[Story]]:
     """``(train, held out)``: the trainer's ``validation_fraction`` of the *val* albums (all
-    their stories) is held out -- the albums the val proxy scores on -- and everything else,
+    their stories, drawn with :data:`HOLDOUT_SEED`) is held out -- the albums the val proxy
+    scores on -- and everything else,
     train text included, is trained on. Without val text, albums of all text are held out."""
     stories = [story for text in texts for story in text.stories]
     val = [story for story in stories if story.split == "val"]
     if not val:
-        return split_by_album(stories, config.validation_fraction, config.seed)
-    kept, held = split_by_album(val, config.validation_fraction, config.seed)
+        return split_by_album(stories, config.validation_fraction, HOLDOUT_SEED)
+    kept, held = split_by_album(val, config.validation_fraction, HOLDOUT_SEED)
     return [story for story in stories if story.split != "val"] + kept, held
 
 
