@@ -30,6 +30,27 @@ def test_reference_stories_of_five_sentences_are_kept(tmp_path: Path) -> None:
     assert text.card()["stories_used"] == 2 and len(text.card()["sha256"]) == 64
 
 
+def test_the_held_out_albums_do_not_move_with_the_training_seed(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from imgstory.vist_models.build import VIST_TRAINING, training_split
+
+    path = tmp_path / "val_reference.json"
+    path.write_text(json.dumps({f"a{i}": [FIVE, FIVE.upper()] for i in range(100)}))
+    text = load_text_stories(path)
+    splits = [training_split([text], replace(VIST_TRAINING, seed=seed)) for seed in (0, 1, 7)]
+    held = [sorted({story.album_id for story in split[1]}) for split in splits]
+    assert held[0] and held[0] == held[1] == held[2]  # the val proxy's albums, for every seed
+    assert not set(held[0]) & {story.album_id for story in splits[1][0]}  # none trained on
+    # The shipped models record the recipe they were trained with: the seed and the average.
+    for name in ("vist-lstm", "vist-gru"):
+        config = ASSETS_DIR / "models" / name / "config.json"
+        if config.is_file():
+            training = json.loads(config.read_text())["training"]
+            assert training["seed"] == VIST_TRAINING.seed
+            assert training.get("weight_average", 0.0) == VIST_TRAINING.weight_average
+
+
 def test_test_split_text_is_refused(tmp_path: Path) -> None:
     from imgstory.data.sis import Story, write_sis
 

@@ -51,6 +51,7 @@ VIST_TRAINING = TrainingConfig(
     patience=1,
     backup_every_epochs=0,  # a full build takes minutes: no resumable backup to write each epoch
     unigram_bias=True,
+    # No weight average: measured (docs/model.md, "Tried and rejected") and not adopted.
 )
 #: The seed that draws the held-out val albums (the val proxy's), whatever the training seed:
 #: models trained with other seeds are then held out from, and compared on, the same albums.
