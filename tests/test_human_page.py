@@ -111,6 +111,38 @@ def test_a_model_system_says_which_decoding_wrote_its_stories(data_dir):
     )  # the demo model reads no terms and copies none: neither option acts on it
 
 
+def test_a_study_can_put_a_model_s_default_decoding_beside_its_beam_search(data_dir):
+    """The thesis compares greedy and beam decoding of one model: both can be systems of one
+    study, named apart, each told with its own decoding (checked against the model itself)."""
+    from imgstory.generation.storyteller import Storyteller
+
+    app = human_page()
+    options = app.multiselect[0].options
+    default = next(o for o in options if o.startswith("model: LSTM (demo pack"))
+    beam = next(o for o in options if o.startswith(default) and "beam search" in o)
+    options_chosen = app.multiselect[0]
+    options_chosen.select(default).select(beam)
+    app.text_input[1].input("greedy-vs-beam")
+    app.number_input[0].set_value(2)
+    app.number_input[2].set_value(2)
+    next(b for b in app.button if b.label == "Create study").click()
+    app.run()
+    assert not app.error, [e.value for e in app.error]
+    store = HumanStore.open(data_dir / "human" / "default.sqlite")
+    with store.read() as connection:
+        systems = dict(connection.execute("SELECT name, description FROM systems").fetchall())
+        item = connection.execute("SELECT * FROM items").fetchone()
+    assert set(systems) == {"lstm", "lstm, beam"}
+    assert "beam 3 decoding" in systems["lstm, beam"] and "beam" not in systems["lstm"]
+    teller = Storyteller.load(DEMO_DIR / "models" / "lstm")
+    photos = [DEMO_DIR / "images" / "test" / f"{p}.jpg" for p in json.loads(item["photo_ids"])]
+    told = {item["system_a"]: item["story_a"], item["system_b"]: item["story_b"]}
+    for name, method in (("lstm", "greedy"), ("lstm, beam", "beam")):
+        decoding = teller.applied(DecodingConfig(method=method))
+        assert told[name] == teller.generate_from_images(photos, decoding).story
+    assert told["lstm"] != told["lstm, beam"]  # the two decodings tell this album apart
+
+
 def test_a_turing_form_asks_no_pairwise_aspects(data_dir):
     app = human_page()
     assert [m.label for m in app.multiselect] == ["Systems (two or more)", "Aspects"]

@@ -115,11 +115,14 @@ class SystemOption:
     label: str
     kind: str  # "human", "predictions" or "model"
     path: Path | None = None
+    beam: bool = False  # a model: beam search (the thesis's decoding) instead of the default
 
 
 def system_options(source: sources.DataSource) -> list[SystemOption]:
     """The human references, the source's prediction files (named within the source's folder,
-    as every caption names data: no server path) and every model."""
+    as every caption names data: no server path) and every model, twice: with the default
+    decoding and with beam search (the thesis's decoding), so a study can put the two before
+    raters."""
     from imgstory.app.models import discover_models
 
     options = [SystemOption(_(HUMAN_REFERENCE), "human")]
@@ -134,10 +137,16 @@ def system_options(source: sources.DataSource) -> list[SystemOption]:
             )
             for path in sorted((source.results_dir / "predictions").glob("*.json"))
         ]
-    options += [
-        SystemOption(_("model: {model}").format(model=choice.title), "model", choice.path)
-        for choice in discover_models()
-    ]
+    for choice in discover_models():
+        options += [
+            SystemOption(_("model: {model}").format(model=choice.title), "model", choice.path),
+            SystemOption(
+                _("model: {model}, beam search (the thesis's decoding)").format(model=choice.title),
+                "model",
+                choice.path,
+                beam=True,
+            ),
+        ]
     return options
 
 
@@ -151,12 +160,14 @@ def predictions_system(name: str, description: str, data: bytes) -> studies.Syst
 def model_system(
     option: SystemOption, albums: list[studies.AlbumPhotos], finder: Any, split: str
 ) -> studies.SystemStories:
-    """Run a model on each album's photos with the default decoding, through the app's model
-    thread; the system's description says which decoding that was."""
+    """Run a model on each album's photos with the default decoding (beam search for a
+    ``beam`` option: the system's name says so), through the app's model thread; the system's
+    description says which decoding that was."""
     from imgstory.decoding.config import DecodingConfig
 
     teller = model_thread.storyteller(option.path)
-    decoding = teller.applied(DecodingConfig())
+    decoding = teller.applied(DecodingConfig(method="beam") if option.beam else DecodingConfig())
+    name = f"{option.path.name}, beam" if option.beam else option.path.name
     bar = st.progress(0.0, text=_("Writing stories with {model}…").format(model=option.path.name))
     stories = {}
     for done, album in enumerate(albums):
@@ -171,9 +182,10 @@ def model_system(
             ),
         )
     bar.empty()
+    method = f"beam {decoding.beam_size}" if option.beam else decoding.method
     return studies.SystemStories(
-        option.path.name,
-        f"model {option.path} on the photos, {decoding.method} decoding (presence penalty "
+        name,
+        f"model {option.path} on the photos, {method} decoding (presence penalty "
         f"{decoding.repeat_penalty:g}, sentence-end penalty {decoding.end_penalty:g}, album share "
         f"{decoding.album_share:g}, copy weight {decoding.copy_weight:g}) ({option.label})",
         stories,
