@@ -36,6 +36,8 @@ from imgstory.progress import ProgressBar
 
 #: The key of seed state ``i`` in the backup's seeds file (in :func:`seed_states`' order).
 SEED_KEY = "state_{}"
+#: The key of trainable weight ``i``'s other side in the backup's average file.
+AVERAGE_KEY = "weight_{}"
 
 
 def load_all_weights(model: keras.Model, path: Path) -> None:
@@ -205,7 +207,7 @@ class WeightAverage(keras.callbacks.Callback):
     def write(self, path: Path) -> None:
         """Save the side not in the model and which side the model holds."""
         self._ensure()
-        others = {SEED_KEY.format(i): v.numpy() for i, v in enumerate(self.other)}
+        others = {AVERAGE_KEY.format(i): v.numpy() for i, v in enumerate(self.other)}
         np.savez(path, average_in_model=self.average_in_model, **others)
 
     def restore(self, path: Path) -> None:
@@ -213,7 +215,7 @@ class WeightAverage(keras.callbacks.Callback):
         self._ensure()
         with np.load(path) as saved:
             for index, variable in enumerate(self.other):
-                variable.assign(saved[SEED_KEY.format(index)])
+                variable.assign(saved[AVERAGE_KEY.format(index)])
             self.average_in_model = bool(saved["average_in_model"])
 
 
