@@ -50,8 +50,7 @@ from imgstory.eval.story_metrics import distinct_2, non_redundancy
 from imgstory.features.concepts import ConceptSpace
 from imgstory.features.terms import TermNoise, TermSpace, album_terms
 from imgstory.generation.storyteller import Storyteller
-from imgstory.model.pipeline import split_by_album
-from imgstory.vist_models.build import HOLDOUT_SEED, VIST_TRAINING
+from imgstory.vist_models.build import training_split
 from imgstory.vist_models.real_photos import random_stories, retrieval_stories
 from imgstory.vist_models.text_stories import load_text_stories
 
@@ -77,10 +76,10 @@ SETTINGS = {  # each on top of DecodingConfig(); the album share is --album-shar
 
 
 def held_out(path: Path):
-    """``(train stories, inputs, references)``: the trainer's split; per held-out album with 2+
-    stories, its first story (the stand-in for photos) and its other stories."""
-    stories = load_text_stories(path).stories
-    train, held = split_by_album(stories, VIST_TRAINING.validation_fraction, HOLDOUT_SEED)
+    """``(train stories, inputs, references)``: the build's split (:func:`training_split`); per
+    held-out album with 2+ stories, its first story (the stand-in for photos) and its other
+    stories."""
+    train, held = training_split([load_text_stories(path)])
     by_album = defaultdict(list)
     for story in held:
         by_album[story.album_id].append(story)

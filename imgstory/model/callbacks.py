@@ -171,8 +171,8 @@ class WeightAverage(keras.callbacks.Callback):
 
             @tf.function
             def update() -> None:
-                # One traced call per step: 2.2 ms for the VIST LSTM's 4.75 M weights on one
-                # thread, 4.3x faster than the same ops run eagerly (a step takes ~500 ms;
+                # One traced call per step: 2.4 ms for the VIST LSTM's 4.75 M weights on one
+                # thread, 4.1x faster than the same ops run eagerly (a step takes ~500 ms;
                 # benchmarks/bench_weight_average.py).
                 for variable, average in pairs:
                     average.assign_add(rate * (variable.value - average.value))

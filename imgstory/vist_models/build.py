@@ -88,8 +88,8 @@ def training_split(
 ) -> tuple[list[Story], list[Story]]:
     """``(train, held out)``: the trainer's ``validation_fraction`` of the *val* albums (all
     their stories, drawn with :data:`HOLDOUT_SEED`) is held out -- the albums the val proxy
-    scores on -- and everything else,
-    train text included, is trained on. Without val text, albums of all text are held out."""
+    scores on -- and everything else, train text included, is trained on. Without val text,
+    albums of all text are held out."""
     stories = [story for text in texts for story in text.stories]
     val = [story for story in stories if story.split == "val"]
     if not val:
