@@ -70,6 +70,8 @@ def main() -> None:
         "default (greedy)": DecodingConfig(),
         "greedy, end 0": DecodingConfig(end_penalty=0.0),  # what the sentence-end penalty costs
         "greedy, copy 1.0": DecodingConfig(copy_weight=1.0),  # and the copy weight
+        # the sentence length aimed at, as measured on the proxy (an option, off by default)
+        "greedy, len 10.2": DecodingConfig(sentence_length=10.2, end_penalty=0.0),
         "beam 3": DecodingConfig(method="beam"),
     }
     features = story_features(BATCH)

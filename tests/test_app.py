@@ -471,10 +471,12 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     app.radio(key="method").set_value("beam").run()
     app.slider(key="beam_size").set_value(2).run()
     app.slider(key="end_penalty").set_value(1.5).run()
+    assert app.slider(key="sentence_length").value == 0.0  # off by default (docs/model.md)
+    app.slider(key="sentence_length").set_value(8.0).run()
     generate(app)
     assert (
         "beam (beam_size=2, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=1.0, "
-        "end_penalty=1.5)" in texts(app)
+        "end_penalty=1.5, sentence_length=8.0)" in texts(app)
     )
     app.radio(key="method").set_value("sample").run()
     app.slider(key="temperature").set_value(0.5).run()
@@ -482,7 +484,7 @@ def test_generate_switching_model_and_decoding(on_tiny_vist):
     generate(app)
     assert (
         "sample (temperature=0.5, top_k=0, top_p=0.9, seed=0, no_repeat_ngram_size=3, "
-        "repeat_penalty=1.0, end_penalty=1.5)" in texts(app)
+        "repeat_penalty=1.0, end_penalty=1.5, sentence_length=8.0)" in texts(app)
     )
     app.toggle(key="compare").set_value(True).run()
     tiny = next(m for m in models if m.startswith("tiny-lstm"))

@@ -212,10 +212,16 @@ def test_decoding_label_names_the_options_that_matter():
         "beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=0.5)"
     )
     stem = "beam (beam_size=3, length_penalty=0.0, no_repeat_ngram_size=3, repeat_penalty=0.5"
-    for name, on, off in (("end_penalty", "1.5", 0.0), ("copy_weight", "0.6", 1.0)):
+    options = (
+        ("end_penalty", "1.5", 0.0),
+        ("copy_weight", "0.6", 1.0),
+        ("sentence_length", "10.2", 0.0),
+    )
+    for name, on, off in options:
         shown = replace(penalised, decoding={**penalised.decoding, name: float(on)})
         assert shown.decoding_label == f"{stem}, {name}={on})"
-        # off (end penalty 0, copy weight 1) is not shown, as in stories stored before it existed
+        # off (end penalty 0, copy weight 1, no sentence length) is not shown, as in stories
+        # stored before the option existed
         hidden = replace(penalised, decoding={**penalised.decoding, name: off})
         assert hidden.decoding_label == penalised.decoding_label
 

@@ -152,6 +152,7 @@ def test_a_decoding_option_the_config_refuses_is_one_line_naming_the_option(tmp_
         ("--album-share", "-0.1"): "--album-share must be in [0, 1], got -0.1",
         ("--copy-weight", "1.5"): "--copy-weight must be in [0, 1], got 1.5",
         ("--copy-weight", "nan"): "--copy-weight must be a finite number, got nan",
+        ("--sentence-length", "41"): "--sentence-length must be in [0, 40], got 41.0",
         ("--seed", str(2**63)): f"--seed must be in [0, {2**63 - 1}], got {2**63}",
         ("--decoding", "top"): "--decoding must be one of ('greedy', 'beam', 'sample'), got 'top'",
     }

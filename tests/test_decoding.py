@@ -345,14 +345,14 @@ def test_the_presence_penalty_makes_a_later_sentence_choose_another_word(method)
 
 
 def test_the_end_penalty_lets_a_sentence_go_on_where_the_model_is_not_clearly_done():
-    """After "a", "y" (the sentence end here) has 0.55 and "x" 0.45. The end penalty (1.0 by
-    default) takes 1.0 from "y": log 0.55 - 1 = -1.60 < log 0.45 = -0.80, so greedy writes
-    "a x y"; without it, "a y". Only the tokens given as sentence ends pay it."""
+    """After "a", "y" (the sentence end here) has 0.55 and "x" 0.45. An end penalty of 1.0 takes
+    1.0 from "y": log 0.55 - 1 = -1.60 < log 0.45 = -0.80, so greedy writes "a x y"; without
+    it, "a y". Only the tokens given as sentence ends pay it."""
     table = {"<start>": {"a": 1.0}, "a": {"y": 0.55, "x": 0.45}, "x": {"y": 1.0},
              "y": {"<end>": 1.0}}  # fmt: skip
     model = ScriptedModel(tables=(table,))
     config = DecodingConfig(method="greedy", block_repeated_sentences=False)
-    assert config.end_penalty == 1.0
+    assert (config.end_penalty, config.sentence_length) == (1.0, 0.0)  # the default decoding
     features = np.zeros((1, 1, 3), np.float32)
     ending = StorySearch(model, config, feature_dim=3, sentence_ends=[WORDS["y"]])
     assert words_of(ending(features, config)) == [["a x y"]]
@@ -360,6 +360,41 @@ def test_the_end_penalty_lets_a_sentence_go_on_where_the_model_is_not_clearly_do
     assert words_of(ending(features, off)) == [["a y"]]  # a graph input: no retrace
     unlisted = StorySearch(model, config, feature_dim=3)  # no sentence ends given: none pays
     assert words_of(unlisted(features, config)) == [["a y"]]
+
+
+# "a", then the end "y" (0.6) or on with "x" / "a" (0.4): done after one word unless told to go on
+ON_AND_ON = {"<start>": {"a": 1.0}, "a": {"y": 0.6, "x": 0.4}, "x": {"y": 0.6, "a": 0.4},
+             "y": {"<end>": 1.0}}  # fmt: skip
+LONG = {"<start>": {"b": 1.0}, "b": {"x": 1.0}, "x": {"z": 1.0}, "z": {"a": 1.0}, "a": {"y": 1.0},
+        "y": {"<end>": 1.0}}  # fmt: skip
+SHORT = {"<start>": {"a": 1.0}, "a": {"y": 1.0}, "y": {"<end>": 1.0}}
+FREE = {"method": "greedy", "no_repeat_ngram_size": 0, "block_repeated_sentences": False}
+
+
+def test_a_sentence_aims_at_the_sentence_length():
+    """ON_AND_ON ends after one word ("a y") without an aim. With one, the end "y" loses 0.6 per
+    token short of it: log 0.6 - 0.6 * short < log 0.4 while short > 0.68, so a sentence of
+    aim 3 has 3 tokens, of aim 4 four; an aim of 10.2 is kept to the width (5 tokens here). The
+    aim is a graph input: one search serves every length."""
+    config = DecodingConfig(**FREE, end_penalty=0.0)
+    search = StorySearch(ScriptedModel(tables=(ON_AND_ON,)), config, 3, sentence_ends=[WORDS["y"]])
+    features = np.zeros((1, 2, 3), np.float32)
+    for length, sentence in ((0.0, "a y"), (3.0, "a x y"), (4.0, "a x a y"), (10.2, "a x a x y")):
+        told = dataclasses.replace(config, sentence_length=length)
+        assert words_of(search(features, told)) == [[sentence, sentence]], length
+
+
+def test_a_sentence_aims_at_what_is_left_of_the_story():
+    """Two photos at 3 tokens a sentence: a story of 6. After LONG's 5 tokens the second sentence
+    aims at 1.5 (what is left, 1, kept to half the sentence length) and ends at once; after
+    SHORT's 2 it aims at 4 and runs to 4 tokens. Each story of a batch keeps its own count."""
+    model = ScriptedModel(tables=(LONG, SHORT, ON_AND_ON))
+    config = DecodingConfig(**FREE, end_penalty=0.0, sentence_length=3.0)
+    search = StorySearch(model, config, feature_dim=3, sentence_ends=[WORDS["y"]])
+    features = np.zeros((2, 2, 3), np.float32)
+    features[1, 0, 0] = 1  # story 1 opens with SHORT, story 0 with LONG
+    features[:, 1, 0] = 2  # both go on with ON_AND_ON
+    assert words_of(search(features, config)) == [["b x z a y", "a y"], ["a y", "a x a y"]]
 
 
 class CopyingModel(ScriptedModel):

@@ -40,6 +40,7 @@ DECODING_NAMES = {
     "no_repeat_ngram_size": N_("no_repeat_ngram_size"),
     "repeat_penalty": N_("repeat_penalty"),
     "end_penalty": N_("end_penalty"),
+    "sentence_length": N_("sentence_length"),
     "album_share": N_("album_share"),
     "copy_weight": N_("copy_weight"),
 }

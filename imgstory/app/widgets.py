@@ -298,9 +298,9 @@ def _option_slider(
 
 def _search_controls(
     place: Any, method: str, defaults: DecodingConfig
-) -> tuple[int, int, float, float]:
-    """Beam width, no-repeat n-gram size, repeat penalty and sentence-end penalty, in ``place``
-    (a column)."""
+) -> tuple[int, int, float, float, float]:
+    """Beam width, no-repeat n-gram size, repeat penalty, sentence-end penalty and the sentence
+    length aimed at, in ``place`` (a column)."""
     beam_size = _option_slider(place, _("Beam width"), (1, 8), "beam_size", method != "beam")
     no_repeat = place.selectbox(
         _("No-repeat n-gram size"),
@@ -315,7 +315,10 @@ def _search_controls(
     end_penalty = _option_slider(
         place, _("Sentence-end penalty"), (0.0, 3.0), "end_penalty", False, step=0.1
     )
-    return beam_size, no_repeat, repeat_penalty, end_penalty
+    sentence_length = _option_slider(
+        place, _("Sentence length aimed at"), (0.0, 20.0), "sentence_length", False, step=0.2
+    )
+    return beam_size, no_repeat, repeat_penalty, end_penalty, sentence_length
 
 
 def _sampling_controls(
@@ -369,7 +372,9 @@ def decoding_controls(
     )
     options = st.expander(_("Decoding options (the defaults work: press Generate)"))
     left, middle, right = options.columns(3)
-    beam_size, no_repeat, repeat_penalty, end_penalty = _search_controls(left, method, defaults)
+    beam_size, no_repeat, repeat_penalty, end_penalty, sentence_length = _search_controls(
+        left, method, defaults
+    )
     temperature, top_p, seed = _sampling_controls(middle, method, defaults)
     block = right.checkbox(
         _("Never repeat a sentence"),
@@ -386,5 +391,6 @@ def decoding_controls(
     return DecodingConfig(
         method=method, beam_size=beam_size, temperature=temperature, top_p=top_p, seed=seed,
         no_repeat_ngram_size=no_repeat, repeat_penalty=repeat_penalty, end_penalty=end_penalty,
-        album_share=album_share, copy_weight=copy_weight, block_repeated_sentences=block,
+        sentence_length=sentence_length, album_share=album_share, copy_weight=copy_weight,
+        block_repeated_sentences=block,
     )  # fmt: skip

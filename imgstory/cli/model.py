@@ -54,6 +54,9 @@ PENALTY_OPTION = typer.Option(
     _DEFAULT.repeat_penalty, "--repeat-penalty", help=DECODING_HELP["repeat_penalty"]
 )
 END_OPTION = typer.Option(_DEFAULT.end_penalty, "--end-penalty", help=DECODING_HELP["end_penalty"])
+SENTENCE_LENGTH_OPTION = typer.Option(
+    _DEFAULT.sentence_length, "--sentence-length", help=DECODING_HELP["sentence_length"]
+)
 ALBUM_OPTION = typer.Option(
     _DEFAULT.album_share, "--album-share", help=DECODING_HELP["album_share"]
 )
@@ -125,6 +128,7 @@ DECODING_OPTIONS = (
     ("no_repeat_ngram", int, NGRAM_OPTION, "no_repeat_ngram_size"),
     ("repeat_penalty", float, PENALTY_OPTION, "repeat_penalty"),
     ("end_penalty", float, END_OPTION, "end_penalty"),
+    ("sentence_length", float, SENTENCE_LENGTH_OPTION, "sentence_length"),
     ("album_share", float, ALBUM_OPTION, "album_share"),
     ("copy_weight", float, COPY_OPTION, "copy_weight"),
     ("block_repeated", bool, REPEAT_OPTION, "block_repeated_sentences"),

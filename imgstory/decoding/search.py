@@ -25,7 +25,10 @@ on, a repeated n-gram of the story, a word straight after itself and a content w
 sentence; a word that disagrees with the article before it; ``<end>`` not after ". ! ?", and
 only ". ! ?" (or ``<end>`` after one) in the slot before the last -- give
 way in a row where they would leave no word at all. The presence penalty is no ban: it lowers the
-log-probability of the words earlier sentences wrote (:meth:`StorySearch._presence_penalty`).
+log-probability of the words earlier sentences wrote (:meth:`StorySearch._presence_penalty`); nor
+is the sentence length aimed at: the punctuation that ends a sentence loses log-probability while
+the sentence is shorter than its aim and gains it past the aim (:meth:`StorySearch._aim`,
+:meth:`StorySearch._length_bias`).
 
 **Repeated sentences** (``block_repeated_sentences``). Each row tracks the written sentences it
 still equals word for word (``matching``); at the step where one of them would be completed (the
@@ -52,7 +55,7 @@ import numpy as np
 import tensorflow as tf
 
 from imgstory.decoding import keyed_random
-from imgstory.decoding.config import DecodingConfig
+from imgstory.decoding.config import LENGTH_SLOPE, DecodingConfig
 from imgstory.decoding.keyed_random import story_keys
 from imgstory.text.vocabulary import END_ID, PAD_ID, START_ID, UNK_ID
 
@@ -111,6 +114,7 @@ class RunInputs(NamedTuple):
     repeat_penalty: tf.Tensor  # () float32: the presence penalty per earlier use of a word
     end_penalty: tf.Tensor  # () float32: what a sentence's ending punctuation loses each step
     copy_weight: tf.Tensor  # () float32: copying a term against the vocabulary (1 = as trained)
+    sentence_length: tf.Tensor  # () float32: tokens a sentence aims at on average (0 = no aim)
 
 
 class StoryLoop(NamedTuple):
@@ -140,6 +144,7 @@ class SentenceRows(NamedTuple):
     ban_token: tf.Tensor  # (rows, photos) int32
     penalty: tf.Tensor  # (rows, vocab) float32 presence and end penalties, or a () 0.0 without
     copy_weight: tf.Tensor  # () float32: RunInputs.copy_weight
+    aim: tf.Tensor  # (rows,) float32: the tokens this sentence aims at (0 = no aim)
 
 
 class Completing(NamedTuple):
@@ -153,7 +158,7 @@ class Completing(NamedTuple):
 class StepScores(NamedTuple):
     """One decoder step over all rows: its scores with and without the bans, the states after."""
 
-    log_probs: tf.Tensor  # (rows, vocab): log-softmax less the presence penalty
+    log_probs: tf.Tensor  # (rows, vocab): log-softmax less the presence, end and length terms
     allowed: tf.Tensor  # (rows, vocab): log_probs with the rules and soft bans at NEGATIVE
     completing: Completing | None  # None without repeated-sentence blocking
     states: Any  # the decoder's states after this step
@@ -289,6 +294,7 @@ class StorySearch:
             tf.TensorSpec((), tf.float32, name="repeat_penalty"),
             tf.TensorSpec((), tf.float32, name="end_penalty"),
             tf.TensorSpec((), tf.float32, name="copy_weight"),
+            tf.TensorSpec((), tf.float32, name="sentence_length"),
         ]
         self._compiled = tf.function(
             self._decode_story, input_signature=signature, autograph=False, jit_compile=jit_compile
@@ -332,6 +338,7 @@ class StorySearch:
             tf.constant(config.repeat_penalty, tf.float32),
             tf.constant(config.end_penalty, tf.float32),
             tf.constant(config.copy_weight, tf.float32),
+            tf.constant(config.sentence_length, tf.float32),
         )
         return tokens.numpy()
 
@@ -348,6 +355,7 @@ class StorySearch:
         repeat_penalty: tf.Tensor,
         end_penalty: tf.Tensor,
         copy_weight: tf.Tensor,
+        sentence_length: tf.Tensor,
     ) -> tf.Tensor:
         """The traced graph: ``(batch, photos, width)`` int32 ids of every story's sentences."""
         model = self.model
@@ -366,6 +374,7 @@ class StorySearch:
             repeat_penalty,
             end_penalty,
             copy_weight,
+            sentence_length,
         )
         start = StoryLoop(tf.constant(0), history, story_output, story_state)
         told = _while(
@@ -380,7 +389,7 @@ class StorySearch:
         model, index, history = self.model, story.index, story.history
         memory, states = model.start_sentence(encodings[:, index], story.story_output)
         penalty = self._word_penalties(history, run)  # (batch, vocab) or 0
-        rows = self._rows(memory, states, history, index, penalty, run.copy_weight)
+        rows = self._rows(memory, states, history, index, penalty, run)
         if self.config.method == "beam":
             candidates = self._beam_search(rows, run.length_penalty)
             forced = tf.zeros(tf.shape(candidates)[:2], tf.bool)
@@ -426,7 +435,7 @@ class StorySearch:
         history: tf.Tensor,
         index: tf.Tensor,
         penalty: tf.Tensor,
-        copy_weight: tf.Tensor,
+        run: RunInputs,
     ) -> SentenceRows:
         """Each story's sentence inputs repeated for its ``K`` candidate rows (see
         :class:`SentenceRows`)."""
@@ -443,6 +452,7 @@ class StorySearch:
         ban_token = tf.where(full, written[:, :, width - 2], END_ID)
         if penalty.shape.rank:  # (batch, vocab) -> (rows, vocab)
             penalty = tf.repeat(penalty, count, 0)
+        aim = tf.repeat(self._aim(history, index, run.sentence_length), count, 0)  # (rows,)
         return SentenceRows(
             memory,
             states,
@@ -452,8 +462,31 @@ class StorySearch:
             ban_step,
             ban_token,
             penalty,
-            copy_weight,
+            run.copy_weight,
+            aim,
         )
+
+    def _aim(self, history: tf.Tensor, index: tf.Tensor, sentence_length: tf.Tensor) -> tf.Tensor:
+        """``(batch,)``: the tokens photo ``index``'s sentence aims at: what is left of the
+        story's ``sentence_length * photos`` tokens over the photos left, kept between half of
+        ``sentence_length`` and the width; 0 when ``sentence_length`` is 0 (no aim)."""
+        photos = tf.cast(tf.shape(history)[1], tf.float32)
+        words = tf.logical_and(tf.not_equal(history, PAD_ID), tf.not_equal(history, END_ID))
+        written = tf.reduce_sum(tf.cast(words, tf.float32), axis=[1, 2])  # (batch,) tokens so far
+        left = photos - tf.cast(index, tf.float32)
+        aim = (sentence_length * photos - written) / left
+        aim = tf.clip_by_value(aim, sentence_length / 2, float(self.model.sentence_width - 1))
+        return tf.where(sentence_length > 0, aim, 0.0)
+
+    def _length_bias(self, aim: tf.Tensor, step: tf.Tensor) -> tf.Tensor:
+        """``(rows, vocab)``: what the sentence-ending punctuation loses at ``step`` (a sentence
+        ending there has ``step + 1`` tokens): ``LENGTH_SLOPE`` per token short of the row's
+        ``aim``, a gain past it; 0.0 for rows without an aim or a model without those tokens."""
+        if self._ending is None:
+            return tf.constant(0.0)
+        short = aim - tf.cast(step + 1, tf.float32)  # (rows,) tokens short of the aim
+        bias = tf.where(aim > 0, LENGTH_SLOPE * short, 0.0)
+        return bias[:, None] * self._ending  # (rows, vocab)
 
     # -- one decoder step, shared by every method ---------------------------------------------
 
@@ -464,6 +497,7 @@ class StorySearch:
             loop.last, rows.memory, loop.states, copy_weight=rows.copy_weight
         )
         log_probs = tf.nn.log_softmax(logits) - rows.penalty  # (rows, vocab)
+        log_probs -= self._length_bias(rows.aim, step)
         banned, rules = self._banned(loop.tokens, rows.story_so_far, step)
         completing = None
         if self.config.block_repeated_sentences:

@@ -91,12 +91,14 @@ BUILD_CONFIGS = {
     ),
 }
 
-#: The demo pack's stories are decoded without trigram blocking, the presence penalty or the
-#: sentence-end penalty, as the shipped pack was built before they became the default
-#: (``imgstory generate --no-repeat-ngram 0 --repeat-penalty 0 --end-penalty 0`` writes them).
+#: The demo pack's stories are decoded without trigram blocking, the presence penalty, the
+#: sentence-end penalty or a sentence length aimed at, as the shipped pack was built before they
+#: became the default (``imgstory generate --no-repeat-ngram 0 --repeat-penalty 0 --end-penalty 0
+#: --sentence-length 0`` writes them).
 DEMO_NO_REPEAT = 0
 DEMO_REPEAT_PENALTY = 0.0
 DEMO_END_PENALTY = 0.0
+DEMO_SENTENCE_LENGTH = 0.0
 #: The random floor draws with the seed ``(build seed, this)``, apart from the build's other draws.
 RANDOM_FLOOR_STREAM = 0xF100
 SYSTEMS = ("lstm-beam", "lstm-greedy", "gru-beam", "gru-greedy", "retrieval", "random")
@@ -316,6 +318,7 @@ def _predict_systems(
                 no_repeat_ngram_size=DEMO_NO_REPEAT,
                 repeat_penalty=DEMO_REPEAT_PENALTY,
                 end_penalty=DEMO_END_PENALTY,
+                sentence_length=DEMO_SENTENCE_LENGTH,
             )
             told = predict_stories(
                 teller, store, splits["test"], decoding, batch_size=len(album_ids)
