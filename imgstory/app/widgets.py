@@ -316,7 +316,12 @@ def _search_controls(
         place, _("Sentence-end penalty"), (0.0, 3.0), "end_penalty", False, step=0.1
     )
     sentence_length = _option_slider(
-        place, _("Sentence length aimed at"), (0.0, 20.0), "sentence_length", False, step=0.2
+        place,
+        _("Sentence length aimed at (0 = off)"),
+        (0.0, 20.0),
+        "sentence_length",
+        False,
+        step=0.2,
     )
     return beam_size, no_repeat, repeat_penalty, end_penalty, sentence_length
 
