@@ -374,12 +374,20 @@ FREE = {"method": "greedy", "no_repeat_ngram_size": 0, "block_repeated_sentences
 def test_a_sentence_aims_at_the_sentence_length():
     """ON_AND_ON ends after one word ("a y") without an aim. With one, the end "y" loses 0.6 per
     token short of it: log 0.6 - 0.6 * short < log 0.4 while short > 0.68, so a sentence of
-    aim 3 has 3 tokens, of aim 4 four; an aim of 10.2 is kept to the width (5 tokens here). The
-    aim is a graph input: one search serves every length."""
+    aim 3 has 3 tokens, of aim 4 four; an aim of 10.2 is kept to the width (5 tokens here), and
+    so is 40, whose half alone would pass it. The aim is a graph input: one search serves every
+    length."""
     config = DecodingConfig(**FREE, end_penalty=0.0)
     search = StorySearch(ScriptedModel(tables=(ON_AND_ON,)), config, 3, sentence_ends=[WORDS["y"]])
     features = np.zeros((1, 2, 3), np.float32)
-    for length, sentence in ((0.0, "a y"), (3.0, "a x y"), (4.0, "a x a y"), (10.2, "a x a x y")):
+    cases = (
+        (0.0, "a y"),
+        (3.0, "a x y"),
+        (4.0, "a x a y"),
+        (10.2, "a x a x y"),
+        (40.0, "a x a x y"),
+    )
+    for length, sentence in cases:
         told = dataclasses.replace(config, sentence_length=length)
         assert words_of(search(features, told)) == [[sentence, sentence]], length
 

@@ -475,7 +475,8 @@ class StorySearch:
         written = tf.reduce_sum(tf.cast(words, tf.float32), axis=[1, 2])  # (batch,) tokens so far
         left = photos - tf.cast(index, tf.float32)
         aim = (sentence_length * photos - written) / left
-        aim = tf.clip_by_value(aim, sentence_length / 2, float(self.model.sentence_width - 1))
+        # at most the width, also where half of sentence_length would be more (a narrow model)
+        aim = tf.minimum(tf.maximum(aim, sentence_length / 2), self.model.sentence_width - 1.0)
         return tf.where(sentence_length > 0, aim, 0.0)
 
     def _length_bias(self, aim: tf.Tensor, step: tf.Tensor) -> tf.Tensor:
