@@ -446,13 +446,14 @@ class StorySearch:
         written = tf.repeat(history, count, axis=0)  # (rows, photos, width)
         story_so_far = tf.reshape(written, (batch * count, -1))  # (rows, photos * width)
         matching = tf.broadcast_to(tf.range(photos) < index, (batch * count, photos))
+        # (rows, photos): each written sentence's tokens, the slot of its <end> (0: still to come)
         words = tf.argmax(tf.cast(tf.equal(written, END_ID), tf.int32), -1, output_type=tf.int32)
         full = words >= width - 1  # (rows, photos)
         ban_step = tf.where(full, width - 2, words)
         ban_token = tf.where(full, written[:, :, width - 2], END_ID)
         if penalty.shape.rank:  # (batch, vocab) -> (rows, vocab)
             penalty = tf.repeat(penalty, count, 0)
-        aim = tf.repeat(self._aim(history, index, run.sentence_length), count, 0)  # (rows,)
+        aim = self._aim(tf.reduce_sum(words, 1), photos, index, run.sentence_length)  # (rows,)
         return SentenceRows(
             memory,
             states,
@@ -466,15 +467,16 @@ class StorySearch:
             aim,
         )
 
-    def _aim(self, history: tf.Tensor, index: tf.Tensor, sentence_length: tf.Tensor) -> tf.Tensor:
-        """``(batch,)``: the tokens photo ``index``'s sentence aims at: what is left of the
-        story's ``sentence_length * photos`` tokens over the photos left, kept between half of
-        ``sentence_length`` and the width; 0 when ``sentence_length`` is 0 (no aim)."""
-        photos = tf.cast(tf.shape(history)[1], tf.float32)
-        words = tf.logical_and(tf.not_equal(history, PAD_ID), tf.not_equal(history, END_ID))
-        written = tf.reduce_sum(tf.cast(words, tf.float32), axis=[1, 2])  # (batch,) tokens so far
+    def _aim(
+        self, written: tf.Tensor, photos: tf.Tensor, index: tf.Tensor, sentence_length: tf.Tensor
+    ) -> tf.Tensor:
+        """``(rows,)``: the tokens photo ``index``'s sentence aims at, given the tokens each row's
+        story has ``written`` so far: what is left of the story's ``sentence_length * photos``
+        over the photos left, kept between half of ``sentence_length`` and the width; 0 when
+        ``sentence_length`` is 0 (no aim)."""
+        photos = tf.cast(photos, tf.float32)
         left = photos - tf.cast(index, tf.float32)
-        aim = (sentence_length * photos - written) / left
+        aim = (sentence_length * photos - tf.cast(written, tf.float32)) / left
         # at most the width, also where half of sentence_length would be more (a narrow model)
         aim = tf.minimum(tf.maximum(aim, sentence_length / 2), self.model.sentence_width - 1.0)
         return tf.where(sentence_length > 0, aim, 0.0)
